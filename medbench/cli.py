@@ -1,0 +1,52 @@
+"""The `medbench` command: parse, dispatch, and import the heavy parts only when needed.
+
+Each subcommand lives in its own module under :mod:`medbench.commands` and exposes
+``HELP`` (one line), ``add_arguments(parser)`` and ``execute(args) -> int``. Those modules import
+nothing heavy at top level, so `medbench --help` answers without loading torch or lightning.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from medbench import __version__
+from medbench.errors import MedbenchError
+
+# Order is the order shown by `medbench --help`.
+COMMAND_MODULES: tuple[str, ...] = (
+    "medbench.commands.run",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="medbench",
+        description="Declarative experiments and trustworthy evaluation for medical AI.",
+        epilog="Run `medbench COMMAND --help` for the options of one command.",
+    )
+    parser.add_argument("--version", action="version", version=f"medbench {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for module_name in COMMAND_MODULES:
+        module = importlib.import_module(module_name)
+        name = module_name.rsplit(".", 1)[-1].replace("_", "-")
+        sub = subparsers.add_parser(name, help=module.HELP, description=module.HELP)
+        module.add_arguments(sub)
+        sub.set_defaults(execute=module.execute)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.execute(args) or 0)
+    except MedbenchError as error:
+        print(f"medbench {args.command}: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"medbench {args.command}: interrupted", file=sys.stderr)
+        return 130

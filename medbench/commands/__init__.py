@@ -1,0 +1,1 @@
+"""One module per `medbench` subcommand; see :mod:`medbench.cli` for the contract."""

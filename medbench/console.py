@@ -1,0 +1,41 @@
+"""What a run shows on the terminal: the config as a tree, and the headline of its record."""
+
+from __future__ import annotations
+
+from omegaconf import DictConfig, OmegaConf
+from rich.console import Console
+from rich.syntax import Syntax
+from rich.tree import Tree
+
+from medbench.record import RunRecord
+
+ORDER = ("task", "model", "trainer", "callbacks", "logger", "paths")
+
+
+def print_config_tree(cfg: DictConfig, console: Console | None = None) -> None:
+    """One branch per config group, in the order a reader checks them."""
+    console = console or Console(stderr=True)
+    tree = Tree("[bold]config[/bold]")
+    keys = [k for k in ORDER if k in cfg] + [k for k in cfg if k not in ORDER and k != "hydra"]
+    for key in keys:
+        value = cfg[key]
+        branch = tree.add(f"[bold cyan]{key}[/bold cyan]")
+        text = OmegaConf.to_yaml(value, resolve=True) if isinstance(value, DictConfig) else str(value)
+        branch.add(Syntax(text.rstrip(), "yaml", theme="ansi_dark", background_color="default"))
+    console.print(tree)
+
+
+def headline(record: RunRecord) -> str:
+    """`record: <path>` and the primary metric with its confidence interval when there is one."""
+    lines = [f"record: {record.path}"]
+    if not record.complete:
+        lines.append(f"status: failed ({record.manifest.failure.type if record.manifest.failure else 'unknown'})")
+        return "\n".join(lines)
+    metrics = record.metrics()
+    for name, metric in metrics.values.items():
+        marker = " (primary)" if name == metrics.primary else ""
+        interval = ""
+        if metric.ci is not None:
+            interval = f" [{metric.ci.low:.4f}, {metric.ci.high:.4f}] ({metric.ci.level:.0%} CI, {metric.ci.method})"
+        lines.append(f"{record.manifest.task.name} {name}{marker}: {metric.value:.4f}{interval}")
+    return "\n".join(lines)

@@ -1,0 +1,1 @@
+"""Loaders for the formats users have, and generators of small learnable data for tests."""

@@ -1,0 +1,63 @@
+"""Run identity: a content hash of everything that can change a run's results.
+
+The same request twice gives the same run id, hence the same record folder: that is what makes
+records reusable, sweeps resumable and reproduction addressable. Keys that cannot change results
+(output paths, loggers, progress bars, thread and worker counts, `force`) are left out, so moving
+the runs folder or turning wandb on does not make a new run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from omegaconf import DictConfig, OmegaConf
+
+RUN_ID_LENGTH = 16
+
+# Dotted keys removed before hashing. A trailing `*` matches any key under a node.
+NON_SEMANTIC_KEYS: tuple[str, ...] = (
+    "paths",
+    "logger",
+    "hydra",
+    "force",
+    "num_threads",
+    "print_config",
+    "name",
+    "tags",
+    "callbacks.progress_bar",
+    "callbacks.rich_model_summary",
+    "trainer.enable_progress_bar",
+    "trainer.enable_model_summary",
+    "trainer.log_every_n_steps",
+    "trainer.default_root_dir",
+    "task.description",
+    "task.data.num_workers",
+    "task.data.cache_dir",
+    "task.data.persistent_workers",
+)
+
+
+def semantic_config(cfg: DictConfig) -> dict[str, Any]:
+    """The resolved config with the non-semantic keys removed, as plain Python data."""
+    data = OmegaConf.to_container(cfg, resolve=True, enum_to_str=True)
+    assert isinstance(data, dict)
+    for dotted in NON_SEMANTIC_KEYS:
+        _drop(data, dotted.split("."))
+    return data
+
+
+def run_id_of(cfg: DictConfig) -> str:
+    """A stable hex id for the semantic content of `cfg` (seed included)."""
+    canonical = json.dumps(semantic_config(cfg), sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:RUN_ID_LENGTH]
+
+
+def _drop(node: Any, path: list[str]) -> None:
+    for key in path[:-1]:
+        if not isinstance(node, dict) or key not in node:
+            return
+        node = node[key]
+    if isinstance(node, dict):
+        node.pop(path[-1], None)

@@ -1,0 +1,1 @@
+"""Baselines per modality and adapters for innovations that come from outside."""

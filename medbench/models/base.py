@@ -1,0 +1,32 @@
+"""The two shapes of model the run engine knows.
+
+* A Lightning module (any `LightningModule`) is trained by a `Trainer` built from `conf/trainer`;
+  its `predict_step` returns the test scores.
+* An :class:`Estimator` fits itself on the splits (scikit-learn, BM25, a predictions file sent by
+  a partner) and returns scores directly.
+
+Scores follow the task kind: binary → one probability of the positive class per sample;
+multiclass → one probability per class; multilabel → one probability per label.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Optional, Protocol, runtime_checkable
+
+from medbench.data.base import Split
+
+
+@runtime_checkable
+class Estimator(Protocol):
+    def fit(self, train: Split, val: Split) -> None:
+        """Learn from the training split; `val` is for model selection, never for fitting."""
+
+    def predict_scores(self, split: Split) -> Any:
+        """Scores for every sample of `split`, in the layout of the task kind."""
+
+    def save(self, path: Path) -> Optional[Path]:
+        """Write the fitted state next to `path` (its suffix is chosen here) and return the file, if any."""
+
+    def parameter_count(self) -> Optional[int]:
+        """Number of learned parameters, where the notion applies."""

@@ -1,0 +1,325 @@
+"""The run record: the one contract between what produces results and what reads them.
+
+A record is a folder ``<runs_dir>/<task>/<run_id>/``. This module alone knows the names of the
+files inside it and their schemas; statistics, leaderboards, reproduction and export read records
+through :func:`read_record` and never parse the files themselves.
+
+Records are written atomically: everything goes to a staging folder under
+``<runs_dir>/<task>/.staging/`` and the folder is renamed into place only when the manifest is
+final. A run that crashes or is killed leaves, at worst, an orphan staging folder, never a folder
+that looks complete.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from medbench.errors import RecordError
+
+SCHEMA_VERSION = 1
+
+CONFIG_FILE = "config.yaml"
+OVERRIDES_FILE = "overrides.yaml"
+MANIFEST_FILE = "manifest.json"
+METRICS_FILE = "metrics.json"
+PREDICTIONS_FILE = "predictions.parquet"
+SPLITS_FILE = "splits.json"
+CHECKPOINT_STEM = "model"
+LOGS_DIR = "logs"
+STAGING_DIR = ".staging"
+SCRATCH_DIR = ".scratch"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ConfidenceInterval(_Strict):
+    low: float
+    high: float
+    level: float
+    method: str
+    n_resamples: int
+
+
+class MetricValue(_Strict):
+    value: float
+    ci: Optional[ConfidenceInterval] = None
+
+
+class Metrics(_Strict):
+    """`metrics.json`: every test metric, with the primary one named."""
+
+    schema_version: int = SCHEMA_VERSION
+    primary: str
+    direction: Literal["maximize", "minimize"]
+    n_samples: int
+    values: dict[str, MetricValue]
+    subgroups: dict[str, dict[str, dict[str, MetricValue]]] = Field(default_factory=dict)
+
+    def primary_value(self) -> MetricValue:
+        return self.values[self.primary]
+
+
+class TaskInfo(_Strict):
+    name: str
+    version: str
+    kind: str
+    primary_metric: str
+    direction: Literal["maximize", "minimize"]
+
+
+class ModelInfo(_Strict):
+    target: str
+    parameter_count: Optional[int] = None
+    checkpoint_file: Optional[str] = None
+    checkpoint_sha256: Optional[str] = None
+
+
+class DatasetInfo(_Strict):
+    """What identifies the exact data: a content hash of the samples and of the split ids."""
+
+    fingerprint: str
+    split_sizes: dict[str, int]
+    source: str
+
+
+class GitInfo(_Strict):
+    commit: Optional[str] = None
+    dirty: Optional[bool] = None
+
+
+class EnvironmentInfo(_Strict):
+    python: str
+    platform: str
+    machine: str
+    cpu: str
+    cpu_count: int
+    gpu: Optional[str] = None
+    packages: dict[str, Optional[str]]
+
+
+class Timing(_Strict):
+    started_at: str
+    finished_at: str
+    duration_s: float
+
+
+class Failure(_Strict):
+    type: str
+    message: str
+    traceback: str
+
+
+class Manifest(_Strict):
+    """`manifest.json`: where every number of the record came from."""
+
+    schema_version: int = SCHEMA_VERSION
+    run_id: str
+    status: Literal["complete", "failed"]
+    medbench_version: str
+    seed: int
+    task: TaskInfo
+    model: ModelInfo
+    dataset: Optional[DatasetInfo] = None
+    git: GitInfo
+    environment: EnvironmentInfo
+    timing: Timing
+    overrides: list[str]
+    failure: Optional[Failure] = None
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """A record read from disk. Its files are loaded on demand through its methods."""
+
+    path: Path
+    manifest: Manifest
+
+    @property
+    def run_id(self) -> str:
+        return self.manifest.run_id
+
+    @property
+    def complete(self) -> bool:
+        return self.manifest.status == "complete"
+
+    def metrics(self) -> Metrics:
+        return _read_model(self.path / METRICS_FILE, Metrics)
+
+    def config(self) -> Any:
+        """The fully resolved config the run used, as an OmegaConf DictConfig."""
+        from omegaconf import OmegaConf
+
+        return OmegaConf.load(_existing(self.path / CONFIG_FILE))
+
+    def overrides(self) -> list[str]:
+        import yaml
+
+        return list(yaml.safe_load(_existing(self.path / OVERRIDES_FILE).read_text()) or [])
+
+    def predictions(self) -> "Any":
+        """The per-sample test predictions as a pandas DataFrame."""
+        import pandas as pd
+
+        return pd.read_parquet(_existing(self.path / PREDICTIONS_FILE))
+
+    def predictions_sha256(self) -> str:
+        return sha256_file(_existing(self.path / PREDICTIONS_FILE))
+
+    def splits(self) -> dict[str, list[str]]:
+        return json.loads(_existing(self.path / SPLITS_FILE).read_text())
+
+    def checkpoint_path(self) -> Optional[Path]:
+        name = self.manifest.model.checkpoint_file
+        return self.path / name if name else None
+
+    def logs_dir(self) -> Path:
+        return self.path / LOGS_DIR
+
+
+def record_dir(runs_dir: str | Path, task_name: str, run_id: str) -> Path:
+    return Path(runs_dir) / task_name / run_id
+
+
+def read_record(path: str | Path) -> RunRecord:
+    """Read and validate a record folder; raise :class:`RecordError` saying what is wrong."""
+    path = Path(path)
+    if not path.is_dir():
+        raise RecordError(f"{path}: no such run record folder")
+    manifest = _read_model(path / MANIFEST_FILE, Manifest)
+    record = RunRecord(path=path, manifest=manifest)
+    if record.complete:
+        for name in (CONFIG_FILE, METRICS_FILE, PREDICTIONS_FILE):
+            _existing(path / name)
+        record.metrics()
+    return record
+
+
+def find_record(runs_dir: str | Path, task_name: str, run_id: str) -> Optional[RunRecord]:
+    """The record of `run_id` if one exists (complete or failed), else None."""
+    path = record_dir(runs_dir, task_name, run_id)
+    return read_record(path) if path.exists() else None
+
+
+def iter_records(runs_dir: str | Path) -> Iterator[RunRecord]:
+    """Every readable record under `runs_dir`, skipping staging folders."""
+    for manifest in sorted(Path(runs_dir).glob(f"*/*/{MANIFEST_FILE}")):
+        if manifest.parent.parent.name.startswith("."):
+            continue
+        yield read_record(manifest.parent)
+
+
+class RecordWriter:
+    """Fills a staging folder; :meth:`commit` moves it into place in one rename.
+
+    Use it through :func:`staged_record`. Files are written with the ``write_*`` methods, or by
+    third parties (loggers, checkpoints) under :attr:`staging`. The manifest is written last.
+    """
+
+    def __init__(self, final: Path) -> None:
+        self.final = final
+        self.staging = final.parent / STAGING_DIR / f"{final.name}-{uuid.uuid4().hex[:8]}"
+        self.staging.mkdir(parents=True)
+
+    @property
+    def scratch(self) -> Path:
+        """Working space for intermediate files (Lightning checkpoints); removed at commit."""
+        return self.staging / SCRATCH_DIR
+
+    def checkpoint_path(self, suffix: str) -> Path:
+        return self.staging / f"{CHECKPOINT_STEM}{suffix}"
+
+    def write_config(self, resolved_yaml: str, overrides: list[str]) -> None:
+        import yaml
+
+        _write_text(self.staging / CONFIG_FILE, resolved_yaml)
+        _write_text(self.staging / OVERRIDES_FILE, yaml.safe_dump(list(overrides), allow_unicode=True))
+
+    def write_splits(self, splits: dict[str, list[str]]) -> None:
+        _write_text(self.staging / SPLITS_FILE, json.dumps(splits))
+
+    def write_predictions(self, frame: Any) -> None:
+        frame.to_parquet(self.staging / PREDICTIONS_FILE, index=False)
+
+    def write_metrics(self, metrics: Metrics) -> None:
+        _write_text(self.staging / METRICS_FILE, metrics.model_dump_json(indent=2))
+
+    def commit(self, manifest: Manifest) -> RunRecord:
+        """Write the manifest and atomically replace whatever stood at the final path."""
+        shutil.rmtree(self.scratch, ignore_errors=True)
+        _write_text(self.staging / MANIFEST_FILE, manifest.model_dump_json(indent=2))
+        _fsync_dir(self.staging)
+        previous = None
+        if self.final.exists():
+            previous = self.final.parent / STAGING_DIR / f"{self.final.name}-replaced-{uuid.uuid4().hex[:8]}"
+            os.replace(self.final, previous)
+        os.replace(self.staging, self.final)
+        _fsync_dir(self.final.parent)
+        if previous is not None:
+            shutil.rmtree(previous, ignore_errors=True)
+        return RunRecord(path=self.final, manifest=manifest)
+
+    def discard(self) -> None:
+        shutil.rmtree(self.staging, ignore_errors=True)
+
+
+@contextmanager
+def staged_record(final: Path) -> Iterator[RecordWriter]:
+    """Stage a record for `final`; anything not committed is removed when the block exits."""
+    writer = RecordWriter(final)
+    try:
+        yield writer
+    finally:
+        writer.discard()
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _existing(path: Path) -> Path:
+    if not path.is_file():
+        raise RecordError(f"{path}: missing from the run record (the record is incomplete or was edited)")
+    return path
+
+
+def _read_model(path: Path, model: type[BaseModel]) -> Any:
+    try:
+        return model.model_validate_json(_existing(path).read_bytes())
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in issue['loc']) or '<root>'}: {issue['msg']}" for issue in error.errors()[:5]
+        )
+        raise RecordError(f"{path}: does not match the {model.__name__} schema v{SCHEMA_VERSION}: {problems}") from None
+
+
+def _write_text(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,209 @@
+"""`run(cfg) -> RunRecord`: the whole life of one experiment, independent of any command line.
+
+1. refuse an incomplete or inconsistent config before anything is written;
+2. derive the run id from the semantic config; reuse a complete record with that id;
+3. seed everything, build the task's data and the model, fit, predict the test split;
+4. score the stored predictions and write the record atomically, `complete` or `failed`.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import traceback
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Optional
+
+from filelock import FileLock
+from omegaconf import DictConfig, OmegaConf
+
+from medbench import __version__
+from medbench.errors import ConfigError, RecordError
+from medbench.identity import run_id_of
+from medbench.provenance import environment_info, git_info
+from medbench.record import (
+    DatasetInfo,
+    Failure,
+    Manifest,
+    ModelInfo,
+    RecordWriter,
+    RunRecord,
+    TaskInfo,
+    Timing,
+    find_record,
+    record_dir,
+    sha256_file,
+    staged_record,
+)
+from medbench.scoring import check_metric_names, score_predictions
+
+log = logging.getLogger(__name__)
+
+
+def run(cfg: DictConfig, overrides: Sequence[str] = ()) -> RunRecord:
+    """Run the experiment `cfg` describes, or return its complete record if one exists."""
+    validate(cfg)
+    run_id = run_id_of(cfg)
+    final = record_dir(cfg.paths.runs_dir, cfg.task.name, run_id)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    # Two processes asking for the same run id (a duplicated sweep point) run it once.
+    with FileLock(str(final.parent / f".{run_id}.lock")):
+        existing = _existing_record(final)
+        if existing is not None and existing.complete and not cfg.force:
+            log.info("reusing the complete record %s (force=true reruns it)", final)
+            return existing
+        return _execute(cfg, run_id, final, list(overrides))
+
+
+def validate(cfg: DictConfig) -> None:
+    """Refuse a config with missing values or inconsistent task keys, naming the keys."""
+    missing = sorted(OmegaConf.missing_keys(cfg))
+    if missing:
+        raise ConfigError(
+            "missing mandatory value(s): "
+            + ", ".join(missing)
+            + ". Set them on the command line (e.g. `medbench run task.version=1.0`) or in the config file."
+        )
+    check_metric_names(str(cfg.task.kind.value), list(cfg.task.metrics), cfg.task.primary_metric)
+
+
+def _existing_record(final: Path) -> Optional[RunRecord]:
+    try:
+        return find_record(final.parent.parent, final.parent.name, final.name)
+    except RecordError as error:
+        log.warning("the record at %s is unreadable and will be rerun: %s", final, error)
+        return None
+
+
+def _execute(cfg: DictConfig, run_id: str, final: Path, overrides: list[str]) -> RunRecord:
+    started, clock = datetime.now(timezone.utc), time.perf_counter()
+    with staged_record(final) as writer:
+        writer.write_config(OmegaConf.to_yaml(cfg, resolve=True), overrides)
+        outcome: dict[str, Any] = {}
+        try:
+            _fit_predict_score(cfg, writer, outcome)
+        except Exception as error:
+            manifest = _manifest(cfg, run_id, overrides, started, clock, outcome, error)
+            writer.commit(manifest)
+            log.error("run %s failed; its record is at %s", run_id, final)
+            raise
+        return writer.commit(_manifest(cfg, run_id, overrides, started, clock, outcome, None))
+
+
+def _fit_predict_score(cfg: DictConfig, writer: RecordWriter, outcome: dict[str, Any]) -> None:
+    """Do the work; fill `outcome` as facts become known, so a failure still records them."""
+    import pytorch_lightning as pl
+    import torch
+
+    from medbench.models.base import Estimator
+    from medbench.tasks.predictions import classification_frame
+    from medbench.training import fit_and_predict, save_weights
+
+    torch.set_num_threads(cfg.num_threads)
+    pl.seed_everything(cfg.seed, workers=True, verbose=False)
+    task = cfg.task
+    kind = task.kind.value
+
+    datamodule = _instantiate(task.data, "task.data")
+    datamodule.setup()
+    info = datamodule.info()
+    outcome["dataset"] = DatasetInfo(
+        fingerprint=datamodule.fingerprint(),
+        split_sizes={name: len(ids) for name, ids in datamodule.split_ids().items()},
+        source=info.source,
+    )
+    writer.write_splits(datamodule.split_ids())
+
+    model = build_model(cfg.model, info.network_kwargs, kind)
+    if isinstance(model, pl.LightningModule):
+        scores = fit_and_predict(model, datamodule, cfg, writer.staging, writer.scratch)
+        checkpoint = save_weights(model, writer.checkpoint_path(".pt"))
+        parameters = sum(p.numel() for p in model.parameters())
+    elif isinstance(model, Estimator):
+        model.fit(datamodule.split("train"), datamodule.split("val"))
+        scores = model.predict_scores(datamodule.split("test"))
+        checkpoint = model.save(writer.checkpoint_path(""))
+        parameters = model.parameter_count()
+    else:
+        raise ConfigError(
+            f"model: {cfg.model._target_} built a {type(model).__name__}, which is neither a LightningModule "
+            "nor a medbench Estimator (fit / predict_scores / save / parameter_count)"
+        )
+    outcome["model"] = ModelInfo(
+        target=str(cfg.model._target_),
+        parameter_count=parameters,
+        checkpoint_file=checkpoint.name if checkpoint else None,
+        checkpoint_sha256=sha256_file(checkpoint) if checkpoint else None,
+    )
+
+    test = datamodule.split("test")
+    frame = classification_frame(test.ids, test.targets, scores, kind, test.metadata, _metadata_columns(task))
+    writer.write_predictions(frame)
+    writer.write_metrics(
+        score_predictions(frame, kind, list(task.metrics), task.primary_metric, task.direction.value)
+    )
+
+
+def build_model(model_cfg: DictConfig, network_kwargs: dict[str, Any], task_kind: str) -> Any:
+    """Instantiate the model; a `net` entry is built first with the data's sizes, then handed to the module."""
+    if "net" in model_cfg:
+        net = _instantiate(model_cfg.net, "model.net", **network_kwargs)
+        return _instantiate(model_cfg, "model", net=net, task_kind=task_kind)
+    return _instantiate(model_cfg, "model")
+
+
+def _instantiate(node: DictConfig, key: str, **kwargs: Any) -> Any:
+    from medbench.instantiation import instantiate_node
+
+    return instantiate_node(node, key, **kwargs)
+
+
+def _metadata_columns(task: DictConfig) -> list[str]:
+    columns = list(task.subgroup_columns)
+    if task.cluster_column:
+        columns.insert(0, task.cluster_column)
+    return list(dict.fromkeys(columns))
+
+
+def _manifest(
+    cfg: DictConfig,
+    run_id: str,
+    overrides: list[str],
+    started: datetime,
+    clock: float,
+    outcome: dict[str, Any],
+    error: Optional[BaseException],
+) -> Manifest:
+    task = cfg.task
+    return Manifest(
+        run_id=run_id,
+        status="failed" if error else "complete",
+        medbench_version=__version__,
+        seed=cfg.seed,
+        task=TaskInfo(
+            name=task.name,
+            version=str(task.version),
+            kind=task.kind.value,
+            primary_metric=task.primary_metric,
+            direction=task.direction.value,
+        ),
+        model=outcome.get("model") or ModelInfo(target=str(cfg.model.get("_target_", ""))),
+        dataset=outcome.get("dataset"),
+        git=git_info(),
+        environment=environment_info(),
+        timing=Timing(
+            started_at=started.isoformat(),
+            finished_at=datetime.now(timezone.utc).isoformat(),
+            duration_s=round(time.perf_counter() - clock, 3),
+        ),
+        overrides=overrides,
+        failure=Failure(
+            type=type(error).__name__,
+            message=str(error),
+            traceback="".join(traceback.format_exception(error)),
+        )
+        if error
+        else None,
+    )

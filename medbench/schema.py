@@ -1,0 +1,93 @@
+"""Structured configs: the typed shape of a composed medbench config.
+
+Hydra merges every YAML file into these dataclasses, so a misspelt key or a wrong type fails at
+composition with the full key named, before anything runs. Free-form parts (the model, trainer,
+loggers, callbacks) are `Any`: they are `_target_` nodes owned by the libraries they instantiate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any, Optional
+
+from hydra.core.config_store import ConfigStore
+from omegaconf import MISSING
+
+
+class TaskKind(str, Enum):
+    """The kind of prediction a task asks for; it fixes the layout of `predictions.parquet`."""
+
+    binary = "binary"
+    multiclass = "multiclass"
+    multilabel = "multilabel"
+    retrieval = "retrieval"
+    survival = "survival"
+
+
+class Direction(str, Enum):
+    maximize = "maximize"
+    minimize = "minimize"
+
+
+@dataclass
+class ConfidenceConfig:
+    """How the uncertainty of every reported metric is estimated."""
+
+    method: str = "percentile"
+    level: float = 0.95
+    n_resamples: int = 1000
+    seed: int = 0
+
+
+@dataclass
+class TaskConfig:
+    """An evaluation protocol: which data and split, which metrics, which one decides.
+
+    `version` must change whenever the protocol changes (data, split, metric definitions), so
+    that leaderboard entries made under an older protocol are never compared with newer ones.
+    """
+
+    name: str = MISSING
+    version: str = MISSING
+    kind: TaskKind = MISSING
+    description: str = ""
+    data: Any = MISSING
+    metrics: list[str] = MISSING
+    primary_metric: str = MISSING
+    direction: Direction = Direction.maximize
+    confidence: ConfidenceConfig = field(default_factory=ConfidenceConfig)
+    # Columns of the test metadata: samples sharing `cluster_column` (a patient, a site) are
+    # resampled together; `subgroup_columns` get their own metrics.
+    cluster_column: Optional[str] = None
+    subgroup_columns: list[str] = field(default_factory=list)
+
+
+@dataclass
+class PathsConfig:
+    root_dir: str = "."
+    runs_dir: str = "runs"
+    leaderboards_dir: str = "leaderboards"
+    data_dir: str = "data"
+    cache_dir: str = ".cache/medbench"
+
+
+@dataclass
+class MedbenchConfig:
+    task: TaskConfig = MISSING
+    model: Any = MISSING
+    trainer: Any = field(default_factory=dict)
+    logger: Any = field(default_factory=dict)
+    callbacks: Any = field(default_factory=dict)
+    paths: PathsConfig = field(default_factory=PathsConfig)
+    seed: int = 0
+    force: bool = False
+    num_threads: int = 1
+    print_config: bool = True
+    name: str = ""
+    tags: list[str] = field(default_factory=list)
+
+
+def register_configs() -> None:
+    """Make the schema available to `conf/config.yaml` as `medbench_schema`."""
+    ConfigStore.instance().store(name="medbench_schema", node=MedbenchConfig)

@@ -1,0 +1,1 @@
+"""Evaluation protocols: how a task kind lays out its predictions and which metrics read them."""

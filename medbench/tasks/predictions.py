@@ -1,0 +1,65 @@
+"""The layout of `predictions.parquet` for each task kind.
+
+One row per test sample, keyed by `sample_id`: the target, the model's score(s) and its
+prediction, plus the task's metadata columns (patient, site, subgroup). Never raw text or pixels:
+this frame is what statistics, leaderboards and partners read.
+
+binary      sample_id, target, score (probability of class 1), prediction
+multiclass  sample_id, target, prediction, score_<k> for each class k
+multilabel  sample_id, target_<k>, score_<k>, prediction_<k> for each label k
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from medbench.errors import DataError
+
+SAMPLE_ID = "sample_id"
+TARGET = "target"
+SCORE = "score"
+PREDICTION = "prediction"
+THRESHOLD = 0.5
+
+
+def classification_frame(
+    ids: np.ndarray,
+    targets: np.ndarray,
+    scores: np.ndarray,
+    kind: str,
+    metadata: pd.DataFrame | None = None,
+    metadata_columns: Sequence[str] = (),
+) -> pd.DataFrame:
+    """Build the predictions frame of a classification task; refuse non-finite scores."""
+    scores = np.asarray(scores, dtype=np.float64)
+    if len(scores) != len(ids):
+        raise DataError(f"the model returned {len(scores)} scores for {len(ids)} test samples")
+    if not np.isfinite(scores).all():
+        bad = int((~np.isfinite(scores)).any(axis=tuple(range(1, scores.ndim))).sum()) if scores.ndim > 1 else int((~np.isfinite(scores)).sum())
+        raise DataError(f"the model returned NaN or infinite scores for {bad} of {len(ids)} test samples")
+    frame = pd.DataFrame({SAMPLE_ID: np.asarray(ids).astype(str)})
+    if kind == "binary":
+        frame[TARGET] = np.asarray(targets).astype(np.int64)
+        frame[SCORE] = scores.reshape(len(ids))
+        frame[PREDICTION] = (frame[SCORE] >= THRESHOLD).astype(np.int64)
+    elif kind == "multiclass":
+        frame[TARGET] = np.asarray(targets).astype(np.int64)
+        frame[PREDICTION] = scores.argmax(axis=1).astype(np.int64)
+        for k in range(scores.shape[1]):
+            frame[f"{SCORE}_{k}"] = scores[:, k]
+    elif kind == "multilabel":
+        targets = np.asarray(targets)
+        for k in range(scores.shape[1]):
+            frame[f"{TARGET}_{k}"] = targets[:, k].astype(np.int64)
+            frame[f"{SCORE}_{k}"] = scores[:, k]
+            frame[f"{PREDICTION}_{k}"] = (scores[:, k] >= THRESHOLD).astype(np.int64)
+    else:
+        raise ValueError(f"classification_frame does not handle task kind {kind!r}")
+    for column in metadata_columns:
+        if metadata is None or column not in metadata.columns:
+            raise DataError(f"the task names metadata column {column!r}, but the test split has no such column")
+        frame[column] = metadata[column].to_numpy()
+    return frame

@@ -1,0 +1,72 @@
+"""Train a LightningModule with the configured trainer, loggers and callbacks, then predict the test split.
+
+Loggers and checkpoints write inside the staging folder of the run record, so a run's logs travel
+with its record and a killed run leaves nothing outside it.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytorch_lightning as pl
+import torch
+from omegaconf import DictConfig
+
+from medbench.data.base import MedbenchDataModule
+from medbench.instantiation import instantiate_named, instantiate_node
+
+
+def build_loggers(cfg: DictConfig, log_root: Path) -> list[pl.loggers.Logger]:
+    """The configured loggers, all writing under `log_root`; wandb stays offline unless WANDB_MODE is set."""
+    if cfg.logger and "wandb" in cfg.logger:
+        os.environ.setdefault("WANDB_MODE", "offline")
+    return instantiate_named(cfg.logger, "logger", save_dir=str(log_root))
+
+
+def fit_and_predict(
+    module: pl.LightningModule, datamodule: MedbenchDataModule, cfg: DictConfig, log_root: Path, scratch: Path
+) -> np.ndarray:
+    """Fit `module`, reload its best checkpoint when one was kept, and return the test scores."""
+    loggers = build_loggers(cfg, log_root)
+    callbacks = instantiate_named(cfg.callbacks, "callbacks")
+    for callback in callbacks:
+        if isinstance(callback, pl.callbacks.ModelCheckpoint):
+            callback.dirpath = str(scratch / "checkpoints")
+    trainer: pl.Trainer = instantiate_node(
+        cfg.trainer, "trainer", logger=loggers or False, callbacks=callbacks, default_root_dir=str(scratch)
+    )
+    failed = True
+    try:
+        for logger in loggers:
+            logger.log_hyperparams(_loggable(cfg))
+        trainer.fit(module, datamodule=datamodule)
+        has_best = any(isinstance(c, pl.callbacks.ModelCheckpoint) and c.best_model_path for c in callbacks)
+        batches = trainer.predict(module, datamodule=datamodule, ckpt_path="best" if has_best else None)
+        failed = False
+    finally:
+        _finish_loggers(loggers, failed)
+    return torch.cat([b.detach().cpu() for b in batches]).double().numpy()
+
+
+def save_weights(module: pl.LightningModule, path: Path) -> Path:
+    """Weights only (a state dict), loadable with `torch.load(..., weights_only=True)`."""
+    target = path.with_suffix(".pt")
+    torch.save(module.state_dict(), target)
+    return target
+
+
+def _loggable(cfg: DictConfig) -> dict:
+    from omegaconf import OmegaConf
+
+    return OmegaConf.to_container(cfg, resolve=True, enum_to_str=True)  # type: ignore[return-value]
+
+
+def _finish_loggers(loggers: list[pl.loggers.Logger], failed: bool) -> None:
+    for logger in loggers:
+        logger.finalize("failed" if failed else "success")
+        if type(logger).__name__ == "WandbLogger":
+            import wandb
+
+            wandb.finish(exit_code=1 if failed else 0)
