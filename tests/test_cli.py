@@ -1,0 +1,40 @@
+"""The `medbench` command: help without heavy imports, and Hydra's errors surfacing clearly."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+HEAVY = ("torch", "pytorch_lightning", "lightning", "torchmetrics", "datasets", "wandb")
+
+
+def test_help_lists_subcommands_without_heavy_imports() -> None:
+    code = (
+        "import sys\n"
+        "from medbench.cli import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        f"print('HEAVY:' + ','.join(m for m in {HEAVY!r} if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert "run" in out
+    assert out.strip().endswith("HEAVY:"), out
+
+
+def test_unknown_group_option_lists_valid_ones(cli_env: dict[str, str], tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "medbench", "run", "model=does_not_exist"], capture_output=True, text=True, env=cli_env
+    )
+    assert result.returncode != 0
+    assert "does_not_exist" in result.stderr
+    assert "mlp" in result.stderr and "logreg" in result.stderr
+    assert not (tmp_path / "runs").exists()
+
+
+def test_wrong_type_names_the_key(cli_env: dict[str, str], tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "medbench", "run", "seed=abc"], capture_output=True, text=True, env=cli_env
+    )
+    assert result.returncode != 0
+    assert "seed" in result.stderr
+    assert not (tmp_path / "runs").exists()
