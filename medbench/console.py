@@ -19,9 +19,12 @@ def print_config_tree(cfg: DictConfig, console: Console | None = None) -> None:
     keys = [k for k in ORDER if k in cfg] + [k for k in cfg if k not in ORDER and k != "hydra"]
     for key in keys:
         value = cfg[key]
+        if not isinstance(value, DictConfig):
+            tree.add(f"[bold cyan]{key}[/bold cyan]: {value}")
+            continue
         branch = tree.add(f"[bold cyan]{key}[/bold cyan]")
-        text = OmegaConf.to_yaml(value, resolve=True) if isinstance(value, DictConfig) else str(value)
-        branch.add(Syntax(text.rstrip(), "yaml", theme="ansi_dark", background_color="default"))
+        text = OmegaConf.to_yaml(value, resolve=True).rstrip() or "{}"
+        branch.add(Syntax(text, "yaml", theme="ansi_dark", background_color="default"))
     console.print(tree)
 
 
