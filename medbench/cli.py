@@ -15,6 +15,9 @@ from collections.abc import Sequence
 from medbench import __version__
 from medbench.errors import MedbenchError
 
+# Commands whose arguments all go, untouched and in order, to another command line (Hydra's).
+PASSTHROUGH_COMMANDS: frozenset[str] = frozenset({"run"})
+
 # Order is the order shown by `medbench --help`.
 COMMAND_MODULES: tuple[str, ...] = (
     "medbench.commands.run",
@@ -41,7 +44,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
-    args = parser.parse_args(argv)
+    if argv and argv[0] in PASSTHROUGH_COMMANDS:
+        # argparse would read Hydra's flags (`-m`, `--cfg job`, `--help`) as medbench options.
+        args = parser.parse_args(argv[:1])
+        args.overrides = argv[1:]
+    else:
+        args = parser.parse_args(argv)
     try:
         return int(args.execute(args) or 0)
     except MedbenchError as error:

@@ -38,3 +38,14 @@ def test_wrong_type_names_the_key(cli_env: dict[str, str], tmp_path: Path) -> No
     assert result.returncode != 0
     assert "seed" in result.stderr
     assert not (tmp_path / "runs").exists()
+
+
+def test_run_hands_hydra_flags_through_in_order(monkeypatch) -> None:
+    """`-m`, `--cfg job` and overrides reach Hydra untouched, not parsed as medbench options."""
+    import medbench.app
+    from medbench.cli import main
+
+    received = []
+    monkeypatch.setattr(medbench.app, "launch", lambda argv: received.append(list(argv)) or 0)
+    assert main(["run", "-m", "model=mlp,logreg", "--cfg", "job", "seed=1"]) == 0
+    assert received == [["-m", "model=mlp,logreg", "--cfg", "job", "seed=1"]]

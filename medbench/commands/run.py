@@ -14,7 +14,7 @@ HELP = "Run an experiment composed from conf/ (Hydra overrides; -m for a sweep).
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "overrides",
-        nargs=argparse.REMAINDER,
+        nargs="*",
         help="Hydra overrides and flags, e.g. `experiment=breast_cancer_mlp seed=1` or `-m model=mlp,logreg`.",
     )
 
