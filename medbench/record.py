@@ -34,6 +34,8 @@ OVERRIDES_FILE = "overrides.yaml"
 MANIFEST_FILE = "manifest.json"
 METRICS_FILE = "metrics.json"
 PREDICTIONS_FILE = "predictions.parquet"
+# Retrieval only: the relevance judgments of the test queries (query id, doc id, grade).
+QRELS_FILE = "qrels.parquet"
 SPLITS_FILE = "splits.json"
 CHECKPOINT_STEM = "model"
 LOGS_DIR = "logs"
@@ -175,6 +177,13 @@ class RunRecord:
 
         return pd.read_parquet(_existing(self.path / PREDICTIONS_FILE))
 
+    def qrels(self) -> "Any":
+        """The test queries' relevance judgments of a retrieval record, or None for other kinds."""
+        import pandas as pd
+
+        path = self.path / QRELS_FILE
+        return pd.read_parquet(path) if path.is_file() else None
+
     def predictions_sha256(self) -> str:
         return sha256_file(_existing(self.path / PREDICTIONS_FILE))
 
@@ -252,6 +261,9 @@ class RecordWriter:
 
     def write_predictions(self, frame: Any) -> None:
         frame.to_parquet(self.staging / PREDICTIONS_FILE, index=False)
+
+    def write_qrels(self, frame: Any) -> None:
+        frame.to_parquet(self.staging / QRELS_FILE, index=False)
 
     def write_metrics(self, metrics: Metrics) -> None:
         _write_text(self.staging / METRICS_FILE, metrics.model_dump_json(indent=2))

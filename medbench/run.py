@@ -37,7 +37,7 @@ from medbench.record import (
     sha256_file,
     staged_record,
 )
-from medbench.scoring import check_metric_names, score_predictions
+from medbench.scoring import check_task, score_task
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +66,7 @@ def validate(cfg: DictConfig) -> None:
             + ", ".join(missing)
             + ". Set them on the command line (e.g. `medbench run task.version=1.0`) or in the config file."
         )
-    check_metric_names(str(cfg.task.kind.value), list(cfg.task.metrics), cfg.task.primary_metric)
+    check_task(cfg.task)
 
 
 def _existing_record(final: Path) -> Optional[RunRecord]:
@@ -98,7 +98,7 @@ def _fit_predict_score(cfg: DictConfig, writer: RecordWriter, outcome: dict[str,
     import torch
 
     from medbench.models.base import Estimator
-    from medbench.tasks.predictions import classification_frame
+    from medbench.tasks.outputs import build_outputs
     from medbench.training import fit_and_predict, save_weights
 
     torch.set_num_threads(cfg.num_threads)
@@ -138,12 +138,11 @@ def _fit_predict_score(cfg: DictConfig, writer: RecordWriter, outcome: dict[str,
         checkpoint_sha256=sha256_file(checkpoint) if checkpoint else None,
     )
 
-    test = datamodule.split("test")
-    frame = classification_frame(test.ids, test.targets, scores, kind, test.metadata, _metadata_columns(task))
-    writer.write_predictions(frame)
-    writer.write_metrics(
-        score_predictions(frame, kind, list(task.metrics), task.primary_metric, task.direction.value)
-    )
+    outputs = build_outputs(kind, datamodule.split("test"), scores, _metadata_columns(task))
+    writer.write_predictions(outputs.predictions)
+    if outputs.qrels is not None:
+        writer.write_qrels(outputs.qrels)
+    writer.write_metrics(score_task(outputs, task))
 
 
 def build_model(model_cfg: DictConfig, network_kwargs: dict[str, Any], task_kind: str) -> Any:

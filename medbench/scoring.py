@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -10,6 +11,29 @@ from medbench.errors import ConfigError
 from medbench.metrics.classification import BINARY_METRICS
 from medbench.record import MetricValue, Metrics
 from medbench.tasks.predictions import SCORE, TARGET
+
+if TYPE_CHECKING:
+    from medbench.tasks.outputs import TaskOutputs
+
+
+def check_task(task: Any) -> None:
+    """Refuse a task config whose metrics cannot be computed, before anything runs."""
+    check_metric_names(_kind(task), list(task.metrics), task.primary_metric)
+
+
+def score_task(outputs: "TaskOutputs", task: Any) -> Metrics:
+    """The record's `metrics.json` for `outputs` under the protocol of `task` (a task config node)."""
+    return score_predictions(
+        outputs.predictions, _kind(task), list(task.metrics), task.primary_metric, _value(task.direction)
+    )
+
+
+def _kind(task: Any) -> str:
+    return _value(task.kind)
+
+
+def _value(field: Any) -> str:
+    return str(getattr(field, "value", field))
 
 
 def check_metric_names(kind: str, metric_names: Sequence[str], primary: str) -> None:

@@ -19,22 +19,10 @@ import torch
 from torch.utils.data import DataLoader, Dataset, TensorDataset
 
 from medbench.data.fingerprint import content_hash
+from medbench.data.split import Split
 from medbench.errors import DataError
 
 SPLIT_NAMES = ("train", "val", "test")
-
-
-@dataclass(frozen=True)
-class Split:
-    """Samples of one split. `inputs` is whatever the modality's models take (an array, texts)."""
-
-    ids: np.ndarray
-    inputs: Any
-    targets: np.ndarray
-    metadata: Optional[pd.DataFrame] = None
-
-    def __len__(self) -> int:
-        return len(self.ids)
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from medbench.data.split import Split
 from medbench.errors import DataError
 
 SAMPLE_ID = "sample_id"
@@ -23,6 +24,15 @@ TARGET = "target"
 SCORE = "score"
 PREDICTION = "prediction"
 THRESHOLD = 0.5
+
+
+def classification_outputs(
+    split: Split, scores: np.ndarray, metadata_columns: Sequence[str], *, kind: str
+) -> "TaskOutputs":
+    """The task outputs of a classification run: its predictions frame."""
+    from medbench.tasks.outputs import TaskOutputs
+
+    return TaskOutputs(classification_frame(split.ids, split.targets, scores, kind, split.metadata, metadata_columns))
 
 
 def classification_frame(
