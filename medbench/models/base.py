@@ -14,7 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Optional, Protocol, runtime_checkable
 
-from medbench.data.base import Split
+from medbench.data.split import Split
 
 
 @runtime_checkable

@@ -14,7 +14,7 @@ from typing import Any, Optional
 
 import pandas as pd
 
-from medbench.data.base import Split
+from medbench.data.split import Split
 
 # kind -> "module:function" with signature (split, raw_output, metadata_columns) -> TaskOutputs
 OUTPUT_BUILDERS: dict[str, str] = {
