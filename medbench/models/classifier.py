@@ -7,9 +7,9 @@ from typing import Any, Optional
 
 import pytorch_lightning as pl
 import torch
-import torchmetrics
 from torch import nn
 from torch.nn import functional as F
+from torchmetrics.functional import auroc
 
 PROBLEMS = ("binary", "multiclass", "multilabel")
 
@@ -18,8 +18,10 @@ class ClassifierModule(pl.LightningModule):
     """Wraps `net` (logits out) with the loss, the validation metrics and the optimiser of the task.
 
     `optimizer` and `scheduler` are partials (Hydra `_partial_: true`) completed with the
-    parameters, as in lightning-hydra-template. Validation AUROC is a torchmetrics `Metric` for
-    monitoring only; the numbers in the run record are computed from the stored predictions.
+    parameters, as in lightning-hydra-template. `class_weights` counter class imbalance in the
+    loss (binary: the positive class's weight). Validation AUROC, over the whole validation
+    epoch, is for monitoring only; the numbers in the run record come from the stored predictions.
+    Inputs are whatever `net` takes: feature or image tensors, or a list of texts.
     """
 
     def __init__(
@@ -28,7 +30,7 @@ class ClassifierModule(pl.LightningModule):
         optimizer: Callable[..., torch.optim.Optimizer],
         task_kind: str,
         scheduler: Optional[Callable[..., Any]] = None,
-        num_classes: Optional[int] = None,
+        class_weights: Optional[list[float]] = None,
     ) -> None:
         super().__init__()
         if task_kind not in PROBLEMS:
@@ -38,22 +40,22 @@ class ClassifierModule(pl.LightningModule):
         self.optimizer_factory = optimizer
         self.scheduler_factory = scheduler
         self.task_kind = task_kind
-        if task_kind == "binary":
-            self.val_auroc = torchmetrics.AUROC(task="binary")
-        elif task_kind == "multiclass":
-            self.val_auroc = torchmetrics.AUROC(task="multiclass", num_classes=num_classes)
-        else:
-            self.val_auroc = torchmetrics.AUROC(task="multilabel", num_labels=num_classes)
+        # Binary: one weight, that of the positive class (BCE pos_weight); otherwise one per class/label.
+        self.register_buffer(
+            "class_weights", torch.tensor(class_weights, dtype=torch.float32) if class_weights else None, persistent=False
+        )
+        self._val_probabilities: list[torch.Tensor] = []
+        self._val_targets: list[torch.Tensor] = []
 
-    def forward(self, inputs: torch.Tensor) -> torch.Tensor:
+    def forward(self, inputs: Any) -> torch.Tensor:
         return self.net(inputs)
 
     def loss(self, logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
         if self.task_kind == "binary":
-            return F.binary_cross_entropy_with_logits(logits.squeeze(-1), targets.float())
+            return F.binary_cross_entropy_with_logits(logits.squeeze(-1), targets.float(), pos_weight=self.class_weights)
         if self.task_kind == "multiclass":
-            return F.cross_entropy(logits, targets.long())
-        return F.binary_cross_entropy_with_logits(logits, targets.float())
+            return F.cross_entropy(logits, targets.long(), weight=self.class_weights)
+        return F.binary_cross_entropy_with_logits(logits, targets.float(), pos_weight=self.class_weights)
 
     def probabilities(self, logits: torch.Tensor) -> torch.Tensor:
         if self.task_kind == "binary":
@@ -62,20 +64,35 @@ class ClassifierModule(pl.LightningModule):
             return torch.softmax(logits, dim=-1)
         return torch.sigmoid(logits)
 
-    def training_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int) -> torch.Tensor:
+    def training_step(self, batch: tuple[Any, torch.Tensor], batch_idx: int) -> torch.Tensor:
         inputs, targets = batch
         loss = self.loss(self(inputs), targets)
         self.log("train/loss", loss, on_step=False, on_epoch=True, prog_bar=True, batch_size=len(targets))
         return loss
 
-    def validation_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int) -> None:
+    def validation_step(self, batch: tuple[Any, torch.Tensor], batch_idx: int) -> None:
         inputs, targets = batch
         logits = self(inputs)
         self.log("val/loss", self.loss(logits, targets), prog_bar=True, batch_size=len(targets))
-        self.val_auroc.update(self.probabilities(logits), targets.long())
-        self.log("val/auroc", self.val_auroc, prog_bar=True)
+        self._val_probabilities.append(self.probabilities(logits).detach())
+        self._val_targets.append(targets.detach())
 
-    def predict_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int) -> torch.Tensor:
+    def on_validation_epoch_end(self) -> None:
+        if not self._val_targets:
+            return
+        probabilities, targets = torch.cat(self._val_probabilities), torch.cat(self._val_targets).long()
+        self._val_probabilities.clear()
+        self._val_targets.clear()
+        # The class count comes from the network's output, so no size needs configuring twice.
+        if self.task_kind == "binary":
+            value = auroc(probabilities, targets, task="binary")
+        elif self.task_kind == "multiclass":
+            value = auroc(probabilities, targets, task="multiclass", num_classes=probabilities.shape[-1])
+        else:
+            value = auroc(probabilities, targets, task="multilabel", num_labels=probabilities.shape[-1])
+        self.log("val/auroc", value, prog_bar=True)
+
+    def predict_step(self, batch: tuple[Any, torch.Tensor], batch_idx: int) -> torch.Tensor:
         inputs, _ = batch
         return self.probabilities(self(inputs))
 
