@@ -16,7 +16,7 @@ import numpy as np
 
 from medbench.data.base import SPLIT_NAMES, DataInfo, MedbenchDataModule
 from medbench.data.split import Split
-from medbench.data.splits import stratified_split
+from medbench.data.splits import check_seen_in_training, stratified_split
 from medbench.errors import DataError
 
 KINDS = ("binary", "multiclass", "multilabel")
@@ -58,18 +58,6 @@ def check_kind(labels: np.ndarray, kind: str, source: str) -> None:
         raise DataError(f"{source}: labels have {labels.shape[1]} columns (multi-label), but the task kind is {kind}")
     if kind == "binary" and not values <= {0, 1}:
         raise DataError(f"{source}: a binary task needs labels 0/1; found {sorted(values)[:10]} (use kind=multiclass)")
-
-
-def check_seen_in_training(train: np.ndarray, test: np.ndarray, kind: str, source: str) -> None:
-    """A class (or label) present in the test split must have been seen in training."""
-    if kind == "multilabel":
-        unseen = np.flatnonzero((test.sum(axis=0) > 0) & (train.sum(axis=0) == 0)).tolist()
-        what = "labels"
-    else:
-        unseen = sorted(set(test.tolist()) - set(train.tolist()))
-        what = "classes"
-    if unseen:
-        raise DataError(f"{source}: test {what} {unseen} never occur in the training split; the model cannot learn them")
 
 
 class ImageDataModule(MedbenchDataModule):

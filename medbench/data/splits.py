@@ -6,6 +6,8 @@ tested on the same samples, which is what makes their numbers comparable.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from medbench.errors import DataError
@@ -41,3 +43,18 @@ def _stratum(targets: np.ndarray) -> np.ndarray:
     if targets.ndim == 1:
         return targets
     return np.array(["".join(map(str, row.astype(int))) for row in targets])
+
+
+def check_seen_in_training(
+    train: np.ndarray, test: np.ndarray, kind: str, source: str, names: Sequence[str] = ()
+) -> None:
+    """A class (or label) present in the test split must have been seen in training; `names` name the indices."""
+    if kind == "multilabel":
+        unseen = np.flatnonzero((test.sum(axis=0) > 0) & (train.sum(axis=0) == 0)).tolist()
+        what = "labels"
+    else:
+        unseen = sorted(set(test.tolist()) - set(train.tolist()))
+        what = "classes"
+    if unseen:
+        unseen = [names[k] for k in unseen] if names else unseen
+        raise DataError(f"{source}: test {what} {unseen} never occur in the training split; the model cannot learn them")
