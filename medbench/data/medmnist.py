@@ -61,7 +61,7 @@ class MedMNISTDataModule(ImageDataModule):
     def read_arrays(self) -> tuple[dict[str, ImageArrays], list[str], str]:
         path = self._file()
         arrays = read_medmnist_npz(path)
-        source = f"MedMNIST file {path.name} (md5 {file_digest(path, 'md5')})"
+        source = f"MedMNIST file {path} (md5 {file_digest(path, 'md5')})"
         names: list[str] = []
         if self.generated is None:
             flag = self.flag or path.stem.lower()

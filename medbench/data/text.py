@@ -61,9 +61,12 @@ def _csv_header(path: Path) -> list[str]:
     import csv
 
     with open(path, newline="", encoding="utf-8") as handle:
-        header = next(csv.reader(handle), [])
+        rows = csv.reader(handle)
+        header, first_row = next(rows, []), next(rows, None)
     if len(set(header)) != len(header):
         raise DataError(f"{path}: the header repeats a column name: {header}")
+    if first_row is None:
+        raise DataError(f"{path}: the file has no rows")
     return header
 
 
