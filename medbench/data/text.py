@@ -199,7 +199,13 @@ class TextDataModule(MedbenchDataModule):
 
     def _split_indices(self, frame: pd.DataFrame, targets: np.ndarray, path: Path) -> dict[str, np.ndarray]:
         if self.split_column is None:
-            return stratified_split(targets, self.val_fraction, self.test_fraction, self.split_seed)
+            try:
+                return stratified_split(targets, self.val_fraction, self.test_fraction, self.split_seed)
+            except DataError as error:
+                raise DataError(
+                    f"{path}: column {self.label_column!r}: {error} (raise task.data.min_class_count to group "
+                    "or drop rare classes, or give a split column)"
+                ) from None
         values = frame[self.split_column].astype(str).str.strip().str.lower()
         unknown = sorted(set(values) - set(SPLIT_VALUES))
         if unknown:

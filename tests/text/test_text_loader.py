@@ -86,6 +86,7 @@ def test_split_column_is_used_as_given(notes_file) -> None:
         (lambda rows: [dict(r, id="same") for r in rows], {"id_column": "id"}, "repeats id 'same'"),
         (lambda rows: [r for r in rows if r["label"] == "a"], {}, r"1 class\(es\) after clean-up"),
         (lambda rows: rows + [dict(rows[0], label="c")], {"kind": "binary"}, "a binary task needs two classes"),
+        (lambda rows: rows + [dict(rows[0], id="x", label="c")], {}, "least populated.*raise task.data.min_class_count"),
     ],
 )
 def test_bad_files_name_the_file_column_and_problem(notes_file, edit, options, message) -> None:

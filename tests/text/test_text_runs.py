@@ -1,0 +1,37 @@
+"""Text tasks end to end from a fresh folder: generated notes, records without raw text, per-language metrics."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import rows_of
+
+from medbench.run import run
+
+
+def test_tfidf_run_on_generated_notes(compose_config) -> None:
+    record = run(compose_config("experiment=text_tfidf_logreg"))
+    metrics = record.metrics()
+    assert metrics.values["macro_auroc"].value > 0.9 and metrics.values["accuracy"].value > 0.75
+    predictions = record.predictions()
+    assert set(predictions.columns) == {"sample_id", "target", "prediction", "language"} | {f"score_{k}" for k in range(4)}
+    assert predictions["sample_id"].str.startswith("note-").all()  # ids, never the note itself
+    assert set(predictions["language"]) == {"fr", "en"}
+
+
+def test_user_file_through_clinical_notes_task(compose_config, notes_file) -> None:
+    rows = rows_of({" cardiologie": 16, "neurologie ": 16, "pneumologie": 16, "rare": 3, "rarissime": 3})
+    for row in rows:  # words that give the class away, so the baseline has something to learn
+        row["text"] += " " + {"c": "souffle systolique", "n": "déficit moteur", "p": "dyspnée", "r": "prurit"}[row["label"].strip()[0]]
+    path = notes_file(rows, ".jsonl")
+    record = run(compose_config("task=clinical_notes", "model=tfidf_logreg", f"task.data.path={path}", "task.data.id_column=id"))
+    assert record.complete
+    assert record.manifest.dataset.source.endswith("classes ['cardiologie', 'neurologie', 'other', 'pneumologie'])")
+    assert record.metrics().values["macro_auroc"].value > 0.9
+    assert "Œdème" not in record.predictions().to_csv()
+
+
+def test_missing_path_is_a_config_error(compose_config) -> None:
+    from medbench.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="task.data.path"):
+        run(compose_config("task=clinical_notes", "model=tfidf_logreg"))
