@@ -33,6 +33,8 @@ class ClassifierModule(pl.LightningModule):
         class_weights: Optional[list[float]] = None,
     ) -> None:
         super().__init__()
+        # Plain floats: hyper-parameters are pickled into checkpoints that are reloaded with weights_only=True.
+        class_weights = [float(weight) for weight in class_weights] if class_weights else None
         if task_kind not in PROBLEMS:
             raise ValueError(f"ClassifierModule handles {PROBLEMS}, not task kind {task_kind!r}")
         self.save_hyperparameters(ignore=["net", "optimizer", "scheduler"])

@@ -29,15 +29,21 @@ def test_small_cnn_learns_each_kind(compose_config, task: str) -> None:
 def test_resnet18_learns_the_binary_task(compose_config) -> None:
     # 16×16 images keep ResNet-18 (about 0.2 GFLOP per 28×28 image) affordable on a CPU.
     cfg = compose_config(
-        "experiment=images_resnet18", "trainer.max_epochs=3", "callbacks.progress_bar=null",
-        "task.data.generated.sizes=[192,48,96]", "task.data.generated.size=16", fast=False,
+        "experiment=images_resnet18", "trainer.max_epochs=3", "task.data.batch_size=32", "callbacks.progress_bar=null",
+        "task.data.generated.sizes=[384,64,128]", "task.data.generated.size=16", fast=False,
     )
     record = run(cfg)
     assert record.metrics().values["auroc"].value > 0.7
-    assert record.manifest.model.parameter_count == 11_168_706  # ResNet-18 (28), one input channel, one logit
+    assert record.manifest.model.parameter_count == 11_168_193  # ResNet-18 (28), one input channel, one logit
 
 
 def test_image_folder_task_runs_from_nothing(compose_config) -> None:
     record = run(compose_config("task=image_folder", "model=small_cnn"))
     assert record.complete
     assert set(record.predictions().columns) == {"sample_id", "target", "score", "prediction"}
+
+
+def test_class_weights_survive_the_best_checkpoint_reload(compose_config) -> None:
+    # Checkpoints are reloaded with weights_only=True: hyper-parameters must be plain values.
+    record = run(compose_config("experiment=images_small_cnn", "+model.class_weights=[2.0]"))
+    assert record.complete
