@@ -139,7 +139,8 @@ class TextDataModule(MedbenchDataModule):
         targets = labels.map({name: index for index, name in enumerate(names)}).to_numpy(dtype=np.int64)
         ids = self._ids(frame, path)
         indices = self._split_indices(frame, targets, path)
-        check_seen_in_training(targets[indices["train"]], targets[indices["test"]], "multiclass", f"{path}: column {self.label_column!r}", names)
+        where = f"{path}: column {self.label_column!r}"
+        check_seen_in_training(targets[indices["train"]], targets[indices["test"]], "multiclass", where, names)
         self._class_names = names
         self._source = f"{path.name} ({len(frame)} texts, classes {names})"
         metadata = frame[self.metadata_columns] if self.metadata_columns else None
