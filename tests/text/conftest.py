@@ -28,8 +28,13 @@ def notes_file(tmp_path: Path) -> Callable[..., Path]:
     return write
 
 
-def rows_of(labels: dict[str, int], language_cycle: tuple[str, ...] = ("fr", "en")) -> list[dict]:
-    """`count` rows per label, ids with leading zeros, accented French text."""
+@pytest.fixture
+def rows_of() -> Callable[[dict[str, int]], list[dict]]:
+    """`rows_of({label: count})` → rows with ids with leading zeros, accented French text, a language."""
+    return make_rows
+
+
+def make_rows(labels: dict[str, int], language_cycle: tuple[str, ...] = ("fr", "en")) -> list[dict]:
     rows = []
     for label, count in labels.items():
         for i in range(count):

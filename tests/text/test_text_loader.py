@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import rows_of
 
 from medbench.data.text import TextDataModule
 from medbench.errors import DataError
-
-# `conftest` here is tests/text/conftest.py (pytest puts the test's folder first on sys.path).
 
 
 def loaded(path, **kwargs) -> TextDataModule:
@@ -23,7 +20,7 @@ def all_ids(module: TextDataModule) -> list[str]:
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".jsonl", ".parquet"])
-def test_each_format_keeps_accents_ids_and_metadata(notes_file, suffix) -> None:
+def test_each_format_keeps_accents_ids_and_metadata(notes_file, rows_of, suffix) -> None:
     rows = rows_of({"cardiologie": 20, "neurologie": 20})
     module = loaded(notes_file(rows, suffix), id_column="id", metadata_columns=["language"])
     by_id = {row["id"]: row["text"] for row in rows}
@@ -36,7 +33,7 @@ def test_each_format_keeps_accents_ids_and_metadata(notes_file, suffix) -> None:
     assert module.info().network_kwargs == {"num_outputs": 1}
 
 
-def test_stratified_split_is_seeded(notes_file) -> None:
+def test_stratified_split_is_seeded(notes_file, rows_of) -> None:
     path = notes_file(rows_of({"a": 30, "b": 10}))
     first, again = loaded(path, split_seed=1), loaded(path, split_seed=1)
     other = loaded(path, split_seed=2)
@@ -45,7 +42,7 @@ def test_stratified_split_is_seeded(notes_file) -> None:
     assert np.bincount(first.split("test").targets).tolist() == [7, 3]  # 25 % of 40, class proportions kept
 
 
-def test_labels_are_stripped_mapped_and_rare_classes_grouped(notes_file) -> None:
+def test_labels_are_stripped_mapped_and_rare_classes_grouped(notes_file, rows_of) -> None:
     rows = rows_of({" cardio ": 12, "cardiology": 12, "neurology": 12, "dermatology": 2, "ophthalmology": 2})
     module = loaded(notes_file(rows), label_mapping={"cardio": "cardiology"}, min_class_count=5, kind="multiclass")
     assert module.info().class_names == ["cardiology", "neurology", "other"]
@@ -54,19 +51,19 @@ def test_labels_are_stripped_mapped_and_rare_classes_grouped(notes_file) -> None
     assert module.info().network_kwargs == {"num_outputs": 3}
 
 
-def test_rare_classes_can_be_dropped(notes_file) -> None:
+def test_rare_classes_can_be_dropped(notes_file, rows_of) -> None:
     rows = rows_of({"cardiology": 12, "neurology": 12, "dermatology": 2})
     module = loaded(notes_file(rows), min_class_count=5, rare_classes="drop")
     assert module.info().class_names == ["cardiology", "neurology"]
     assert len(all_ids(module)) == 24
 
 
-def test_positive_label_orders_binary_classes(notes_file) -> None:
+def test_positive_label_orders_binary_classes(notes_file, rows_of) -> None:
     module = loaded(notes_file(rows_of({"malin": 10, "bénin": 10})), positive_label="bénin", kind="binary")
     assert module.info().class_names == ["malin", "bénin"]
 
 
-def test_split_column_is_used_as_given(notes_file) -> None:
+def test_split_column_is_used_as_given(notes_file, rows_of) -> None:
     rows = rows_of({"a": 10, "b": 10})
     for i, row in enumerate(rows):
         row["split"] = ["train", "train", "Validation", " test "][i % 4]
@@ -89,7 +86,7 @@ def test_split_column_is_used_as_given(notes_file) -> None:
         (lambda rows: rows + [dict(rows[0], id="x", label="c")], {}, "least populated.*raise task.data.min_class_count"),
     ],
 )
-def test_bad_files_name_the_file_column_and_problem(notes_file, edit, options, message) -> None:
+def test_bad_files_name_the_file_column_and_problem(notes_file, rows_of, edit, options, message) -> None:
     path = notes_file(edit(rows_of({"a": 10, "b": 10})))
     with pytest.raises(DataError, match=message) as error:
         loaded(path, **options)

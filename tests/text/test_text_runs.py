@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from conftest import rows_of
 
 from medbench.run import run
 
@@ -18,7 +17,7 @@ def test_tfidf_run_on_generated_notes(compose_config) -> None:
     assert set(predictions["language"]) == {"fr", "en"}
 
 
-def test_user_file_through_clinical_notes_task(compose_config, notes_file) -> None:
+def test_user_file_through_clinical_notes_task(compose_config, notes_file, rows_of) -> None:
     rows = rows_of({" cardiologie": 16, "neurologie ": 16, "pneumologie": 16, "rare": 3, "rarissime": 3})
     for row in rows:  # words that give the class away, so the baseline has something to learn
         row["text"] += " " + {"c": "souffle systolique", "n": "déficit moteur", "p": "dyspnée", "r": "prurit"}[row["label"].strip()[0]]
