@@ -27,3 +27,14 @@ class TextEncoder(Protocol):
 
     def parameter_count(self) -> Optional[int]:
         """Number of learned parameters, when known."""
+
+
+def files_identity(root: Path, paths: list[Path]) -> str:
+    """Content hash of the files (path under `root` and SHA-256 of each) that exist: weights read from disk.
+
+    Paths are taken relative to `root`, so moving a model folder keeps its identity.
+    """
+    from medbench.data.fingerprint import content_hash
+    from medbench.record import sha256_file
+
+    return content_hash({str(path.relative_to(root)): sha256_file(path) for path in sorted(paths) if path.is_file()})
