@@ -52,3 +52,18 @@ def generated_data(generated_folder: Path):
     data = BeirDataModule(folder=str(generated_folder), val_qrels="dev")
     data.setup()
     return data
+
+
+def mean_ndcg_at_10(outputs) -> float:
+    """nDCG@10 of a retrieval run's outputs, judged by trec_eval's reference (pytrec_eval)."""
+    import numpy as np
+    import pytrec_eval
+
+    judged: dict[str, dict[str, int]] = {}
+    for row in outputs.qrels.itertuples():
+        judged.setdefault(row.sample_id, {})[row.doc_id] = int(row.relevance)
+    run: dict[str, dict[str, float]] = {}
+    for row in outputs.predictions.itertuples():
+        run.setdefault(row.sample_id, {})[row.doc_id] = float(row.score)
+    per_query = pytrec_eval.RelevanceEvaluator(judged, {"ndcg_cut.10"}).evaluate(run)
+    return float(np.mean([per_query.get(query, {}).get("ndcg_cut_10", 0.0) for query in judged]))
