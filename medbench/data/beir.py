@@ -12,7 +12,7 @@ empty split. Text is read as UTF-8 (accents and non-Latin scripts are kept as th
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Container, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -89,7 +89,7 @@ def load_queries(path: Path) -> dict[str, str]:
     return queries
 
 
-def load_qrels(path: Path, known_queries: Any, known_documents: Any) -> Qrels:
+def load_qrels(path: Path, known_queries: Container[str], known_documents: Container[str]) -> Qrels:
     """Judgments of one split; every query and document they name must exist."""
     qrels: Qrels = {}
     lines = _text_lines(path)

@@ -8,6 +8,9 @@ them differently (`dev` or none for validation, often no `train`).
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Optional
 
@@ -117,10 +120,6 @@ class GeneratedRetrievalDataModule(RetrievalDataModule):
         }
 
     def beir_folder(self) -> Path:
-        import os
-        import shutil
-        import tempfile
-
         from medbench.data.generators.retrieval import write_retrieval_folder
 
         folder = self.cache_dir / "generated" / f"retrieval-{content_hash(self.generator_arguments)[:12]}"
