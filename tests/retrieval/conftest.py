@@ -54,16 +54,10 @@ def generated_data(generated_folder: Path):
     return data
 
 
-def mean_ndcg_at_10(outputs) -> float:
-    """nDCG@10 of a retrieval run's outputs, judged by trec_eval's reference (pytrec_eval)."""
-    import numpy as np
-    import pytrec_eval
 
-    judged: dict[str, dict[str, int]] = {}
-    for row in outputs.qrels.itertuples():
-        judged.setdefault(row.sample_id, {})[row.doc_id] = int(row.relevance)
-    run: dict[str, dict[str, float]] = {}
-    for row in outputs.predictions.itertuples():
-        run.setdefault(row.sample_id, {})[row.doc_id] = float(row.score)
-    per_query = pytrec_eval.RelevanceEvaluator(judged, {"ndcg_cut.10"}).evaluate(run)
-    return float(np.mean([per_query.get(query, {}).get("ndcg_cut_10", 0.0) for query in judged]))
+def mean_ndcg_at_10(outputs) -> float:
+    """nDCG@10 of a retrieval run's outputs over every judged test query (medbench's trec_eval metric)."""
+    from medbench.metrics.retrieval import evaluate
+
+    _, values = evaluate(outputs.predictions, outputs.qrels, ["ndcg@10"], all_judged=True)
+    return float(values["ndcg@10"].mean())

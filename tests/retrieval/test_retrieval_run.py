@@ -21,7 +21,6 @@ def _texts_of(folder: Path) -> set[str]:
     return texts
 
 
-@pytest.mark.slow
 def test_bm25_experiment_writes_a_complete_record_without_text(compose_config) -> None:
     cfg = compose_config("experiment=retrieval_bm25")
     record = run(cfg)
@@ -35,7 +34,7 @@ def test_bm25_experiment_writes_a_complete_record_without_text(compose_config) -
     assert set(metrics.values) == METRICS and metrics.n_samples == 36
     for name, value in metrics.values.items():
         assert value.ci is not None and value.ci.low <= value.value <= value.ci.high, name
-    assert metrics.values["ndcg@10"].value > 0.8 and metrics.values["recall@100"].value > 0.9
+    assert metrics.values["ndcg@10"].value > 0.7 and metrics.values["recall@100"].value > 0.9
 
     predictions, qrels = record.predictions(), record.qrels()
     assert list(predictions.columns) == ["sample_id", "doc_id", "score", "rank"]
@@ -47,7 +46,6 @@ def test_bm25_experiment_writes_a_complete_record_without_text(compose_config) -
     assert not cells & _texts_of(folder) and not any(" " in cell for cell in cells)
 
 
-@pytest.mark.slow
 def test_a_partner_run_file_scores_like_the_run_it_replays(compose_config, tmp_path: Path) -> None:
     from medbench.data.trec import write_run
 

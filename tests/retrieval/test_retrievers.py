@@ -36,14 +36,14 @@ def test_random_ranking_is_near_zero(generated_data) -> None:
 @pytest.mark.parametrize("stemming", [True, False])
 def test_bm25_learns_the_generated_task(generated_data, stemming: bool) -> None:
     outputs = _test_outputs(BM25Retriever(top_k=100, stemming=stemming), generated_data)
-    assert mean_ndcg_at_10(outputs) > 0.8
+    assert mean_ndcg_at_10(outputs) > 0.7
     assert outputs.predictions.groupby("sample_id").size().eq(100).all()
     assert set(outputs.predictions.columns) == {"sample_id", "doc_id", "score", "rank"}
 
 
 def test_lsa_dense_retrieval_learns_the_generated_task(generated_data) -> None:
     outputs = _test_outputs(DenseRetriever(LsaEncoder(n_components=256), top_k=100), generated_data)
-    assert mean_ndcg_at_10(outputs) > 0.8
+    assert mean_ndcg_at_10(outputs) > 0.7
 
 
 def test_top_k_larger_than_the_corpus_returns_the_whole_corpus(beir_folder: Path) -> None:

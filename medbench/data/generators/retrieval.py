@@ -1,10 +1,11 @@
 """A small BEIR folder in which queries can be answered, in English and in French.
 
-Each query names a few rare clinical terms of its own. Its relevant documents use them (all of
-them for the highly relevant one, grade 2; some for the others, grade 1), a judged non-relevant
-document shares just one of them, and the rest of the corpus is clinical background prose. So a
-lexical or latent-semantic retriever finds the relevant documents far above chance, yet the
-ranking is not trivial. About a third of the queries and their documents are French, with
+Each query names three rare clinical terms of its own. Its highly relevant document (grade 2)
+uses two or three of them, its other relevant documents (grade 1) one, and two judged
+non-relevant documents repeat one of them, so a term count alone can rank a non-relevant
+document above a relevant one; the rest of the corpus is clinical background prose. A lexical
+or latent-semantic retriever finds the relevant documents far above chance, yet the ranking is
+not trivial. About a third of the queries and their documents are French, with
 accents, so tokenisation and encodings are exercised end to end.
 """
 
@@ -36,6 +37,8 @@ PREFIXES = ("cardio", "hépato", "neuro", "gastro", "pneumo", "néphro", "dermat
 ROOTS = ("myél", "cyt", "path", "angi", "lip", "fibr", "glyc", "thromb", "kérat", "chondr")
 SUFFIXES = ("ite", "ose", "ome", "émie", "algie", "ectomie", "plasie", "urie", "ase", "gène")
 TERMS_PER_QUERY = 3
+# Judged non-relevant documents per query, each repeating one of its terms once or twice.
+HARD_NEGATIVES = 2
 
 
 def write_retrieval_folder(
@@ -62,11 +65,12 @@ def write_retrieval_folder(
         queries.append({"_id": query_id, "text": _prose(rng, words, 4, list(own))})
         n_relevant = int(rng.integers(1, 4))
         for rank in range(n_relevant):
-            used = list(own) * 2 if rank == 0 else list(rng.choice(own, size=int(rng.integers(1, 3)), replace=False))
+            size = int(rng.integers(2, TERMS_PER_QUERY + 1)) if rank == 0 else 1
             judgments.append((query_id, len(documents), 2 if rank == 0 else 1))
-            documents.append(_document(rng, words, used))
-        judgments.append((query_id, len(documents), 0))
-        documents.append(_document(rng, words, [str(rng.choice(own))]))
+            documents.append(_document(rng, words, list(rng.choice(own, size=size, replace=False))))
+        for _ in range(HARD_NEGATIVES):
+            judgments.append((query_id, len(documents), 0))
+            documents.append(_document(rng, words, [str(rng.choice(own))] * int(rng.integers(1, 3))))
     for _ in range(n_background_documents):
         documents.append(_document(rng, FRENCH if rng.random() < french_fraction else ENGLISH, []))
 
