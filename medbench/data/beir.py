@@ -46,6 +46,13 @@ def load_beir(folder: str | Path, splits: Sequence[str]) -> BeirDataset:
     corpus = load_corpus(folder / CORPUS_FILE)
     queries = load_queries(folder / QUERIES_FILE)
     known_documents = set(corpus.ids.tolist())
+    for split in splits:
+        if not (folder / QRELS_DIR / f"{split}.tsv").is_file():
+            available = sorted(path.stem for path in (folder / QRELS_DIR).glob("*.tsv"))
+            raise DataError(
+                f"{folder / QRELS_DIR / split}.tsv: file not found; this folder judges the splits {available}. "
+                "Choose them with task.data.train_qrels / val_qrels / test_qrels (null: no such split)"
+            )
     qrels = {
         split: load_qrels(folder / QRELS_DIR / f"{split}.tsv", queries.keys(), known_documents)
         for split in splits

@@ -39,7 +39,7 @@ def _rewrite(path: Path, lines: list[str]) -> None:
     "corrupt, message",
     [
         (lambda f: (f / "corpus.jsonl").unlink(), r"corpus\.jsonl: file not found"),
-        (lambda f: (f / "qrels" / "test.tsv").unlink(), r"test\.tsv: file not found"),
+        (lambda f: (f / "qrels" / "test.tsv").unlink(), r"test\.tsv: file not found; this folder judges the splits \['train'\]"),
         (
             lambda f: _rewrite(f / "corpus.jsonl", [json.dumps(DOCUMENTS[0]), '{"_id": "d2", "text": "unterminated'] + [json.dumps(d) for d in DOCUMENTS[2:]]),
             r"corpus\.jsonl:2: not valid JSON",

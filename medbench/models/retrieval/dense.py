@@ -20,8 +20,8 @@ from medbench.models.retrieval.encoder import TextEncoder
 from medbench.models.retrieval.ranking import check_same_corpus, retrieval_inputs, run_frame, top_k
 
 SIMILARITIES = ("cosine", "dot")
-# Queries scored at once: bounds the (queries × documents) score matrix in memory.
-QUERY_CHUNK = 256
+# Scores computed at once (queries × documents): bounds the score matrix to about 128 MB.
+SCORE_BUDGET = 1 << 25
 
 
 class DenseRetriever:
@@ -62,9 +62,10 @@ class DenseRetriever:
         check_same_corpus(self._corpus_fingerprint, inputs.corpus, type(self).__name__)
         assert self._document_embeddings is not None
         queries = self._normalised(self._encode(inputs.texts))
+        chunk = max(1, SCORE_BUDGET // len(self._document_embeddings))
         ranked = [
-            top_k(queries[start : start + QUERY_CHUNK] @ self._document_embeddings.T, self.top_k)
-            for start in range(0, len(queries), QUERY_CHUNK)
+            top_k(queries[start : start + chunk] @ self._document_embeddings.T, self.top_k)
+            for start in range(0, len(queries), chunk)
         ]
         indices = np.concatenate([chunk[0] for chunk in ranked]) if ranked else np.empty((0, 0), dtype=np.int64)
         scores = np.concatenate([chunk[1] for chunk in ranked]) if ranked else np.empty((0, 0))
