@@ -124,3 +124,70 @@ def test_an_unreadable_cache_file_is_recomputed(beir_folder: Path, tmp_path: Pat
     encoder = CountingEncoder()
     DenseRetriever(encoder, cache_dir=str(cache)).fit(data.split("train"), data.split("val"))
     assert encoder.encoded == len(DOCUMENTS) and np.load(cached).shape == (len(DOCUMENTS), 64)
+
+
+def test_sentence_transformer_adapter_reads_the_local_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The package is not a dependency: a stand-in module records how the adapter calls it.
+    import sys
+    import types
+
+    calls: dict[str, object] = {}
+
+    class StandIn:
+        def __init__(self, path: str, device: str, local_files_only: bool) -> None:
+            calls.update(path=path, device=device, local_files_only=local_files_only)
+
+        def encode(self, texts, batch_size, convert_to_numpy, show_progress_bar):
+            calls.update(batch_size=batch_size)
+            return np.ones((len(texts), 3), dtype=np.float32)
+
+    monkeypatch.setitem(sys.modules, "sentence_transformers", types.SimpleNamespace(SentenceTransformer=StandIn))
+    folder = tmp_path / "model"
+    (folder / "1_Pooling").mkdir(parents=True)
+    (folder / "model.safetensors").write_bytes(b"weights")
+    (folder / "1_Pooling" / "config.json").write_text("{}")
+    encoder = SentenceTransformerEncoder(str(folder), batch_size=7)
+    assert encoder.encode(["a", "b"]).shape == (2, 3)
+    assert calls == {"path": str(folder), "device": "cpu", "local_files_only": True, "batch_size": 7}
+    before = encoder.identity()
+    (folder / "1_Pooling" / "config.json").write_text('{"pooling_mode_cls_token": true}')
+    assert encoder.identity() != before
+
+
+def test_hugging_face_tokenizer_reads_tokenizer_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # `tokenizers` is not a dependency: a stand-in module records how the adapter configures it.
+    import sys
+    import types
+
+    settings: dict[str, object] = {}
+
+    class Encoding:
+        def __init__(self, ids):
+            self.ids, self.attention_mask, self.type_ids = ids, [1] * len(ids), [0] * len(ids)
+
+    class StandIn:
+        @staticmethod
+        def from_file(path: str) -> "StandIn":
+            settings["path"] = path
+            return StandIn()
+
+        def enable_truncation(self, max_length: int) -> None:
+            settings["max_length"] = max_length
+
+        def enable_padding(self) -> None:
+            settings["padding"] = True
+
+        def encode_batch(self, texts):
+            return [Encoding([len(word) for word in text.split()]) for text in texts]
+
+    monkeypatch.setitem(sys.modules, "tokenizers", types.SimpleNamespace(Tokenizer=StandIn))
+    with pytest.raises(ConfigError, match="no tokenizer.json beside the model"):
+        HuggingFaceTokenizer(tmp_path)
+    (tmp_path / "tokenizer.json").write_text("{}")
+    tokenizer = HuggingFaceTokenizer(tmp_path, max_length=12)
+    batch = tokenizer(["ab cde", "f g"])
+    assert settings == {"path": str(tmp_path / "tokenizer.json"), "max_length": 12, "padding": True}
+    assert batch["input_ids"].tolist() == [[2, 3], [1, 1]] and batch["input_ids"].dtype == np.int64
+    before = tokenizer.identity()
+    (tmp_path / "tokenizer.json").write_text('{"changed": 1}')
+    assert tokenizer.identity() != before

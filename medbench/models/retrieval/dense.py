@@ -62,13 +62,13 @@ class DenseRetriever:
         check_same_corpus(self._corpus_fingerprint, inputs.corpus, type(self).__name__)
         assert self._document_embeddings is not None
         queries = self._normalised(self._encode(inputs.texts))
-        chunk = max(1, SCORE_BUDGET // len(self._document_embeddings))
+        rows = max(1, SCORE_BUDGET // len(self._document_embeddings))
         ranked = [
-            top_k(queries[start : start + chunk] @ self._document_embeddings.T, self.top_k)
-            for start in range(0, len(queries), chunk)
+            top_k(queries[start : start + rows] @ self._document_embeddings.T, self.top_k)
+            for start in range(0, len(queries), rows)
         ]
-        indices = np.concatenate([chunk[0] for chunk in ranked]) if ranked else np.empty((0, 0), dtype=np.int64)
-        scores = np.concatenate([chunk[1] for chunk in ranked]) if ranked else np.empty((0, 0))
+        indices = np.concatenate([part for part, _ in ranked]) if ranked else np.empty((0, 0), dtype=np.int64)
+        scores = np.concatenate([part for _, part in ranked]) if ranked else np.empty((0, 0))
         return run_frame(split.ids, inputs.corpus, indices, scores)
 
     def save(self, path: Path) -> Optional[Path]:
