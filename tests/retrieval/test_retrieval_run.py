@@ -28,7 +28,8 @@ def test_bm25_experiment_writes_a_complete_record_without_text(compose_config) -
     manifest = record.manifest
     assert manifest.task.kind == "retrieval" and manifest.task.primary_metric == "ndcg@10"
     assert manifest.dataset.split_sizes == {"train": 60, "val": 24, "test": 36}
-    assert manifest.model.checkpoint_file == "model.pkl" and manifest.model.checkpoint_sha256
+    assert manifest.model.checkpoint_file is None  # the BM25 index holds the corpus's words
+    assert not list(record.path.glob("model.*"))
 
     metrics = record.metrics()
     assert set(metrics.values) == METRICS and metrics.n_samples == 36

@@ -7,7 +7,6 @@ the stop words of `stopwords` and, when `stemming` is on, stems with the Snowbal
 
 from __future__ import annotations
 
-import pickle
 from pathlib import Path
 from typing import Any, Optional
 
@@ -63,10 +62,9 @@ class BM25Retriever:
         return run_frame(split.ids, inputs.corpus, indices, scores)
 
     def save(self, path: Path) -> Optional[Path]:
-        # The index (term statistics of the corpus); the tokenizer is rebuilt from the config.
-        target = path.with_suffix(".pkl")
-        target.write_bytes(pickle.dumps(self.index))
-        return target
+        # Nothing: the index holds the corpus vocabulary, words of the patients' documents, and a
+        # record may leave the centre. It is rebuilt from the corpus and the config in seconds.
+        return None
 
     def parameter_count(self) -> Optional[int]:
         return None

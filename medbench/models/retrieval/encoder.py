@@ -23,7 +23,8 @@ class TextEncoder(Protocol):
         """
 
     def save(self, path: Path) -> Optional[Path]:
-        """Write the fitted state (if it was fitted here) next to `path` and return the file."""
+        """Write the fitted state next to `path` and return the file; None when there is none to
+        keep, or when it would carry the corpus's words (a vocabulary) out with the record."""
 
     def parameter_count(self) -> Optional[int]:
         """Number of learned parameters, when known."""

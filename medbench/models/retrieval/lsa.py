@@ -7,7 +7,6 @@ term. It is the dense baseline a fresh clone can run anywhere.
 
 from __future__ import annotations
 
-import pickle
 from pathlib import Path
 from typing import Optional
 
@@ -47,9 +46,9 @@ class LsaEncoder:
         return f"lsa:{content_hash(self.settings)[:16]}:fitted-on:{self._fitted_on}"
 
     def save(self, path: Path) -> Optional[Path]:
-        target = path.with_suffix(".pkl")
-        target.write_bytes(pickle.dumps({"vectorizer": self._vectorizer, "svd": self._svd}))
-        return target
+        # Nothing: the TF-IDF vocabulary is words of the patients' documents, and a record may
+        # leave the centre. The encoder is refitted from the corpus and the config in seconds.
+        return None
 
     def parameter_count(self) -> Optional[int]:
         return int(self._svd.components_.size) if self._svd is not None else None
