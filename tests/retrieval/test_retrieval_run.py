@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
 from medbench.run import run
 
 METRICS = {"ndcg@10", "map@100", "recall@100", "mrr@10"}
