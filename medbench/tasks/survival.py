@@ -7,10 +7,11 @@ One array serves Estimators and Lightning modules alike (predict batches concate
 
 predictions.parquet, one row per test patient:
 
-survival    sample_id, time, event (0/1), risk, survival_<i> for each evaluation time i
+survival    sample_id, time, event (0/1), risk, survival_<t> for each evaluation time t
 
-The evaluation times themselves are in the record's config (`task.eval_times`), so that the
-metrics can be recomputed from the record alone.
+`t` is written in the shortest form that reads back to the same float (`survival_365`,
+`survival_182.5`): the frame names its own evaluation times, so the metrics are recomputed from
+it alone, exactly; the times are the task's `task.eval_times`.
 """
 
 from __future__ import annotations
@@ -44,7 +45,8 @@ class SurvivalArrays(NamedTuple):
     time: np.ndarray
     event: np.ndarray
     risk: np.ndarray
-    survival: np.ndarray
+    survival: np.ndarray  # (n, m): S(eval_times[k]) in column k
+    eval_times: np.ndarray  # (m,), increasing
 
 
 def pack_survival_scores(risk: np.ndarray, survival: np.ndarray) -> np.ndarray:
@@ -60,8 +62,9 @@ def survival_targets(event: np.ndarray, time: np.ndarray) -> np.ndarray:
     return targets
 
 
-def survival_column(index: int) -> str:
-    return f"{SURVIVAL_PREFIX}{index}"
+def survival_column(time: float) -> str:
+    """The column of the survival probabilities at `time`: `survival_365`, `survival_182.5`."""
+    return f"{SURVIVAL_PREFIX}{np.format_float_positional(float(time), trim='-')}"
 
 
 def survival_outputs(split: Split, raw_output: np.ndarray, metadata_columns: Sequence[str], *, kind: str) -> "TaskOutputs":
@@ -71,7 +74,8 @@ def survival_outputs(split: Split, raw_output: np.ndarray, metadata_columns: Seq
     if kind != "survival":
         raise ValueError(f"survival_outputs does not handle task kind {kind!r}")
     scores = np.asarray(raw_output, dtype=np.float64)
-    n_times = len(getattr(split, "eval_times", ()))
+    eval_times = tuple(getattr(split, "eval_times", ()))
+    n_times = len(eval_times)
     if scores.ndim != 2 or scores.shape != (len(split), 1 + n_times):
         raise DataError(
             f"a survival model must return an array of shape (n_patients, 1 + n_eval_times) = "
@@ -87,8 +91,8 @@ def survival_outputs(split: Split, raw_output: np.ndarray, metadata_columns: Seq
             RISK: risk,
         }
     )
-    for index in range(n_times):
-        frame[survival_column(index)] = survival[:, index]
+    for index, time in enumerate(eval_times):
+        frame[survival_column(time)] = survival[:, index]
     for column in metadata_columns:
         if split.metadata is None or column not in split.metadata.columns:
             raise DataError(f"the task names metadata column {column!r}, but the test split has no such column")
@@ -107,18 +111,23 @@ def check_survival_scores(risk: np.ndarray, survival: np.ndarray) -> None:
         raise DataError("the model returned survival curves that increase with time; S(t) must not increase")
 
 
-def survival_arrays(frame: pd.DataFrame, n_times: int) -> SurvivalArrays:
-    """Read the arrays back from a predictions frame, checking it holds the `n_times` survival columns."""
-    expected = [TIME, EVENT, RISK] + [survival_column(i) for i in range(n_times)]
-    missing = [column for column in expected if column not in frame.columns]
+def survival_arrays(frame: pd.DataFrame) -> SurvivalArrays:
+    """Read the arrays back from a predictions frame; the evaluation times come from the column names."""
+    missing = [column for column in (TIME, EVENT, RISK) if column not in frame.columns]
     if missing:
-        raise DataError(f"the survival predictions frame lacks columns {missing} (it has {list(frame.columns)})")
-    extra = [c for c in frame.columns if c.startswith(SURVIVAL_PREFIX) and c not in expected]
-    if extra:
-        raise DataError(f"the survival predictions frame has columns {extra} beyond the task's {n_times} evaluation times")
+        raise DataError(f"the survival predictions lack column(s) {missing}; they have {list(frame.columns)}")
+    columns = [str(c) for c in frame.columns if str(c).startswith(SURVIVAL_PREFIX)]
+    try:
+        times = np.array([float(c[len(SURVIVAL_PREFIX):]) for c in columns])
+    except ValueError:
+        raise DataError(f"survival columns must read survival_<time>; got {columns}") from None
+    if len(times) < 2:
+        raise DataError(f"the survival predictions need survival_<time> columns for at least two times; they have {list(frame.columns)}")
+    order = np.argsort(times)
     return SurvivalArrays(
         time=frame[TIME].to_numpy(dtype=np.float64),
         event=frame[EVENT].to_numpy().astype(bool),
         risk=frame[RISK].to_numpy(dtype=np.float64),
-        survival=frame[[survival_column(i) for i in range(n_times)]].to_numpy(dtype=np.float64),
+        survival=frame[[columns[i] for i in order]].to_numpy(dtype=np.float64),
+        eval_times=times[order],
     )

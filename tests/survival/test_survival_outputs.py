@@ -14,18 +14,21 @@ from medbench.tasks.survival import pack_survival_scores, survival_arrays, survi
 @pytest.fixture
 def split() -> SurvivalSplit:
     targets = survival_targets(np.array([1, 0, 1]), np.array([5.0, 8.0, 2.0]))
-    return SurvivalSplit(ids=np.array(["a", "b", "c"]), inputs=np.zeros((3, 2)), targets=targets, eval_times=(1.0, 4.0))
+    return SurvivalSplit(ids=np.array(["a", "b", "c"]), inputs=np.zeros((3, 2)), targets=targets, eval_times=(1.0, 4.5))
 
 
 def test_frame_holds_ids_times_events_risks_and_survival_columns(split: SurvivalSplit) -> None:
     raw = pack_survival_scores(np.array([0.1, -0.2, 0.3]), np.array([[0.9, 0.5], [0.95, 0.7], [0.8, 0.3]]))
     frame = build_outputs("survival", split, raw, []).predictions
-    assert list(frame.columns) == ["sample_id", "time", "event", "risk", "survival_0", "survival_1"]
+    assert list(frame.columns) == ["sample_id", "time", "event", "risk", "survival_1", "survival_4.5"]
     assert frame["sample_id"].tolist() == ["a", "b", "c"] and frame["event"].tolist() == [1, 0, 1]
-    arrays = survival_arrays(frame, 2)
+    arrays = survival_arrays(frame[["sample_id", "time", "event", "risk", "survival_4.5", "survival_1"]])
     np.testing.assert_array_equal(arrays.survival, raw[:, 1:])
-    with pytest.raises(DataError, match="lacks columns"):
-        survival_arrays(frame, 3)
+    np.testing.assert_array_equal(arrays.eval_times, [1.0, 4.5])
+    with pytest.raises(DataError, match="at least two times"):
+        survival_arrays(frame.drop(columns=["survival_1"]))
+    with pytest.raises(DataError, match="survival_<time>"):
+        survival_arrays(frame.rename(columns={"survival_1": "survival_one"}))
 
 
 @pytest.mark.parametrize(
