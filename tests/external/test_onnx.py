@@ -99,3 +99,34 @@ def test_raw_outputs_become_the_task_kinds_scores() -> None:
     np.testing.assert_allclose(two_columns, [0.5, 1 / (1 + np.exp(-10))])
     with pytest.raises(DataError, match="3 output column"):
         scores_from_outputs(logits, "binary", "probabilities")
+
+
+def test_onnx_scores_images(tmp_path: Path) -> None:
+    """An image model (N, C, H, W): here the mean brightness through a sigmoid, as a hand-built graph."""
+    import onnx
+    from onnx import TensorProto, helper
+
+    from medbench.data.split import Split
+
+    nodes = [
+        helper.make_node("ReduceMean", ["image"], ["mean"], axes=[1, 2, 3], keepdims=0),
+        helper.make_node("Unsqueeze", ["mean", "axis"], ["logit"]),
+    ]
+    graph = helper.make_graph(
+        nodes,
+        "brightness",
+        [helper.make_tensor_value_info("image", TensorProto.FLOAT, ["batch", 1, 8, 8])],
+        [helper.make_tensor_value_info("logit", TensorProto.FLOAT, ["batch", 1])],
+        initializer=[helper.make_tensor("axis", TensorProto.INT64, [1], [1])],
+    )
+    path = tmp_path / "brightness.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]), path)
+    images = np.random.default_rng(0).normal(size=(10, 1, 8, 8)).astype(np.float32)
+    split = Split(ids=np.arange(10).astype(str), inputs=images, targets=np.zeros(10, dtype=np.int64))
+    model = OnnxModel(str(path), task_kind="binary", output="logits", batch_size=4)
+    model.fit(split, split)
+    expected = 1 / (1 + np.exp(-images.mean(axis=(1, 2, 3), dtype=np.float64)))
+    np.testing.assert_allclose(model.predict_scores(split), expected, atol=1e-6)
+    wrong = Split(ids=split.ids, inputs=np.zeros((10, 3, 8, 8), dtype=np.float32), targets=split.targets)
+    with pytest.raises(DataError, match=r"shape \[3, 8, 8\]"):
+        model.fit(wrong, wrong)
