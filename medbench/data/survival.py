@@ -30,6 +30,7 @@ SKSURV_DATASETS = {
     "veterans": "load_veterans_lung_cancer",
 }
 
+
 @dataclass(frozen=True)
 class SurvivalSplit(Split):
     """A split whose targets are (event, time) records, with the task's evaluation times.

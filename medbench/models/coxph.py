@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from medbench.data.split import Split
+from medbench.data.survival import SurvivalSplit
 from medbench.models.sklearn import SklearnModel
 from medbench.models.survival import BreslowBaseline
 from medbench.tasks.survival import pack_survival_scores
@@ -23,12 +23,12 @@ class CoxPH(SklearnModel):
         super().__init__(CoxPHSurvivalAnalysis(alpha=alpha, ties=ties, n_iter=n_iter))
         self.baseline = BreslowBaseline()
 
-    def fit(self, train: Split, val: Split) -> None:
+    def fit(self, train: SurvivalSplit, val: SurvivalSplit) -> None:
         super().fit(train, val)
         risk = self.estimator.predict(np.asarray(train.inputs))
-        self.baseline.fit(risk, train.targets["event"], train.targets["time"])
+        self.baseline.fit(risk, train.event, train.time)
 
-    def predict_scores(self, split: Split) -> np.ndarray:
+    def predict_scores(self, split: SurvivalSplit) -> np.ndarray:
         """[risk, S(t_1)..S(t_m)] at the split's evaluation times (see :mod:`medbench.tasks.survival`)."""
         risk = self.estimator.predict(np.asarray(split.inputs))
         return pack_survival_scores(risk, self.baseline.survival_at(risk, split.eval_times))

@@ -78,7 +78,7 @@ class DeepSurvModule(pl.LightningModule):
         with torch.no_grad():
             inputs = torch.as_tensor(np.asarray(train.inputs), dtype=torch.float32, device=self.device)
             risk = self(inputs).double().cpu().numpy()
-        self.baseline = BreslowBaseline().fit(risk, train.targets["event"], train.targets["time"])
+        self.baseline = BreslowBaseline().fit(risk, train.event, train.time)
         self.eval_times = tuple(train.eval_times)
 
     def predict_step(self, batch: tuple[torch.Tensor, ...], batch_idx: int) -> torch.Tensor:
