@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from medbench.data.survival import SurvivalSplit
+from medbench.errors import ConfigError
 from medbench.models.sklearn import SklearnModel
 from medbench.models.survival import BreslowBaseline
 from medbench.tasks.survival import pack_survival_scores
@@ -24,6 +25,8 @@ class CoxPH(SklearnModel):
         self.baseline = BreslowBaseline()
 
     def fit(self, train: SurvivalSplit, val: SurvivalSplit) -> None:
+        if not isinstance(train, SurvivalSplit):
+            raise ConfigError("model: CoxPH fits survival tasks (task.kind=survival) only")
         super().fit(train, val)
         risk = self.estimator.predict(np.asarray(train.inputs))
         self.baseline.fit(risk, train.event, train.time)

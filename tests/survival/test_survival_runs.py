@@ -11,6 +11,8 @@ from sksurv.metrics import concordance_index_censored, concordance_index_ipcw, i
 from sksurv.util import Surv
 
 from medbench.record import read_record
+from medbench.scoring import score_task
+from medbench.tasks.outputs import TaskOutputs
 from medbench.tasks.survival import survival_column
 
 
@@ -44,6 +46,15 @@ def test_coxph_experiment_writes_a_complete_record(compose_config) -> None:
         assert value.value == pytest.approx(expected, abs=1e-12)
         assert value.ci is not None and value.ci.low <= value.value <= value.ci.high
     assert metrics.values["c_index"].value > 0.6 and metrics.values["ibs"].value < 0.25
+    assert score_task(TaskOutputs(frame), record.config().task) == metrics
+
+
+def test_bca_intervals_of_survival_metrics(compose_config) -> None:
+    from medbench.run import run
+
+    metrics = run(compose_config("experiment=survival_coxph", "task.confidence.method=bca", "task.confidence.n_resamples=200")).metrics()
+    for value in metrics.values.values():
+        assert value.ci is not None and value.ci.method == "bca" and value.ci.low < value.value < value.ci.high
 
 
 @pytest.mark.parametrize("task", ["survival_gbsg2", "survival_veterans"])
@@ -87,3 +98,12 @@ def test_a_partners_survival_predictions_are_scored(compose_config, tmp_path: Pa
     )
     pd.testing.assert_frame_equal(partner.predictions(), cox.predictions())
     assert partner.metrics().values["c_index"].value == cox.metrics().values["c_index"].value
+
+
+@pytest.mark.parametrize("model", ["coxph", "deepsurv"])
+def test_survival_models_refuse_classification_tasks(compose_config, model: str) -> None:
+    from medbench.errors import ConfigError
+    from medbench.run import run
+
+    with pytest.raises(ConfigError, match="survival"):
+        run(compose_config(f"model={model}"))
