@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 from sksurv.metrics import concordance_index_censored, concordance_index_ipcw, integrated_brier_score
