@@ -18,6 +18,7 @@ class TinyLogisticModule(pl.LightningModule):
 
     def __init__(self, in_features: int, lr: float = 0.1) -> None:
         super().__init__()
+        self.save_hyperparameters()
         self.linear = torch.nn.Linear(in_features, 1)
         self.lr = lr
 
@@ -41,6 +42,26 @@ def test_any_lightning_module_by_target(compose_config) -> None:
     record = run(cfg)
     assert record.complete and record.manifest.model.parameter_count == 31
     assert record.metrics().values["auroc"].value > 0.9
+
+
+def test_a_trained_lightning_checkpoint_is_evaluated_without_training(compose_config, tmp_path, breast_cancer) -> None:
+    """`_target_: <Module>.load_from_checkpoint` with `trainer.max_epochs=0`: the partner's weights, untouched."""
+    from medbench.run import run
+
+    module = TinyLogisticModule(in_features=30)
+    trainer = pl.Trainer(max_epochs=3, logger=False, enable_progress_bar=False, enable_checkpointing=False)
+    trainer.fit(module, datamodule=breast_cancer)
+    checkpoint = tmp_path / "partner.ckpt"
+    trainer.save_checkpoint(checkpoint)
+    cfg = compose_config("callbacks=none", "trainer.max_epochs=0")
+    with open_dict(cfg):
+        cfg.model = OmegaConf.create(
+            {"_target_": f"{__name__}.TinyLogisticModule.load_from_checkpoint", "checkpoint_path": str(checkpoint)}
+        )
+    record = run(cfg)
+    with torch.no_grad():
+        expected = module.predict_step((torch.as_tensor(breast_cancer.split("test").inputs),), 0).double().numpy()
+    np.testing.assert_allclose(record.predictions()["score"].to_numpy(), expected, rtol=1e-6)
 
 
 def test_any_sklearn_estimator_by_target(compose_config) -> None:
