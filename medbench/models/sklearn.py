@@ -45,8 +45,10 @@ class SklearnModel:
 
     def parameter_count(self) -> Optional[int]:
         total = 0
+        # A pipeline's learned weights are those of its last step (the classifier).
+        final = getattr(self.estimator, "_final_estimator", self.estimator)
         for name in ("coef_", "intercept_", "coefs_", "intercepts_"):
-            value = getattr(self.estimator, name, None)
+            value = getattr(final, name, None)
             if value is None:
                 continue
             arrays = value if isinstance(value, list) else [value]
