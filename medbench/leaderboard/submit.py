@@ -118,9 +118,10 @@ def submit_entries(
     first entry as baseline, so every board can compare entries with something.
     """
     board = Board(root, board_name)
+    items = list(items)
     results = []
     with board.locked():
-        known = _submitted(board)
+        known = _submitted(board, {entry.provenance.run_id for entry, _ in items})
         for entry, predictions in items:
             results.append(_add(board, entry, predictions, known, baseline and not results))
     return results
@@ -189,10 +190,18 @@ def _spec_for(board: Board, entry: Entry) -> tuple[BoardSpec, Optional[str]]:
     return new_spec, spec.task_version
 
 
-def _submitted(board: Board) -> dict[tuple[str, str], str]:
-    """(run id, predictions hash) → entry id of every submission in the audit log."""
-    return {
-        (event.data["run_id"], event.data["predictions_sha256"]): event.entry
-        for event in audit.read_events(board.audit_path)
-        if event.event == "submit"
-    }
+def _submitted(board: Board, run_ids: set[str]) -> dict[tuple[str, str], str]:
+    """(run id, predictions hash) → entry id of the earlier submissions of `run_ids`.
+
+    Only log lines that mention one of the run ids are parsed: the log grows with every event,
+    and each submission reads it under the lock every other submitter waits on.
+    """
+    if not board.audit_path.is_file():
+        return {}
+    needles = [run_id.encode() for run_id in run_ids]
+    known = {}
+    for line in board.audit_path.read_bytes().splitlines():
+        if b'"event":"submit"' in line and any(needle in line for needle in needles):
+            event = audit.AuditEvent.from_line(line)
+            known[(event.data["run_id"], event.data["predictions_sha256"])] = event.entry
+    return known
