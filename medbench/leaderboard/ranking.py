@@ -80,4 +80,5 @@ def rank_entries(
 
 def _headline(entry: Entry, spec: BoardSpec) -> MetricValue:
     """The board's primary metric of the entry; a stale entry may only have its own primary one."""
-    return entry.metrics.get(spec.primary) or entry.primary_value()
+    metric = entry.metrics.get(spec.primary)
+    return metric if metric is not None else entry.primary_value()

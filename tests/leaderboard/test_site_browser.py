@@ -84,6 +84,19 @@ def test_pages_load_without_console_errors_and_show_the_entries_numbers(site: Pa
     assert sorted(states.values()) == ["approved"] + ["submitted"] * 5
 
 
+def test_provenance_opens_with_the_run_and_its_audit_history(site: Path, root: Path, browser) -> None:
+    from selenium.webdriver.common.by import By
+
+    browser.get((site.parent / "synthetic" / "index.html").as_uri())
+    approved = next(row for row in rows(browser, "stale") if "approved" in row.text)
+    entry = Board(root, "synthetic").read_entry(approved.get_attribute("data-entry"))
+    approved.find_element(By.TAG_NAME, "summary").click()
+    details = approved.find_element(By.CSS_SELECTOR, "details dl").text
+    assert entry.provenance.run_id in details and entry.provenance.predictions_sha256 in details
+    assert "approve by ada: reproduced" in details and "reproduce by ci" in details
+    assert severe_logs(browser) == []
+
+
 def test_clicking_a_header_sorts_the_rows(site: Path, browser) -> None:
     from selenium.webdriver.common.by import By
 
