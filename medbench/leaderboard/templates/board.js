@@ -93,23 +93,78 @@
     return items.map(function (item) { return "<dt>" + esc(item[0]) + "</dt><dd>" + esc(item[1]) + "</dd>"; }).join("");
   }
 
+  // Sort keys by column (a header's data-key); missing values sort last.
+  var KEYS = {
+    rank: function (row) { return row.rank; },
+    tier: function (row) { return row.tier; },
+    entry: function (row) { return row.entry_id; },
+    model: function (row) { return label(row.entry).toLowerCase(); },
+    ci: function (row) { var m = headline(row.entry); return m.ci ? m.ci.high - m.ci.low : null; },
+    delta: function (row) { return row.baseline ? 0 : row.delta_baseline; },
+    review: function (row) { return row.review; },
+    submitter: function (row) { return row.entry.provenance.submitter.toLowerCase(); },
+    submitted: function (row) { return row.entry.provenance.submitted_at; }
+  };
+  function metricKey(name) {
+    return function (row) { var m = row.entry.metrics[name]; return m ? m.value : null; };
+  }
+
+  // A big board draws its first rows only: browsers lay out tables of 10,000 rows in seconds.
+  var PAGE = 500;
+
+  function Board(table, rows, baseline) {
+    this.table = table;
+    this.rows = rows;
+    this.baseline = baseline;
+    this.axis = axisOf(rows);
+    this.limit = PAGE;
+    this.more = document.querySelector('p.more[data-for="' + table.id + '"]');
+    table.querySelector("span.axis").textContent = "(" + this.axis[0].toFixed(4) + " to " + this.axis[1].toFixed(4) + ")";
+    var self = this;
+    this.more.querySelector("button").addEventListener("click", function () { self.limit = Infinity; self.draw(); });
+    Array.prototype.forEach.call(table.tHead.rows[0].cells, function (header) {
+      if (header.classList.contains("nosort")) { return; }
+      header.addEventListener("click", function () { self.sortBy(header); });
+    });
+    table.tBodies[0].addEventListener("toggle", function (event) {
+      var details = event.target, list = details.querySelector("dl");
+      if (details.open && !list.childNodes.length) {
+        list.innerHTML = provenance(self.rows[Number(details.closest("tr").getAttribute("data-index"))]);
+      }
+    }, true);
+    this.draw();
+  }
+  Board.prototype.sortBy = function (header) {
+    var name = header.getAttribute("data-key");
+    var key = name === "metric" ? metricKey(header.getAttribute("data-metric")) : KEYS[name];
+    var ascending = header.getAttribute("aria-sort") !== "ascending";
+    Array.prototype.forEach.call(header.parentNode.cells, function (h) { h.removeAttribute("aria-sort"); });
+    header.setAttribute("aria-sort", ascending ? "ascending" : "descending");
+    var keyed = this.rows.map(function (row, index) { return [key(row), index, row]; });
+    keyed.sort(function (a, b) {
+      if (a[0] === b[0]) { return a[1] - b[1]; }
+      if (a[0] === null || a[0] === undefined) { return 1; }
+      if (b[0] === null || b[0] === undefined) { return -1; }
+      return (a[0] < b[0] ? -1 : 1) * (ascending ? 1 : -1);
+    });
+    this.rows = keyed.map(function (item) { return item[2]; });
+    this.draw();
+  };
+  Board.prototype.draw = function () {
+    var self = this, shown = this.rows.slice(0, this.limit);
+    this.table.tBodies[0].innerHTML = shown.map(function (row, index) {
+      return rowHtml(row, index, self.axis, self.baseline);
+    }).join("");
+    this.more.hidden = shown.length === this.rows.length;
+    this.more.querySelector("button").textContent = "show all " + this.rows.length + " rows";
+  };
+
   var groups = {current: data.entries.filter(function (row) { return !row.stale; }),
                 stale: data.entries.filter(function (row) { return row.stale; })};
   var baselineRow = groups.current.filter(function (row) { return row.baseline; })[0];
   var baselineValue = baselineRow ? headline(baselineRow.entry).value : null;
   Object.keys(groups).forEach(function (id) {
     var table = document.getElementById(id);
-    if (!table) { return; }
-    var rows = groups[id], axis = axisOf(rows);
-    table.querySelector("span.axis").textContent = "(" + axis[0].toFixed(4) + " to " + axis[1].toFixed(4) + ")";
-    table.tBodies[0].innerHTML = rows.map(function (row, index) {
-      return rowHtml(row, index, axis, id === "current" ? baselineValue : null);
-    }).join("");
-    table.tBodies[0].addEventListener("toggle", function (event) {
-      var details = event.target, list = details.querySelector("dl");
-      if (details.open && !list.childNodes.length) {
-        list.innerHTML = provenance(rows[Number(details.closest("tr").getAttribute("data-index"))]);
-      }
-    }, true);
+    if (table) { new Board(table, groups[id], id === "current" ? baselineValue : null); }
   });
 })();
