@@ -17,7 +17,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Optional
 
@@ -25,22 +25,16 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from medbench.leaderboard.audit import now_utc
-from medbench.leaderboard.ranking import Ranking, Row, rank_board
+from medbench.leaderboard.ranking import Ranking, Row, TiersOf, rank_board
 from medbench.leaderboard.store import Board, atomic_write, board_names
 
-# Given a board, its tiers by entry id and a note on how they were made (or why there are none).
-TierFunction = Callable[[Board], tuple[Optional[dict[str, int]], str]]
-
-
-def build_site(root: Path, out: Path, tiers: Optional[TierFunction] = None) -> Path:
+def build_site(root: Path, out: Path, tiers: Optional[TiersOf] = None) -> Path:
     """Write the site for every board under `root` into `out`; return the index page."""
     environment = Environment(loader=PackageLoader("medbench.leaderboard", "templates"), autoescape=select_autoescape(["html"]))
     built_at = now_utc()
     summaries = []
     for name in board_names(root):
-        board = Board(root, name)
-        board_tiers, note = tiers(board) if tiers else (None, "not computed")
-        ranking = rank_board(board, board_tiers, note)
+        ranking = rank_board(Board(root, name), tiers)
         _write_board(environment, ranking, out / name, built_at)
         summaries.append(_summary(ranking))
     index = out / "index.html"
@@ -83,6 +77,7 @@ def board_json(ranking: Ranking) -> str:
                 "review": row.state,
                 "baseline": row.is_baseline,
                 "delta_baseline": row.delta,
+                "versus_baseline": asdict(row.versus_baseline) if row.versus_baseline else None,
                 "history": [[e.seq, e.time, e.event, e.actor, e.note] for e in ranking.history.get(row.entry_id, [])],
             },
             allow_nan=False,

@@ -84,6 +84,7 @@ def entry_from_record(record: RunRecord, board: str, submitter: str) -> Entry:
         primary=metrics.primary,
         direction=metrics.direction,
         n_samples=metrics.n_samples,
+        cluster_column=_cluster_column(record),
         metrics=metrics.values,
         provenance=Provenance(
             run_id=manifest.run_id,
@@ -107,6 +108,13 @@ def entry_from_record(record: RunRecord, board: str, submitter: str) -> Entry:
             submitted_at=audit.now_utc(),
         ),
     )
+
+
+def _cluster_column(record: RunRecord) -> Optional[str]:
+    task = record.config().get("task")
+    if task is None:
+        raise SubmissionRefused(f"{record.path}: its config has no task section, so its protocol is unknown")
+    return task.get("cluster_column") or None
 
 
 def submit_entries(

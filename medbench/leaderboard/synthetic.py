@@ -75,7 +75,8 @@ def write_record(
     protocol = Protocol("binary", tuple(metrics), "auroc", "maximize", Confidence(n_resamples=n_resamples))
     scored = score_outputs(TaskOutputs(frame), protocol)
     with staged_record(record_dir(runs_dir, TASK, run_id)) as writer:
-        writer.write_config(f"seed: {seed}\nskill: {skill}\n", [f"seed={seed}"])
+        config = f"seed: {seed}\nskill: {skill}\ntask:\n  name: {TASK}\n  cluster_column: null\n"
+        writer.write_config(config, [f"seed={seed}"])
         if not failed:
             writer.write_splits({"test": ids.tolist()})
             writer.write_predictions(frame)

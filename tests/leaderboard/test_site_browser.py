@@ -12,6 +12,7 @@ import pytest
 from medbench.leaderboard.review import record_reproduction, transition
 from medbench.leaderboard.site import build_site
 from medbench.leaderboard.store import Board
+from medbench.leaderboard.tiers import board_tiers
 
 CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
 pytestmark = [
@@ -31,7 +32,7 @@ def site(make_record, submit, root: Path, tmp_path: Path) -> Path:
     submit(make_record(seed=9, task_version="2.0"))  # the six above become stale
     for seed in range(10, 14):
         submit(make_record(seed=seed, task_version="2.0", skill=seed / 10))
-    return build_site(root, tmp_path / "site")
+    return build_site(root, tmp_path / "site", tiers=board_tiers)
 
 
 @pytest.fixture
@@ -80,6 +81,9 @@ def test_pages_load_without_console_errors_and_show_the_entries_numbers(site: Pa
         assert row.find_element(By.CSS_SELECTOR, "svg.ci circle")
     values = [float(row.find_elements(By.CSS_SELECTOR, "td[data-metric]")[0].get_attribute("data-v")) for row in current]
     assert values == sorted(values, reverse=True)
+    tiers = [int(row.find_elements(By.TAG_NAME, "td")[1].get_attribute("data-v")) for row in current]
+    assert tiers[0] == 1 and tiers == sorted(tiers)
+    assert all("p=" in row.text for row in current if "baseline" not in row.get_attribute("class"))
     states = {row.get_attribute("data-entry"): row.find_element(By.CSS_SELECTOR, "td[class*=state-]").text for row in stale}
     assert sorted(states.values()) == ["approved"] + ["submitted"] * 5
 

@@ -51,6 +51,12 @@
     var entry = row.entry, primary = headline(entry), p = entry.provenance;
     var tier = row.tier === null ? "–" : '<span class="tier' + (row.tier % 2 ? " t-odd" : "") + '">T' + row.tier + "</span>";
     var delta = row.baseline ? "baseline" : (row.delta_baseline === null ? "–" : (row.delta_baseline >= 0 ? "+" : "") + row.delta_baseline.toFixed(4));
+    var test = row.versus_baseline;
+    if (test) {
+      delta += ' <span class="test" title="paired ' + esc(test.method) + " test, Holm-corrected; 95% CI of the difference " +
+        (test.low === null ? "–" : "[" + fixed(test.low) + ", " + fixed(test.high) + "]") + '">p=' + test.p_holm.toPrecision(2) +
+        (test.p_holm < 0.05 ? " *" : "") + "</span>";
+    }
     var html = '<tr data-entry="' + esc(row.entry_id) + '" data-index="' + index + '" class="' + (row.baseline ? "baseline" : "") + '">';
     html += '<td data-v="' + dataV(row.rank) + '">' + (row.rank === null ? "–" : row.rank) + "</td>";
     html += '<td data-v="' + dataV(row.tier) + '">' + tier + "</td>";
