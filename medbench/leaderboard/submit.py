@@ -201,15 +201,20 @@ def _spec_for(board: Board, entry: Entry) -> tuple[BoardSpec, Optional[str]]:
 def _submitted(board: Board, run_ids: set[str]) -> dict[tuple[str, str], str]:
     """(run id, predictions hash) → entry id of the earlier submissions of `run_ids`.
 
-    Only log lines that mention one of the run ids are parsed: the log grows with every event,
-    and each submission reads it under the lock every other submitter waits on.
+    Only submit lines naming one of the run ids are parsed (the run id is found by its key in
+    the canonical line): the log grows with every event, and each submission reads it under the
+    lock every other submitter waits on.
     """
     if not board.audit_path.is_file():
         return {}
-    needles = [run_id.encode() for run_id in run_ids]
+    marker = b'"run_id":"'
     known = {}
     for line in board.audit_path.read_bytes().splitlines():
-        if b'"event":"submit"' in line and any(needle in line for needle in needles):
+        start = line.find(marker)
+        if start < 0 or b'"event":"submit"' not in line:
+            continue
+        start += len(marker)
+        if line[start : line.index(b'"', start)].decode() in run_ids:
             event = audit.AuditEvent.from_line(line)
             known[(event.data["run_id"], event.data["predictions_sha256"])] = event.entry
     return known
