@@ -19,7 +19,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     build.add_argument("--out", type=Path, help=f"site folder (default: <root>/{SITE_DIR})")
     build.add_argument("--no-tiers", action="store_true", help="skip the paired tests that group entries into tiers")
     verify = actions.add_parser(
-        "verify", help="recompute every hash; exit 1 on any edit", description="Recompute every hash; exit 1 on any edit."
+        "verify",
+        help="recompute every hash; exit 1 on any edit",
+        description="Recompute every hash; exit 1 on any edit. The printed head hash of each audit log lets a "
+        "reviewer notice later that events were cut from its end (compare it with the one you noted, or with git).",
     )
     verify.add_argument("board", nargs="?", metavar="BOARD", help="one board (default: all)")
     for action in (show, build, verify):
@@ -52,7 +55,8 @@ def _build(args: argparse.Namespace) -> int:
 
 def _verify(args: argparse.Namespace) -> int:
     from medbench.errors import LeaderboardError
-    from medbench.leaderboard.store import board_names
+    from medbench.leaderboard.audit import read_events
+    from medbench.leaderboard.store import Board, board_names
     from medbench.leaderboard.verify import verify_boards
 
     names = [args.board] if args.board else board_names(args.root)
@@ -66,5 +70,9 @@ def _verify(args: argparse.Namespace) -> int:
             for problem in problems:
                 print(f"  {problem}")
         else:
-            print(f"board {name}: ok (every entry, the board file, the predictions and the audit chain match their hashes)")
+            events = read_events(Board(args.root, name).audit_path)
+            print(
+                f"board {name}: ok (every entry, the board file, the predictions and the audit chain match their hashes; "
+                f"{len(events)} events, head {events[-1].hash[:16]})"
+            )
     return 1 if failed else 0
