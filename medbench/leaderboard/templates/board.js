@@ -71,7 +71,7 @@
     html += '<td class="text state-' + esc(row.review) + '">' + esc(row.review) + "</td>";
     html += '<td class="text">' + esc(p.submitter) + "</td>";
     html += '<td class="text">' + esc(p.submitted_at.slice(0, 10)) + "</td>";
-    html += '<td class="text"><details><summary>run ' + esc(p.run_id) + "</summary><dl></dl></details></td></tr>";
+    html += '<td class="text prov"><details><summary>run ' + esc(p.run_id) + "</summary><dl></dl></details></td></tr>";
     return html;
   }
 
