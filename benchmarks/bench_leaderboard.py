@@ -33,6 +33,7 @@ def make_board(root: Path, runs: Path, n_entries: int) -> None:
         (
             synthetic.entry(index, predictions_sha256=record.predictions_sha256()),
             record.predictions_path(),
+            None,
         )
         for index in range(n_entries)
         for record in [predictions[index % len(predictions)]]

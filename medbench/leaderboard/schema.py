@@ -56,6 +56,8 @@ class Provenance(_Strict):
     started_at: str
     duration_s: float
     predictions_sha256: str
+    # Retrieval: the relevance judgments the per-query metrics need, kept beside the predictions.
+    qrels_sha256: Optional[str] = None
     submitter: str
     submitted_at: str
 

@@ -2,7 +2,8 @@
 
     board.json                  the comparability spec and the named baseline (`schema.BoardSpec`)
     entries/<sha256>.json       one entry per file, named by the SHA-256 of its exact bytes
-    predictions/<sha256>.parquet  the per-sample predictions frames entries reference (ids, targets, scores)
+    predictions/<sha256>.parquet  the per-sample frames entries reference: predictions (ids, targets,
+                                scores) and, for retrieval, qrels (query id, doc id, grade)
     audit.jsonl                 the hash-chained log of every submission and review (`audit`)
 
 Every write is atomic (a temporary file, then `os.replace`) and every change that reads before it
@@ -149,7 +150,7 @@ class Board:
         return self.predictions_dir / f"{sha256}.parquet"
 
     def store_predictions(self, source: Path, sha256: str) -> None:
-        """Keep a byte-identical copy of a run's predictions file, once per content."""
+        """Keep a byte-identical copy of a run's predictions (or qrels) file, once per content."""
         target = self.predictions_path(sha256)
         if not target.is_file():
             atomic_write(target, source.read_bytes())

@@ -21,7 +21,7 @@ from medbench.leaderboard import audit
 from medbench.leaderboard.comparability import judge
 from medbench.leaderboard.schema import BoardSpec, Entry, Provenance
 from medbench.leaderboard.store import Board
-from medbench.record import RunRecord, read_record
+from medbench.record import RunRecord, read_record, sha256_file
 
 
 class SubmissionRefused(LeaderboardError):
@@ -51,7 +51,7 @@ def submit_run(
     """Check the record at `run_dir` and add it to `board` (default: the task's name)."""
     record = checked_record(run_dir)
     entry = entry_from_record(record, board or record.manifest.task.name, submitter)
-    return submit_entries(root, entry.board, [(entry, record.predictions_path())], baseline=baseline)[0]
+    return submit_entries(root, entry.board, [(entry, record.predictions_path(), record.qrels_path())], baseline=baseline)[0]
 
 
 def checked_record(run_dir: Path) -> RunRecord:
@@ -104,6 +104,7 @@ def entry_from_record(record: RunRecord, board: str, submitter: str) -> Entry:
             started_at=manifest.timing.started_at,
             duration_s=manifest.timing.duration_s,
             predictions_sha256=record.predictions_sha256(),
+            qrels_sha256=sha256_file(qrels) if (qrels := record.qrels_path()) else None,
             submitter=submitter,
             submitted_at=audit.now_utc(),
         ),
@@ -118,9 +119,9 @@ def _cluster_column(record: RunRecord) -> Optional[str]:
 
 
 def submit_entries(
-    root: Path, board_name: str, items: Iterable[tuple[Entry, Path]], *, baseline: bool = False
+    root: Path, board_name: str, items: Iterable[tuple[Entry, Path, Optional[Path]]], *, baseline: bool = False
 ) -> list[SubmitResult]:
-    """Add entries (each with its predictions file) under one hold of the board's lock.
+    """Add entries (each with its predictions file, and qrels file for retrieval) under one hold of the board's lock.
 
     `baseline` names the first added entry the board's baseline; a board without one takes its
     first entry as baseline, so every board can compare entries with something.
@@ -129,19 +130,23 @@ def submit_entries(
     items = list(items)
     results = []
     with board.locked():
-        known = _submitted(board, {entry.provenance.run_id for entry, _ in items})
-        for entry, predictions in items:
-            results.append(_add(board, entry, predictions, known, baseline and not results))
+        known = _submitted(board, {entry.provenance.run_id for entry, _, _ in items})
+        for entry, predictions, qrels in items:
+            results.append(_add(board, entry, predictions, qrels, known, baseline and not results))
     return results
 
 
-def _add(board: Board, entry: Entry, predictions: Path, known: dict[tuple[str, str], str], baseline: bool) -> SubmitResult:
+def _add(
+    board: Board, entry: Entry, predictions: Path, qrels: Optional[Path], known: dict[tuple[str, str], str], baseline: bool
+) -> SubmitResult:
     """Add one entry; the caller holds the lock and passes what the board already holds."""
     key = (entry.provenance.run_id, entry.provenance.predictions_sha256)
     if key in known:
         return SubmitResult(board.name, known[key], added=False)
     spec, upgraded_from = _spec_for(board, entry)
     board.store_predictions(predictions, entry.provenance.predictions_sha256)
+    if qrels is not None and entry.provenance.qrels_sha256:
+        board.store_predictions(qrels, entry.provenance.qrels_sha256)
     entry_id = board.write_entry(entry)
     audit.append_event(
         board.audit_path,

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
+from typing import Any, Optional
 
 import numpy as np
 
@@ -35,6 +36,8 @@ from medbench.record import (
 
 TASK = "synthetic"
 METRICS = ("auroc", "accuracy", "brier")
+RETRIEVAL_METRICS = ("ndcg@10", "mrr")
+DOCS_PER_QUERY = 20
 MODEL_TARGET = "medbench.models.synthetic.Synthetic"
 
 
@@ -52,6 +55,22 @@ def scores(targets: np.ndarray, skill: float, seed: int) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-logits))
 
 
+def retrieval_outputs(n_queries: int, data_seed: int, skill: float, seed: int) -> tuple[Any, Any]:
+    """A run of 20 ranked documents per query, one of them relevant, and its qrels."""
+    import pandas as pd
+
+    rng = np.random.default_rng(data_seed)
+    queries = np.repeat([f"q{index:04d}" for index in range(n_queries)], DOCS_PER_QUERY)
+    docs = np.array([f"d{index:02d}" for index in range(DOCS_PER_QUERY)] * n_queries)
+    relevant = rng.integers(0, DOCS_PER_QUERY, size=n_queries)
+    is_relevant = (np.tile(np.arange(DOCS_PER_QUERY), n_queries) == np.repeat(relevant, DOCS_PER_QUERY)).astype(np.int64)
+    noise = np.random.default_rng(seed + 1_000_003).normal(size=len(queries))
+    run = pd.DataFrame({"sample_id": queries, "doc_id": docs, "score": skill * 2.0 * is_relevant + noise})
+    run["rank"] = run.groupby("sample_id")["score"].rank(ascending=False, method="first").astype(np.int64)
+    qrels = pd.DataFrame({"sample_id": queries[is_relevant == 1], "doc_id": docs[is_relevant == 1], "relevance": 1})
+    return run, qrels
+
+
 def write_record(
     runs_dir: Path,
     *,
@@ -60,40 +79,55 @@ def write_record(
     n_samples: int = 200,
     data_seed: int = 0,
     task_version: str = "1.0",
-    metrics: tuple[str, ...] = METRICS,
+    metrics: Optional[tuple[str, ...]] = None,
     failed: bool = False,
     n_resamples: int = 200,
+    kind: str = "binary",
 ) -> Path:
-    """Write one complete (or failed) synthetic run record, scored with bootstrap intervals; return its folder."""
+    """Write one complete (or failed) synthetic run record, scored with bootstrap intervals; return its folder.
+
+    `kind` "binary": `n_samples` samples; "retrieval": `n_samples` queries (task `synthetic-retrieval`).
+    """
     from medbench.scoring import Confidence, Protocol, score_outputs
     from medbench.tasks.outputs import TaskOutputs
     from medbench.tasks.predictions import classification_frame
 
-    ids, targets = samples(n_samples, data_seed)
-    run_id = content_hash([TASK, task_version, seed, skill, n_samples, data_seed, list(metrics), failed])[:16]
-    frame = classification_frame(ids, targets, scores(targets, skill, seed), "binary")
-    protocol = Protocol("binary", tuple(metrics), "auroc", "maximize", Confidence(n_resamples=n_resamples))
-    scored = score_outputs(TaskOutputs(frame), protocol)
-    with staged_record(record_dir(runs_dir, TASK, run_id)) as writer:
-        config = f"seed: {seed}\nskill: {skill}\ntask:\n  name: {TASK}\n  cluster_column: null\n"
+    task = TASK if kind == "binary" else f"{TASK}-{kind}"
+    metrics = metrics or (METRICS if kind == "binary" else RETRIEVAL_METRICS)
+    run_id = content_hash([task, task_version, seed, skill, n_samples, data_seed, list(metrics), failed])[:16]
+    if kind == "binary":
+        ids, targets = samples(n_samples, data_seed)
+        outputs = TaskOutputs(classification_frame(ids, targets, scores(targets, skill, seed), "binary"))
+        truth: Any = [ids, targets]
+    else:
+        run, qrels = retrieval_outputs(n_samples, data_seed, skill, seed)
+        outputs, ids = TaskOutputs(run, qrels), run["sample_id"].unique()
+        truth = [qrels["sample_id"].to_numpy(), qrels["doc_id"].to_numpy()]
+    protocol = Protocol(kind, tuple(metrics), metrics[0], "maximize", Confidence(n_resamples=n_resamples))
+    with staged_record(record_dir(runs_dir, task, run_id)) as writer:
+        config = f"seed: {seed}\nskill: {skill}\ntask:\n  name: {task}\n  cluster_column: null\n"
         writer.write_config(config, [f"seed={seed}"])
         if not failed:
-            writer.write_splits({"test": ids.tolist()})
-            writer.write_predictions(frame)
-            writer.write_metrics(scored)
-        return writer.commit(_manifest(run_id, seed, task_version, ids, targets, failed)).path
+            writer.write_splits({"test": [str(i) for i in ids]})
+            writer.write_predictions(outputs.predictions)
+            if outputs.qrels is not None:
+                writer.write_qrels(outputs.qrels)
+            writer.write_metrics(score_outputs(outputs, protocol))
+        task_info = TaskInfo(name=task, version=task_version, kind=kind, primary_metric=metrics[0], direction="maximize")
+        dataset = DatasetInfo(fingerprint=content_hash(truth), split_sizes={"test": len(ids)}, source="synthetic")
+        return writer.commit(_manifest(run_id, seed, task_info, dataset, failed)).path
 
 
-def _manifest(run_id: str, seed: int, task_version: str, ids: np.ndarray, targets: np.ndarray, failed: bool) -> Manifest:
+def _manifest(run_id: str, seed: int, task: TaskInfo, dataset: DatasetInfo, failed: bool) -> Manifest:
     now = datetime.now(timezone.utc).isoformat()
     return Manifest(
         run_id=run_id,
         status="failed" if failed else "complete",
         medbench_version=__version__,
         seed=seed,
-        task=TaskInfo(name=TASK, version=task_version, kind="binary", primary_metric="auroc", direction="maximize"),
+        task=task,
         model=ModelInfo(target=MODEL_TARGET, parameter_count=2),
-        dataset=DatasetInfo(fingerprint=content_hash([ids, targets]), split_sizes={"test": len(ids)}, source="synthetic"),
+        dataset=dataset,
         git=GitInfo(commit="0" * 40, dirty=False),
         environment=_environment(),
         timing=Timing(started_at=now, finished_at=now, duration_s=0.0),

@@ -58,7 +58,7 @@ def board_tiers(board: Board, spec: BoardSpec, entries: dict[str, Entry]) -> Tie
         return cached
     try:
         result = compute_tiers(board, spec, entries, current)
-    except (ImportError, MedbenchError, ValueError) as error:
+    except (ImportError, MedbenchError, ValueError, KeyError, OSError) as error:
         return Tiers(note=f"unavailable: {error}")
     atomic_write(board.path / CACHE_FILE, compact_bytes({"key": key, "tiers": _to_json(result)}))
     return result
@@ -83,15 +83,17 @@ def compute_tiers(board: Board, spec: BoardSpec, entries: dict[str, Entry], curr
     method = "delong" if (spec.kind, spec.primary) == ("binary", "auroc") else "bootstrap"
     confidence = Confidence(n_resamples=N_RESAMPLES)
     cluster = entries[current[0]].cluster_column if current else None
-    frames: dict[str, Any] = {}
+    frames: dict[tuple[str, Optional[str]], Any] = {}
 
     def outputs(entry_id: str) -> TaskOutputs:
         import pandas as pd
 
-        sha = entries[entry_id].provenance.predictions_sha256
-        if sha not in frames:
-            frames[sha] = TaskOutputs(pd.read_parquet(board.predictions_path(sha)))
-        return frames[sha]
+        provenance = entries[entry_id].provenance
+        key = (provenance.predictions_sha256, provenance.qrels_sha256)
+        if key not in frames:
+            qrels = pd.read_parquet(board.predictions_path(key[1])) if key[1] else None
+            frames[key] = TaskOutputs(pd.read_parquet(board.predictions_path(key[0])), qrels)
+        return frames[key]
 
     def compare(a: str, b: str):
         return compare_paired(

@@ -42,9 +42,9 @@ def verify_board(board: Board) -> list[str]:
             continue
         if entry_id not in submitted:
             problems.append(f"{path}: entry has no submit event in {board.audit_path} (added by hand)")
-        sha = entry.provenance.predictions_sha256
-        if sha not in checked_predictions:
-            checked_predictions[sha] = _predictions_intact(board, sha, problems)
+        for sha in filter(None, (entry.provenance.predictions_sha256, entry.provenance.qrels_sha256)):
+            if sha not in checked_predictions:
+                checked_predictions[sha] = _predictions_intact(board, sha, problems)
     for entry_id in sorted(submitted - on_disk):
         problems.append(f"{board.entry_path(entry_id)}: submitted entry is missing (removed by hand)")
     return problems

@@ -35,3 +35,17 @@ def test_show_reads_the_cached_tiers_and_says_when_they_are_out_of_date(make_rec
     assert cached_tiers(board, board.spec(), board.entries()) == computed
     submit(make_record(seed=3))
     assert "out of date" in cached_tiers(board, board.spec(), board.entries()).note
+
+
+def test_retrieval_boards_keep_the_qrels_and_rank_by_paired_query_tests(make_record, submit, root: Path, cli) -> None:
+    weak = submit(make_record(seed=1, kind="retrieval", skill=0.2, n_samples=120))
+    strong = submit(make_record(seed=2, kind="retrieval", skill=2.0, n_samples=120))
+    board = Board(root, "synthetic-retrieval")
+    entry = board.read_entry(strong.entry_id)
+    assert entry.primary == "ndcg@10" and entry.provenance.qrels_sha256
+    assert board.predictions_path(entry.provenance.qrels_sha256).is_file()
+    ranking = rank_board(board, board_tiers)
+    assert [row.entry_id for row in ranking.current] == [strong.entry_id, weak.entry_id]
+    assert [row.tier for row in ranking.current] == [1, 2], ranking.tiers_note
+    assert ranking.current[0].versus_baseline.p_holm < 0.05
+    assert cli("leaderboard", "verify", "synthetic-retrieval").returncode == 0
