@@ -65,7 +65,8 @@ def rank_entries(
         if event.entry is not None:
             history.setdefault(event.entry, []).append(event)
     sign = -1.0 if spec.direction == "maximize" else 1.0
-    order = sorted(entries, key=lambda entry_id: (sign * _headline(entries[entry_id], spec).value, entry_id))
+    values = {entry_id: _headline(entry, spec).value for entry_id, entry in entries.items()}
+    order = sorted(entries, key=lambda entry_id: (sign * values[entry_id], entry_id))
     baseline = entries.get(spec.baseline) if spec.baseline else None
     baseline_value = baseline.metrics[spec.primary].value if baseline is not None else None
     current: list[Row] = []
@@ -77,7 +78,7 @@ def rank_entries(
         if is_stale(spec, entry):
             stale.append(Row(stale=True, **common))
             continue
-        value = _headline(entry, spec).value
+        value = values[entry_id]
         if value != previous_value:
             rank, previous_value = len(current) + 1, value
         delta = value - baseline_value if baseline_value is not None else None

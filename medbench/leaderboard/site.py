@@ -38,7 +38,7 @@ def build_site(root: Path, out: Path, tiers: Optional[TiersOf] = None) -> Path:
         _write_board(environment, ranking, out / name, built_at)
         summaries.append(_summary(ranking))
     index = out / "index.html"
-    atomic_write(index, environment.get_template("index.html").render(boards=summaries, built_at=built_at).encode("utf-8"))
+    atomic_write(index, environment.get_template("index.html").render(boards=summaries, built_at=built_at).encode("utf-8"), durable=False)
     return index
 
 
@@ -59,9 +59,9 @@ def _write_board(environment: Environment, ranking: Ranking, folder: Path, built
         # `</` inside a script element would end it; `<\/` is the same JSON string.
         data=Markup(data.replace("</", "<\\/")),
     )
-    atomic_write(folder / "index.html", page.encode("utf-8"))
-    atomic_write(folder / csv_name, _csv(ranking).encode("utf-8"))
-    atomic_write(folder / json_name, data.encode("utf-8"))
+    atomic_write(folder / "index.html", page.encode("utf-8"), durable=False)
+    atomic_write(folder / csv_name, _csv(ranking).encode("utf-8"), durable=False)
+    atomic_write(folder / json_name, data.encode("utf-8"), durable=False)
 
 
 def board_json(ranking: Ranking) -> str:

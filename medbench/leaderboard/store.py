@@ -156,15 +156,20 @@ class Board:
             atomic_write(target, source.read_bytes())
 
 
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write to a temporary file beside `path`, flush it to disk, rename it into place."""
+def atomic_write(path: Path, data: bytes, *, durable: bool = True) -> None:
+    """Write to a temporary file beside `path`, flush it to disk, rename it into place.
+
+    `durable=False` skips the flush to disk, for what can be rebuilt (the site): readers still
+    never see a half-written file, and a build no longer waits on the disk for tens of megabytes.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
     try:
         with open(temporary, "wb") as handle:
             handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
         os.replace(temporary, path)
     finally:
         if temporary.exists():
