@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Optional
 
-import hydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
@@ -49,7 +48,8 @@ def _job(cfg: DictConfig) -> Optional[float]:
     except MedbenchError as error:
         print(f"medbench run: error: {error}", file=sys.stderr)
         raise SystemExit(2) from None
-    print(headline(record))
+    if record is not None:  # None on DDP ranks other than 0
+        print(headline(record))
     return None
 
 
@@ -63,10 +63,21 @@ def launch(argv: Sequence[str]) -> int:
     # against the plugins' schemas; its deprecation notice about that matching is noise to users.
     warnings.filterwarnings("ignore", message=r"[\s\S]*is validated against ConfigStore schema with the same name")
     register_configs()
-    main = hydra.main(version_base="1.3", config_path=str(config_dir()), config_name="config")(_job)
-    sys.argv = ["medbench run", *argv]
+    # hydra.main would read sys.argv; parsing `argv` here leaves sys.argv as typed
+    # (`medbench run ...`), which is what Lightning re-executes to start the other DDP ranks.
+    from hydra import version
+    from hydra._internal.utils import _run_hydra, get_args_parser
+
+    version.setbase("1.3")
+    parser = get_args_parser()
     try:
-        main()
+        _run_hydra(
+            args=parser.parse_args(list(argv)),
+            args_parser=parser,
+            task_function=_job,
+            config_path=str(config_dir()),
+            config_name="config",
+        )
     except SystemExit as exit_:
         return exit_.code if isinstance(exit_.code, int) else 1
     return 0

@@ -6,7 +6,8 @@ Whatever the launcher (basic, joblib, submitit on this machine or SLURM), a job
   an interrupted sweep skips what finished and runs the rest;
 * never raises: a failing run is recorded as failed by `run`, and the job writes an outcome file
   (``job_outcome.json``) into its Hydra job folder, so the other jobs go on;
-* returns the value an Optuna search optimises (NaN for a failed job).
+* returns the value an Optuna search optimises; a failed job returns the worst value (-inf when
+  maximising), since Optuna's sweeper aborts the whole search on NaN or an exception.
 
 :class:`SweepSummary`, a Hydra callback, reads those outcomes and the records they point to when
 the sweep ends, prints the table, writes it as ``sweep_summary.json`` and ``.csv`` in the sweep
@@ -78,7 +79,7 @@ class SweepSummaryFile(BaseModel):
 
 
 def run_job(cfg: DictConfig, overrides: list[str], job_dir: Path, job_num: int) -> float:
-    """One sweep point: run it, write its outcome into `job_dir`, return its objective (NaN if it failed)."""
+    """One sweep point: run it, write its outcome into `job_dir`, return its objective (the worst value if it failed)."""
     from medbench.run import run
 
     started = datetime.now(timezone.utc)
@@ -96,6 +97,8 @@ def run_job(cfg: DictConfig, overrides: list[str], job_dir: Path, job_num: int) 
             error=f"{type(error).__name__}: {error}",
         )
         _write_outcome(job_dir, outcome)
+        return -math.inf if _mode(cfg) == "maximize" else math.inf
+    if record is None:  # a DDP rank other than 0: rank 0 reports this job
         return math.nan
     reused = datetime.fromisoformat(record.manifest.timing.started_at) < started
     _write_outcome(
@@ -108,7 +111,11 @@ def run_job(cfg: DictConfig, overrides: list[str], job_dir: Path, job_num: int) 
             record=str(record.path),
         ),
     )
-    return objective_value(record, cfg.objective.metric, str(getattr(cfg.objective.mode, "value", cfg.objective.mode)))
+    return objective_value(record, cfg.objective.metric, _mode(cfg))
+
+
+def _mode(cfg: DictConfig) -> str:
+    return str(getattr(cfg.objective.mode, "value", cfg.objective.mode))
 
 
 def _failed_record(cfg: DictConfig) -> Optional[RunRecord]:
