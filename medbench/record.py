@@ -188,8 +188,12 @@ class RunRecord:
         path = self.path / QRELS_FILE
         return pd.read_parquet(path) if path.is_file() else None
 
+    def predictions_path(self) -> Path:
+        """The predictions file, for readers that keep a byte-identical copy (leaderboards)."""
+        return _existing(self.path / PREDICTIONS_FILE)
+
     def predictions_sha256(self) -> str:
-        return sha256_file(_existing(self.path / PREDICTIONS_FILE))
+        return sha256_file(self.predictions_path())
 
     def splits(self) -> dict[str, list[str]]:
         return json.loads(_existing(self.path / SPLITS_FILE).read_text())
