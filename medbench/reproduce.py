@@ -19,6 +19,8 @@ import math
 import platform
 import socket
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -471,24 +473,18 @@ def read_reproduction(path: Path) -> Reproduction:
     return read_model(path, Reproduction)
 
 
-def resolve_claim(target: str, local: DictConfig, board: Optional[str] = None) -> Any:
-    """A context manager yielding the :class:`Claim` of a run folder, a bundle (folder or zip) or an entry id."""
-    from contextlib import contextmanager
-
+@contextmanager
+def open_claim(target: str, local: DictConfig, board: Optional[str] = None) -> Iterator[Claim]:
+    """The claim of a run folder, a bundle (folder or zip, unpacked for the block) or a leaderboard entry id."""
     from medbench.bundle import is_bundle, open_bundle
 
-    @contextmanager
-    def opened():  # type: ignore[no-untyped-def]
-        path = Path(target)
-        if path.exists():
-            if is_bundle(path):
-                with open_bundle(path) as bundle:
-                    yield claim_of_bundle(bundle, target)
-                return
-            yield claim_of_record(read_record(path), target)
-            return
-        if path.suffix or "/" in target:
-            raise RecordError(f"{target}: no such run folder or bundle")
+    path = Path(target)
+    if path.exists() and is_bundle(path):
+        with open_bundle(path) as bundle:
+            yield claim_of_bundle(bundle, target)
+    elif path.exists():
+        yield claim_of_record(read_record(path), target)
+    elif path.suffix or "/" in target:
+        raise RecordError(f"{target}: no such run folder or bundle")
+    else:
         yield claim_of_entry(Path(str(local.paths.leaderboards_dir)), Path(str(local.paths.runs_dir)), target, board)
-
-    return opened()

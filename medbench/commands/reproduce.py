@@ -27,12 +27,12 @@ def execute(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from medbench.errors import ConfigError
-    from medbench.reproduce import link_to_leaderboard, local_config, print_reproduction, reproduce, resolve_claim
+    from medbench.reproduce import link_to_leaderboard, local_config, open_claim, print_reproduction, reproduce
 
     if args.tolerance is not None and not args.tolerance >= 0:
         raise ConfigError(f"--tolerance: must be a non-negative number, got {args.tolerance}")
     local = local_config()
-    with resolve_claim(args.target, local, args.board) as claim:
+    with open_claim(args.target, local, args.board) as claim:
         reproduction = reproduce(claim, local, tolerance=args.tolerance, who=args.who)
         if claim.entry is not None:
             reproduction = link_to_leaderboard(reproduction, claim, Path(str(local.paths.leaderboards_dir)))
