@@ -117,7 +117,7 @@ def build_metadata(
             direction=task.direction,
         ),
         intended_use=intended_use
-        or f"Research evaluation on {task.name} v{task.version} ({description}). Clinical intended use: {TO_BE_COMPLETED}.",
+        or f"Research evaluation on {task.name} v{task.version} ({description.rstrip('.')}). Clinical intended use: {TO_BE_COMPLETED}.",
         data=BundleData(
             source=manifest.dataset.source,
             fingerprint=manifest.dataset.fingerprint,
