@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from medbench.errors import RecordError
 
@@ -51,17 +51,30 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def _undefined_as_nan(value: Any) -> Any:
+    """JSON has no NaN: an undefined metric is written as null and read back as NaN."""
+    return float("nan") if value is None else value
+
+
 class ConfidenceInterval(_Strict):
     low: float
     high: float
     level: float
     method: str
+    # Resamples on which the metric was defined (a resample without positives leaves AUROC undefined).
     n_resamples: int
+    # What was resampled: "sample", "query", or "cluster:<column>" when units were drawn by cluster.
+    resampling_unit: Optional[str] = None
+    stratified: Optional[bool] = None
+
+    _nan = field_validator("low", "high", mode="before")(_undefined_as_nan)
 
 
 class MetricValue(_Strict):
     value: float
     ci: Optional[ConfidenceInterval] = None
+
+    _nan = field_validator("value", mode="before")(_undefined_as_nan)
 
 
 class Metrics(_Strict):

@@ -1,57 +1,210 @@
-"""Turn a predictions frame into the record's metrics, the same way at run time and at re-scoring."""
+"""Turn a task's outputs into the record's metrics, the same way at run time and at re-scoring.
+
+Every metric comes from the registry (:mod:`medbench.metrics.registry`) and gets a bootstrap
+confidence interval as the task's `confidence` block says: percentile or BCa, stratified by the
+target for single-label classification, and by whole clusters when the task names a
+`cluster_column`. Every metric is also reported per level of each `subgroup_columns` column.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from functools import partial
+from typing import TYPE_CHECKING, Any, Optional
 
-import pandas as pd
-
-from medbench.errors import ConfigError
-from medbench.metrics.classification import BINARY_METRICS
-from medbench.record import MetricValue, Metrics
-from medbench.tasks.predictions import SCORE, TARGET
+from medbench.errors import ConfigError, DataError, RecordError
+from medbench.metrics.registry import Metric, Prepared, get_metric, prepare
+from medbench.record import ConfidenceInterval, MetricValue, Metrics
+from medbench.stats.bootstrap import Statistic, check_method, confidence_intervals
+from medbench.stats.resampling import Resampler
+from medbench.tasks.predictions import SAMPLE_ID
 
 if TYPE_CHECKING:
+    from medbench.record import RunRecord
     from medbench.tasks.outputs import TaskOutputs
 
 
-def check_task(task: Any) -> None:
-    """Refuse a task config whose metrics cannot be computed, before anything runs."""
-    check_metric_names(_kind(task), list(task.metrics), task.primary_metric)
+@dataclass(frozen=True)
+class Confidence:
+    """The task's `confidence` block: how every metric's interval is estimated."""
+
+    method: str = "percentile"
+    level: float = 0.95
+    n_resamples: int = 1000
+    seed: int = 0
+
+    @classmethod
+    def of(cls, node: Any) -> "Confidence":
+        return cls(str(node.method), float(node.level), int(node.n_resamples), int(node.seed))
+
+    def check(self) -> None:
+        check_method(self.method, self.level, self.n_resamples)
 
 
-def score_task(outputs: "TaskOutputs", task: Any) -> Metrics:
-    """The record's `metrics.json` for `outputs` under the protocol of `task` (a task config node)."""
-    return score_predictions(
-        outputs.predictions, _kind(task), list(task.metrics), task.primary_metric, _value(task.direction)
-    )
+@dataclass(frozen=True)
+class Protocol:
+    """What scoring needs of a task config, in plain values (a record's config, or a CLI's)."""
 
+    kind: str
+    metrics: tuple[str, ...]
+    primary: str
+    direction: str
+    confidence: Confidence
+    cluster_column: Optional[str] = None
+    subgroup_columns: tuple[str, ...] = ()
 
-def _kind(task: Any) -> str:
-    return _value(task.kind)
+    @classmethod
+    def of(cls, task: Any) -> "Protocol":
+        return cls(
+            kind=_value(task.kind),
+            metrics=tuple(task.metrics),
+            primary=str(task.primary_metric),
+            direction=_value(task.direction),
+            confidence=Confidence.of(task.confidence),
+            cluster_column=task.get("cluster_column") or None,
+            subgroup_columns=tuple(task.get("subgroup_columns") or ()),
+        )
 
 
 def _value(field: Any) -> str:
     return str(getattr(field, "value", field))
 
 
-def check_metric_names(kind: str, metric_names: Sequence[str], primary: str) -> None:
-    """Refuse unknown metrics or a primary metric that is not computed, before a run starts."""
-    if kind != "binary":
-        raise ConfigError(f"task.kind: scoring of {kind!r} tasks is not available")
-    unknown = [name for name in metric_names if name not in BINARY_METRICS]
-    if unknown:
-        raise ConfigError(f"task.metrics: unknown metric(s) {unknown} for a {kind} task; known: {sorted(BINARY_METRICS)}")
+def check_task(task: Any) -> None:
+    """Refuse a task config whose metrics or intervals cannot be computed, before anything runs."""
+    protocol = Protocol.of(task)
+    check_metric_names(protocol.kind, protocol.metrics, protocol.primary)
+    protocol.confidence.check()
+
+
+def score_task(outputs: "TaskOutputs", task: Any) -> Metrics:
+    """The record's `metrics.json` for `outputs` under the protocol of `task` (a task config node)."""
+    return score_outputs(outputs, Protocol.of(task))
+
+
+def check_metric_names(kind: str, metric_names: Sequence[str], primary: str) -> list[Metric]:
+    """The registry's metrics for `metric_names`; ConfigError for an unknown one or a primary not computed."""
+    metrics = []
+    for name in metric_names:
+        try:
+            metrics.append(get_metric(kind, name))
+        except ConfigError as error:
+            raise ConfigError(f"task.metrics: {error}") from None
     if primary not in metric_names:
         raise ConfigError(f"task.primary_metric: {primary!r} is not among task.metrics {list(metric_names)}")
+    return metrics
 
 
-def score_predictions(
-    frame: pd.DataFrame, kind: str, metric_names: Sequence[str], primary: str, direction: str
-) -> Metrics:
-    """Every requested metric of `frame`."""
-    check_metric_names(kind, metric_names, primary)
-    targets, scores = frame[TARGET].to_numpy(), frame[SCORE].to_numpy()
-    values = {name: MetricValue(value=BINARY_METRICS[name](targets, scores)) for name in metric_names}
-    return Metrics(primary=primary, direction=direction, n_samples=len(frame), values=values)
+def score_outputs(outputs: "TaskOutputs", protocol: Protocol) -> Metrics:
+    """Every metric of `protocol` on `outputs`, with intervals, overall and per subgroup."""
+    metrics = check_metric_names(protocol.kind, protocol.metrics, protocol.primary)
+    protocol.confidence.check()
+    prepared = prepare(protocol.kind, outputs)
+    subgroups = {
+        column: {
+            level: _scored_metrics(prepare(protocol.kind, subset), metrics, protocol)
+            for level, subset in _subgroups(outputs, column)
+        }
+        for column in protocol.subgroup_columns
+    }
+    return Metrics(
+        primary=protocol.primary,
+        direction=protocol.direction,
+        n_samples=len(prepared),
+        values=_scored_metrics(prepared, metrics, protocol),
+        subgroups=subgroups,
+    )
+
+
+def _scored_metrics(prepared: Prepared, metrics: list[Metric], protocol: Protocol) -> dict[str, MetricValue]:
+    points = {metric.name: metric.value(prepared) for metric in metrics}
+    if len(prepared) == 0:
+        return {name: MetricValue(value=value) for name, value in points.items()}
+    statistics = {metric.name: statistic_of(metric, prepared) for metric in metrics}
+    resampler, unit = resampler_of(prepared, protocol.cluster_column)
+    confidence = protocol.confidence
+    intervals = confidence_intervals(
+        statistics,
+        points,
+        resampler,
+        method=confidence.method,
+        level=confidence.level,
+        n_resamples=confidence.n_resamples,
+        seed=confidence.seed,
+    )
+    values = {}
+    for name, point in points.items():
+        found = intervals[name]
+        ci = None
+        if found is not None:
+            ci = ConfidenceInterval(
+                low=found.low,
+                high=found.high,
+                level=found.level,
+                method=found.method,
+                n_resamples=found.n_resamples,
+                resampling_unit=unit,
+                stratified=resampler.stratified,
+            )
+        values[name] = MetricValue(value=point, ci=ci)
+    return values
+
+
+def statistic_of(metric: Metric, prepared: Prepared) -> Statistic:
+    """`metric` on `prepared` as the bootstrap evaluates it."""
+    unit_values = metric.unit_values(prepared) if metric.per_unit else None
+    return Statistic(partial(metric.weighted, prepared), unit_values)
+
+
+def resampler_of(prepared: Prepared, cluster_column: Optional[str]) -> tuple[Resampler, str]:
+    """How `prepared` is resampled, and the name of what is drawn (as metrics.json records it)."""
+    if not cluster_column:
+        return Resampler.build(len(prepared), strata=prepared.strata), prepared.unit_name
+    if cluster_column not in prepared.metadata.columns:
+        raise DataError(
+            f"task.cluster_column: {cluster_column!r} is not a column of the predictions "
+            f"(they have {list(prepared.metadata.columns)})"
+        )
+    clusters = prepared.metadata[cluster_column].to_numpy()
+    return Resampler.build(len(prepared), clusters=clusters, strata=prepared.strata), f"cluster:{cluster_column}"
+
+
+def _subgroups(outputs: "TaskOutputs", column: str):
+    """(level, outputs restricted to that level) for each level of a metadata column."""
+    from medbench.tasks.outputs import TaskOutputs
+
+    frame = outputs.predictions
+    if column not in frame.columns:
+        raise DataError(f"task.subgroup_columns: {column!r} is not a column of the predictions (they have {list(frame.columns)})")
+    labels = frame[column].astype("string").fillna("<missing>")
+    for level in sorted(labels.unique()):
+        rows = frame[(labels == level).to_numpy()]
+        qrels = outputs.qrels
+        if qrels is not None:
+            qrels = qrels[qrels[SAMPLE_ID].isin(rows[SAMPLE_ID].unique())]
+        yield str(level), TaskOutputs(rows.reset_index(drop=True), qrels)
+
+
+def point_values(outputs: "TaskOutputs", kind: str, metric_names: Sequence[str]) -> dict[str, float]:
+    """Point values only, without intervals (quick checks, agreement tests)."""
+    prepared = prepare(kind, outputs)
+    return {name: get_metric(kind, name).value(prepared) for name in metric_names}
+
+
+
+def record_outputs(record: "RunRecord") -> "TaskOutputs":
+    """The stored outputs of a complete record, as a run handed them to :func:`score_task`."""
+    from medbench.tasks.outputs import TaskOutputs
+
+    if not record.complete:
+        raise RecordError(f"{record.path}: the run failed; it has no predictions to score")
+    return TaskOutputs(record.predictions(), record.qrels())
+
+
+def record_protocol(record: "RunRecord") -> Protocol:
+    """The scoring protocol of the task a record was run under (from its resolved config)."""
+    task = record.config().get("task")
+    if task is None:
+        raise RecordError(f"{record.path}: its config has no task section")
+    return Protocol.of(task)

@@ -36,9 +36,7 @@ def _show(args: argparse.Namespace) -> int:
     from medbench.leaderboard.terminal import print_ranking
     from medbench.leaderboard.tiers import cached_tiers
 
-    board = Board(args.root, args.board)
-    tiers, note = cached_tiers(board)
-    print_ranking(rank_board(board, tiers, note), limit=args.limit)
+    print_ranking(rank_board(Board(args.root, args.board), cached_tiers), limit=args.limit)
     return 0
 
 

@@ -7,6 +7,7 @@ baseline on the primary metric, its review state and, when computed (`tiers`), i
 from __future__ import annotations
 
 from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Optional
 
 from medbench.leaderboard import audit
@@ -14,6 +15,7 @@ from medbench.leaderboard.comparability import is_stale
 from medbench.leaderboard.review import review_states
 from medbench.leaderboard.schema import BoardSpec, Entry
 from medbench.leaderboard.store import Board
+from medbench.leaderboard.tiers import BaselineTest, Tiers
 from medbench.record import MetricValue
 
 
@@ -27,6 +29,7 @@ class Row:
     rank: Optional[int] = None
     delta: Optional[float] = None
     tier: Optional[int] = None
+    versus_baseline: Optional[BaselineTest] = None
 
 
 @dataclass(frozen=True)
@@ -38,19 +41,23 @@ class Ranking:
     tiers_note: str
 
 
-def rank_board(board: Board, tiers: Optional[dict[str, int]] = None, tiers_note: str = "") -> Ranking:
+# Given the board, its spec and entries: the tiers to show (computed, cached, or a note why none).
+TiersOf = Callable[[Board, BoardSpec, dict[str, Entry]], Tiers]
+
+
+def rank_board(board: Board, tiers_of: Optional[TiersOf] = None) -> Ranking:
     """Read and rank one board (entries checked against their hashes)."""
     spec = board.spec()
-    events = audit.read_events(board.audit_path)
-    return rank_entries(spec, board.entries(), events, tiers, tiers_note)
+    entries = board.entries()
+    tiers = tiers_of(board, spec, entries) if tiers_of else Tiers(note="not computed")
+    return rank_entries(spec, entries, audit.read_events(board.audit_path), tiers)
 
 
 def rank_entries(
     spec: BoardSpec,
     entries: dict[str, Entry],
     events: list[audit.AuditEvent],
-    tiers: Optional[dict[str, int]] = None,
-    tiers_note: str = "",
+    tiers: Optional[Tiers] = None,
 ) -> Ranking:
     states = review_states(events)
     history: dict[str, list[audit.AuditEvent]] = {}
@@ -74,10 +81,20 @@ def rank_entries(
         if value != previous_value:
             rank, previous_value = len(current) + 1, value
         delta = value - baseline_value if baseline_value is not None else None
-        current.append(Row(stale=False, rank=rank, delta=delta, tier=(tiers or {}).get(entry_id), **common))
-    return Ranking(spec=spec, current=current, stale=stale, history=history, tiers_note=tiers_note)
+        current.append(
+            Row(
+                stale=False,
+                rank=rank,
+                delta=delta,
+                tier=tiers.tiers.get(entry_id) if tiers else None,
+                versus_baseline=tiers.versus_baseline.get(entry_id) if tiers else None,
+                **common,
+            )
+        )
+    return Ranking(spec=spec, current=current, stale=stale, history=history, tiers_note=tiers.note if tiers else "")
 
 
 def _headline(entry: Entry, spec: BoardSpec) -> MetricValue:
     """The board's primary metric of the entry; a stale entry may only have its own primary one."""
-    return entry.metrics.get(spec.primary) or entry.primary_value()
+    metric = entry.metrics.get(spec.primary)
+    return metric if metric is not None else entry.primary_value()

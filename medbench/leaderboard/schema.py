@@ -72,6 +72,8 @@ class Entry(_Strict):
     primary: str
     direction: Literal["maximize", "minimize"]
     n_samples: int
+    # Samples drawn together by the task's resampling (patients, sites): paired tests respect it.
+    cluster_column: Optional[str] = None
     metrics: dict[str, MetricValue]
     provenance: Provenance
 

@@ -84,6 +84,7 @@ def entry_from_record(record: RunRecord, board: str, submitter: str) -> Entry:
         primary=metrics.primary,
         direction=metrics.direction,
         n_samples=metrics.n_samples,
+        cluster_column=_cluster_column(record),
         metrics=metrics.values,
         provenance=Provenance(
             run_id=manifest.run_id,
@@ -109,6 +110,13 @@ def entry_from_record(record: RunRecord, board: str, submitter: str) -> Entry:
     )
 
 
+def _cluster_column(record: RunRecord) -> Optional[str]:
+    task = record.config().get("task")
+    if task is None:
+        raise SubmissionRefused(f"{record.path}: its config has no task section, so its protocol is unknown")
+    return task.get("cluster_column") or None
+
+
 def submit_entries(
     root: Path, board_name: str, items: Iterable[tuple[Entry, Path]], *, baseline: bool = False
 ) -> list[SubmitResult]:
@@ -118,9 +126,10 @@ def submit_entries(
     first entry as baseline, so every board can compare entries with something.
     """
     board = Board(root, board_name)
+    items = list(items)
     results = []
     with board.locked():
-        known = _submitted(board)
+        known = _submitted(board, {entry.provenance.run_id for entry, _ in items})
         for entry, predictions in items:
             results.append(_add(board, entry, predictions, known, baseline and not results))
     return results
@@ -189,10 +198,23 @@ def _spec_for(board: Board, entry: Entry) -> tuple[BoardSpec, Optional[str]]:
     return new_spec, spec.task_version
 
 
-def _submitted(board: Board) -> dict[tuple[str, str], str]:
-    """(run id, predictions hash) → entry id of every submission in the audit log."""
-    return {
-        (event.data["run_id"], event.data["predictions_sha256"]): event.entry
-        for event in audit.read_events(board.audit_path)
-        if event.event == "submit"
-    }
+def _submitted(board: Board, run_ids: set[str]) -> dict[tuple[str, str], str]:
+    """(run id, predictions hash) → entry id of the earlier submissions of `run_ids`.
+
+    Only submit lines naming one of the run ids are parsed (the run id is found by its key in
+    the canonical line): the log grows with every event, and each submission reads it under the
+    lock every other submitter waits on.
+    """
+    if not board.audit_path.is_file():
+        return {}
+    marker = b'"run_id":"'
+    known = {}
+    for line in board.audit_path.read_bytes().splitlines():
+        start = line.find(marker)
+        if start < 0 or b'"event":"submit"' not in line:
+            continue
+        start += len(marker)
+        if line[start : line.index(b'"', start)].decode() in run_ids:
+            event = audit.AuditEvent.from_line(line)
+            known[(event.data["run_id"], event.data["predictions_sha256"])] = event.entry
+    return known

@@ -25,7 +25,6 @@ from medbench.record import (
     Failure,
     GitInfo,
     Manifest,
-    Metrics,
     MetricValue,
     ModelInfo,
     TaskInfo,
@@ -63,40 +62,26 @@ def write_record(
     task_version: str = "1.0",
     metrics: tuple[str, ...] = METRICS,
     failed: bool = False,
+    n_resamples: int = 200,
 ) -> Path:
-    """Write one complete (or failed) synthetic run record; return its folder."""
-    from medbench.scoring import score_predictions
+    """Write one complete (or failed) synthetic run record, scored with bootstrap intervals; return its folder."""
+    from medbench.scoring import Confidence, Protocol, score_outputs
+    from medbench.tasks.outputs import TaskOutputs
     from medbench.tasks.predictions import classification_frame
 
     ids, targets = samples(n_samples, data_seed)
     run_id = content_hash([TASK, task_version, seed, skill, n_samples, data_seed, list(metrics), failed])[:16]
     frame = classification_frame(ids, targets, scores(targets, skill, seed), "binary")
-    scored = _with_intervals(score_predictions(frame, "binary", list(metrics), "auroc", "maximize"))
+    protocol = Protocol("binary", tuple(metrics), "auroc", "maximize", Confidence(n_resamples=n_resamples))
+    scored = score_outputs(TaskOutputs(frame), protocol)
     with staged_record(record_dir(runs_dir, TASK, run_id)) as writer:
-        writer.write_config(f"seed: {seed}\nskill: {skill}\n", [f"seed={seed}"])
+        config = f"seed: {seed}\nskill: {skill}\ntask:\n  name: {TASK}\n  cluster_column: null\n"
+        writer.write_config(config, [f"seed={seed}"])
         if not failed:
             writer.write_splits({"test": ids.tolist()})
             writer.write_predictions(frame)
             writer.write_metrics(scored)
         return writer.commit(_manifest(run_id, seed, task_version, ids, targets, failed)).path
-
-
-def _with_intervals(metrics: Metrics) -> Metrics:
-    """Give every metric a normal-approximation interval, so views have bars to draw.
-
-    These are not the statistics module's intervals: synthetic records only need plausible widths.
-    """
-    half = 1.96 * np.sqrt(0.25 / metrics.n_samples)
-    values = {
-        name: MetricValue(
-            value=metric.value,
-            ci=ConfidenceInterval(
-                low=max(metric.value - half, 0.0), high=min(metric.value + half, 1.0), level=0.95, method="synthetic", n_resamples=0
-            ),
-        )
-        for name, metric in metrics.values.items()
-    }
-    return metrics.model_copy(update={"values": values})
 
 
 def _manifest(run_id: str, seed: int, task_version: str, ids: np.ndarray, targets: np.ndarray, failed: bool) -> Manifest:

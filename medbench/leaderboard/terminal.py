@@ -39,7 +39,7 @@ def _table(ranking: Ranking, rows: list[Row], title: str) -> Table:
     spec = ranking.spec
     others = [name for name in spec.metrics if name != spec.primary]
     table = Table(title=title, title_justify="left")
-    for header in ("#", "tier", "entry", "model", f"{spec.primary} [95% CI]", *others, "Δ baseline", "review", "submitter", "task v"):
+    for header in ("#", "tier", "entry", "model", f"{spec.primary} [95% CI]", *others, "Δ baseline (Holm p)", "review", "submitter", "task v"):
         table.add_column(header, justify="left" if header in ("entry", "model", "review", "submitter") else "right", no_wrap=True)
     for row in rows:
         entry = row.entry
@@ -50,12 +50,22 @@ def _table(ranking: Ranking, rows: list[Row], title: str) -> Table:
             entry.label,
             format_metric(entry.metrics.get(spec.primary)),
             *(format_value(entry.metrics.get(name)) for name in others),
-            "baseline" if row.is_baseline else (f"{row.delta:+.4f}" if row.delta is not None else "-"),
+            _versus_baseline(row),
             f"[{STATE_STYLES.get(row.state, 'white')}]{row.state}[/]",
             entry.provenance.submitter,
             entry.task_version,
         )
     return table
+
+
+def _versus_baseline(row: Row) -> str:
+    """The difference from the baseline, with its Holm-corrected paired p-value once tested."""
+    if row.is_baseline:
+        return "baseline"
+    if row.delta is None:
+        return "-"
+    test = row.versus_baseline
+    return f"{row.delta:+.4f}" + (f" (p={test.p_holm:.2g})" if test else "")
 
 
 def format_value(metric: Optional[MetricValue]) -> str:

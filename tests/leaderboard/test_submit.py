@@ -40,7 +40,7 @@ def test_an_entry_holds_no_per_sample_data(make_record, submit, root: Path) -> N
     assert "s00001" not in text  # sample ids stay in the predictions store
     assert set(json.loads(text)) == {
         "schema_version", "board", "task", "task_version", "kind", "dataset_fingerprint", "primary",
-        "direction", "n_samples", "metrics", "provenance",
+        "direction", "n_samples", "cluster_column", "metrics", "provenance",
     }
 
 

@@ -1,4 +1,4 @@
-// Sort a table by the clicked column: numbers by their data-v value, text by its content.
+// Sort the index table by the clicked column: numbers by their data-v value, text by its content.
 // Plain script, no libraries: the page works from file:// without a server or a network.
 (function () {
   function key(cell, numeric) {

@@ -1,0 +1,138 @@
+"""Bootstrap confidence intervals (percentile and BCa) of statistics evaluated on weight matrices.
+
+A :class:`Statistic` is a function from a ``(B, n_units)`` matrix of draw counts to ``B`` values
+(see :mod:`medbench.stats.resampling`); when the statistic is a mean of per-unit values it also
+carries them, which makes the BCa jackknife closed-form. All statistics of one task are evaluated
+on the same resamples (one seed), so their intervals are consistent with each other.
+
+Resamples where a statistic is undefined (NaN, e.g. no positive drawn) are dropped; the interval
+reports how many resamples it rests on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Optional
+
+import numpy as np
+from scipy.special import ndtr, ndtri
+
+from medbench.errors import ConfigError
+from medbench.stats.resampling import Resampler
+
+METHODS = ("percentile", "bca")
+
+
+@dataclass(frozen=True)
+class Statistic:
+    weighted: Callable[[np.ndarray], np.ndarray]  # (B, n_units) counts -> (B,) values
+    unit_values: Optional[np.ndarray] = None  # when the statistic is the mean of these
+
+
+@dataclass(frozen=True)
+class Interval:
+    low: float
+    high: float
+    level: float
+    method: str
+    n_resamples: int  # resamples on which the statistic was defined
+
+
+def check_method(method: str, level: float, n_resamples: int) -> None:
+    if method not in METHODS:
+        raise ConfigError(f"task.confidence.method: {method!r} is not one of {list(METHODS)}")
+    if not 0.0 < level < 1.0:
+        raise ConfigError(f"task.confidence.level: {level} must lie strictly between 0 and 1 (e.g. 0.95)")
+    if n_resamples < 2:
+        raise ConfigError(f"task.confidence.n_resamples: {n_resamples} must be at least 2 (1000 is usual)")
+
+
+def distributions(
+    statistics: Mapping[str, Statistic], resampler: Resampler, n_resamples: int, seed: int
+) -> dict[str, np.ndarray]:
+    """Each statistic on the same `n_resamples` resamples of `resampler`."""
+    chunks: dict[str, list[np.ndarray]] = {name: [] for name in statistics}
+    for weights in resampler.resamples(n_resamples, seed):
+        for name, statistic in statistics.items():
+            chunks[name].append(_evaluate(statistic, weights))
+    return {name: np.concatenate(parts) if parts else np.empty(0) for name, parts in chunks.items()}
+
+
+def _evaluate(statistic: Statistic, weights: np.ndarray) -> np.ndarray:
+    if statistic.unit_values is not None:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return (weights @ statistic.unit_values) / weights.sum(axis=1)
+    return np.asarray(statistic.weighted(weights), dtype=np.float64)
+
+
+def jackknife(statistic: Statistic, resampler: Resampler) -> np.ndarray:
+    """Leave-one-item-out values of the statistic (items: units, or clusters when clustered)."""
+    if statistic.unit_values is not None:
+        return resampler.jackknife_means(statistic.unit_values)
+    return np.concatenate([_evaluate(statistic, weights) for weights in resampler.jackknife()])
+
+
+def interval(
+    point: float,
+    distribution: np.ndarray,
+    level: float,
+    method: str,
+    jackknife_values: Optional[np.ndarray] = None,
+) -> Optional[Interval]:
+    """The `level` interval of `method` from a bootstrap `distribution`; None when undefined."""
+    valid = distribution[np.isfinite(distribution)]
+    if len(valid) < 2 or not np.isfinite(point):
+        return None
+    alpha = (1.0 - level) / 2
+    if method == "percentile":
+        quantiles = np.array([alpha, 1 - alpha])
+    elif method == "bca":
+        if jackknife_values is None:
+            raise ValueError("BCa needs the jackknife values of the statistic")
+        quantiles = _bca_quantiles(point, valid, jackknife_values, alpha)
+        if quantiles is None:
+            return None
+    else:
+        raise ConfigError(f"confidence method {method!r} is not one of {list(METHODS)}")
+    low, high = np.quantile(valid, quantiles)
+    return Interval(float(low), float(high), level, method, int(len(valid)))
+
+
+def _bca_quantiles(point: float, valid: np.ndarray, jackknife_values: np.ndarray, alpha: float) -> Optional[np.ndarray]:
+    """Bias-corrected and accelerated quantiles (Efron 1987), as scipy.stats.bootstrap computes them."""
+    below = (np.count_nonzero(valid < point) + np.count_nonzero(valid <= point)) / (2 * len(valid))
+    bias = ndtri(below)
+    jack = jackknife_values[np.isfinite(jackknife_values)]
+    if len(jack) < 2 or not np.isfinite(bias):
+        return None
+    deviations = jack.mean() - jack
+    spread = np.sum(deviations**2)
+    acceleration = np.sum(deviations**3) / (6 * spread**1.5) if spread > 0 else 0.0
+    z = ndtri(np.array([alpha, 1 - alpha]))
+    return ndtr(bias + (bias + z) / (1 - acceleration * (bias + z)))
+
+
+def confidence_intervals(
+    statistics: Mapping[str, Statistic],
+    points: Mapping[str, float],
+    resampler: Resampler,
+    *,
+    method: str,
+    level: float,
+    n_resamples: int,
+    seed: int,
+) -> dict[str, Optional[Interval]]:
+    """The interval of every statistic, all on the same resamples."""
+    check_method(method, level, n_resamples)
+    boot = distributions(statistics, resampler, n_resamples, seed)
+    return {
+        name: interval(
+            points[name],
+            boot[name],
+            level,
+            method,
+            jackknife(statistic, resampler) if method == "bca" else None,
+        )
+        for name, statistic in statistics.items()
+    }

@@ -1,0 +1,105 @@
+"""score_outputs: every metric with its interval, clustered resampling, subgroups, bad protocols."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from omegaconf import OmegaConf
+
+from medbench.errors import ConfigError, DataError
+from medbench.scoring import Confidence, Protocol, check_task, score_outputs
+from medbench.tasks.outputs import TaskOutputs
+from medbench.tasks.predictions import classification_frame
+
+METRICS = ("auroc", "accuracy", "sensitivity", "specificity", "brier", "sensitivity_at_specificity@0.9")
+
+
+def outputs(n: int = 200, seed: int = 0, repeats: int = 1) -> TaskOutputs:
+    """Binary outputs; with `repeats` > 1 each patient contributes that many identical images."""
+    rng = np.random.default_rng(seed)
+    targets = rng.integers(0, 2, n)
+    scores = np.clip(0.3 * targets + 0.7 * rng.random(n), 0, 1)
+    patients = np.arange(n)
+    metadata = pd.DataFrame({"patient": patients, "sex": np.where(rng.random(n) < 0.5, "F", "M")})
+    index = np.repeat(np.arange(n), repeats)
+    frame = classification_frame(np.arange(len(index)), targets[index], scores[index], "binary", metadata.iloc[index].reset_index(drop=True), ["patient", "sex"])
+    return TaskOutputs(frame)
+
+
+def protocol(**changes) -> Protocol:
+    base = dict(kind="binary", metrics=METRICS, primary="auroc", direction="maximize", confidence=Confidence(n_resamples=300))
+    base.update(changes)
+    return Protocol(**base)
+
+
+def test_every_metric_has_its_interval() -> None:
+    metrics = score_outputs(outputs(), protocol())
+    assert set(metrics.values) == set(METRICS)
+    for name, metric in metrics.values.items():
+        ci = metric.ci
+        assert ci is not None, name
+        assert ci.low <= metric.value <= ci.high, name
+        assert (ci.level, ci.method, ci.resampling_unit, ci.stratified) == (0.95, "percentile", "sample", True)
+        assert ci.n_resamples == 300
+
+
+def test_same_seed_same_interval_and_bca_differs_from_percentile() -> None:
+    first, second = score_outputs(outputs(), protocol()), score_outputs(outputs(), protocol())
+    assert first == second
+    bca = score_outputs(outputs(), protocol(confidence=Confidence(method="bca", n_resamples=300)))
+    assert bca.values["auroc"].ci.method == "bca"
+    assert bca.values["auroc"].ci != first.values["auroc"].ci
+
+
+def test_clustered_resampling_does_not_count_copies_as_evidence() -> None:
+    """Four images per patient: the naive interval shrinks by ~half, the clustered one does not."""
+    single = score_outputs(outputs(), protocol()).values["auroc"]
+    naive = score_outputs(outputs(repeats=4), protocol()).values["auroc"]
+    clustered = score_outputs(outputs(repeats=4), protocol(cluster_column="patient")).values["auroc"]
+    width = lambda metric: metric.ci.high - metric.ci.low  # noqa: E731
+    assert single.value == pytest.approx(naive.value) == pytest.approx(clustered.value)
+    assert clustered.ci.resampling_unit == "cluster:patient"
+    assert width(naive) < 0.7 * width(single)
+    assert width(clustered) == pytest.approx(width(single), rel=0.25)
+
+
+def test_subgroups_have_their_own_values_and_intervals() -> None:
+    data = outputs()
+    metrics = score_outputs(data, protocol(subgroup_columns=("sex",)))
+    assert set(metrics.subgroups["sex"]) == {"F", "M"}
+    women = data.predictions[data.predictions["sex"] == "F"].reset_index(drop=True)
+    alone = score_outputs(TaskOutputs(women), protocol())
+    assert metrics.subgroups["sex"]["F"]["auroc"].value == pytest.approx(alone.values["auroc"].value, abs=1e-12)
+    assert metrics.subgroups["sex"]["F"]["auroc"].ci is not None
+
+
+def test_missing_cluster_or_subgroup_column_is_a_data_error() -> None:
+    with pytest.raises(DataError, match="cluster_column: 'site'"):
+        score_outputs(outputs(), protocol(cluster_column="site"))
+    with pytest.raises(DataError, match="subgroup_columns: 'age'"):
+        score_outputs(outputs(), protocol(subgroup_columns=("age",)))
+
+
+def task_node(**confidence):
+    settings = {"method": "percentile", "level": 0.95, "n_resamples": 1000, "seed": 0, **confidence}
+    return OmegaConf.create({"kind": "binary", "metrics": ["auroc"], "primary_metric": "auroc", "direction": "maximize", "confidence": settings})
+
+
+@pytest.mark.parametrize(
+    ("confidence", "message"),
+    [({"method": "studentized"}, "task.confidence.method"), ({"level": 95}, "task.confidence.level"), ({"n_resamples": 1}, "n_resamples")],
+)
+def test_bad_confidence_block_is_refused(confidence, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        check_task(task_node(**confidence))
+
+
+def test_nan_metric_survives_the_record_schema() -> None:
+    from medbench.record import Metrics
+
+    frame = pd.DataFrame({"sample_id": ["a", "b", "c"], "target": [0, 0, 0], "score": [0.1, 0.6, 0.3], "prediction": [0, 1, 0]})
+    metrics = score_outputs(TaskOutputs(frame), protocol())
+    again = Metrics.model_validate_json(metrics.model_dump_json())
+    assert np.isnan(again.values["auroc"].value) and again.values["auroc"].ci is None
+    assert again.values["specificity"].ci is not None
