@@ -97,7 +97,7 @@ def run_job(cfg: DictConfig, overrides: list[str], job_dir: Path, job_num: int) 
             error=f"{type(error).__name__}: {error}",
         )
         _write_outcome(job_dir, outcome)
-        return -math.inf if _mode(cfg) == "maximize" else math.inf
+        return _worst(cfg)
     if record is None:  # a DDP rank other than 0: rank 0 reports this job
         return math.nan
     reused = datetime.fromisoformat(record.manifest.timing.started_at) < started
@@ -111,11 +111,19 @@ def run_job(cfg: DictConfig, overrides: list[str], job_dir: Path, job_num: int) 
             record=str(record.path),
         ),
     )
-    return objective_value(record, cfg.objective.metric, _mode(cfg))
+    try:
+        return objective_value(record, cfg.objective.metric, _mode(cfg))
+    except RecordError as error:
+        log.error("sweep job %d: no objective value: %s", job_num, error)
+        return _worst(cfg)
 
 
 def _mode(cfg: DictConfig) -> str:
     return str(getattr(cfg.objective.mode, "value", cfg.objective.mode))
+
+
+def _worst(cfg: DictConfig) -> float:
+    return -math.inf if _mode(cfg) == "maximize" else math.inf
 
 
 def _failed_record(cfg: DictConfig) -> Optional[RunRecord]:
