@@ -1,6 +1,6 @@
 """The evaluation report of a bundle: one self-contained HTML file (plots inlined as PNG).
 
-Plots are drawn from the record's predictions at export time; only the curves (aggregates) go
+Plots are drawn from the record's predictions at export time; only curves and per-query scores (aggregates) go
 into the report, never a per-sample row. The checklist follows the TRIPOD+AI items a run record
 can answer; the others say plainly that the developer must complete them.
 """
@@ -38,15 +38,17 @@ def write_report(record: RunRecord, meta: BundleMetadata, path: Path) -> None:
     environment = Environment(loader=PackageLoader("medbench", "templates"), autoescape=select_autoescape(["html"]))
     html = environment.get_template(TEMPLATE).render(
         meta=meta,
-        plots=plots_for(record, meta.task.kind),
+        plots=plots_for(record, meta.task.kind, meta.primary_metric),
         checklist=checklist(record, meta),
         subgroups=record.metrics().subgroups,
     )
     path.write_text(html, encoding="utf-8")
 
 
-def plots_for(record: RunRecord, kind: str) -> list[tuple[str, str]]:
+def plots_for(record: RunRecord, kind: str, primary: str) -> list[tuple[str, str]]:
     """(title, base64 PNG) pairs for the task kind; an empty list where no plot is defined yet."""
+    if kind == "retrieval":
+        return _retrieval_plots(record, primary)
     if kind != "binary":
         return []
     from medbench.tasks.predictions import SCORE, TARGET
@@ -78,6 +80,27 @@ def _calibration_png(targets: np.ndarray, scores: np.ndarray) -> str:
     axes.set(xlabel="predicted probability", ylabel="observed frequency", xlim=(0, 1), ylim=(0, 1.01))
     axes.legend(loc="upper left")
     return _png(figure)
+
+
+def _retrieval_plots(record: RunRecord, primary: str) -> list[tuple[str, str]]:
+    """The primary metric per test query: sorted (where the engine fails) and as a histogram."""
+    from medbench.metrics.retrieval import evaluate
+
+    _, per_query = evaluate(record.predictions(), record.qrels(), [primary])
+    values = np.sort(next(iter(per_query.values())))
+    sorted_figure, axes = _figure()
+    axes.plot(np.arange(1, len(values) + 1), values, drawstyle="steps-post")
+    axes.axhline(values.mean(), linestyle="--", color="grey", label=f"mean {values.mean():.3f}")
+    axes.set(xlabel="test queries, sorted", ylabel=primary, ylim=(0, 1.01))
+    axes.legend(loc="upper left")
+    sorted_png = _png(sorted_figure)
+    histogram_figure, axes = _figure()
+    axes.hist(values, bins=np.linspace(0, 1, 11), edgecolor="white")
+    axes.set(xlabel=primary, ylabel="test queries")
+    return [
+        (f"{primary} per query, sorted ({len(values)} test queries)", sorted_png),
+        (f"Distribution of {primary} over test queries", _png(histogram_figure)),
+    ]
 
 
 def _figure() -> tuple[Any, Any]:

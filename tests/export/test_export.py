@@ -108,3 +108,14 @@ def test_export_refuses_to_overwrite(default_run_dir: Path, tmp_path: Path, caps
     assert main(["export", str(default_run_dir), "-o", str(tmp_path / "taken")]) == 2
     assert "already exists" in capsys.readouterr().err
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".medbench-export-")]
+
+
+def test_retrieval_report_plots_the_primary_metric_per_query(compose_config, tmp_path: Path) -> None:
+    from medbench.run import run
+
+    record = run(compose_config("experiment=retrieval_bm25"))
+    assert main(["export", str(record.path), "-o", str(tmp_path / "bundle")]) == 0
+    report = (tmp_path / "bundle" / "report.html").read_text()
+    assert report.count('src="data:image/png;base64,') == 2
+    assert "ndcg@10 per query, sorted" in report
+    assert not (tmp_path / "bundle" / "qrels.parquet").exists()

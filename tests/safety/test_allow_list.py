@@ -81,3 +81,12 @@ def test_checkpoints_load_weights_only(tmp_path: Path) -> None:
     with pytest.raises(RecordError, match="weights-only"):
         load_state_dict(evil)
     assert not (tmp_path / "pwned").exists()
+
+
+@pytest.mark.parametrize(
+    "experiment", sorted(p.stem for p in (Path(__file__).resolve().parents[2] / "conf" / "experiment").glob("*.yaml"))
+)
+def test_every_shipped_experiment_passes_the_allow_list(compose_config, experiment: str) -> None:
+    """A bundle of any run made from medbench's own configs must be reproducible without extra allowances."""
+    resolved = OmegaConf.to_container(compose_config(f"experiment={experiment}"), resolve=True, enum_to_str=True)
+    check_outside_config(resolved, f"experiment={experiment}")
