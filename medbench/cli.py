@@ -27,6 +27,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "medbench.commands.submit",
     "medbench.commands.leaderboard",
     "medbench.commands.review",
+    "medbench.commands.reproduce",
+    "medbench.commands.export",
 )
 
 

@@ -19,6 +19,8 @@ RUN_ID_LENGTH = 16
 # Dotted keys removed before hashing. A trailing `*` matches any key under a node.
 NON_SEMANTIC_KEYS: tuple[str, ...] = (
     "paths",
+    "objective",
+    "safety",
     "logger",
     "hydra",
     "force",

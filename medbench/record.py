@@ -39,6 +39,10 @@ QRELS_FILE = "qrels.parquet"
 SPLITS_FILE = "splits.json"
 CHECKPOINT_STEM = "model"
 LOGS_DIR = "logs"
+# What the CSV logger (the default) writes under LOGS_DIR: one row per logging step or epoch.
+LOGGED_METRICS_FILE = "metrics.csv"
+# Written by `medbench reproduce` into its own folder, beside the rerun's record.
+REPRODUCTION_FILE = "reproduction.json"
 STAGING_DIR = ".staging"
 SCRATCH_DIR = ".scratch"
 
@@ -219,6 +223,20 @@ class RunRecord:
     def logs_dir(self) -> Path:
         return self.path / LOGS_DIR
 
+    def logged_metrics(self) -> "Any":
+        """What the CSV logger recorded during training (val/loss per epoch...), or None without it."""
+        import pandas as pd
+
+        path = self.path / LOGS_DIR / LOGGED_METRICS_FILE
+        return pd.read_csv(path) if path.is_file() else None
+
+    def predictions_content_hash(self) -> str:
+        """A hash of the predictions' content (not of the parquet bytes): what a bundle cites instead of the rows."""
+        from medbench.data.fingerprint import content_hash
+
+        frame = self.predictions()
+        return content_hash({column: frame[column].to_numpy() for column in frame.columns})
+
 
 def record_dir(runs_dir: str | Path, task_name: str, run_id: str) -> Path:
     return Path(runs_dir) / task_name / run_id
@@ -331,6 +349,16 @@ def _existing(path: Path) -> Path:
     if not path.is_file():
         raise RecordError(f"{path}: missing from the run record (the record is incomplete or was edited)")
     return path
+
+
+def read_model(path: Path, model: type[BaseModel]) -> Any:
+    """A JSON file validated against `model`; :class:`RecordError` names the file and the fields."""
+    return _read_model(path, model)
+
+
+def write_model(path: Path, value: BaseModel) -> None:
+    """`value` as indented JSON, flushed to disk."""
+    _write_text(path, value.model_dump_json(indent=2))
 
 
 def _read_model(path: Path, model: type[BaseModel]) -> Any:
