@@ -24,6 +24,9 @@ COMMAND_MODULES: tuple[str, ...] = (
     "medbench.commands.score",
     "medbench.commands.compare",
     "medbench.commands.eval_trec",
+    "medbench.commands.submit",
+    "medbench.commands.leaderboard",
+    "medbench.commands.review",
 )
 
 

@@ -36,6 +36,8 @@ NON_SEMANTIC_KEYS: tuple[str, ...] = (
     "task.data.num_workers",
     "task.data.cache_dir",
     "task.data.persistent_workers",
+    # Where cached document embeddings live; their key already names the corpus and the encoder.
+    "model.cache_dir",
 )
 
 

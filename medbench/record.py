@@ -194,11 +194,20 @@ class RunRecord:
         """The test queries' relevance judgments of a retrieval record, or None for other kinds."""
         import pandas as pd
 
+        path = self.qrels_path()
+        return pd.read_parquet(path) if path is not None else None
+
+    def qrels_path(self) -> Optional[Path]:
+        """The qrels file of a retrieval record (None for other kinds), for byte-identical copies."""
         path = self.path / QRELS_FILE
-        return pd.read_parquet(path) if path.is_file() else None
+        return path if path.is_file() else None
+
+    def predictions_path(self) -> Path:
+        """The predictions file, for readers that keep a byte-identical copy (leaderboards)."""
+        return _existing(self.path / PREDICTIONS_FILE)
 
     def predictions_sha256(self) -> str:
-        return sha256_file(_existing(self.path / PREDICTIONS_FILE))
+        return sha256_file(self.predictions_path())
 
     def splits(self) -> dict[str, list[str]]:
         return json.loads(_existing(self.path / SPLITS_FILE).read_text())

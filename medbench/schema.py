@@ -61,6 +61,9 @@ class TaskConfig:
     # resampled together; `subgroup_columns` get their own metrics.
     cluster_column: Optional[str] = None
     subgroup_columns: list[str] = field(default_factory=list)
+    # Survival tasks: the times (in the data's unit) at which survival probabilities are predicted,
+    # stored (`survival_<i>` columns) and scored; the largest is the horizon of Uno's C-index.
+    eval_times: list[float] = field(default_factory=list)
 
 
 @dataclass
