@@ -1,11 +1,14 @@
 """A run and its qrels turned into relevance matrices in trec_eval's order, without Python loops.
 
-Strings are hashed once by Arrow (`index_in` against the judged queries and documents), so a
-10-million-row run costs a few vectorized passes, not a dictionary lookup per row. Rows are then
-grouped by query (a no-op when the run is written query by query, as TREC runs are), and each
-chunk of queries becomes a padded ``(queries, depth)`` matrix sorted like trec_eval sorts: score
-descending, ties broken by document id descending (string comparison). Only rows with tied
-scores ever look at document strings. Memory beyond the input is bounded by the chunk size.
+String ids cost a few vectorized passes, never a lookup per row in Python: a query id is looked
+up once per block of consecutive rows (runs list a query's documents together), and document
+ids are compared as 64-bit integer keys of their bytes (:mod:`medbench.metrics.string_keys`)
+against the few judged documents of their query (Arrow's hash lookup when queries have many
+judgments). Rows are grouped by query (a no-op for runs written query by query) and each chunk
+of queries becomes a padded ``(queries, depth)`` matrix (a reshape when every query has the
+same depth) sorted like trec_eval sorts: score descending, ties by document id descending
+(string comparison); only queries with tied scores ever look at document strings. Memory beyond
+the input is bounded by the chunk size.
 
 Queries without judgments are ignored, as trec_eval ignores them. Unjudged documents have
 relevance 0.
@@ -104,8 +107,11 @@ def rank_run(run: pd.DataFrame, qrels: pd.DataFrame, *, all_judged: bool = False
     segment_query = _codes(run_queries.take(pa.array(starts)), judged_queries)
     segment_lengths = np.diff(np.r_[starts, len(run)])
 
-    # Evaluated queries, renumbered 0..Q-1 in order of first appearance; -1 for unjudged ones.
-    appearing = pd.unique(segment_query[segment_query >= 0])
+    # Evaluated queries, renumbered 0..Q-1 (in order of appearance when the run is grouped by query,
+    # so that its rows need no reordering); -1 for unjudged ones.
+    known = segment_query[segment_query >= 0]
+    blocks_per_query = np.bincount(known, minlength=len(judged_queries))
+    appearing = known if blocks_per_query.max(initial=0) <= 1 else np.flatnonzero(blocks_per_query)
     absent = np.setdiff1d(np.arange(len(judged_queries)), appearing) if all_judged else np.zeros(0, np.int64)
     evaluated = np.r_[appearing, absent].astype(np.int64)
     renumber = np.full(len(judged_queries) + 1, -1, dtype=np.int64)  # the extra slot maps code -1 to -1
@@ -202,10 +208,21 @@ def _judged_grades(
 
 
 def _group_order(row_query: np.ndarray) -> np.ndarray | None:
-    """Row order that groups rows by query code; None when the run is already grouped in code order."""
+    """Stable row order that groups rows by query code; None when the run is already grouped in code order.
+
+    A least-significant-digit radix sort on 16-bit digits (numpy sorts uint16 by radix): linear in
+    the rows, where a comparison sort of 10 million int64 codes costs seconds.
+    """
     if len(row_query) == 0 or np.all(row_query[1:] >= row_query[:-1]):
         return None
-    return np.argsort(row_query, kind="stable")
+    codes = (row_query + 1).astype(np.uint64)  # -1 (unjudged) first
+    order = np.argsort((codes & np.uint64(0xFFFF)).astype(np.uint16), kind="stable")
+    shift = 16
+    while shift < 64 and (codes >> np.uint64(shift)).any():
+        digit = ((codes[order] >> np.uint64(shift)) & np.uint64(0xFFFF)).astype(np.uint16)
+        order = order[np.argsort(digit, kind="stable")]
+        shift += 16
+    return order
 
 
 def _query_ranges(row_query: np.ndarray, n_queries: int, chunk_rows: int) -> Iterator[tuple[int, int]]:
@@ -225,12 +242,13 @@ def _chunk(rows: _Rows, judgments: _Judgments, start: int, stop: int) -> RankedC
     first, last = np.searchsorted(rows.query, [start, stop])
     run_rows = rows.run_rows(first, last)
     n = stop - start
-    counts = np.bincount(rows.query[first:last] - start, minlength=n)
+    local = rows.query[first:last] - start
+    counts = np.bincount(local, minlength=n)
     judged_first, judged_last = np.searchsorted(judgments.query, [start, stop])
     judged = slice(judged_first, judged_last)
     judged_counts = np.bincount(judgments.query[judged] - start, minlength=n)
     judged_position = _positions(judgments.query[judged] - start, judged_counts)
-    cells = _Cells.of(rows.query[first:last] - start, counts)
+    cells = _Cells.of(local, counts)
 
     score = cells.matrix(rows.scores[run_rows], -np.inf)
     if rows.matcher is None:
@@ -241,7 +259,7 @@ def _chunk(rows: _Rows, judgments: _Judgments, start: int, stop: int) -> RankedC
         )
     slot = None  # position of each cell among the chunk's rows, once a sort has moved cells
     if not np.all(score[:, :-1] >= score[:, 1:]):
-        slot = np.argsort(-score, axis=1, kind="stable")
+        slot = np.argsort(-score, axis=1)  # equal scores are reordered by _break_ties
         score, relevance = np.take_along_axis(score, slot, axis=1), np.take_along_axis(relevance, slot, axis=1)
     relevance = _break_ties(score, relevance, slot, counts, rows, first, last)
     ideal_gains, n_relevant = _ideal(judgments.query[judged] - start, judgments.grade[judged], n)
@@ -330,7 +348,9 @@ def _break_ties(
     score: np.ndarray, relevance: np.ndarray, slot: np.ndarray | None, counts: np.ndarray, rows: _Rows, first: int, last: int
 ) -> np.ndarray:
     """`relevance` with equal scores ordered by document id descending, as trec_eval orders them."""
-    tied = (score[:, 1:] == score[:, :-1]) & np.isfinite(score[:, 1:])
+    tied = score[:, 1:] == score[:, :-1]
+    if counts.min(initial=0) < score.shape[1]:
+        tied &= np.isfinite(score[:, 1:])  # the -inf padding of short queries is no tie
     tied_queries = np.flatnonzero(tied.any(axis=1))
     if len(tied_queries) == 0:
         return relevance

@@ -164,3 +164,9 @@ def test_heavily_judged_queries(monkeypatch: pytest.MonkeyPatch) -> None:
     qrels, run = random_case(10)
     queries, values = evaluate(*reversed(frames(qrels, run, 0, "grouped")), list(MEASURES))
     assert_per_query_equal(qrels, run, queries, values)
+
+
+def test_grouping_order_is_a_stable_sort_for_many_queries() -> None:
+    codes = np.random.default_rng(0).integers(-1, 200_000, 50_000)
+    np.testing.assert_array_equal(ranking._group_order(codes), np.argsort(codes, kind="stable"))
+    assert ranking._group_order(np.sort(codes)) is None
