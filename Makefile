@@ -24,8 +24,12 @@ $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
+# The run, then every record under runs/ submitted to its task's leaderboard (records already there
+# are recognised; a refused one is reported with its reason and does not stop the build), then the site.
 run: $(STAMP)
 	$(BIN)/medbench run $(ARGS)
+	-$(BIN)/medbench submit --skip-failed runs/*/*/
+	$(BIN)/medbench leaderboard build
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(ARGS)

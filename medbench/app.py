@@ -7,12 +7,15 @@ result to `run` and turns medbench's own errors into a clear message and a non-z
 from __future__ import annotations
 
 import logging
+import os
 import sys
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Optional
 
-import hydra
 from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
 from omegaconf import DictConfig
 
 from medbench.errors import MedbenchError
@@ -28,25 +31,53 @@ def config_dir() -> Path:
     raise MedbenchError(f"medbench's config folder was not found next to {package}; reinstall medbench")
 
 
-def _job(cfg: DictConfig) -> None:
+def _job(cfg: DictConfig) -> Optional[float]:
     from medbench.console import headline, print_config_tree
     from medbench.run import run
 
+    hydra_cfg = HydraConfig.get()
+    overrides = list(hydra_cfg.overrides.task)
+    if hydra_cfg.mode == RunMode.MULTIRUN:
+        from medbench.sweep import run_job
+
+        return run_job(cfg, overrides, Path(hydra_cfg.runtime.output_dir), int(hydra_cfg.job.num))
     if cfg.print_config:
         print_config_tree(cfg)
     try:
-        record = run(cfg, overrides=list(HydraConfig.get().overrides.task))
+        record = run(cfg, overrides=overrides)
     except MedbenchError as error:
         print(f"medbench run: error: {error}", file=sys.stderr)
         raise SystemExit(2) from None
-    print(headline(record))
+    if record is not None:  # None on DDP ranks other than 0
+        print(headline(record))
+    return None
 
 
 def launch(argv: Sequence[str]) -> int:
-    """Run Hydra's command line on `argv` (everything after `medbench run`)."""
+    """Run Hydra's command line on `argv` (everything after `medbench run`); 1 when a sweep job failed."""
     logging.basicConfig(level=logging.INFO, format="[%(asctime)s][%(name)s][%(levelname)s] %(message)s")
+    # Sweep workers (joblib/loky, submitit) inherit this: one BLAS thread per process.
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    os.environ.setdefault("MKL_NUM_THREADS", "1")
+    # conf/hydra/launcher/*.yaml keep the plugins' names on purpose, so that Hydra validates them
+    # against the plugins' schemas; its deprecation notice about that matching is noise to users.
+    warnings.filterwarnings("ignore", message=r"[\s\S]*is validated against ConfigStore schema with the same name")
     register_configs()
-    main = hydra.main(version_base="1.3", config_path=str(config_dir()), config_name="config")(_job)
-    sys.argv = ["medbench run", *argv]
-    main()
+    # hydra.main would read sys.argv; parsing `argv` here leaves sys.argv as typed
+    # (`medbench run ...`), which is what Lightning re-executes to start the other DDP ranks.
+    from hydra import version
+    from hydra._internal.utils import _run_hydra, get_args_parser
+
+    version.setbase("1.3")
+    parser = get_args_parser()
+    try:
+        _run_hydra(
+            args=parser.parse_args(list(argv)),
+            args_parser=parser,
+            task_function=_job,
+            config_path=str(config_dir()),
+            config_name="config",
+        )
+    except SystemExit as exit_:
+        return exit_.code if isinstance(exit_.code, int) else 1
     return 0

@@ -21,6 +21,14 @@ PASSTHROUGH_COMMANDS: frozenset[str] = frozenset({"run"})
 # Order is the order shown by `medbench --help`.
 COMMAND_MODULES: tuple[str, ...] = (
     "medbench.commands.run",
+    "medbench.commands.score",
+    "medbench.commands.compare",
+    "medbench.commands.eval_trec",
+    "medbench.commands.submit",
+    "medbench.commands.leaderboard",
+    "medbench.commands.review",
+    "medbench.commands.reproduce",
+    "medbench.commands.export",
 )
 
 

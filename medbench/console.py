@@ -7,7 +7,7 @@ from rich.console import Console
 from rich.syntax import Syntax
 from rich.tree import Tree
 
-from medbench.record import RunRecord
+from medbench.record import Metrics, RunRecord
 
 ORDER = ("task", "model", "trainer", "callbacks", "logger", "paths")
 
@@ -34,11 +34,18 @@ def headline(record: RunRecord) -> str:
     if not record.complete:
         lines.append(f"status: failed ({record.manifest.failure.type if record.manifest.failure else 'unknown'})")
         return "\n".join(lines)
-    metrics = record.metrics()
+    lines.extend(metric_lines(record.manifest.task.name, record.metrics()))
+    return "\n".join(lines)
+
+
+def metric_lines(task_name: str, metrics: Metrics) -> list[str]:
+    """One line per metric: value, and its interval with level, method and what was resampled."""
+    lines = []
     for name, metric in metrics.values.items():
         marker = " (primary)" if name == metrics.primary else ""
         interval = ""
         if metric.ci is not None:
-            interval = f" [{metric.ci.low:.4f}, {metric.ci.high:.4f}] ({metric.ci.level:.0%} CI, {metric.ci.method})"
-        lines.append(f"{record.manifest.task.name} {name}{marker}: {metric.value:.4f}{interval}")
-    return "\n".join(lines)
+            unit = f", by {metric.ci.resampling_unit}" if metric.ci.resampling_unit else ""
+            interval = f" [{metric.ci.low:.4f}, {metric.ci.high:.4f}] ({metric.ci.level:.0%} CI, {metric.ci.method}{unit})"
+        lines.append(f"{task_name} {name}{marker}: {metric.value:.4f}{interval}")
+    return lines

@@ -19,3 +19,7 @@ class DataError(MedbenchError):
 
 class RecordError(MedbenchError):
     """A run record is missing, incomplete, corrupt or of an unknown schema."""
+
+
+class LeaderboardError(MedbenchError):
+    """A board is missing or damaged, or a submission or review was refused (the message says why)."""

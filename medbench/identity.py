@@ -19,6 +19,8 @@ RUN_ID_LENGTH = 16
 # Dotted keys removed before hashing. A trailing `*` matches any key under a node.
 NON_SEMANTIC_KEYS: tuple[str, ...] = (
     "paths",
+    "objective",
+    "safety",
     "logger",
     "hydra",
     "force",
@@ -36,6 +38,8 @@ NON_SEMANTIC_KEYS: tuple[str, ...] = (
     "task.data.num_workers",
     "task.data.cache_dir",
     "task.data.persistent_workers",
+    # Where cached document embeddings live; their key already names the corpus and the encoder.
+    "model.cache_dir",
 )
 
 

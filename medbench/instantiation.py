@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from omegaconf import DictConfig
@@ -33,3 +34,11 @@ def instantiate_named(group: DictConfig | None, key: str, **kwargs: Any) -> list
 
 def _target_of(node: Any) -> str:
     return str(node.get("_target_", "<no _target_>")) if isinstance(node, DictConfig) else repr(node)
+
+
+def instantiate_outside(node: Any, key: str, source: str, extra_modules: Sequence[str] = (), **kwargs: Any) -> Any:
+    """Instantiate a node of a config that came from outside, after the allow-list accepted all of it."""
+    from medbench.safety import check_outside_config
+
+    check_outside_config(node, f"{source} ({key})", extra_modules)
+    return instantiate_node(node, key, **kwargs)

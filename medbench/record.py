@@ -39,6 +39,10 @@ QRELS_FILE = "qrels.parquet"
 SPLITS_FILE = "splits.json"
 CHECKPOINT_STEM = "model"
 LOGS_DIR = "logs"
+# What the CSV logger (the default) writes under LOGS_DIR: one row per logging step or epoch.
+LOGGED_METRICS_FILE = "metrics.csv"
+# Written by `medbench reproduce` into its own folder, beside the rerun's record.
+REPRODUCTION_FILE = "reproduction.json"
 STAGING_DIR = ".staging"
 SCRATCH_DIR = ".scratch"
 
@@ -194,11 +198,20 @@ class RunRecord:
         """The test queries' relevance judgments of a retrieval record, or None for other kinds."""
         import pandas as pd
 
+        path = self.qrels_path()
+        return pd.read_parquet(path) if path is not None else None
+
+    def qrels_path(self) -> Optional[Path]:
+        """The qrels file of a retrieval record (None for other kinds), for byte-identical copies."""
         path = self.path / QRELS_FILE
-        return pd.read_parquet(path) if path.is_file() else None
+        return path if path.is_file() else None
+
+    def predictions_path(self) -> Path:
+        """The predictions file, for readers that keep a byte-identical copy (leaderboards)."""
+        return _existing(self.path / PREDICTIONS_FILE)
 
     def predictions_sha256(self) -> str:
-        return sha256_file(_existing(self.path / PREDICTIONS_FILE))
+        return sha256_file(self.predictions_path())
 
     def splits(self) -> dict[str, list[str]]:
         return json.loads(_existing(self.path / SPLITS_FILE).read_text())
@@ -209,6 +222,20 @@ class RunRecord:
 
     def logs_dir(self) -> Path:
         return self.path / LOGS_DIR
+
+    def logged_metrics(self) -> "Any":
+        """What the CSV logger recorded during training (val/loss per epoch...), or None without it."""
+        import pandas as pd
+
+        path = self.path / LOGS_DIR / LOGGED_METRICS_FILE
+        return pd.read_csv(path) if path.is_file() else None
+
+    def predictions_content_hash(self) -> str:
+        """A hash of the predictions' content (not of the parquet bytes): what a bundle cites instead of the rows."""
+        from medbench.data.fingerprint import content_hash
+
+        frame = self.predictions()
+        return content_hash({column: frame[column].to_numpy() for column in frame.columns})
 
 
 def record_dir(runs_dir: str | Path, task_name: str, run_id: str) -> Path:
@@ -327,6 +354,16 @@ def _existing(path: Path) -> Path:
     if not path.is_file():
         raise RecordError(f"{path}: missing from the run record (the record is incomplete or was edited)")
     return path
+
+
+def read_model(path: Path, model: type[BaseModel]) -> Any:
+    """A JSON file validated against `model`; :class:`RecordError` names the file and the fields."""
+    return _read_model(path, model)
+
+
+def write_model(path: Path, value: BaseModel) -> None:
+    """`value` as indented JSON, flushed to disk."""
+    _write_text(path, value.model_dump_json(indent=2))
 
 
 def _read_model(path: Path, model: type[BaseModel]) -> Any:

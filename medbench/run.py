@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import time
 import traceback
 from collections.abc import Sequence
@@ -42,12 +43,23 @@ from medbench.scoring import check_task, score_task
 log = logging.getLogger(__name__)
 
 
-def run(cfg: DictConfig, overrides: Sequence[str] = ()) -> RunRecord:
-    """Run the experiment `cfg` describes, or return its complete record if one exists."""
+def run(cfg: DictConfig, overrides: Sequence[str] = ()) -> Optional[RunRecord]:
+    """Run the experiment `cfg` describes, or return its complete record if one exists.
+
+    Under DDP every rank calls this; ranks other than 0 train beside rank 0 and return None
+    without writing anything (no lock either: rank 0 holds it while it waits for them).
+    """
     validate(cfg)
     run_id = run_id_of(cfg)
     final = record_dir(cfg.paths.runs_dir, cfg.task.name, run_id)
     final.parent.mkdir(parents=True, exist_ok=True)
+    if global_rank() > 0:
+        existing = _existing_record(final)
+        if existing is not None and existing.complete and not cfg.force:
+            return None  # rank 0 reuses it too and starts no training for this rank to join
+        with staged_record(final) as writer:
+            _fit_predict_score(cfg, writer, {})
+        return None
     # Two processes asking for the same run id (a duplicated sweep point) run it once.
     with FileLock(str(final.parent / f".{run_id}.lock")):
         existing = _existing_record(final)
@@ -55,6 +67,15 @@ def run(cfg: DictConfig, overrides: Sequence[str] = ()) -> RunRecord:
             log.info("reusing the complete record %s (force=true reruns it)", final)
             return existing
         return _execute(cfg, run_id, final, list(overrides))
+
+
+def global_rank() -> int:
+    """This process's rank in a distributed run (0 when not distributed), from the launchers' variables."""
+    for variable in ("RANK", "LOCAL_RANK", "SLURM_PROCID"):
+        value = os.environ.get(variable)
+        if value is not None and value.isdigit():
+            return int(value)
+    return 0
 
 
 def validate(cfg: DictConfig) -> None:
@@ -119,6 +140,8 @@ def _fit_predict_score(cfg: DictConfig, writer: RecordWriter, outcome: dict[str,
     model = build_model(cfg.model, info.network_kwargs, kind)
     if isinstance(model, pl.LightningModule):
         scores = fit_and_predict(model, datamodule, cfg, writer.staging, writer.scratch)
+        if scores is None:  # a DDP rank other than 0: it trained; rank 0 predicts and writes
+            return
         checkpoint = save_weights(model, writer.checkpoint_path(".pt"))
         parameters = sum(p.numel() for p in model.parameters())
     elif isinstance(model, Estimator):

@@ -61,12 +61,34 @@ class TaskConfig:
     # resampled together; `subgroup_columns` get their own metrics.
     cluster_column: Optional[str] = None
     subgroup_columns: list[str] = field(default_factory=list)
+    # Survival tasks: the times (in the data's unit) at which survival probabilities are predicted,
+    # stored (`survival_<i>` columns) and scored; the largest is the horizon of Uno's C-index.
+    eval_times: list[float] = field(default_factory=list)
+
+
+@dataclass
+class ObjectiveConfig:
+    """What a hyperparameter search optimises: a metric logged in training (e.g. `val/auroc`,
+    best epoch) or, when null, the record's primary test metric."""
+
+    metric: Optional[str] = None
+    mode: Direction = Direction.maximize
+
+
+@dataclass
+class SafetyConfig:
+    """Extra modules whose `_target_`s configs from outside (bundles, submissions) may build.
+
+    Read from the user's own config only, never from the config being checked."""
+
+    allowed_targets: list[str] = field(default_factory=list)
 
 
 @dataclass
 class PathsConfig:
     root_dir: str = "."
     runs_dir: str = "runs"
+    reproductions_dir: str = "runs/_reproductions"
     leaderboards_dir: str = "leaderboards"
     data_dir: str = "data"
     cache_dir: str = ".cache/medbench"
@@ -80,6 +102,8 @@ class MedbenchConfig:
     logger: Any = field(default_factory=dict)
     callbacks: Any = field(default_factory=dict)
     paths: PathsConfig = field(default_factory=PathsConfig)
+    objective: ObjectiveConfig = field(default_factory=ObjectiveConfig)
+    safety: SafetyConfig = field(default_factory=SafetyConfig)
     seed: int = 0
     force: bool = False
     num_threads: int = 1

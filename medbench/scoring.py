@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any, Optional
 
-from medbench.errors import ConfigError, DataError
+from medbench.errors import ConfigError, DataError, RecordError
 from medbench.metrics.registry import Metric, Prepared, get_metric, prepare
 from medbench.record import ConfidenceInterval, MetricValue, Metrics
 from medbench.stats.bootstrap import Statistic, check_method, confidence_intervals
@@ -21,6 +21,7 @@ from medbench.stats.resampling import Resampler
 from medbench.tasks.predictions import SAMPLE_ID
 
 if TYPE_CHECKING:
+    from medbench.record import RunRecord
     from medbench.tasks.outputs import TaskOutputs
 
 
@@ -190,3 +191,20 @@ def point_values(outputs: "TaskOutputs", kind: str, metric_names: Sequence[str])
     prepared = prepare(kind, outputs)
     return {name: get_metric(kind, name).value(prepared) for name in metric_names}
 
+
+
+def record_outputs(record: "RunRecord") -> "TaskOutputs":
+    """The stored outputs of a complete record, as a run handed them to :func:`score_task`."""
+    from medbench.tasks.outputs import TaskOutputs
+
+    if not record.complete:
+        raise RecordError(f"{record.path}: the run failed; it has no predictions to score")
+    return TaskOutputs(record.predictions(), record.qrels())
+
+
+def record_protocol(record: "RunRecord") -> Protocol:
+    """The scoring protocol of the task a record was run under (from its resolved config)."""
+    task = record.config().get("task")
+    if task is None:
+        raise RecordError(f"{record.path}: its config has no task section")
+    return Protocol.of(task)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Optional
 
 import numpy as np
 import pytorch_lightning as pl
@@ -27,8 +28,13 @@ def build_loggers(cfg: DictConfig, log_root: Path) -> list[pl.loggers.Logger]:
 
 def fit_and_predict(
     module: pl.LightningModule, datamodule: MedbenchDataModule, cfg: DictConfig, log_root: Path, scratch: Path
-) -> np.ndarray:
-    """Fit `module`, reload its best checkpoint when one was kept, and return the test scores."""
+) -> Optional[np.ndarray]:
+    """Fit `module`, reload its best checkpoint when one was kept, and return the test scores.
+
+    Under DDP (world size > 1) the predict loader would be sharded and padded across ranks; the
+    record needs every test sample once and in order, so rank 0 predicts alone on one device and
+    the other ranks return None.
+    """
     loggers = build_loggers(cfg, log_root)
     callbacks = instantiate_named(cfg.callbacks, "callbacks")
     for callback in callbacks:
@@ -42,8 +48,15 @@ def fit_and_predict(
         for logger in loggers:
             logger.log_hyperparams(_loggable(cfg))
         trainer.fit(module, datamodule=datamodule)
-        has_best = any(isinstance(c, pl.callbacks.ModelCheckpoint) and c.best_model_path for c in callbacks)
-        batches = trainer.predict(module, datamodule=datamodule, ckpt_path="best" if has_best else None)
+        best = next((c.best_model_path for c in callbacks if isinstance(c, pl.callbacks.ModelCheckpoint)), "")
+        if trainer.world_size > 1:
+            if trainer.global_rank != 0:
+                failed = False
+                return None
+            trainer = pl.Trainer(
+                accelerator=cfg.trainer.get("accelerator", "auto"), devices=1, logger=False, enable_progress_bar=False
+            )
+        batches = trainer.predict(module, datamodule=datamodule, ckpt_path=best or None)
         failed = False
     finally:
         _finish_loggers(loggers, failed)

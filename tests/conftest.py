@@ -56,3 +56,23 @@ def cli_env(tmp_path: Path) -> dict[str, str]:
     env["MEDBENCH_ROOT"] = str(tmp_path)
     env["PYTHONPATH"] = str(REPO_ROOT)
     return env
+
+
+@pytest.fixture
+def default_run_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The folder of a complete default run (debug=fast, seed=3) under `tmp_path`; MEDBENCH_ROOT points there."""
+    from hydra import compose, initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+
+    from medbench.app import config_dir
+    from medbench.run import run
+    from medbench.schema import register_configs
+
+    monkeypatch.setenv("MEDBENCH_ROOT", str(tmp_path))
+    register_configs()
+    GlobalHydra.instance().clear()
+    with initialize_config_dir(config_dir=str(config_dir()), version_base="1.3"):
+        cfg = compose(config_name="config", overrides=["debug=fast", "seed=3"])
+    GlobalHydra.instance().clear()
+    record = run(cfg, overrides=["debug=fast", "seed=3"])
+    return record.path

@@ -38,6 +38,10 @@ class DataInfo:
 class MedbenchDataModule(pl.LightningDataModule):
     """Base data module: subclasses implement :meth:`load_splits` and :meth:`info`."""
 
+    # Splits that must hold samples. Retrieval sets it to ("test",): most public retrieval
+    # benchmarks judge only test queries, and their baselines learn nothing from training queries.
+    required_splits: tuple[str, ...] = ("train", "test")
+
     def __init__(self, batch_size: int = 64, num_workers: int = 0) -> None:
         super().__init__()
         self.batch_size = batch_size
@@ -55,7 +59,7 @@ class MedbenchDataModule(pl.LightningDataModule):
     def setup(self, stage: Optional[str] = None) -> None:
         if self._splits is None:
             splits = self.load_splits()
-            _check_splits(splits, type(self).__name__)
+            _check_splits(splits, type(self).__name__, self.required_splits)
             self._splits = splits
 
     def split(self, name: str) -> Split:
@@ -104,11 +108,11 @@ class MedbenchDataModule(pl.LightningDataModule):
         )
 
 
-def _check_splits(splits: dict[str, Split], source: str) -> None:
+def _check_splits(splits: dict[str, Split], source: str, required: tuple[str, ...]) -> None:
     missing = [name for name in SPLIT_NAMES if name not in splits]
     if missing:
         raise DataError(f"{source}: splits {missing} are missing; a task needs train, val and test")
-    for name in ("train", "test"):
+    for name in required:
         if len(splits[name]) == 0:
             raise DataError(f"{source}: the {name} split is empty")
     seen: dict[str, str] = {}

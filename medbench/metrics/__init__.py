@@ -1,4 +1,6 @@
-"""Metric functions on stored predictions: retrieval (trec_eval semantics), clinical, survival.
+"""Metrics on stored predictions, found by name through :mod:`medbench.metrics.registry`.
 
-Numpy only, so that re-scoring a record never imports torch.
+One module per task kind registers its metrics (binary, multiclass, multilabel, retrieval with
+trec_eval semantics; survival from its owner). Numpy, scipy, pandas and pyarrow only, so that
+re-scoring a record never imports torch.
 """

@@ -43,7 +43,7 @@ def _discount(depth: int) -> np.ndarray:
 
 
 def _relevant(chunk: RankedChunk, k: Optional[int]) -> np.ndarray:
-    return (_cut(chunk.relevance, k) > 0).astype(np.float64)
+    return _cut(chunk.relevant, k)
 
 
 def _per_recall_base(values: np.ndarray, n_relevant: np.ndarray) -> np.ndarray:

@@ -27,12 +27,18 @@ class Ranking:
         starts = np.flatnonzero(np.r_[True, ranked[1:] != ranked[:-1]])
         return cls(order, starts)
 
-    def group_sums(self, weights: np.ndarray, indicator: np.ndarray) -> np.ndarray:
-        """Per resample and tie group (highest scores first), the weight of samples with `indicator`."""
-        ranked = weights[:, self.order] * indicator[self.order]
+    def group_sums(self, weights: np.ndarray, indicator: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per resample and tie group (highest scores first): weight of samples with and without `indicator`."""
+        ranked = np.take(weights, self.order, axis=1)
+        marked = ranked * indicator[self.order]
+        unmarked = ranked - marked
         if len(self.starts) == ranked.shape[1]:
-            return ranked
-        return np.add.reduceat(ranked, self.starts, axis=1)
+            return marked, unmarked
+        return np.add.reduceat(marked, self.starts, axis=1), np.add.reduceat(unmarked, self.starts, axis=1)
+
+    @property
+    def has_ties(self) -> bool:
+        return len(self.starts) < len(self.order)
 
 
 def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
@@ -42,15 +48,16 @@ def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
 
 
 def positive_negative_sums(ranking: Ranking, targets: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    positive = targets.astype(np.float64)
-    return ranking.group_sums(weights, positive), ranking.group_sums(weights, 1.0 - positive)
+    return ranking.group_sums(weights, targets.astype(np.float64))
 
 
 def auroc(ranking: Ranking, targets: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """Area under the ROC curve: P(score of a positive > score of a negative) + half the ties."""
     positives, negatives = positive_negative_sums(ranking, targets, weights)
-    positives_above = np.cumsum(positives, axis=1) - positives
-    pairs = (negatives * (positives_above + 0.5 * positives)).sum(axis=1)
+    # Pairs (positive above negative) + half the tied pairs; a group's own positives are tied with it.
+    pairs = np.einsum("ij,ij->i", negatives, np.cumsum(positives, axis=1))
+    if ranking.has_ties:
+        pairs -= 0.5 * np.einsum("ij,ij->i", negatives, positives)
     return _ratio(pairs, positives.sum(axis=1) * negatives.sum(axis=1))
 
 

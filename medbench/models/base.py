@@ -6,7 +6,8 @@
   a partner) and returns scores directly.
 
 Scores follow the task kind: binary → one probability of the positive class per sample;
-multiclass → one probability per class; multilabel → one probability per label.
+multiclass → one probability per class; multilabel → one probability per label; survival → the
+risk then the survival probabilities at the task's evaluation times (:mod:`medbench.tasks.survival`).
 """
 
 from __future__ import annotations

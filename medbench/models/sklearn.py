@@ -8,23 +8,34 @@ from typing import Any, Optional
 
 import numpy as np
 
-from medbench.data.base import Split
+from medbench.data.split import Split
+from medbench.errors import DataError
 
 
-class SklearnClassifier:
-    """Fits any scikit-learn classifier with `predict_proba` on the training split's arrays."""
+class SklearnModel:
+    """What every scikit-learn-style estimator shares: fitting on a split's arrays, saving, counting.
 
-    def __init__(self, estimator: Any) -> None:
-        if not hasattr(estimator, "predict_proba"):
-            raise TypeError(f"{type(estimator).__name__} has no predict_proba; medbench needs scores, not labels")
+    `prefit=true` evaluates an estimator fitted elsewhere (an innovation from outside, built by its
+    `_target_`): it is never refitted, only checked against the width of the training inputs.
+    """
+
+    def __init__(self, estimator: Any, prefit: bool = False) -> None:
         self.estimator = estimator
+        self.prefit = prefit
 
     def fit(self, train: Split, val: Split) -> None:
-        self.estimator.fit(np.asarray(train.inputs), train.targets)
-
-    def predict_scores(self, split: Split) -> np.ndarray:
-        proba = self.estimator.predict_proba(np.asarray(split.inputs))
-        return proba[:, 1] if proba.shape[1] == 2 else proba
+        inputs = np.asarray(train.inputs)
+        if not self.prefit:
+            self.estimator.fit(inputs, train.targets)
+            return
+        expected = getattr(self.estimator, "n_features_in_", None)
+        if expected is None:
+            raise DataError(f"model.prefit: {type(self.estimator).__name__} is not fitted (it has no n_features_in_)")
+        if expected != inputs.shape[1]:
+            raise DataError(
+                f"model.prefit: the fitted {type(self.estimator).__name__} expects {expected} features, "
+                f"the task's inputs have {inputs.shape[1]}"
+            )
 
     def save(self, path: Path) -> Optional[Path]:
         # Pickle: only for the record's owner. Transfer bundles rebuild the model from its config.
@@ -43,3 +54,16 @@ class SklearnClassifier:
             arrays = value if isinstance(value, list) else [value]
             total += sum(int(np.size(a)) for a in arrays)
         return total or None
+
+
+class SklearnClassifier(SklearnModel):
+    """Any scikit-learn classifier with `predict_proba`, by `_target_`."""
+
+    def __init__(self, estimator: Any, prefit: bool = False) -> None:
+        if not hasattr(estimator, "predict_proba"):
+            raise TypeError(f"{type(estimator).__name__} has no predict_proba; medbench needs scores, not labels")
+        super().__init__(estimator, prefit)
+
+    def predict_scores(self, split: Split) -> np.ndarray:
+        proba = self.estimator.predict_proba(np.asarray(split.inputs))
+        return proba[:, 1] if proba.shape[1] == 2 else proba

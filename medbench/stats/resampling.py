@@ -65,16 +65,21 @@ class Resampler:
         items = self.n_items
         strata = self.item_strata
         if strata is None:
-            drawn = rng.integers(0, items, size=(count, items))
+            drawn = rng.integers(0, items, size=(count, items), dtype=np.int32)
         else:
-            drawn = np.empty((count, items), dtype=np.int64)
-            for stratum in np.unique(strata):
-                members = np.flatnonzero(strata == stratum)
-                drawn[:, members] = members[rng.integers(0, len(members), size=(count, len(members)))]
+            # Each stratum fills as many draw slots as it has items; which slots does not matter.
+            drawn = np.hstack(
+                [members[rng.integers(0, len(members), size=(count, len(members)), dtype=np.int32)] for members in self._strata_members()]
+            )
         offsets = (np.arange(count, dtype=np.int64) * items)[:, None]
         counts = np.bincount((drawn + offsets).ravel(), minlength=count * items).reshape(count, items)
         counts = counts.astype(np.float64)
-        return counts[:, self.clusters] if self.clusters is not None else counts
+        return np.take(counts, self.clusters, axis=1) if self.clusters is not None else counts
+
+    def _strata_members(self) -> list[np.ndarray]:
+        order = np.argsort(self.item_strata, kind="stable")
+        bounds = np.flatnonzero(np.diff(self.item_strata[order])) + 1
+        return [members.astype(np.int32) for members in np.split(order, bounds)]
 
     def resamples(self, n_resamples: int, seed: int) -> Iterator[np.ndarray]:
         """The weight matrices of `n_resamples` resamples in chunks; the same seed gives the same ones."""

@@ -45,10 +45,15 @@ def random_case(seed: int, n_queries: int = 60, n_docs: int = 40):
     return qrels, run
 
 
-def frames(qrels: dict, run: dict, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
+def frames(qrels: dict, run: dict, seed: int = 0, rows: str = "shuffled") -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Frames of the case; run rows shuffled, grouped by query, or grouped and ranked (as TREC files)."""
     qrels_frame = pd.DataFrame([(q, d, r) for q, judged in qrels.items() for d, r in judged.items()], columns=["sample_id", "doc_id", "relevance"])
     run_frame = pd.DataFrame([(q, d, s) for q, ranked in run.items() for d, s in ranked.items()], columns=["sample_id", "doc_id", "score"])
-    return qrels_frame, run_frame.sample(frac=1.0, random_state=seed).reset_index(drop=True)
+    if rows == "ranked":
+        run_frame = run_frame.sort_values(["sample_id", "score"], ascending=[True, False], kind="stable")
+    elif rows == "shuffled":
+        run_frame = run_frame.sample(frac=1.0, random_state=seed)
+    return qrels_frame, run_frame.reset_index(drop=True)
 
 
 def trec_cut(run: dict, k: int) -> dict:
@@ -66,9 +71,10 @@ def assert_per_query_equal(qrels: dict, run: dict, queries, values) -> None:
 
 
 @pytest.mark.parametrize("seed", range(6))
-def test_per_query_values_equal_trec_eval(seed: int) -> None:
+@pytest.mark.parametrize("rows", ["shuffled", "grouped", "ranked"])
+def test_per_query_values_equal_trec_eval(seed: int, rows: str) -> None:
     qrels, run = random_case(seed)
-    qrels_frame, run_frame = frames(qrels, run, seed)
+    qrels_frame, run_frame = frames(qrels, run, seed, rows)
     queries, values = evaluate(run_frame, qrels_frame, list(MEASURES))
     assert_per_query_equal(qrels, run, queries, values)
 
@@ -111,9 +117,56 @@ def test_complete_averaging_counts_judged_queries_missing_from_the_run() -> None
     assert all_values["ndcg@10"].mean() < values["ndcg@10"].mean()
 
 
+@pytest.mark.parametrize("rows", ["shuffled", "ranked"])
+def test_runs_of_equal_depth(rows: str) -> None:
+    """Every query retrieves the same number of documents (the reshape path), with and without ties."""
+    qrels, run = random_case(8)
+    run = {q: dict(list(ranked.items())[:1]) | {f"x{i}": float(i % 3) for i in range(12)} for q, ranked in run.items()}
+    queries, values = evaluate(*reversed(frames(qrels, run, 0, rows)), list(MEASURES))
+    assert_per_query_equal(qrels, run, queries, values)
+
+
 def test_k_beyond_the_run_and_queries_without_relevant_documents() -> None:
     qrels = {"q1": {"a": 1, "b": 1, "c": 0}, "q2": {"a": 0, "z": -2}}
     run = {"q1": {"a": 0.3, "x": 0.2}, "q2": {"a": 1.0}}
     queries, values = evaluate(*reversed(frames(qrels, run)), list(MEASURES))
     assert_per_query_equal(qrels, run, queries, values)
     assert dict(zip(queries, values["precision@30"]))["q1"] == pytest.approx(1 / 30)
+
+
+def long_ids(case: tuple[dict, dict]) -> tuple[dict, dict]:
+    qrels, run = case
+    rename = lambda d: f"PMC-document-{d}-long-identifier"  # noqa: E731
+    return {q: {rename(d): r for d, r in v.items()} for q, v in qrels.items()}, {q: {rename(d): s for d, s in v.items()} for q, v in run.items()}
+
+
+@pytest.mark.parametrize("rows", ["shuffled", "ranked"])
+def test_long_document_ids(rows: str) -> None:
+    qrels, run = long_ids(random_case(4))
+    queries, values = evaluate(*reversed(frames(qrels, run, 0, rows)), list(MEASURES))
+    assert_per_query_equal(qrels, run, queries, values)
+
+
+def test_colliding_keys_are_confirmed_on_the_ids(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every id gets the same hashed key: only the string check keeps the right matches."""
+    from medbench.metrics import string_keys
+
+    monkeypatch.setattr(string_keys, "EXACT_BYTES", 0)
+    monkeypatch.setattr(string_keys, "string_keys", lambda strings, longest: np.zeros(len(strings[0]) - 1, dtype=np.uint64))
+    qrels, run = random_case(9)
+    queries, values = evaluate(*reversed(frames(qrels, run, 0, "ranked")), list(MEASURES))
+    assert_per_query_equal(qrels, run, queries, values)
+
+
+def test_heavily_judged_queries(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Beyond MAX_JUDGED_FOR_KEYS judgments per query, ids are matched by hashing instead."""
+    monkeypatch.setattr(ranking, "MAX_JUDGED_FOR_KEYS", 3)
+    qrels, run = random_case(10)
+    queries, values = evaluate(*reversed(frames(qrels, run, 0, "grouped")), list(MEASURES))
+    assert_per_query_equal(qrels, run, queries, values)
+
+
+def test_grouping_order_is_a_stable_sort_for_many_queries() -> None:
+    codes = np.random.default_rng(0).integers(-1, 200_000, 50_000)
+    np.testing.assert_array_equal(ranking._group_order(codes), np.argsort(codes, kind="stable"))
+    assert ranking._group_order(np.sort(codes)) is None

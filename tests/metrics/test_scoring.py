@@ -103,3 +103,24 @@ def test_nan_metric_survives_the_record_schema() -> None:
     again = Metrics.model_validate_json(metrics.model_dump_json())
     assert np.isnan(again.values["auroc"].value) and again.values["auroc"].ci is None
     assert again.values["specificity"].ci is not None
+
+
+def test_retrieval_metrics_resample_queries() -> None:
+    rng = np.random.default_rng(0)
+    rows, judgments = [], []
+    for q in range(40):
+        docs = rng.choice(100, 20, replace=False)
+        for rank, doc in enumerate(docs, start=1):
+            rows.append((f"q{q}", f"d{doc}", 1.0 / rank, rank, "F" if q % 2 else "M"))
+        judgments += [(f"q{q}", f"d{doc}", int(rng.integers(0, 3))) for doc in rng.choice(docs, 3, replace=False)]
+    run = pd.DataFrame(rows, columns=["sample_id", "doc_id", "score", "rank", "sex"])
+    qrels = pd.DataFrame(judgments, columns=["sample_id", "doc_id", "relevance"])
+    protocol = Protocol("retrieval", ("ndcg@10", "mrr@10", "recall@5"), "ndcg@10", "maximize", Confidence(n_resamples=200), subgroup_columns=("sex",))
+    metrics = score_outputs(TaskOutputs(run, qrels), protocol)
+    assert metrics.n_samples == 40
+    for metric in metrics.values.values():
+        assert metric.ci.resampling_unit == "query" and metric.ci.stratified is False
+        assert metric.ci.low <= metric.value <= metric.ci.high
+    women = run["sample_id"].isin([f"q{q}" for q in range(1, 40, 2)])
+    alone = score_outputs(TaskOutputs(run[women].reset_index(drop=True), qrels), protocol)
+    assert metrics.subgroups["sex"]["F"]["ndcg@10"].value == pytest.approx(alone.values["ndcg@10"].value)

@@ -1,0 +1,40 @@
+"""`medbench reproduce TARGET`: rerun a record, a bundle or a leaderboard entry and compare its numbers.
+
+Exit status: 0 when every metric is within the tolerance, 1 when one is not, 2 on an error
+(unsafe config, dataset fingerprint mismatch, unreadable target).
+"""
+
+from __future__ import annotations
+
+import argparse
+
+HELP = "Rerun a run folder, a transfer bundle or a leaderboard entry from its stored config and compare every metric."
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("target", metavar="TARGET", help="a run record folder, a bundle (folder or .zip), or a leaderboard entry id (prefix)")
+    parser.add_argument(
+        "--tolerance",
+        type=float,
+        default=None,
+        help="largest absolute difference accepted per metric (default: 0 for deterministic CPU runs, 1e-4 otherwise)",
+    )
+    parser.add_argument("--who", default=None, help="who reproduces (default: the login name); logged on the leaderboard")
+    parser.add_argument("--board", default=None, help="the board of a leaderboard entry (default: search every board)")
+
+
+def execute(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from medbench.errors import ConfigError
+    from medbench.reproduce import link_to_leaderboard, local_config, open_claim, print_reproduction, reproduce
+
+    if args.tolerance is not None and not args.tolerance >= 0:
+        raise ConfigError(f"--tolerance: must be a non-negative number, got {args.tolerance}")
+    local = local_config()
+    with open_claim(args.target, local, args.board) as claim:
+        reproduction = reproduce(claim, local, tolerance=args.tolerance, who=args.who)
+        if claim.entry is not None:
+            reproduction = link_to_leaderboard(reproduction, claim, Path(str(local.paths.leaderboards_dir)))
+    print_reproduction(reproduction)
+    return 0 if reproduction.status == "match" else 1

@@ -1,0 +1,30 @@
+"""`medbench review approve|reject ENTRY --reviewer NAME --note TEXT`: the committee's decision."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+PAST = {"approve": "approved", "reject": "rejected"}
+
+HELP = "Approve (after reproduction) or reject a leaderboard entry; logged in the board's audit chain."
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from medbench.leaderboard.store import default_root
+
+    parser.add_argument("decision", choices=("approve", "reject"))
+    parser.add_argument("entry", metavar="ENTRY", help="entry id or a unique prefix of it (as `leaderboard show` prints)")
+    parser.add_argument("--reviewer", required=True, help="who decides")
+    parser.add_argument("--note", required=True, help="the reason, kept in the audit log")
+    parser.add_argument("--board", help="the board (default: search every board)")
+    parser.add_argument("--root", type=Path, default=default_root(), help="leaderboards folder (default: %(default)s)")
+
+
+def execute(args: argparse.Namespace) -> int:
+    from medbench.leaderboard.review import find_entry, transition
+
+    board, entry_id = find_entry(args.root, args.entry, args.board)
+    event = transition(board, entry_id, args.decision, actor=args.reviewer, note=args.note)
+    print(f"{PAST[args.decision]} entry {entry_id[:12]} on board {board.name} (audit event {event.seq}, {event.hash[:12]})")
+    return 0

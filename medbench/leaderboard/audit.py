@@ -1,0 +1,142 @@
+"""The append-only audit log of a board: one JSON line per event, each hashing the one before.
+
+Events: `create` and `upgrade` of the board (with the SHA-256 of the board file they wrote),
+`baseline`, `submit`, `reproduce`, `reproduction_failed`, `approve`, `reject`. A line's `hash` is
+the SHA-256 of its other fields, `prev` included, so editing, removing or reordering any line
+breaks the chain from that line on. Appends happen under the board's lock (see `store.Board`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Optional
+
+from medbench.errors import LeaderboardError
+from medbench.leaderboard.hashing import compact_bytes, sha256_hex
+
+GENESIS = "0" * 64
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    seq: int
+    time: str
+    event: str
+    entry: Optional[str]
+    actor: str
+    note: str
+    data: dict[str, Any]
+    prev: str
+    hash: str
+
+    @classmethod
+    def from_line(cls, line: bytes) -> "AuditEvent":
+        return cls(**json.loads(line))
+
+
+def now_utc() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def line_hash(fields: dict[str, Any]) -> str:
+    """The hash of a line: of every field but `hash` itself."""
+    return sha256_hex(compact_bytes({key: value for key, value in fields.items() if key != "hash"}))
+
+
+def append_event(
+    log_path: Path,
+    event: str,
+    *,
+    actor: str,
+    entry: Optional[str] = None,
+    note: str = "",
+    data: Optional[dict[str, Any]] = None,
+) -> AuditEvent:
+    """Append one chained event. The caller holds the board's lock."""
+    last = _last_line(log_path)
+    previous = AuditEvent.from_line(last) if last else None
+    fields: dict[str, Any] = {
+        "seq": previous.seq + 1 if previous else 0,
+        "time": now_utc(),
+        "event": event,
+        "entry": entry,
+        "actor": actor,
+        "note": note,
+        "data": data or {},
+        "prev": previous.hash if previous else GENESIS,
+    }
+    fields["hash"] = line_hash(fields)
+    fd = os.open(log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        os.write(fd, compact_bytes(fields) + b"\n")
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    return AuditEvent(**fields)
+
+
+def read_events(log_path: Path, *, skip_unreadable: bool = False) -> list[AuditEvent]:
+    """Every event of the log, in order, without checking the chain (see `chain_problems`).
+
+    An unreadable line is an error naming it, or skipped with `skip_unreadable` (verification
+    reports it through `chain_problems` and still checks the rest).
+    """
+    if not log_path.is_file():
+        return []
+    events = []
+    for number, line in enumerate(log_path.read_bytes().splitlines(), start=1):
+        try:
+            events.append(AuditEvent.from_line(line))
+        except (ValueError, TypeError):
+            if not skip_unreadable:
+                raise LeaderboardError(
+                    f"{log_path}:{number}: not a readable audit event; run `medbench leaderboard verify`"
+                ) from None
+    return events
+
+
+def chain_problems(log_path: Path) -> list[str]:
+    """What is wrong with the chain: unreadable lines, edited lines, broken links, gaps in `seq`."""
+    if not log_path.is_file():
+        return [f"{log_path}: the audit log is missing"]
+    problems: list[str] = []
+    expected_prev, expected_seq = GENESIS, 0
+    for number, line in enumerate(log_path.read_bytes().splitlines(), start=1):
+        where = f"{log_path}:{number}"
+        try:
+            fields = json.loads(line)
+            stated = fields["hash"]
+            seq, prev = fields["seq"], fields["prev"]
+        except (ValueError, KeyError, TypeError):
+            problems.append(f"{where}: not a readable audit event (the log was edited)")
+            expected_prev, expected_seq = None, None
+            continue
+        if line_hash(fields) != stated:
+            problems.append(f"{where}: the event's content does not match its hash (the line was edited)")
+        if expected_prev is not None and prev != expected_prev:
+            problems.append(f"{where}: the chain is broken (the previous line was removed, edited or reordered)")
+        if expected_seq is not None and seq != expected_seq:
+            problems.append(f"{where}: sequence number {seq}, expected {expected_seq} (an event was removed or inserted)")
+        expected_prev, expected_seq = stated, seq + 1 if isinstance(seq, int) else None
+    return problems
+
+
+def _last_line(path: Path) -> bytes:
+    """The last non-empty line, reading only the end of the file (logs grow with every event)."""
+    if not path.is_file():
+        return b""
+    with open(path, "rb") as handle:
+        handle.seek(0, os.SEEK_END)
+        size = handle.tell()
+        block = 4096
+        while True:
+            start = max(0, size - block)
+            handle.seek(start)
+            tail = handle.read(size - start).rstrip(b"\n")
+            if b"\n" in tail or start == 0:
+                return tail.rsplit(b"\n", 1)[-1]
+            block *= 2

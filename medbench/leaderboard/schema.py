@@ -1,0 +1,88 @@
+"""What a board and an entry hold: aggregates with their intervals and where every number came from.
+
+An entry never holds patient-level data: only metrics over the test set, hashes and provenance.
+The per-sample predictions that paired tests need are referenced by their SHA-256 and kept in the
+board's content-addressed predictions store.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, Optional
+
+from pydantic import BaseModel, ConfigDict
+
+from medbench.record import MetricValue
+
+SCHEMA_VERSION = 1
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class BoardSpec(_Strict):
+    """`board.json`: what makes two entries comparable, and the entry others are compared with."""
+
+    schema_version: int = SCHEMA_VERSION
+    name: str
+    task: str
+    task_version: str
+    kind: str
+    dataset_fingerprint: str
+    metrics: list[str]
+    primary: str
+    direction: Literal["maximize", "minimize"]
+    baseline: Optional[str] = None
+    created_at: str
+
+
+class Provenance(_Strict):
+    """Where the entry's numbers came from: the run, its code, its environment, its submitter."""
+
+    run_id: str
+    model_target: str
+    parameter_count: Optional[int] = None
+    checkpoint_sha256: Optional[str] = None
+    seed: int
+    overrides: list[str]
+    git_commit: Optional[str] = None
+    git_dirty: Optional[bool] = None
+    medbench_version: str
+    python: str
+    platform: str
+    packages: dict[str, Optional[str]]
+    dataset_source: str
+    split_sizes: dict[str, int]
+    started_at: str
+    duration_s: float
+    predictions_sha256: str
+    # Retrieval: the relevance judgments the per-query metrics need, kept beside the predictions.
+    qrels_sha256: Optional[str] = None
+    submitter: str
+    submitted_at: str
+
+
+class Entry(_Strict):
+    """One file `entries/<sha256 of its bytes>.json`."""
+
+    schema_version: int = SCHEMA_VERSION
+    board: str
+    task: str
+    task_version: str
+    kind: str
+    dataset_fingerprint: str
+    primary: str
+    direction: Literal["maximize", "minimize"]
+    n_samples: int
+    # Samples drawn together by the task's resampling (patients, sites): paired tests respect it.
+    cluster_column: Optional[str] = None
+    metrics: dict[str, MetricValue]
+    provenance: Provenance
+
+    @property
+    def label(self) -> str:
+        """A short human name: the model's class and its seed."""
+        return f"{self.provenance.model_target.rsplit('.', 1)[-1]} seed={self.provenance.seed}"
+
+    def primary_value(self) -> MetricValue:
+        return self.metrics[self.primary]

@@ -1,0 +1,186 @@
+"""A board on disk: `leaderboards/<board>/` with its spec, entries, predictions and audit log.
+
+    board.json                  the comparability spec and the named baseline (`schema.BoardSpec`)
+    entries/<sha256>.json       one entry per file, named by the SHA-256 of its exact bytes
+    predictions/<sha256>.parquet  the per-sample frames entries reference: predictions (ids, targets,
+                                scores) and, for retrieval, qrels (query id, doc id, grade)
+    audit.jsonl                 the hash-chained log of every submission and review (`audit`)
+
+Every write is atomic (a temporary file, then `os.replace`) and every change that reads before it
+writes happens under a `FileLock` on the board, so many processes can submit at once.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Optional
+
+from filelock import FileLock
+from pydantic import ValidationError
+
+from medbench.errors import LeaderboardError
+from medbench.leaderboard.hashing import canonical_bytes, sha256_hex
+from medbench.leaderboard.schema import BoardSpec, Entry
+
+BOARD_FILE = "board.json"
+ENTRIES_DIR = "entries"
+PREDICTIONS_DIR = "predictions"
+AUDIT_FILE = "audit.jsonl"
+LOCK_FILE = ".lock"
+SITE_DIR = "_site"
+BOARD_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+def default_root() -> Path:
+    """`$MEDBENCH_ROOT/leaderboards`, as `conf/paths/default.yaml` says (`./leaderboards` without it)."""
+    return Path(os.environ.get("MEDBENCH_ROOT", ".")) / "leaderboards"
+
+
+def board_names(root: Path) -> list[str]:
+    """Every board under `root` (folders holding a board file)."""
+    return sorted(path.parent.name for path in Path(root).glob(f"*/{BOARD_FILE}"))
+
+
+class Board:
+    """One board folder; reading needs no lock, changing goes through :meth:`locked`."""
+
+    def __init__(self, root: Path, name: str) -> None:
+        if not BOARD_NAME.match(name):
+            raise LeaderboardError(
+                f"board name {name!r}: use letters, digits, '_', '.' or '-', starting with a letter or digit"
+            )
+        self.name = name
+        self.path = Path(root) / name
+
+    @property
+    def spec_path(self) -> Path:
+        return self.path / BOARD_FILE
+
+    @property
+    def audit_path(self) -> Path:
+        return self.path / AUDIT_FILE
+
+    @property
+    def entries_dir(self) -> Path:
+        return self.path / ENTRIES_DIR
+
+    @property
+    def predictions_dir(self) -> Path:
+        return self.path / PREDICTIONS_DIR
+
+    def exists(self) -> bool:
+        return self.spec_path.is_file()
+
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        self.path.mkdir(parents=True, exist_ok=True)
+        with FileLock(str(self.path / LOCK_FILE)):
+            yield
+
+    def spec(self) -> BoardSpec:
+        if not self.exists():
+            raise LeaderboardError(f"{self.path}: no such board (submit a run to create it: `medbench submit RUN_DIR`)")
+        return _parse(self.spec_path, BoardSpec)
+
+    def write_spec(self, spec: BoardSpec) -> str:
+        """Write the board file; return the SHA-256 of its bytes, which the audit log records."""
+        data = canonical_bytes(spec.model_dump(mode="json"))
+        atomic_write(self.spec_path, data)
+        return sha256_hex(data)
+
+    def entry_path(self, entry_id: str) -> Path:
+        return self.entries_dir / f"{entry_id}.json"
+
+    def entry_ids(self) -> list[str]:
+        if not self.entries_dir.is_dir():
+            return []
+        return sorted(name[:-5] for name in os.listdir(self.entries_dir) if name.endswith(".json"))
+
+    def write_entry(self, entry: Entry) -> str:
+        """Store `entry` under the hash of its bytes; return that id."""
+        data = canonical_bytes(entry.model_dump(mode="json"))
+        entry_id = sha256_hex(data)
+        atomic_write(self.entry_path(entry_id), data)
+        return entry_id
+
+    def read_entry(self, entry_id: str) -> Entry:
+        """Read one entry, refusing a file whose bytes no longer match its name."""
+        path = self.entry_path(entry_id)
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            raise LeaderboardError(f"{path}: no such entry on board {self.name!r}") from None
+        return self._checked_entry(entry_id, data, path)
+
+    def entries(self) -> dict[str, Entry]:
+        """Every entry by id, each checked against its hash.
+
+        Plain `open` on string paths: on a board of 10,000 entries pathlib's per-file objects
+        cost as much as reading the files.
+        """
+        directory = str(self.entries_dir)
+        entries = {}
+        for entry_id in self.entry_ids():
+            path = os.path.join(directory, f"{entry_id}.json")
+            with open(path, "rb") as handle:
+                entries[entry_id] = self._checked_entry(entry_id, handle.read(), path)
+        return entries
+
+    def _checked_entry(self, entry_id: str, data: bytes, path: Path | str) -> Entry:
+        if sha256_hex(data) != entry_id:
+            raise LeaderboardError(
+                f"{path}: the file no longer matches its content hash (it was edited by hand); "
+                "run `medbench leaderboard verify` and restore it from version control"
+            )
+        return _parse(path, Entry, data)
+
+    def resolve(self, prefix: str) -> Optional[str]:
+        """The full id of the one entry starting with `prefix`, None when none does."""
+        matches = [entry_id for entry_id in self.entry_ids() if entry_id.startswith(prefix)]
+        if len(matches) > 1:
+            raise LeaderboardError(f"entry {prefix!r} is ambiguous on board {self.name!r}: give more characters")
+        return matches[0] if matches else None
+
+    def predictions_path(self, sha256: str) -> Path:
+        return self.predictions_dir / f"{sha256}.parquet"
+
+    def store_predictions(self, source: Path, sha256: str) -> None:
+        """Keep a byte-identical copy of a run's predictions (or qrels) file, once per content."""
+        target = self.predictions_path(sha256)
+        if not target.is_file():
+            atomic_write(target, source.read_bytes())
+
+
+def atomic_write(path: Path, data: bytes, *, durable: bool = True) -> None:
+    """Write to a temporary file beside `path`, flush it to disk, rename it into place.
+
+    `durable=False` skips the flush to disk, for what can be rebuilt (the site): readers still
+    never see a half-written file, and a build no longer waits on the disk for tens of megabytes.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        with open(temporary, "wb") as handle:
+            handle.write(data)
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    finally:
+        if temporary.exists():
+            temporary.unlink()
+
+
+def _parse(path: Path | str, model: type, data: Optional[bytes] = None):
+    try:
+        return model.model_validate_json(data if data is not None else Path(path).read_bytes())
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in issue['loc']) or '<root>'}: {issue['msg']}" for issue in error.errors()[:5]
+        )
+        raise LeaderboardError(f"{path}: does not match the {model.__name__} schema: {problems}") from None

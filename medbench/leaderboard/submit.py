@@ -1,0 +1,225 @@
+"""`medbench submit`: turn a run record into a board entry, refusing what cannot be compared.
+
+A record is accepted when it is complete and schema-valid, its predictions are present, and it is
+comparable with the board (`comparability.judge`). The first submission creates the board from
+the record. The same run with the same predictions submitted twice is recognised and not added
+again, so submitting a whole sweep folder is safe to repeat.
+"""
+
+from __future__ import annotations
+
+import getpass
+import math
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+from medbench.errors import LeaderboardError, RecordError
+from medbench.leaderboard import audit
+from medbench.leaderboard.comparability import judge
+from medbench.leaderboard.schema import BoardSpec, Entry, Provenance
+from medbench.leaderboard.store import Board
+from medbench.record import RunRecord, read_record, sha256_file
+
+
+class SubmissionRefused(LeaderboardError):
+    """A record that cannot join the board; the message lists every reason."""
+
+
+class FailedRun(SubmissionRefused):
+    """The run itself failed: there is nothing to rank (`--skip-failed` passes over these)."""
+
+
+@dataclass(frozen=True)
+class SubmitResult:
+    board: str
+    entry_id: str
+    added: bool
+    upgraded_from: Optional[str] = None
+    baseline: bool = False
+
+
+def default_submitter() -> str:
+    return os.environ.get("MEDBENCH_SUBMITTER") or getpass.getuser()
+
+
+def submit_run(
+    root: Path, run_dir: Path, *, board: Optional[str] = None, submitter: str, baseline: bool = False
+) -> SubmitResult:
+    """Check the record at `run_dir` and add it to `board` (default: the task's name)."""
+    record = checked_record(run_dir)
+    entry = entry_from_record(record, board or record.manifest.task.name, submitter)
+    return submit_entries(root, entry.board, [(entry, record.predictions_path(), record.qrels_path())], baseline=baseline)[0]
+
+
+def checked_record(run_dir: Path) -> RunRecord:
+    """The record, or a refusal saying what makes it unfit for a board."""
+    try:
+        record = read_record(run_dir)
+    except RecordError as error:
+        raise SubmissionRefused(f"not a valid run record: {error}") from None
+    failure = record.manifest.failure
+    if not record.complete:
+        raise FailedRun(f"{run_dir}: the run failed ({failure.type}: {failure.message})" if failure else f"{run_dir}: the run failed")
+    if record.manifest.dataset is None:
+        raise SubmissionRefused(f"{run_dir}: the manifest has no dataset fingerprint, so the run cannot be compared")
+    return record
+
+
+def entry_from_record(record: RunRecord, board: str, submitter: str) -> Entry:
+    """The entry of a checked record: its aggregates and provenance, no per-sample data."""
+    manifest, metrics = record.manifest, record.metrics()
+    undefined = sorted(name for name, metric in metrics.values.items() if not math.isfinite(metric.value))
+    if undefined:
+        raise SubmissionRefused(f"{record.path}: metric(s) {undefined} are not finite numbers; a board cannot rank them")
+    dataset = manifest.dataset
+    return Entry(
+        board=board,
+        task=manifest.task.name,
+        task_version=manifest.task.version,
+        kind=manifest.task.kind,
+        dataset_fingerprint=dataset.fingerprint,
+        primary=metrics.primary,
+        direction=metrics.direction,
+        n_samples=metrics.n_samples,
+        cluster_column=_cluster_column(record),
+        metrics=metrics.values,
+        provenance=Provenance(
+            run_id=manifest.run_id,
+            model_target=manifest.model.target,
+            parameter_count=manifest.model.parameter_count,
+            checkpoint_sha256=manifest.model.checkpoint_sha256,
+            seed=manifest.seed,
+            overrides=manifest.overrides,
+            git_commit=manifest.git.commit,
+            git_dirty=manifest.git.dirty,
+            medbench_version=manifest.medbench_version,
+            python=manifest.environment.python,
+            platform=manifest.environment.platform,
+            packages=manifest.environment.packages,
+            dataset_source=dataset.source,
+            split_sizes=dataset.split_sizes,
+            started_at=manifest.timing.started_at,
+            duration_s=manifest.timing.duration_s,
+            predictions_sha256=record.predictions_sha256(),
+            qrels_sha256=sha256_file(qrels) if (qrels := record.qrels_path()) else None,
+            submitter=submitter,
+            submitted_at=audit.now_utc(),
+        ),
+    )
+
+
+def _cluster_column(record: RunRecord) -> Optional[str]:
+    task = record.config().get("task")
+    if task is None:
+        raise SubmissionRefused(f"{record.path}: its config has no task section, so its protocol is unknown")
+    return task.get("cluster_column") or None
+
+
+def submit_entries(
+    root: Path, board_name: str, items: Iterable[tuple[Entry, Path, Optional[Path]]], *, baseline: bool = False
+) -> list[SubmitResult]:
+    """Add entries (each with its predictions file, and qrels file for retrieval) under one hold of the board's lock.
+
+    `baseline` names the first added entry the board's baseline; a board without one takes its
+    first entry as baseline, so every board can compare entries with something.
+    """
+    board = Board(root, board_name)
+    items = list(items)
+    results = []
+    with board.locked():
+        known = _submitted(board, {entry.provenance.run_id for entry, _, _ in items})
+        for entry, predictions, qrels in items:
+            results.append(_add(board, entry, predictions, qrels, known, baseline and not results))
+    return results
+
+
+def _add(
+    board: Board, entry: Entry, predictions: Path, qrels: Optional[Path], known: dict[tuple[str, str], str], baseline: bool
+) -> SubmitResult:
+    """Add one entry; the caller holds the lock and passes what the board already holds."""
+    key = (entry.provenance.run_id, entry.provenance.predictions_sha256)
+    if key in known:
+        return SubmitResult(board.name, known[key], added=False)
+    spec, upgraded_from = _spec_for(board, entry)
+    board.store_predictions(predictions, entry.provenance.predictions_sha256)
+    if qrels is not None and entry.provenance.qrels_sha256:
+        board.store_predictions(qrels, entry.provenance.qrels_sha256)
+    entry_id = board.write_entry(entry)
+    audit.append_event(
+        board.audit_path,
+        "submit",
+        actor=entry.provenance.submitter,
+        entry=entry_id,
+        data={"run_id": key[0], "predictions_sha256": key[1], "task_version": entry.task_version},
+    )
+    known[key] = entry_id
+    named = baseline or spec.baseline is None
+    if named:
+        spec = spec.model_copy(update={"baseline": entry_id})
+        digest = board.write_spec(spec)
+        audit.append_event(
+            board.audit_path, "baseline", actor=entry.provenance.submitter, entry=entry_id, data={"board_sha256": digest}
+        )
+    return SubmitResult(board.name, entry_id, added=True, upgraded_from=upgraded_from, baseline=named)
+
+
+def _spec_for(board: Board, entry: Entry) -> tuple[BoardSpec, Optional[str]]:
+    """The board's spec once `entry` is accepted (created or upgraded), and the version it replaced."""
+    new_spec = BoardSpec(
+        name=board.name,
+        task=entry.task,
+        task_version=entry.task_version,
+        kind=entry.kind,
+        dataset_fingerprint=entry.dataset_fingerprint,
+        metrics=sorted(entry.metrics),
+        primary=entry.primary,
+        direction=entry.direction,
+        created_at=audit.now_utc(),
+    )
+    if not board.exists():
+        digest = board.write_spec(new_spec)
+        audit.append_event(
+            board.audit_path, "create", actor=entry.provenance.submitter, data={"board_sha256": digest, "task_version": entry.task_version}
+        )
+        return new_spec, None
+    spec = board.spec()
+    verdict = judge(spec, entry)
+    if not verdict.accepted:
+        raise SubmissionRefused(f"run {entry.provenance.run_id} refused by board {board.name!r}: " + "; ".join(verdict.reasons))
+    if not verdict.upgrade:
+        return spec, None
+    new_spec = new_spec.model_copy(update={"created_at": spec.created_at})
+    digest = board.write_spec(new_spec)
+    audit.append_event(
+        board.audit_path,
+        "upgrade",
+        actor=entry.provenance.submitter,
+        note=f"task version {spec.task_version} -> {entry.task_version}: older entries are now stale",
+        data={"board_sha256": digest, "task_version": entry.task_version, "previous_version": spec.task_version},
+    )
+    return new_spec, spec.task_version
+
+
+def _submitted(board: Board, run_ids: set[str]) -> dict[tuple[str, str], str]:
+    """(run id, predictions hash) → entry id of the earlier submissions of `run_ids`.
+
+    Only submit lines naming one of the run ids are parsed (the run id is found by its key in
+    the canonical line): the log grows with every event, and each submission reads it under the
+    lock every other submitter waits on.
+    """
+    if not board.audit_path.is_file():
+        return {}
+    marker = b'"run_id":"'
+    known = {}
+    for line in board.audit_path.read_bytes().splitlines():
+        start = line.find(marker)
+        if start < 0 or b'"event":"submit"' not in line:
+            continue
+        start += len(marker)
+        if line[start : line.index(b'"', start)].decode() in run_ids:
+            event = audit.AuditEvent.from_line(line)
+            known[(event.data["run_id"], event.data["predictions_sha256"])] = event.entry
+    return known

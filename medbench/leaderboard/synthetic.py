@@ -1,0 +1,187 @@
+"""Synthetic run records and entries: what the leaderboard tests and benchmark submit.
+
+Every synthetic record is a real record (written through `medbench.record`, scored through
+`medbench.scoring`) of a binary task on generated samples: the same samples and targets for every
+model (`data_seed`), so paired comparisons are meaningful, and scores whose separation grows with
+`skill`. Nothing here is patient data.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Optional
+
+import numpy as np
+
+from medbench import __version__
+from medbench.data.fingerprint import content_hash
+from medbench.leaderboard.audit import now_utc
+from medbench.leaderboard.schema import Entry, Provenance
+from medbench.record import (
+    ConfidenceInterval,
+    DatasetInfo,
+    EnvironmentInfo,
+    Failure,
+    GitInfo,
+    Manifest,
+    MetricValue,
+    ModelInfo,
+    TaskInfo,
+    Timing,
+    record_dir,
+    staged_record,
+)
+
+TASK = "synthetic"
+METRICS = ("auroc", "accuracy", "brier")
+RETRIEVAL_METRICS = ("ndcg@10", "mrr")
+DOCS_PER_QUERY = 20
+MODEL_TARGET = "medbench.models.synthetic.Synthetic"
+
+
+def samples(n_samples: int, data_seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Sample ids and binary targets, identical for every model given the same `data_seed`."""
+    rng = np.random.default_rng(data_seed)
+    ids = np.array([f"s{index:05d}" for index in range(n_samples)])
+    return ids, rng.integers(0, 2, size=n_samples)
+
+
+def scores(targets: np.ndarray, skill: float, seed: int) -> np.ndarray:
+    """Probabilities of class 1 whose separation of the classes grows with `skill`."""
+    rng = np.random.default_rng(seed + 1_000_003)
+    logits = skill * 4.0 * (targets - 0.5) + rng.normal(size=len(targets))
+    return 1.0 / (1.0 + np.exp(-logits))
+
+
+def retrieval_outputs(n_queries: int, data_seed: int, skill: float, seed: int) -> tuple[Any, Any]:
+    """A run of 20 ranked documents per query, one of them relevant, and its qrels."""
+    import pandas as pd
+
+    rng = np.random.default_rng(data_seed)
+    queries = np.repeat([f"q{index:04d}" for index in range(n_queries)], DOCS_PER_QUERY)
+    docs = np.array([f"d{index:02d}" for index in range(DOCS_PER_QUERY)] * n_queries)
+    relevant = rng.integers(0, DOCS_PER_QUERY, size=n_queries)
+    is_relevant = (np.tile(np.arange(DOCS_PER_QUERY), n_queries) == np.repeat(relevant, DOCS_PER_QUERY)).astype(np.int64)
+    noise = np.random.default_rng(seed + 1_000_003).normal(size=len(queries))
+    run = pd.DataFrame({"sample_id": queries, "doc_id": docs, "score": skill * 2.0 * is_relevant + noise})
+    run["rank"] = run.groupby("sample_id")["score"].rank(ascending=False, method="first").astype(np.int64)
+    qrels = pd.DataFrame({"sample_id": queries[is_relevant == 1], "doc_id": docs[is_relevant == 1], "relevance": 1})
+    return run, qrels
+
+
+def write_record(
+    runs_dir: Path,
+    *,
+    seed: int,
+    skill: float = 0.8,
+    n_samples: int = 200,
+    data_seed: int = 0,
+    task_version: str = "1.0",
+    metrics: Optional[tuple[str, ...]] = None,
+    failed: bool = False,
+    n_resamples: int = 200,
+    kind: str = "binary",
+) -> Path:
+    """Write one complete (or failed) synthetic run record, scored with bootstrap intervals; return its folder.
+
+    `kind` "binary": `n_samples` samples; "retrieval": `n_samples` queries (task `synthetic-retrieval`).
+    """
+    from medbench.scoring import Confidence, Protocol, score_outputs
+    from medbench.tasks.outputs import TaskOutputs
+    from medbench.tasks.predictions import classification_frame
+
+    task = TASK if kind == "binary" else f"{TASK}-{kind}"
+    metrics = metrics or (METRICS if kind == "binary" else RETRIEVAL_METRICS)
+    run_id = content_hash([task, task_version, seed, skill, n_samples, data_seed, list(metrics), failed])[:16]
+    if kind == "binary":
+        ids, targets = samples(n_samples, data_seed)
+        outputs = TaskOutputs(classification_frame(ids, targets, scores(targets, skill, seed), "binary"))
+        truth: Any = [ids, targets]
+    else:
+        run, qrels = retrieval_outputs(n_samples, data_seed, skill, seed)
+        outputs, ids = TaskOutputs(run, qrels), run["sample_id"].unique()
+        truth = [qrels["sample_id"].to_numpy(), qrels["doc_id"].to_numpy()]
+    protocol = Protocol(kind, tuple(metrics), metrics[0], "maximize", Confidence(n_resamples=n_resamples))
+    with staged_record(record_dir(runs_dir, task, run_id)) as writer:
+        config = f"seed: {seed}\nskill: {skill}\ntask:\n  name: {task}\n  cluster_column: null\n"
+        writer.write_config(config, [f"seed={seed}"])
+        if not failed:
+            writer.write_splits({"test": [str(i) for i in ids]})
+            writer.write_predictions(outputs.predictions)
+            if outputs.qrels is not None:
+                writer.write_qrels(outputs.qrels)
+            writer.write_metrics(score_outputs(outputs, protocol))
+        task_info = TaskInfo(name=task, version=task_version, kind=kind, primary_metric=metrics[0], direction="maximize")
+        dataset = DatasetInfo(fingerprint=content_hash(truth), split_sizes={"test": len(ids)}, source="synthetic")
+        return writer.commit(_manifest(run_id, seed, task_info, dataset, failed)).path
+
+
+def _manifest(run_id: str, seed: int, task: TaskInfo, dataset: DatasetInfo, failed: bool) -> Manifest:
+    now = datetime.now(timezone.utc).isoformat()
+    return Manifest(
+        run_id=run_id,
+        status="failed" if failed else "complete",
+        medbench_version=__version__,
+        seed=seed,
+        task=task,
+        model=ModelInfo(target=MODEL_TARGET, parameter_count=2),
+        dataset=dataset,
+        git=GitInfo(commit="0" * 40, dirty=False),
+        environment=_environment(),
+        timing=Timing(started_at=now, finished_at=now, duration_s=0.0),
+        overrides=[f"seed={seed}"],
+        failure=Failure(type="RuntimeError", message="synthetic failure", traceback="") if failed else None,
+    )
+
+
+@lru_cache(maxsize=1)
+def _environment() -> EnvironmentInfo:
+    from medbench.provenance import environment_info
+
+    return environment_info()
+
+
+def entry(index: int, *, board: str = TASK, predictions_sha256: str, n_samples: int = 200) -> Entry:
+    """An entry made directly (no record), for boards of thousands of entries in the benchmark."""
+    rng = np.random.default_rng(index)
+    half = 1.96 * np.sqrt(0.25 / n_samples)
+    values = {name: float(rng.uniform(0.6, 0.95)) for name in METRICS}
+    return Entry(
+        board=board,
+        task=TASK,
+        task_version="1.0",
+        kind="binary",
+        dataset_fingerprint="f" * 64,
+        primary="auroc",
+        direction="maximize",
+        n_samples=n_samples,
+        metrics={
+            name: MetricValue(
+                value=value,
+                ci=ConfidenceInterval(low=value - half, high=value + half, level=0.95, method="synthetic", n_resamples=0),
+            )
+            for name, value in values.items()
+        },
+        provenance=Provenance(
+            run_id=f"{index:016x}",
+            model_target=MODEL_TARGET,
+            parameter_count=2,
+            seed=index,
+            overrides=[f"seed={index}"],
+            git_commit="0" * 40,
+            git_dirty=False,
+            medbench_version=__version__,
+            python="3.11",
+            platform="synthetic",
+            packages={"medbench": __version__},
+            dataset_source="synthetic",
+            split_sizes={"test": n_samples},
+            started_at=now_utc(),
+            duration_s=0.0,
+            predictions_sha256=predictions_sha256,
+            submitter="benchmark",
+            submitted_at=now_utc(),
+        ),
+    )

@@ -1,0 +1,87 @@
+"""Classical paired tests and multiple-testing correction: DeLong, McNemar, Holm.
+
+Each works on plain arrays; :mod:`medbench.stats.paired` decides which applies to a metric.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.stats import binom, norm, rankdata
+
+
+@dataclass(frozen=True)
+class DeLongResult:
+    auroc_a: float
+    auroc_b: float
+    difference: float  # a - b
+    standard_error: float
+    p_value: float
+
+
+def delong_test(targets: np.ndarray, scores_a: np.ndarray, scores_b: np.ndarray) -> DeLongResult:
+    """DeLong et al. (1988) test of two correlated AUROCs on the same samples (Sun & Xu's fast form).
+
+    The AUROC of each model is the mean of its structural components (one per positive, one per
+    negative); their covariance across the two models gives the variance of the difference.
+    """
+    targets = np.asarray(targets).astype(bool)
+    positives, negatives = int(targets.sum()), int((~targets).sum())
+    if positives < 2 or negatives < 2:
+        raise ValueError("DeLong's test needs at least two positives and two negatives")
+    scores = np.vstack([scores_a, scores_b]).astype(np.float64)
+    pos, neg = scores[:, targets], scores[:, ~targets]
+    rank_pos, rank_neg = rankdata(pos, axis=1), rankdata(neg, axis=1)
+    rank_all = rankdata(np.hstack([pos, neg]), axis=1)
+    auroc = (rank_all[:, :positives].sum(axis=1) - positives * (positives + 1) / 2) / (positives * negatives)
+    # Per positive: share of negatives it outranks; per negative: share of positives outranking it.
+    per_positive = (rank_all[:, :positives] - rank_pos) / negatives
+    per_negative = 1.0 - (rank_all[:, positives:] - rank_neg) / positives
+    covariance = np.cov(per_positive) / positives + np.cov(per_negative) / negatives
+    variance = covariance[0, 0] + covariance[1, 1] - 2 * covariance[0, 1]
+    difference = float(auroc[0] - auroc[1])
+    if variance <= 0:
+        p_value = 1.0 if difference == 0 else 0.0
+        return DeLongResult(float(auroc[0]), float(auroc[1]), difference, 0.0, p_value)
+    standard_error = float(np.sqrt(variance))
+    p_value = float(2 * norm.sf(abs(difference) / standard_error))
+    return DeLongResult(float(auroc[0]), float(auroc[1]), difference, standard_error, p_value)
+
+
+def delong_variance(targets: np.ndarray, scores: np.ndarray) -> float:
+    """DeLong's variance of one AUROC (used by tests and for a single model's normal interval)."""
+    targets = np.asarray(targets).astype(bool)
+    positives, negatives = int(targets.sum()), int((~targets).sum())
+    pos, neg = np.asarray(scores, dtype=np.float64)[targets], np.asarray(scores, dtype=np.float64)[~targets]
+    rank_all = rankdata(np.r_[pos, neg])
+    per_positive = (rank_all[:positives] - rankdata(pos)) / negatives
+    per_negative = 1.0 - (rank_all[positives:] - rankdata(neg)) / positives
+    return float(np.var(per_positive, ddof=1) / positives + np.var(per_negative, ddof=1) / negatives)
+
+
+@dataclass(frozen=True)
+class McNemarResult:
+    a_only: int  # units a got right and b got wrong
+    b_only: int
+    p_value: float
+
+
+def mcnemar_test(correct_a: np.ndarray, correct_b: np.ndarray) -> McNemarResult:
+    """Exact McNemar test: under equal accuracy, the discordant pairs split as a fair coin."""
+    correct_a, correct_b = np.asarray(correct_a).astype(bool), np.asarray(correct_b).astype(bool)
+    a_only, b_only = int((correct_a & ~correct_b).sum()), int((~correct_a & correct_b).sum())
+    discordant = a_only + b_only
+    p_value = 1.0 if discordant == 0 else float(min(1.0, 2 * binom.cdf(min(a_only, b_only), discordant, 0.5)))
+    return McNemarResult(a_only, b_only, p_value)
+
+
+def holm(p_values: np.ndarray) -> np.ndarray:
+    """Holm's step-down adjusted p-values (family-wise error control when one entry meets many)."""
+    p_values = np.asarray(p_values, dtype=np.float64)
+    m = len(p_values)
+    order = np.argsort(p_values, kind="stable")
+    stepped = np.maximum.accumulate((m - np.arange(m)) * p_values[order])
+    adjusted = np.empty(m)
+    adjusted[order] = np.minimum(stepped, 1.0)
+    return adjusted

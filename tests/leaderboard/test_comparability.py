@@ -1,0 +1,53 @@
+"""A board is task + task version + dataset fingerprint + metric set; a newer version makes older entries stale."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from medbench.leaderboard.ranking import rank_board
+from medbench.leaderboard.store import Board
+from medbench.leaderboard.submit import SubmissionRefused
+
+
+@pytest.fixture
+def board(make_record, submit, root: Path) -> Board:
+    submit(make_record(seed=1))
+    return Board(root, "synthetic")
+
+
+def test_other_dataset_is_refused_with_the_reason(board, make_record, submit) -> None:
+    with pytest.raises(SubmissionRefused, match="dataset fingerprint .* differs"):
+        submit(make_record(seed=2, data_seed=7))
+    assert len(board.entry_ids()) == 1
+
+
+def test_other_metric_set_is_refused_with_the_reason(board, make_record, submit) -> None:
+    with pytest.raises(SubmissionRefused, match=r"metric set \['accuracy', 'auroc'\] differs"):
+        submit(make_record(seed=2, metrics=("auroc", "accuracy")))
+
+
+def test_older_task_version_is_refused(board, make_record, submit) -> None:
+    with pytest.raises(SubmissionRefused, match="task version 0.9 is older than the board's 1.0"):
+        submit(make_record(seed=2, task_version="0.9"))
+
+
+def test_other_board_name_keeps_boards_apart(board, make_record, submit, root: Path) -> None:
+    result = submit(make_record(seed=2, data_seed=7), board="synthetic-other-data")
+    assert result.added and Board(root, "synthetic-other-data").spec().dataset_fingerprint != board.spec().dataset_fingerprint
+
+
+def test_newer_task_version_marks_older_entries_stale_and_keeps_them(board, make_record, submit) -> None:
+    old = submit(make_record(seed=2))
+    new = submit(make_record(seed=3, task_version="1.1", data_seed=5))
+    assert new.upgraded_from == "1.0" and new.baseline
+    spec = board.spec()
+    assert spec.task_version == "1.1" and spec.baseline == new.entry_id
+    ranking = rank_board(board)
+    assert [row.entry_id for row in ranking.current] == [new.entry_id]
+    assert old.entry_id in {row.entry_id for row in ranking.stale}
+    assert all(row.stale and row.rank is None for row in ranking.stale)
+    assert len(board.entry_ids()) == 3
+    with pytest.raises(SubmissionRefused, match="older than the board's 1.1"):
+        submit(make_record(seed=4))
