@@ -115,10 +115,14 @@ def mrr(data: RankedRun, k: Optional[int]) -> np.ndarray:
 
 @register_preparer(KIND)
 def prepare(outputs: "TaskOutputs") -> Prepared:
-    """Queries are the resampling units; the record's run rows are ranked as trec_eval ranks them."""
+    """Queries are the resampling units; the record's run rows are ranked as trec_eval ranks them.
+
+    Every judged test query counts (trec_eval's ``-c``): a query the system left out scores 0, so
+    a partner's run cannot look better by skipping the hard queries.
+    """
     if outputs.qrels is None:
         raise DataError("a retrieval task's outputs need qrels (the judgments of the test queries)")
-    ranked = rank_run(outputs.predictions, outputs.qrels)
+    ranked = rank_run(outputs.predictions, outputs.qrels, all_judged=True)
     return Prepared(units=ranked.queries, unit_name="query", data=ranked, metadata=_query_metadata(outputs.predictions, ranked.queries))
 
 

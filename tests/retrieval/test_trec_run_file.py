@@ -85,3 +85,31 @@ def test_problems_name_the_run_file(data, tmp_path: Path, caplog: pytest.LogCapt
     with caplog.at_level(logging.WARNING):
         TrecRunFile(str(partial)).predict_scores(data.split("test"))
     assert "1 of 2 test queries have no line in the run" in caplog.text
+
+
+def test_a_run_that_skips_queries_scores_them_zero(generated_data, tmp_path: Path) -> None:
+    """The task counts every judged test query: leaving out hard queries cannot raise a score."""
+    from medbench.data.trec import write_run
+    from medbench.scoring import Confidence, Protocol, score_outputs
+
+    test = generated_data.split("test")
+    bm25 = BM25Retriever()
+    bm25.fit(generated_data.split("train"), generated_data.split("val"))
+    full = build_outputs("retrieval", test, bm25.predict_scores(test), [])
+    kept = sorted(set(full.predictions["sample_id"]))[: len(test) // 2]
+    write_run(full.predictions[full.predictions["sample_id"].isin(kept)], tmp_path / "half.trec", tag="half")
+    half = build_outputs("retrieval", test, TrecRunFile(str(tmp_path / "half.trec")).predict_scores(test), [])
+    protocol = Protocol("retrieval", ("ndcg@10",), "ndcg@10", "maximize", Confidence(n_resamples=10))
+    full_score = score_outputs(full, protocol).values["ndcg@10"].value
+    half_score = score_outputs(half, protocol).values["ndcg@10"].value
+    per_query = evaluate_per_query(full, kept)
+    assert half_score == pytest.approx(per_query / len(test), abs=1e-12)
+    assert half_score < full_score
+
+
+def evaluate_per_query(outputs, queries: list[str]) -> float:
+    """Sum of nDCG@10 over `queries` of a complete run."""
+    from medbench.metrics.retrieval import evaluate
+
+    ids, values = evaluate(outputs.predictions, outputs.qrels, ["ndcg@10"])
+    return float(sum(v for q, v in zip(ids, values["ndcg@10"]) if q in set(queries)))
