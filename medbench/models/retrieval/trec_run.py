@@ -51,7 +51,7 @@ class TrecRunFile:
             raise DataError(f"{self.path}: the run names {len(unknown)} documents that are not in the task's corpus, e.g. {unknown[:3]}")
         missed = wanted - set(run[SAMPLE_ID])
         if missed:
-            log.warning("%s: %d of %d test queries have no line in the run, e.g. %s", self.path, len(missed), len(wanted), sorted(missed)[:3])
+            log.warning("%s: %d of %d test queries have no line in the run (they score 0), e.g. %s", self.path, len(missed), len(wanted), sorted(missed)[:3])
         if self.top_k is not None:
             # trec_eval's order: score descending, then document id descending.
             run = run.sort_values([SAMPLE_ID, SCORE, DOC_ID], ascending=[True, False, False], kind="mergesort")
