@@ -9,7 +9,7 @@ HELP = "Show a board in the terminal, build the static web site, or verify every
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from medbench.leaderboard.store import SITE_DIR, default_root
+    from medbench.leaderboard.location import SITE_DIR, default_root
 
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     show = actions.add_parser("show", help="print a board as a table", description="Print a board as a table.")
@@ -45,7 +45,7 @@ def _show(args: argparse.Namespace) -> int:
 
 def _build(args: argparse.Namespace) -> int:
     from medbench.leaderboard.site import build_site
-    from medbench.leaderboard.store import SITE_DIR
+    from medbench.leaderboard.location import SITE_DIR
     from medbench.leaderboard.tiers import board_tiers
 
     index = build_site(args.root, args.out or args.root / SITE_DIR, tiers=None if args.no_tiers else board_tiers)

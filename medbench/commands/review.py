@@ -11,7 +11,7 @@ HELP = "Approve (after reproduction) or reject a leaderboard entry; logged in th
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from medbench.leaderboard.store import default_root
+    from medbench.leaderboard.location import default_root
 
     parser.add_argument("decision", choices=("approve", "reject"))
     parser.add_argument("entry", metavar="ENTRY", help="entry id or a unique prefix of it (as `leaderboard show` prints)")

@@ -9,7 +9,7 @@ HELP = "Submit run records to a leaderboard (checks completeness, schema, predic
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from medbench.leaderboard.store import default_root
+    from medbench.leaderboard.location import default_root
 
     parser.add_argument("run_dirs", nargs="+", type=Path, metavar="RUN_DIR", help="run record folders (runs/<task>/<run_id>)")
     parser.add_argument("--board", help="board name (default: the record's task name)")

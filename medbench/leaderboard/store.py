@@ -32,13 +32,8 @@ ENTRIES_DIR = "entries"
 PREDICTIONS_DIR = "predictions"
 AUDIT_FILE = "audit.jsonl"
 LOCK_FILE = ".lock"
-SITE_DIR = "_site"
 BOARD_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
-
-def default_root() -> Path:
-    """`$MEDBENCH_ROOT/leaderboards`, as `conf/paths/default.yaml` says (`./leaderboards` without it)."""
-    return Path(os.environ.get("MEDBENCH_ROOT", ".")) / "leaderboards"
 
 
 def board_names(root: Path) -> list[str]:
