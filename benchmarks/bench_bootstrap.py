@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import time
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import numpy as np
 from scipy import stats
+from timing import clock
 
 
 def auroc_vectorized(targets: np.ndarray, scores: np.ndarray, axis: int = -1) -> np.ndarray:
@@ -28,15 +28,6 @@ def auroc_vectorized(targets: np.ndarray, scores: np.ndarray, axis: int = -1) ->
     negatives = targets.shape[axis] - positives
     rank_sum = (ranks * targets).sum(axis=axis)
     return (rank_sum - positives * (positives + 1) / 2) / (positives * negatives)
-
-
-def clock(function, repeat: int):
-    best, result = float("inf"), None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = function()
-        best = min(best, time.perf_counter() - start)
-    return best, result
 
 
 def main() -> None:

@@ -26,12 +26,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import time
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import numpy as np
 import pandas as pd
+from timing import clock
 
 METRICS = {"ndcg@10": "ndcg_cut_10", "map@100": "map_cut_100", "recall@100": "recall_100", "precision@10": "P_10"}
 TREC = {"ndcg_cut.10", "map_cut.100", "recall.100", "P.10"}
@@ -76,15 +76,6 @@ def as_dicts(run: pd.DataFrame, qrels: pd.DataFrame):
     for q, d, r in zip(qrels["sample_id"].tolist(), qrels["doc_id"].tolist(), qrels["relevance"].tolist()):
         qrels_dict.setdefault(q, {})[d] = int(r)
     return run_dict, qrels_dict
-
-
-def clock(function, repeat: int = 1):
-    best, result = float("inf"), None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = function()
-        best = min(best, time.perf_counter() - start)
-    return best, result
 
 
 def bench(n_queries: int, depth: int, repeat: int) -> None:
