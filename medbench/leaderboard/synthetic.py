@@ -105,7 +105,7 @@ def write_record(
         truth = [qrels["sample_id"].to_numpy(), qrels["doc_id"].to_numpy()]
     protocol = Protocol(kind, tuple(metrics), metrics[0], "maximize", Confidence(n_resamples=n_resamples))
     with staged_record(record_dir(runs_dir, task, run_id)) as writer:
-        config = f"seed: {seed}\nskill: {skill}\ntask:\n  name: {task}\n  cluster_column: null\n"
+        config = f"seed: {seed}\nskill: {skill}\n" + _task_config(task, protocol)
         writer.write_config(config, [f"seed={seed}"])
         if not failed:
             writer.write_splits({"test": [str(i) for i in ids]})
@@ -116,6 +116,17 @@ def write_record(
         task_info = TaskInfo(name=task, version=task_version, kind=kind, primary_metric=metrics[0], direction="maximize")
         dataset = DatasetInfo(fingerprint=content_hash(truth), split_sizes={"test": len(ids)}, source="synthetic")
         return writer.commit(_manifest(run_id, seed, task_info, dataset, failed)).path
+
+
+def _task_config(task: str, protocol: Any) -> str:
+    """The record's `task` section: its name and the protocol it was scored under (re-scoring reads it)."""
+    confidence = protocol.confidence
+    return (
+        f"task:\n  name: {task}\n  kind: {protocol.kind}\n  metrics: {list(protocol.metrics)}\n"
+        f"  primary_metric: {protocol.primary}\n  direction: {protocol.direction}\n  cluster_column: null\n"
+        f"  confidence:\n    method: {confidence.method}\n    level: {confidence.level}\n"
+        f"    n_resamples: {confidence.n_resamples}\n    seed: {confidence.seed}\n"
+    )
 
 
 def _manifest(run_id: str, seed: int, task: TaskInfo, dataset: DatasetInfo, failed: bool) -> Manifest:
