@@ -478,9 +478,26 @@ class CommitteeStore:
 
         with self.engine.connect() as connection:
             row = connection.execute(select(log_head.c.seq, log_head.c.hash)).first()
-        return self._signed_head(row.seq + 1, row.hash)
+        return self.signed_head(row.seq + 1, row.hash)
 
-    def _signed_head(self, count: int, last_hash: str) -> dict[str, Any]:
+    def public_snapshot(self) -> tuple[list[LogEvent], dict[str, tuple["BoardSpec", dict[str, bytes]]]]:
+        """The log, and every board's spec and entry bytes, read in one consistent view (for the export)."""
+        from sqlalchemy import select
+
+        from medbench.leaderboard.db.tables import boards, entries
+        from medbench.leaderboard.schema import BoardSpec
+
+        with self.engine.connect() as connection:
+            if self.engine.dialect.name == "postgresql":
+                connection = connection.execution_options(isolation_level="REPEATABLE READ")
+            events = self._events(connection)
+            specs = {row.name: BoardSpec.model_validate_json(row.spec) for row in connection.execute(select(boards.c.name, boards.c.spec))}
+            contents: dict[str, dict[str, bytes]] = {name: {} for name in specs}
+            for row in connection.execute(select(entries.c.board, entries.c.id, entries.c.content)):
+                contents[row.board][row.id] = row.content.encode("utf-8")
+        return events, {name: (specs[name], contents[name]) for name in sorted(specs)}
+
+    def signed_head(self, count: int, last_hash: str) -> dict[str, Any]:
         from medbench.leaderboard.signing import fingerprint, sign
 
         key = fingerprint(self.public_key)

@@ -19,6 +19,7 @@ last build's tiers without recomputing them.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any, Optional
 
@@ -57,7 +58,7 @@ def board_tiers(board: Board, spec: BoardSpec, entries: dict[str, Entry]) -> Tie
     if cached is not None:
         return cached
     try:
-        result = compute_tiers(board, spec, entries, current)
+        result = compute_tiers(spec, entries, current, _stored_outputs(board, entries))
     except (ImportError, MedbenchError, ValueError, KeyError, OSError) as error:
         return Tiers(note=f"unavailable: {error}")
     atomic_write(board.path / CACHE_FILE, compact_bytes({"key": key, "tiers": _to_json(result)}))
@@ -72,21 +73,14 @@ def cached_tiers(board: Board, spec: BoardSpec, entries: dict[str, Entry]) -> Ti
     return cached if cached is not None else Tiers(note="out of date: the board changed since the last `medbench leaderboard build`")
 
 
-def compute_tiers(board: Board, spec: BoardSpec, entries: dict[str, Entry], current: list[str]) -> Tiers:
-    import numpy as np
-
-    from medbench.scoring import Confidence
-    from medbench.stats.paired import compare_paired
-    from medbench.stats.significance import holm
-    from medbench.tasks.outputs import TaskOutputs
-
-    method = "delong" if (spec.kind, spec.primary) == ("binary", "auroc") else "bootstrap"
-    confidence = Confidence(n_resamples=N_RESAMPLES)
-    cluster = entries[current[0]].cluster_column if current else None
+def _stored_outputs(board: Board, entries: dict[str, Entry]) -> Callable[[str], Any]:
+    """The per-sample outputs of a folder board's entries, read once per predictions file."""
     frames: dict[tuple[str, Optional[str]], Any] = {}
 
-    def outputs(entry_id: str) -> TaskOutputs:
+    def outputs(entry_id: str) -> Any:
         import pandas as pd
+
+        from medbench.tasks.outputs import TaskOutputs
 
         provenance = entries[entry_id].provenance
         key = (provenance.predictions_sha256, provenance.qrels_sha256)
@@ -94,6 +88,21 @@ def compute_tiers(board: Board, spec: BoardSpec, entries: dict[str, Entry], curr
             qrels = pd.read_parquet(board.predictions_path(key[1])) if key[1] else None
             frames[key] = TaskOutputs(pd.read_parquet(board.predictions_path(key[0])), qrels)
         return frames[key]
+
+    return outputs
+
+
+def compute_tiers(spec: BoardSpec, entries: dict[str, Entry], current: list[str], outputs: Callable[[str], Any]) -> Tiers:
+    """Tiers and baseline tests of `current` (ranked ids); `outputs(entry_id)` gives an entry's per-sample outputs."""
+    import numpy as np
+
+    from medbench.scoring import Confidence
+    from medbench.stats.paired import compare_paired
+    from medbench.stats.significance import holm
+
+    method = "delong" if (spec.kind, spec.primary) == ("binary", "auroc") else "bootstrap"
+    confidence = Confidence(n_resamples=N_RESAMPLES)
+    cluster = entries[current[0]].cluster_column if current else None
 
     def compare(a: str, b: str):
         return compare_paired(
