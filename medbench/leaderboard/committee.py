@@ -545,7 +545,7 @@ def _require(actor: Optional[User], roles: str | tuple[str, ...], action: str) -
     if actor is None:
         raise Unauthenticated(f"to {action}, authenticate: set MEDBENCH_TOKEN")
     if actor.role not in roles:
-        raise Forbidden(f"user {actor.name!r} is a {actor.role}; only a {' or '.join(roles)} may {action}")
+        raise Forbidden(f"user {actor.name!r} has the role {actor.role}; only {' or '.join(roles)} may {action}")
 
 
 def _not_own_team(actor: User, team: Optional[str], entry_id: str) -> None:

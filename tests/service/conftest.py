@@ -76,3 +76,80 @@ def board(store: CommitteeStore, people: People, runs: Path) -> str:
 
     create_board_from_record(store, synthetic.write_record(runs, seed=0), BOARD, daily_quota=5, actor=people.admin)
     return BOARD
+
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+class LiveServer:
+    """`python -m medbench serve` on a free loopback port, as a separate process (so it can be killed)."""
+
+    def __init__(self, db_url: str, key: Path, log: Path) -> None:
+        from tests.service.postgres import free_port
+
+        self.db_url, self.key, self.log = db_url, key, log
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process = None
+
+    def start(self) -> "LiveServer":
+        import os
+        import subprocess
+        import sys
+        import time
+
+        import httpx
+
+        env = dict(os.environ, PYTHONPATH=str(REPO_ROOT))
+        command = [sys.executable, "-m", "medbench", "serve", "--db", self.db_url, "--key", str(self.key), "--port", str(self.port)]
+        self.process = subprocess.Popen(command, env=env, stdout=open(self.log, "ab"), stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"medbench serve exited: {self.log.read_text()[-2000:]}")
+            try:
+                if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
+                    return self
+            except httpx.TransportError:
+                time.sleep(0.1)
+        raise RuntimeError("medbench serve did not answer within 60 s")
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown, no flush; what the database committed is all that remains."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except Exception:
+                self.kill()
+
+
+@pytest.fixture
+def live_server(db_url: str, key_path: Path, tmp_path: Path) -> Iterator[LiveServer]:
+    server = LiveServer(db_url, key_path, tmp_path / "serve.log")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def medbench_cli(tmp_path: Path):
+    """Run `python -m medbench ARGS` with this checkout's sources; `token=` sets MEDBENCH_TOKEN."""
+    import os
+    import subprocess
+    import sys
+
+    def run(*args: str, token: str | None = None):
+        env = dict(os.environ, PYTHONPATH=str(REPO_ROOT), MEDBENCH_ROOT=str(tmp_path))
+        env.pop("MEDBENCH_SERVER", None)
+        env.pop("MEDBENCH_DB", None)
+        env.pop("MEDBENCH_TOKEN", None)
+        if token:
+            env["MEDBENCH_TOKEN"] = token
+        return subprocess.run([sys.executable, "-m", "medbench", *args], capture_output=True, text=True, env=env)
+
+    return run

@@ -65,7 +65,7 @@ def test_the_daily_quota_limits_each_team(store, board, people, runs) -> None:
 def test_roles_and_teams_decide_who_may_review(store, board, people, runs) -> None:
     record = read_record(synthetic.write_record(runs, seed=6))
     entry = store.submit(board, record.predictions(), {}, people.alice).entry_id
-    with pytest.raises(Forbidden, match="submitter"):
+    with pytest.raises(Forbidden, match="role submitter"):
         store.review(entry, "reject", "no", people.carol)
     with pytest.raises(Forbidden, match="own team"):
         store.review(entry, "reject", "no", people.dave)
@@ -96,3 +96,11 @@ def test_the_database_refuses_to_rewrite_the_log_or_an_entry(store, board, peopl
 def test_a_store_refuses_another_signing_key(store: CommitteeStore, db_url: str, tmp_path: Path) -> None:
     with pytest.raises(LeaderboardError, match="signed with key"):
         CommitteeStore(db_url, tmp_path / "another.key")
+
+
+def test_the_schema_revision_constant_is_alembics_head() -> None:
+    from alembic.script import ScriptDirectory
+
+    from medbench.leaderboard.db.engine import SCHEMA_REVISION, alembic_config
+
+    assert ScriptDirectory.from_config(alembic_config()).get_current_head() == SCHEMA_REVISION
