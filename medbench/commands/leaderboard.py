@@ -77,6 +77,8 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
+    import json
+
     from medbench.errors import LeaderboardError
     from medbench.leaderboard.committee import CommitteeStore
     from medbench.leaderboard.publish import export
@@ -85,9 +87,10 @@ def _export(args: argparse.Namespace) -> int:
         raise LeaderboardError("--db: the export is made on the committee's database (or set MEDBENCH_DB)")
     store = CommitteeStore(args.db, args.key)
     try:
-        head = export(store, args.out, tiers=not args.no_tiers)
+        export(store, args.out, tiers=not args.no_tiers)
     finally:
         store.close()
+    head = json.loads((args.out / "head.json").read_bytes())
     print(f"exported {head['count']} events (head {head['hash'][:16]}, key {head['public_key']}) to {args.out}; "
           f"keep head.json to check later exports with `medbench leaderboard verify DIR --head`")
     return 0

@@ -32,8 +32,8 @@ BOARDS = "boards"
 SITE = "site"
 
 
-def export(store: CommitteeStore, out: Path, *, tiers: bool = True) -> dict[str, Any]:
-    """Write the public export into `out` (replaced atomically as a whole); return its signed head."""
+def export(store: CommitteeStore, out: Path, *, tiers: bool = True) -> Path:
+    """Write the public export into `out` (replacing it as a whole); return `out`."""
     from medbench.leaderboard.ranking import rank_entries
     from medbench.leaderboard.site import write_site
 
@@ -61,7 +61,7 @@ def export(store: CommitteeStore, out: Path, *, tiers: bool = True) -> dict[str,
     if out.exists():
         shutil.rmtree(out)
     staging.rename(out)
-    return head
+    return out
 
 
 def _entry(data: bytes) -> Any:
