@@ -100,6 +100,8 @@ def _to_folder_boards(args: argparse.Namespace) -> int:
             refused += 1
             print(f"refused {run_dir}: {error}")
             continue
+        for name, (claimed, recomputed) in (result.corrected or {}).items():
+            print(f"note {run_dir}: metrics.json claims {name} {claimed!r}; the board uses {recomputed!r}, recomputed from the predictions")
         if not result.added:
             print(f"already on board {result.board}: {run_dir} (entry {result.entry_id[:12]})")
             continue

@@ -81,3 +81,17 @@ def test_cli_reports_each_refusal_and_skips_failed_runs_on_request(make_record, 
     skipped = cli("submit", "--skip-failed", str(good), str(failed))
     assert skipped.returncode == 0, skipped.stdout + skipped.stderr
     assert f"already on board synthetic: {good}" in skipped.stdout and f"skipped {failed}" in skipped.stdout
+
+
+def test_claimed_metrics_are_recomputed_not_trusted(make_record, submit, root: Path) -> None:
+    """A dishonest submitter edits metrics.json: the board ranks the predictions' own numbers."""
+    from medbench.record import METRICS_FILE
+
+    run_dir = make_record(seed=1)
+    honest = read_record(run_dir).metrics().values["auroc"]
+    metrics = json.loads((run_dir / METRICS_FILE).read_text())
+    metrics["values"]["auroc"]["value"] = 0.9999
+    (run_dir / METRICS_FILE).write_text(json.dumps(metrics))
+    result = submit(run_dir)
+    assert Board(root, "synthetic").read_entry(result.entry_id).metrics["auroc"] == honest
+    assert result.corrected == {"auroc": (0.9999, honest.value)}
