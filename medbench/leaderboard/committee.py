@@ -109,6 +109,10 @@ class CommitteeStore:
     def close(self) -> None:
         self.engine.dispose()
 
+    def _reading(self) -> Any:
+        """A connection for reads only (SQLite: a deferred transaction, never waiting for writers)."""
+        return self.engine.connect().execution_options(read_only=True)
+
     # --- users -----------------------------------------------------------------------------------
 
     def create_user(self, name: str, role: str, team: Optional[str], actor: Optional[User]) -> tuple[User, str]:
@@ -151,7 +155,7 @@ class CommitteeStore:
 
         if not token:
             raise Unauthenticated("this needs an API token: set MEDBENCH_TOKEN (an admin creates one with `medbench admin create-user`)")
-        with self.engine.connect() as connection:
+        with self._reading() as connection:
             row = connection.execute(
                 select(users.c.name, users.c.role, users.c.team).where(users.c.token_sha256 == hash_token(token))
             ).first()
@@ -204,7 +208,7 @@ class CommitteeStore:
 
         from medbench.leaderboard.db.tables import boards
 
-        with self.engine.connect() as connection:
+        with self._reading() as connection:
             return sorted(connection.execute(select(boards.c.name)).scalars())
 
     def spec(self, board: str) -> "BoardSpec":
@@ -224,7 +228,7 @@ class CommitteeStore:
 
         query = select(boards).where(boards.c.name == board)
         if connection is None:
-            with self.engine.connect() as own:
+            with self._reading() as own:
                 row = own.execute(query).first()
         else:
             row = connection.execute(query).first()
@@ -239,7 +243,7 @@ class CommitteeStore:
         from medbench.leaderboard.db.tables import hidden_labels
         from medbench.leaderboard.hidden import HiddenLabels, read_parquet
 
-        with self.engine.connect() as connection:
+        with self._reading() as connection:
             row = connection.execute(select(hidden_labels).where(hidden_labels.c.board == board)).first()
         if row is None:
             raise NotFound(f"no board {board!r}")
@@ -316,7 +320,7 @@ class CommitteeStore:
 
         query = select(entries.c.id, entries.c.content).where(entries.c.board == board, entries.c.submission_key == key)
         if connection is None:
-            with self.engine.connect() as own:
+            with self._reading() as own:
                 row = own.execute(query).first()
         else:
             row = connection.execute(query).first()
@@ -329,7 +333,7 @@ class CommitteeStore:
         from medbench.leaderboard.db.tables import entries
 
         self._board_row(board)
-        with self.engine.connect() as connection:
+        with self._reading() as connection:
             rows = connection.execute(select(entries.c.id, entries.c.content).where(entries.c.board == board))
             return {row.id: json.loads(row.content) for row in rows}
 
@@ -344,7 +348,7 @@ class CommitteeStore:
 
         from medbench.leaderboard.db.tables import entries
 
-        with self.engine.connect() as connection:
+        with self._reading() as connection:
             rows = connection.execute(select(entries.c.id, entries.c.content).where(entries.c.board == board))
             return {row.id: row.content.encode("utf-8") for row in rows}
 
@@ -359,7 +363,7 @@ class CommitteeStore:
         query = select(entries.c.board, entries.c.id, entries.c.team).where(entries.c.id.startswith(prefix))
         if board:
             query = query.where(entries.c.board == board)
-        with self.engine.connect() as connection:
+        with self._reading() as connection:
             rows = connection.execute(query.limit(2)).all()
         if not rows:
             raise NotFound(f"no entry {prefix!r}" + (f" on board {board!r}" if board else ""))
@@ -374,7 +378,7 @@ class CommitteeStore:
         from medbench.leaderboard.db.tables import entries
         from medbench.leaderboard.hidden import read_parquet
 
-        with self.engine.connect() as connection:
+        with self._reading() as connection:
             data = connection.execute(select(entries.c.scores).where(entries.c.id == entry_id)).scalar()
         if data is None:
             raise NotFound(f"no entry {entry_id!r}")
@@ -455,7 +459,7 @@ class CommitteeStore:
     # --- the log ---------------------------------------------------------------------------------
 
     def events(self, board: Optional[str] = None) -> list[LogEvent]:
-        with self.engine.connect() as connection:
+        with self._reading() as connection:
             return self._events(connection, board=board)
 
     def _events(self, connection: Any, *, board: Optional[str] = None, entry: Optional[str] = None) -> list[LogEvent]:
@@ -476,9 +480,17 @@ class CommitteeStore:
 
         from medbench.leaderboard.db.tables import log_head
 
-        with self.engine.connect() as connection:
+        with self._reading() as connection:
             row = connection.execute(select(log_head.c.seq, log_head.c.hash)).first()
         return self.signed_head(row.seq + 1, row.hash)
+
+    def event_count(self) -> int:
+        from sqlalchemy import select
+
+        from medbench.leaderboard.db.tables import log_head
+
+        with self._reading() as connection:
+            return connection.execute(select(log_head.c.seq)).scalar() + 1
 
     def public_snapshot(self) -> tuple[list[LogEvent], dict[str, tuple["BoardSpec", dict[str, bytes]]]]:
         """The log, and every board's spec and entry bytes, read in one consistent view (for the export)."""
@@ -487,7 +499,7 @@ class CommitteeStore:
         from medbench.leaderboard.db.tables import boards, entries
         from medbench.leaderboard.schema import BoardSpec
 
-        with self.engine.connect() as connection:
+        with self._reading() as connection:
             if self.engine.dialect.name == "postgresql":
                 connection = connection.execution_options(isolation_level="REPEATABLE READ")
             events = self._events(connection)

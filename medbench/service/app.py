@@ -76,10 +76,17 @@ def create_app(store: CommitteeStore) -> FastAPI:
     def boards() -> list[str]:
         return store.board_names()
 
+    # Every change appends an event, so the log's length names a version of every board.
+    pages: dict[str, tuple[int, str]] = {}
+
     @app.get("/boards/{board}")
     def board(board: str) -> Response:
-        ranking = rank_entries(store.spec(board), store.entries(board), store.events(board))
-        return Response(board_json(ranking), media_type="application/json")
+        version = store.event_count()
+        cached = pages.get(board)
+        if cached is None or cached[0] != version:
+            cached = (version, board_json(rank_entries(store.spec(board), store.entries(board), store.events(board))))
+            pages[board] = cached
+        return Response(cached[1], media_type="application/json")
 
     @app.get("/entries/{prefix}")
     def entry(prefix: str) -> dict[str, Any]:

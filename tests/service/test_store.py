@@ -104,3 +104,32 @@ def test_the_schema_revision_constant_is_alembics_head() -> None:
     from medbench.leaderboard.db.engine import SCHEMA_REVISION, alembic_config
 
     assert ScriptDirectory.from_config(alembic_config()).get_current_head() == SCHEMA_REVISION
+
+
+def test_concurrent_writers_keep_one_unbroken_chain(store, board, people, runs, db_url, key_path, tmp_path) -> None:
+    """Four writers (each its own engine, as separate processes would be) submit at once."""
+    import threading
+
+    from medbench.leaderboard.publish import export, verify_export
+
+    frames = [read_record(synthetic.write_record(runs, seed=20 + k)).predictions() for k in range(8)]
+    writers = [CommitteeStore(db_url, key_path) for _ in range(4)]
+    errors: list[BaseException] = []
+
+    def submit(k: int) -> None:
+        try:
+            for frame in frames[2 * k : 2 * k + 2]:
+                writers[k].submit(board, frame, {}, people.alice if k % 2 else people.carol)
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=submit, args=(k,)) for k in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for writer in writers:
+        writer.close()
+    assert not errors, errors
+    assert len(store.entries(board)) == 8
+    assert verify_export(export(store, tmp_path / "public", tiers=False))[0] == []

@@ -3,8 +3,9 @@
     sqlite:///path/to/medbench.db              the embedded store (a file; no server)
     postgresql://user@host:5432/medbench       PostgreSQL, through psycopg 3
 
-SQLite transactions begin IMMEDIATE, so two writers never both read the log head and then
-deadlock upgrading their locks; a writer waits (busy timeout) instead of failing.
+SQLite write transactions begin IMMEDIATE, so two writers never both read the log head and then
+deadlock upgrading their locks; a writer waits (busy timeout) instead of failing. Reads (the
+store's `read_only` connections) begin deferred and, in WAL mode, never wait for a writer.
 """
 
 from __future__ import annotations
@@ -62,7 +63,8 @@ def _immediate_transactions(engine: Any, event: Any) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        read_only = connection.get_execution_options().get("read_only", False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def upgrade(engine: Any) -> None:
