@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from medbench.bundle import TO_BE_COMPLETED, BundleMetadata
+from medbench.io import atomic_write
 from medbench.record import RunRecord
 
 TEMPLATE = "bundle_report.html"
@@ -42,7 +43,7 @@ def write_report(record: RunRecord, meta: BundleMetadata, path: Path) -> None:
         checklist=checklist(record, meta),
         subgroups=record.metrics().subgroups,
     )
-    path.write_text(html, encoding="utf-8")
+    atomic_write(path, html)
 
 
 def plots_for(record: RunRecord, kind: str, primary: str) -> list[tuple[str, str]]:
@@ -124,8 +125,7 @@ def _png(figure: Any) -> str:
 
 def checklist(record: RunRecord, meta: BundleMetadata) -> list[ChecklistItem]:
     """TRIPOD+AI-style items: answered from the record where it knows, else marked for the developer."""
-    config = record.config()
-    data_cfg = config.task.data
+    split_seed = record.manifest.dataset.split_seed if record.manifest.dataset else None
     metrics = record.metrics()
     ci = next((v.ci for v in metrics.values.values() if v.ci is not None), None)
     split = ", ".join(f"{name} {size}" for name, size in meta.data.split_sizes.items())
@@ -148,7 +148,7 @@ def checklist(record: RunRecord, meta: BundleMetadata) -> list[ChecklistItem]:
         ChecklistItem(
             "Methods: data splitting",
             "How data were split for development and evaluation",
-            f"{split} (split seed {data_cfg.get('split_seed', 'see config.yaml')}, fixed by task {meta.task.name} v{meta.task.version})",
+            f"{split} (split seed {'see config.yaml' if split_seed is None else split_seed}, fixed by task {meta.task.name} v{meta.task.version})",
         ),
         ChecklistItem(
             "Methods: performance measures",

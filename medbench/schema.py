@@ -42,10 +42,12 @@ class ConfidenceConfig:
 
 @dataclass
 class TaskConfig:
-    """An evaluation protocol: which data and split, which metrics, which one decides.
+    """A task as the user configures it: its data, and the fields that make its protocol.
 
-    `version` must change whenever the protocol changes (data, split, metric definitions), so
-    that leaderboard entries made under an older protocol are never compared with newer ones.
+    A run turns it once into the typed :class:`medbench.protocol.Protocol` (everything but `data`),
+    writes that into the record, and every reader takes it from there. `version` must change
+    whenever the protocol changes (data, split, metric definitions), so that leaderboard entries
+    made under an older protocol are never compared with newer ones.
     """
 
     name: str = MISSING

@@ -39,7 +39,7 @@ from medbench.stats.resampling import Resampler
 from medbench.stats.significance import delong_test, mcnemar_test
 
 if TYPE_CHECKING:
-    from medbench.scoring import Confidence
+    from medbench.protocol import Confidence
     from medbench.tasks.outputs import TaskOutputs
 
 METHODS = ("bootstrap", "permutation", "mcnemar", "delong")
@@ -71,12 +71,12 @@ def compare_paired(
     n_permutations: int = 1000,
 ) -> PairedResult:
     """Compare `metric` of two runs on the same units (see the module docstring)."""
-    from medbench.scoring import Confidence, resampler_of, statistic_of
+    from medbench.protocol import Confidence
+    from medbench.scoring import resampler_of, statistic_of
 
     if method not in METHODS:
         raise ConfigError(f"paired comparison method {method!r} is not one of {list(METHODS)}")
     confidence = confidence or Confidence()
-    confidence.check()
     check_same_truth(outputs_a, outputs_b)
     chosen = get_metric(kind, metric)
     prepared_a, prepared_b = prepare(kind, outputs_a), prepare(kind, outputs_b)
