@@ -29,6 +29,7 @@ from medbench.bundle import (
 )
 from medbench.errors import RecordError
 from medbench.io import atomic_write, sha256_file
+from medbench.tasks.registry import get_kind
 from medbench.record import (
     CONFIG_FILE,
     MANIFEST_FILE,
@@ -38,14 +39,6 @@ from medbench.record import (
     read_record,
     write_model,
 )
-
-OUTPUT_DESCRIPTIONS: dict[str, str] = {
-    "binary": "one probability of the positive class in [0, 1] per sample",
-    "multiclass": "one probability per class per sample, summing to 1",
-    "multilabel": "one independent probability per label per sample",
-    "retrieval": "for each query, documents ranked by a relevance score",
-    "survival": "per patient a risk score (higher = earlier event) and survival probabilities at the task's times",
-}
 
 
 def export_bundle(
@@ -117,7 +110,7 @@ def build_metadata(
             loader=loader,
         ),
         input_format=InputFormat(loader=loader, description=f"the samples {loader} reads from {manifest.dataset.source}"),
-        output_format=OutputFormat(kind=task.kind, description=OUTPUT_DESCRIPTIONS.get(task.kind, task.kind)),
+        output_format=OutputFormat(kind=task.kind, description=get_kind(task.kind).output_description),
         metrics=dict(metrics.values),
         primary_metric=metrics.primary,
         n_test_samples=metrics.n_samples,

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any, Literal, Optional
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from medbench.errors import ConfigError
 from medbench.io import Strict, validation_problems
@@ -50,6 +50,15 @@ class Protocol(Strict):
     cluster_column: Optional[str] = None
     subgroup_columns: tuple[str, ...] = ()
     eval_times: tuple[float, ...] = ()
+
+    @field_validator("kind")
+    @classmethod
+    def _registered_kind(cls, kind: str) -> str:
+        from medbench.tasks.registry import KIND_MODULES
+
+        if kind not in KIND_MODULES:
+            raise ValueError(f"unknown task kind {kind!r}; known kinds: {', '.join(sorted(KIND_MODULES))}")
+        return kind
 
     @model_validator(mode="after")
     def _primary_is_computed(self) -> "Protocol":

@@ -15,16 +15,6 @@ from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING
 
 
-class TaskKind(str, Enum):
-    """The kind of prediction a task asks for; it fixes the layout of `predictions.parquet`."""
-
-    binary = "binary"
-    multiclass = "multiclass"
-    multilabel = "multilabel"
-    retrieval = "retrieval"
-    survival = "survival"
-
-
 class Direction(str, Enum):
     maximize = "maximize"
     minimize = "minimize"
@@ -52,7 +42,8 @@ class TaskConfig:
 
     name: str = MISSING
     version: str = MISSING
-    kind: TaskKind = MISSING
+    # A registered task kind (`medbench.tasks.registry`): it fixes the layout of `predictions.parquet`.
+    kind: str = MISSING
     description: str = ""
     data: Any = MISSING
     metrics: list[str] = MISSING

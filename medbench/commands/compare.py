@@ -32,7 +32,7 @@ def execute(args: argparse.Namespace) -> int:
     from medbench.errors import RecordError
     from medbench.record import read_record
     from medbench.scoring import record_outputs
-    from medbench.stats.paired import compare_paired
+    from medbench.comparison import compare_paired
 
     record_a, record_b = read_record(args.run_a), read_record(args.run_b)
     task_a, task_b = record_a.protocol, record_b.protocol

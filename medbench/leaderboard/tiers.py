@@ -1,7 +1,7 @@
 """Tiers and baseline tests: which entries paired tests on their per-sample predictions can tell apart.
 
 Tiers. Current entries are taken in rank order. The best entry not yet placed opens a tier and is
-compared with every entry below it (the paired test of `medbench.stats.paired.compare_paired` on
+compared with every entry below it (the paired test of `medbench.comparison.compare_paired` on
 the primary metric, from the board's stored predictions); those p-values are Holm-corrected
 together, and the tier takes the entries that follow, in rank order, up to the first one the
 corrected test separates from the tier's leader (at `ALPHA`). The next tier opens at that entry.
@@ -73,12 +73,13 @@ def cached_tiers(board: Board, spec: BoardSpec, entries: dict[str, Entry]) -> Ti
 def compute_tiers(board: Board, spec: BoardSpec, entries: dict[str, Entry], current: list[str]) -> Tiers:
     import numpy as np
 
-    from medbench.stats.paired import compare_paired
+    from medbench.comparison import compare_paired
     from medbench.stats.significance import holm
+    from medbench.tasks.registry import get_kind
     from medbench.tasks.outputs import TaskOutputs
 
     # The board's own protocol says how intervals are drawn and what is resampled together.
-    method = "delong" if (spec.kind, spec.primary) == ("binary", "auroc") else "bootstrap"
+    method = get_kind(spec.kind).paired_test(spec.primary) or "bootstrap"
     confidence, cluster = spec.protocol.confidence, spec.protocol.cluster_column
     frames: dict[tuple[str, Optional[str]], Any] = {}
 

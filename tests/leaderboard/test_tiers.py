@@ -53,7 +53,7 @@ def test_retrieval_boards_keep_the_qrels_and_rank_by_paired_query_tests(make_rec
 
 def test_tiers_draw_intervals_as_the_boards_protocol_says(make_record, submit, root: Path, monkeypatch) -> None:
     """The resamples, level and seed of the paired tests are the board's, not a constant of the tiers module."""
-    import medbench.stats.paired as paired
+    import medbench.comparison as paired
 
     submit(make_record(seed=1, n_resamples=40))
     submit(make_record(seed=2, n_resamples=40))

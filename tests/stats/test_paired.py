@@ -9,7 +9,7 @@ from scipy.stats import binomtest, norm
 
 from medbench.errors import ConfigError, DataError
 from medbench.protocol import Confidence
-from medbench.stats.paired import compare_paired
+from medbench.comparison import compare_paired
 from medbench.stats.significance import delong_test, delong_variance, holm, mcnemar_test
 from medbench.tasks.outputs import TaskOutputs
 from medbench.tasks.predictions import classification_frame
