@@ -22,6 +22,7 @@ KIND_MODULES: dict[str, str] = {
     "multilabel": "medbench.tasks.multilabel",
     "retrieval": "medbench.tasks.retrieval",
     "survival": "medbench.tasks.survival",
+    "regression": "medbench.tasks.regression",
 }
 
 
