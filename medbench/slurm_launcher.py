@@ -84,13 +84,13 @@ def array_ids(job_ids: Sequence[str]) -> list[str]:
 
 
 def watch(
-    results: Mapping[str, Path],
+    results: Mapping[str, Sequence[Path]],
     settings: WatchSettings,
     read_states: Callable[[Sequence[str]], dict[str, JobState]] = job_states,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
 ) -> dict[str, str]:
-    """Wait until each job (`results`: job id → its result file) has a result or has left the queue without one.
+    """Wait until each job has its results (`results`: job id → one file per SLURM task) or has left the queue without.
 
     Result files are looked for every second; squeue is asked after 0, 1, 3, 7... seconds, then
     every ``poll_max_s``. Returns the jobs that ended without a result, each with what SLURM last
@@ -104,7 +104,7 @@ def watch(
     last_read = next_read = clock()
     interval = 1.0
     while True:
-        open_jobs = [job for job, path in results.items() if job not in lost and not path.exists()]
+        open_jobs = [job for job, paths in results.items() if job not in lost and not all(p.exists() for p in paths)]
         if not open_jobs:
             return lost
         now = clock()
@@ -206,7 +206,9 @@ class SlurmLauncher(SubmititSlurmLauncher):
         submitted = array_ids([job.job_id for job in jobs])
         log.info("SLURM job %s: %d task(s) submitted", ", ".join(submitted), count)
         try:
-            lost = watch({job.job_id: job.paths.result_pickle for job in jobs}, self.watch_settings)
+            # A job of several SLURM tasks (DDP ranks) writes one result per task; rank 0's is the job's.
+            results = {job.job_id: [job.task(t).paths.result_pickle for t in range(job.num_tasks)] for job in jobs}
+            lost = watch(results, self.watch_settings)
         except JobCannotStart as error:
             cancel(submitted)
             _end_sweep(f"{error}. The sweep's jobs ({', '.join(submitted)}) were cancelled.")
@@ -219,7 +221,7 @@ class SlurmLauncher(SubmititSlurmLauncher):
                     continue
                 except Exception as error:  # the job's own Hydra set-up failed: submitit re-raises its trace
                     ending = _last_error_line(str(error))
-            returns.append(self._lost_job(list(overrides), number, f"{ending}; log: {job.paths.stderr}"))
+            returns.append(self._lost_job(list(overrides), number, f"{ending}; log: {job.task(0).paths.stderr}"))
         return returns
 
     def _executor(self) -> Any:
