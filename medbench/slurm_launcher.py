@@ -202,7 +202,7 @@ class SlurmLauncher(SubmititSlurmLauncher):
                 [Singleton.get_state()] * count,
             )
         except FailedJobError as error:
-            _end_sweep(f"sbatch refused the sweep: {_last_error_line(str(error))}")
+            _end_sweep(f"sbatch refused the sweep: {_sbatch_errors(str(error))}")
         submitted = array_ids([job.job_id for job in jobs])
         log.info("SLURM job %s: %d task(s) submitted", ", ".join(submitted), count)
         try:
@@ -251,6 +251,12 @@ class SlurmLauncher(SubmititSlurmLauncher):
         result = JobReturn(overrides=overrides, cfg=cfg, working_dir=str(job_dir), status=JobStatus.COMPLETED)
         result.return_value = objective
         return result
+
+
+def _sbatch_errors(message: str) -> str:
+    """sbatch's own error lines (the cause, then "Batch job submission failed: ..."), in one line."""
+    lines = [line.strip() for line in message.splitlines() if line.strip().startswith("sbatch: error:")]
+    return " ".join(dict.fromkeys(lines)) or _last_error_line(message)
 
 
 def _last_error_line(message: str) -> str:

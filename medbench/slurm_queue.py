@@ -33,6 +33,8 @@ HOPELESS_REASONS = frozenset(
         "DependencyNeverSatisfied",
         "AccountNotAllowed",
         "QOSNotAllowed",
+        # The job failed to launch on its node (e.g. its folder is missing there) and SLURM held it.
+        "launch failed requeued held",
     }
 )
 # Per-job limits of a QOS or an association (e.g. QOSMaxCpuPerJobLimit, AssocMaxWallDurationPerJobLimit).

@@ -131,5 +131,6 @@ def test_a_job_that_cannot_start_ends_the_sweep_with_slurms_reason(slurm_cluster
         array = _array_id(tmp_path)
         assert set(_settled(slurm_cluster, array).values()) == {"CANCELLED"}
     else:  # refused by sbatch itself
-        assert "sbatch refused the sweep" in message and "node configuration is not available" in message
+        assert "sbatch refused the sweep: sbatch: error: Memory specification can not be satisfied" in message
+        assert "Requested node configuration is not available" in message
     assert not list(iter_records(tmp_path / "runs"))
