@@ -82,7 +82,11 @@ def test_sweep_runs_under_slurm_and_matches_the_same_runs_made_locally(
     assert [row["status"] for row in _summary(tmp_path)["rows"]] == ["complete", "complete"]
 
 
-def test_a_failing_job_is_recorded_and_a_cancelled_one_leaves_the_others(slurm_cluster, cli_env, tmp_path: Path) -> None:
+def test_a_failing_job_is_recorded_and_a_cancelled_one_leaves_the_others(
+    slurm_cluster, cli_env, compose_config, tmp_path: Path
+) -> None:
+    from medbench.identity import run_id_of
+
     # Two tasks at a time: the third waits in the queue while the first two run, and is cancelled there.
     launcher = subprocess.Popen(
         [sys.executable, "-m", "medbench", "run", "-m", SLURM, "hydra.launcher.array_parallelism=2", *FAST]
@@ -108,7 +112,7 @@ def test_a_failing_job_is_recorded_and_a_cancelled_one_leaves_the_others(slurm_c
     assert [row["status"] for row in rows] == ["complete", "failed", "failed"]
     assert "C" in rows[1]["error"] and rows[1]["record"]
     assert f"SLURM job {third} left the queue (last seen PENDING) without a result" in rows[2]["error"]
-    assert rows[2]["run_id"]
+    assert rows[2]["run_id"] == run_id_of(compose_config("model=logreg", "model.estimator.C=2.0"))
     records = _records(tmp_path / "runs")
     assert {record.manifest.status for record in records.values()} == {"complete", "failed"}
     assert rows[2]["run_id"] not in records
