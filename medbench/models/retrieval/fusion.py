@@ -58,8 +58,7 @@ def interpolated_scores(
         floor = run.groupby(SAMPLE_ID)[SCORE].min()
         scored = candidates.merge(run[[SAMPLE_ID, DOC_ID, SCORE]], on=[SAMPLE_ID, DOC_ID], how="left")
         # A query the run returned nothing for contributes 0 to each of its documents.
-        missing = scored[SCORE].isna()
-        scored.loc[missing, SCORE] = scored.loc[missing, SAMPLE_ID].map(floor).fillna(0.0)
+        scored[SCORE] = scored[SCORE].fillna(scored[SAMPLE_ID].map(floor).astype(np.float64)).fillna(0.0)
         parts.append(scored.assign(**{SCORE: weights[name] * scored[SCORE]}))
     return _best(parts, top_k, query_ids)
 

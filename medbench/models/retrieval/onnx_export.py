@@ -14,7 +14,7 @@ import tempfile
 import warnings
 from pathlib import Path
 
-from medbench.models.retrieval.packaged import forbid_downloads
+from medbench.models.retrieval.packaged import offline_hugging_face
 from medbench.models.retrieval.tokenizer import TOKENIZER_FILES
 
 ONNX_FILE = "model.onnx"
@@ -45,7 +45,7 @@ def exported_onnx(model_folder: Path) -> Path:
 
 def export_transformer(model_folder: Path, path: Path) -> Path:
     """Write the token-state graph of the transformer saved in `model_folder` to `path`."""
-    forbid_downloads()
+    offline_hugging_face()
     import torch
     from transformers import AutoModel
 

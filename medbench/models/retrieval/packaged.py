@@ -37,10 +37,19 @@ PACKAGED_MODELS: dict[str, PackagedModel] = {
 }
 
 
-def forbid_downloads() -> None:
-    """Make the Hugging Face libraries fail rather than reach a hub, whatever they are asked."""
+def offline_hugging_face() -> None:
+    """Hugging Face libraries that fail rather than reach a hub, and print no progress bars.
+
+    The variables take effect in libraries imported after this call (sentence-transformers and
+    transformers are imported only by the encoders); models are read from local folders with
+    `local_files_only=True` in any case.
+    """
     os.environ["HF_HUB_OFFLINE"] = "1"
     os.environ["TRANSFORMERS_OFFLINE"] = "1"
+    os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] = "1"
+    from huggingface_hub.utils import disable_progress_bars
+
+    disable_progress_bars()
 
 
 def local_or_packaged(model_path: Optional[str], packaged: Optional[str], cache_dir: Optional[str]) -> Path:

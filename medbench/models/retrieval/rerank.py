@@ -22,7 +22,7 @@ from medbench.models.base import Estimator
 from medbench.models.retrieval.embedding_cache import EmbeddingCache
 from medbench.models.retrieval.encoder import TextEncoder
 from medbench.models.retrieval.fusion import RANK, ranked_run
-from medbench.models.retrieval.packaged import forbid_downloads
+from medbench.models.retrieval.packaged import offline_hugging_face
 from medbench.models.retrieval.ranking import retrieval_inputs
 from medbench.tasks.predictions import SAMPLE_ID, SCORE
 from medbench.tasks.retrieval import DOC_ID, RUN_COLUMNS
@@ -127,7 +127,7 @@ class CrossEncoderScorer:
         self.model_path = Path(model_path)
         if not self.model_path.is_dir():
             raise ConfigError(f"model.scorer.model_path: {self.model_path} is not a folder saved by sentence-transformers")
-        forbid_downloads()
+        offline_hugging_face()
         try:
             from sentence_transformers import CrossEncoder
         except ImportError:

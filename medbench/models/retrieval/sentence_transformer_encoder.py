@@ -14,7 +14,7 @@ import numpy as np
 
 from medbench.errors import ConfigError
 from medbench.models.retrieval.encoder import files_identity
-from medbench.models.retrieval.packaged import forbid_downloads, local_or_packaged
+from medbench.models.retrieval.packaged import local_or_packaged, offline_hugging_face
 
 
 class SentenceTransformerEncoder:
@@ -29,7 +29,7 @@ class SentenceTransformerEncoder:
         self.model_path = local_or_packaged(model_path, packaged, cache_dir)
         if not self.model_path.is_dir():
             raise ConfigError(f"model.encoder.model_path: {self.model_path} is not a folder saved by sentence-transformers")
-        forbid_downloads()
+        offline_hugging_face()
         try:
             from sentence_transformers import SentenceTransformer
         except ImportError:
