@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from beir_runs import beir_folder, primary, run_retriever
+from beir_runs import beir_folder, beir_task, primary, run_medbench
 
 MTEB = 0.645
 MODELS = {"sentence-transformers": "dense_minilm", "onnx": "dense_minilm_onnx"}
@@ -79,7 +79,7 @@ def main(argv: list[str]) -> int:
     throughput = encode_corpus(folder, model, root / ".cache" / "medbench", args.device)
     print(f"{args.encoder} on {args.device}: {throughput['documents']} documents in {throughput['encode_seconds']} s = "
           f"{throughput['documents_per_second']} documents/s (model loaded in {throughput['load_seconds']} s)")
-    record = run_retriever("scifact", folder, root, [f"model={model}", *device_overrides(model, args.device)], args.threads)
+    record = run_medbench(root, [*beir_task("scifact", folder), f"model={model}", *device_overrides(model, args.device)], args.threads)
     value, low, high = primary(record)
     print(f"all-MiniLM-L6-v2 ({args.encoder}) SciFact nDCG@10 = {value:.4f} [{low:.4f}, {high:.4f}] (MTEB: {MTEB}); record {record.path}")
     result = {"encoder": args.encoder, "device": args.device, "ndcg@10": value, "ci": [low, high], "mteb": MTEB, "record": str(record.path), **throughput}
