@@ -40,16 +40,19 @@ PACKAGED_MODELS: dict[str, PackagedModel] = {
 def offline_hugging_face() -> None:
     """Hugging Face libraries that fail rather than reach a hub, and print no progress bars.
 
-    The variables take effect in libraries imported after this call (sentence-transformers and
-    transformers are imported only by the encoders); models are read from local folders with
-    `local_files_only=True` in any case.
+    The hub variables take effect in libraries imported after this call (the encoders import
+    sentence-transformers right after it); models are read from local folders with
+    `local_files_only=True` in any case. Needs transformers (the encoders do).
     """
     os.environ["HF_HUB_OFFLINE"] = "1"
     os.environ["TRANSFORMERS_OFFLINE"] = "1"
     os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] = "1"
     from huggingface_hub.utils import disable_progress_bars
+    from transformers.utils import logging as transformers_logging
 
     disable_progress_bars()
+    # transformers reads the hub's setting when first imported, which may have happened already.
+    transformers_logging.disable_progress_bar()
 
 
 def local_or_packaged(model_path: Optional[str], packaged: Optional[str], cache_dir: Optional[str]) -> Path:
