@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from medbench.errors import RecordError
 from medbench.leaderboard.committee import CommitteeStore, User
 from medbench.leaderboard.signed_log import LogEvent
 
@@ -17,24 +16,11 @@ def create_board_from_record(store: CommitteeStore, run_dir: Path, name: str, *,
     from medbench.leaderboard.hidden import labels_of_record
     from medbench.leaderboard.schema import BoardSpec
     from medbench.leaderboard.submit import checked_record
-    from medbench.scoring import check_metric_names, record_protocol
+    from medbench.scoring import check_protocol
 
     record = checked_record(run_dir)
-    try:
-        protocol = record_protocol(record)
-    except RecordError as error:
-        raise RecordError(f"{error}: a board needs the record's scoring protocol") from None
-    check_metric_names(protocol.kind, protocol.metrics, protocol.primary)
-    manifest = record.manifest
+    check_protocol(record.protocol)
     spec = BoardSpec(
-        name=name,
-        task=manifest.task.name,
-        task_version=manifest.task.version,
-        kind=protocol.kind,
-        dataset_fingerprint=manifest.dataset.fingerprint,
-        metrics=sorted(protocol.metrics),
-        primary=protocol.primary,
-        direction=protocol.direction,
-        created_at=now_utc(),
+        name=name, protocol=record.protocol, dataset_fingerprint=record.manifest.dataset.fingerprint, created_at=now_utc()
     )
-    return store.create_board(spec, protocol, labels_of_record(record), daily_quota, actor)
+    return store.create_board(spec, labels_of_record(record), daily_quota, actor)

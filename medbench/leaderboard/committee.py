@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
 
 from medbench.errors import LeaderboardError
-from medbench.leaderboard.hashing import canonical_bytes, compact_bytes, sha256_hex
+from medbench.io import canonical_bytes, compact_bytes, sha256_hex
 from medbench.leaderboard.signed_log import LogEvent, event_hash, head_message
 
 if TYPE_CHECKING:
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
     from medbench.leaderboard.hidden import HiddenLabels
     from medbench.leaderboard.schema import BoardSpec, Entry
-    from medbench.scoring import Protocol
+    from medbench.protocol import Protocol
 
 SUBMITTER, REVIEWER, ADMIN = "submitter", "reviewer", "admin"
 ROLES = (SUBMITTER, REVIEWER, ADMIN)
@@ -165,13 +165,11 @@ class CommitteeStore:
 
     # --- boards ----------------------------------------------------------------------------------
 
-    def create_board(
-        self, spec: "BoardSpec", protocol: "Protocol", labels: "HiddenLabels", daily_quota: int, actor: User
-    ) -> LogEvent:
+    def create_board(self, spec: "BoardSpec", labels: "HiddenLabels", daily_quota: int, actor: User) -> LogEvent:
         from sqlalchemy import insert, select
 
         from medbench.leaderboard.db.tables import boards, hidden_labels
-        from medbench.leaderboard.hidden import protocol_json, to_parquet
+        from medbench.leaderboard.hidden import to_parquet
 
         _require(actor, ADMIN, "create boards")
         _check_name(spec.name, "board name")
@@ -184,21 +182,18 @@ class CommitteeStore:
             if connection.execute(select(boards.c.name).where(boards.c.name == spec.name)).first():
                 raise LeaderboardError(f"board {spec.name!r} exists already")
             connection.execute(
-                insert(boards).values(
-                    name=spec.name, spec=spec_bytes.decode("utf-8"), protocol=json.dumps(protocol_json(protocol)),
-                    daily_quota=daily_quota,
-                )
+                insert(boards).values(name=spec.name, spec=spec_bytes.decode("utf-8"), daily_quota=daily_quota)
             )
             connection.execute(
                 insert(hidden_labels).values(
                     board=spec.name, truth=truth, qrels=to_parquet(labels.qrels) if labels.qrels is not None else None,
-                    prediction_columns=json.dumps(list(labels.prediction_columns)),
+                    prediction_columns=json.dumps(list(labels.required_columns)),
                 )
             )
             return self._append(
                 connection, "create", board=spec.name, actor=actor.name,
                 data={
-                    "board_sha256": sha256_hex(spec_bytes), "protocol": protocol_json(protocol), "daily_quota": daily_quota,
+                    "board_sha256": sha256_hex(spec_bytes), "daily_quota": daily_quota,
                     "n_samples": len(labels.truth), "labels_sha256": sha256_hex(truth),
                 },
             )
@@ -217,9 +212,7 @@ class CommitteeStore:
         return BoardSpec.model_validate_json(self._board_row(board).spec)
 
     def protocol(self, board: str) -> "Protocol":
-        from medbench.leaderboard.hidden import protocol_from_json
-
-        return protocol_from_json(json.loads(self._board_row(board).protocol))
+        return self.spec(board).protocol
 
     def _board_row(self, board: str, connection: Any = None) -> Any:
         from sqlalchemy import select
@@ -280,7 +273,7 @@ class CommitteeStore:
             return known
         metrics = score(scores, labels, protocol)
         submitted_at = now_utc()
-        entry = _entry(spec, protocol, metrics, meta, digest, actor, submitted_at, key)
+        entry = _entry(spec, metrics, meta, digest, actor, submitted_at, key)
         content = canonical_bytes(
             {"entry": entry.model_dump(mode="json"), "subgroups": json.loads(metrics.model_dump_json())["subgroups"]}
         )
@@ -573,7 +566,7 @@ def _check_name(name: str, what: str) -> None:
 
 
 def _entry(
-    spec: "BoardSpec", protocol: "Protocol", metrics: Any, meta: dict[str, Any], digest: str, actor: User, submitted_at: str, key: str
+    spec: "BoardSpec", metrics: Any, meta: dict[str, Any], digest: str, actor: User, submitted_at: str, key: str
 ) -> "Entry":
     """The entry of a scored submission: the server's numbers, the submitter's description of the model."""
     import math
@@ -586,14 +579,9 @@ def _entry(
         raise LeaderboardError(f"metric(s) {undefined} are undefined on these predictions; a board cannot rank them")
     return Entry(
         board=spec.name,
-        task=spec.task,
-        task_version=spec.task_version,
-        kind=spec.kind,
+        protocol=spec.protocol,
         dataset_fingerprint=spec.dataset_fingerprint,
-        primary=metrics.primary,
-        direction=metrics.direction,
         n_samples=metrics.n_samples,
-        cluster_column=protocol.cluster_column,
         metrics=metrics.values,
         provenance=Provenance(
             run_id=str(meta.get("run_id") or key[:16]),

@@ -17,20 +17,20 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Optional
 
 from medbench.errors import DataError, LeaderboardError
-from medbench.leaderboard.hashing import sha256_hex
+from medbench.io import sha256_hex
 
 if TYPE_CHECKING:
     import pandas as pd
 
+    from medbench.protocol import Protocol
     from medbench.record import Metrics, RunRecord
-    from medbench.scoring import Protocol
     from medbench.tasks.outputs import TaskOutputs
 
 SAMPLE_ID = "sample_id"
+# Kinds whose decisions (`prediction*` columns) the server re-derives from the scores.
 CLASSIFICATION = ("binary", "multiclass", "multilabel")
 PREDICTION_NAMES = ("risk", "doc_id", "rank")
 PREDICTION_PREFIXES = ("score", "prediction", "survival_")
-# Re-derived from the scores for classification, so never required from a submitter.
 DERIVED_PREFIX = "prediction"
 MAX_REPORTED_IDS = 5
 
@@ -45,21 +45,20 @@ class HiddenLabels:
 
     truth: "pd.DataFrame"  # sample_id + target(s) / time, event + metadata columns, in record order
     qrels: Optional["pd.DataFrame"]
-    prediction_columns: tuple[str, ...]
-
-    @property
-    def required_columns(self) -> tuple[str, ...]:
-        return tuple(column for column in self.prediction_columns if not column.startswith(DERIVED_PREFIX))
+    required_columns: tuple[str, ...]  # what a submission must send besides sample_id
 
 
 def labels_of_record(record: "RunRecord") -> HiddenLabels:
     """The hidden labels of the test set a (hospital-side) run record was scored on."""
-    frame = record.predictions()
-    predictions = tuple(column for column in frame.columns if is_prediction_column(column))
+    frame, kind = record.predictions(), record.protocol.kind
+    required = tuple(
+        column for column in frame.columns
+        if is_prediction_column(column) and not (kind in CLASSIFICATION and column.startswith(DERIVED_PREFIX))
+    )
     truth = frame[[column for column in frame.columns if not is_prediction_column(column)]]
-    if record.manifest.task.kind == "retrieval":
+    if kind == "retrieval":
         truth = truth.drop_duplicates(SAMPLE_ID)
-    return HiddenLabels(truth.reset_index(drop=True), record.qrels(), predictions)
+    return HiddenLabels(truth.reset_index(drop=True), record.qrels(), required)
 
 
 def public_columns(frame: "pd.DataFrame") -> "pd.DataFrame":
@@ -162,23 +161,3 @@ def score(scores: "pd.DataFrame", labels: HiddenLabels, protocol: "Protocol") ->
         return score_outputs(outputs, protocol)
     except MedbenchError as error:
         raise LeaderboardError(f"the predictions cannot be scored: {error}") from None
-
-
-def protocol_json(protocol: "Protocol") -> dict[str, Any]:
-    from dataclasses import asdict
-
-    return asdict(protocol)
-
-
-def protocol_from_json(data: dict[str, Any]) -> "Protocol":
-    from medbench.scoring import Confidence, Protocol
-
-    return Protocol(
-        kind=data["kind"],
-        metrics=tuple(data["metrics"]),
-        primary=data["primary"],
-        direction=data["direction"],
-        confidence=Confidence(**data["confidence"]),
-        cluster_column=data.get("cluster_column"),
-        subgroup_columns=tuple(data.get("subgroup_columns") or ()),
-    )

@@ -22,7 +22,7 @@ from typing import Any, Optional
 
 from medbench.errors import LeaderboardError
 from medbench.leaderboard.committee import CommitteeStore
-from medbench.leaderboard.hashing import canonical_bytes, sha256_hex
+from medbench.io import canonical_bytes, sha256_hex
 from medbench.leaderboard.signed_log import LogEvent, chain_problems, head_problems
 
 PUBLIC_KEY = "public_key.pem"

@@ -15,7 +15,7 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Any, Optional
 
-from medbench.leaderboard.hashing import compact_bytes, sha256_hex
+from medbench.io import compact_bytes, sha256_hex
 from medbench.leaderboard.signing import signature_holds
 
 GENESIS = "0" * 64

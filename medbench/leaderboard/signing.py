@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from medbench.errors import LeaderboardError
-from medbench.leaderboard.hashing import sha256_hex
+from medbench.io import sha256_hex
 
 
 def load_or_create_key(path: Path) -> Any:

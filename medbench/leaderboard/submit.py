@@ -21,7 +21,8 @@ from medbench.leaderboard import audit
 from medbench.leaderboard.comparability import judge
 from medbench.leaderboard.schema import BoardSpec, Entry, Provenance
 from medbench.leaderboard.store import Board
-from medbench.record import Metrics, RunRecord, read_record, sha256_file
+from medbench.io import sha256_file
+from medbench.record import Metrics, RunRecord, read_record
 
 
 class SubmissionRefused(LeaderboardError):
@@ -54,7 +55,7 @@ def submit_run(
     import dataclasses
 
     record = checked_record(run_dir)
-    entry = entry_from_record(record, board or record.manifest.task.name, submitter)
+    entry = entry_from_record(record, board or record.protocol.name, submitter)
     result = submit_entries(root, entry.board, [(entry, record.predictions_path(), record.qrels_path())], baseline=baseline)[0]
     return dataclasses.replace(result, corrected=claimed_differences(record, entry) or None)
 
@@ -74,8 +75,8 @@ def checked_record(run_dir: Path) -> RunRecord:
 
 
 def entry_from_record(record: RunRecord, board: str, submitter: str) -> Entry:
-    """The entry of a checked record: its aggregates, recomputed here from its predictions under the
-    protocol of its task (a record's `metrics.json` is a claim, never trusted), and its provenance."""
+    """The entry of a checked record: its aggregates, recomputed here from its predictions under its
+    protocol (a record's `metrics.json` is a claim, never trusted), and its provenance."""
     manifest, metrics = record.manifest, rescored_metrics(record)
     undefined = sorted(name for name, metric in metrics.values.items() if not math.isfinite(metric.value))
     if undefined:
@@ -83,14 +84,9 @@ def entry_from_record(record: RunRecord, board: str, submitter: str) -> Entry:
     dataset = manifest.dataset
     return Entry(
         board=board,
-        task=manifest.task.name,
-        task_version=manifest.task.version,
-        kind=manifest.task.kind,
+        protocol=manifest.protocol,
         dataset_fingerprint=dataset.fingerprint,
-        primary=metrics.primary,
-        direction=metrics.direction,
         n_samples=metrics.n_samples,
-        cluster_column=_cluster_column(record),
         metrics=metrics.values,
         provenance=Provenance(
             run_id=manifest.run_id,
@@ -119,10 +115,10 @@ def entry_from_record(record: RunRecord, board: str, submitter: str) -> Entry:
 
 def rescored_metrics(record: RunRecord) -> Metrics:
     from medbench.errors import MedbenchError
-    from medbench.scoring import record_outputs, record_protocol, score_outputs
+    from medbench.scoring import record_outputs, score_outputs
 
     try:
-        return score_outputs(record_outputs(record), record_protocol(record))
+        return score_outputs(record_outputs(record), record.protocol)
     except MedbenchError as error:
         raise SubmissionRefused(f"{record.path}: its predictions cannot be rescored ({error})") from None
 
@@ -131,17 +127,10 @@ def claimed_differences(record: RunRecord, entry: Entry) -> dict[str, tuple[floa
     """Metric → (claimed in metrics.json, recomputed) where the record's claim is not what its predictions give."""
     claimed = record.metrics().values
     return {
-        name: (claimed[name].value, value.value)
+        name: (claimed[name].value if name in claimed else float("nan"), value.value)
         for name, value in entry.metrics.items()
         if name not in claimed or claimed[name] != value
     }
-
-
-def _cluster_column(record: RunRecord) -> Optional[str]:
-    task = record.config().get("task")
-    if task is None:
-        raise SubmissionRefused(f"{record.path}: its config has no task section, so its protocol is unknown")
-    return task.get("cluster_column") or None
 
 
 def submit_entries(
@@ -196,13 +185,8 @@ def _spec_for(board: Board, entry: Entry) -> tuple[BoardSpec, Optional[str]]:
     """The board's spec once `entry` is accepted (created or upgraded), and the version it replaced."""
     new_spec = BoardSpec(
         name=board.name,
-        task=entry.task,
-        task_version=entry.task_version,
-        kind=entry.kind,
+        protocol=entry.protocol,
         dataset_fingerprint=entry.dataset_fingerprint,
-        metrics=sorted(entry.metrics),
-        primary=entry.primary,
-        direction=entry.direction,
         created_at=audit.now_utc(),
     )
     if not board.exists():

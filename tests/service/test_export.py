@@ -9,7 +9,7 @@ import pytest
 
 from medbench.leaderboard import synthetic
 from medbench.leaderboard.committee import CommitteeStore
-from medbench.leaderboard.hashing import canonical_bytes, compact_bytes, sha256_hex
+from medbench.io import canonical_bytes, compact_bytes, sha256_hex
 from medbench.leaderboard.publish import export, verify_export
 from medbench.leaderboard.signed_log import event_hash, head_message
 from medbench.leaderboard.signing import fingerprint, load_or_create_key, public_pem, sign

@@ -16,8 +16,7 @@ boards = Table(
     "boards",
     metadata,
     Column("name", String(200), primary_key=True),
-    Column("spec", Text, nullable=False),  # schema.BoardSpec JSON; `baseline` changes via logged events
-    Column("protocol", Text, nullable=False),  # scoring.Protocol JSON
+    Column("spec", Text, nullable=False),  # schema.BoardSpec JSON (protocol included); `baseline` changes via logged events
     Column("daily_quota", Integer, nullable=False),
 )
 

@@ -20,7 +20,6 @@ def upgrade() -> None:
         "boards",
         sa.Column("name", sa.String(200), primary_key=True),
         sa.Column("spec", sa.Text, nullable=False),
-        sa.Column("protocol", sa.Text, nullable=False),
         sa.Column("daily_quota", sa.Integer, nullable=False),
     )
     op.create_table(
