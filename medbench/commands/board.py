@@ -35,9 +35,10 @@ def execute(args: argparse.Namespace) -> int:
         event = create_board_from_record(
             store, args.from_record, args.name, daily_quota=args.daily_quota, actor=store.authenticate(token())
         )
+        protocol = store.protocol(args.name)
     finally:
         store.close()
-    data = event.data
-    print(f"created board {args.name}: {data['n_samples']} hidden test samples, primary {data['protocol']['primary']}, "
+    print(f"created board {args.name}: {event.data['n_samples']} hidden test samples of task {protocol.name} "
+          f"v{protocol.version}, primary {protocol.primary}, "
           f"{args.daily_quota} submission(s) per team per day (audit event {event.seq})")
     return 0

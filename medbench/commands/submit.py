@@ -72,9 +72,10 @@ def _to_committee(args: argparse.Namespace) -> int:
             print(f"refused {source}: {error}")
             continue
         entry = outcome["aggregates"]["entry"]
-        primary = entry["metrics"][entry["primary"]]["value"]
+        primary_name = entry["protocol"]["primary"]
+        primary = entry["metrics"][primary_name]["value"]
         verb = "submitted" if outcome["added"] else "already on board"
-        print(f"{verb} {source} to board {board} as entry {outcome['entry_id'][:12]}: {entry['primary']} {primary:.4f} (scored by the committee)")
+        print(f"{verb} {source} to board {board} as entry {outcome['entry_id'][:12]}: {primary_name} {primary:.4f} (scored by the committee)")
     if refused:
         print(f"medbench submit: error: {refused} submission(s) refused (reasons above)", flush=True)
         return 2

@@ -141,7 +141,7 @@ def record_submission(run_dir: Path) -> tuple[Any, dict[str, Any], str]:
         "packages": manifest.environment.packages, "started_at": manifest.timing.started_at,
         "duration_s": manifest.timing.duration_s, "dataset_fingerprint": manifest.dataset.fingerprint,
     }
-    return record.predictions(), meta, manifest.task.name
+    return record.predictions(), meta, record.protocol.name
 
 
 def file_submission(path: Path, model: str) -> tuple[Any, dict[str, Any]]:
