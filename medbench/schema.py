@@ -107,7 +107,7 @@ class MedbenchConfig:
     seed: int = 0
     force: bool = False
     num_threads: int = 1
-    print_config: bool = True
+    print_config: bool = False
     name: str = ""
     tags: list[str] = field(default_factory=list)
 
