@@ -31,7 +31,8 @@ class ValidationMetrics(pl.Callback):
     The module's `validation_step` returns the same array its `predict_step` does (probabilities;
     risk and survival curves); batches come in the order of the validation split, so the first
     `n` predictions belong to its first `n` samples (`limit_val_batches` scores a prefix). A
-    metric the prefix cannot define (one class only) is logged as NaN.
+    module whose `validation_step` returns nothing is asked for `predict_step` on the validation
+    loader instead. A metric the prefix cannot define (one class only) is logged as NaN.
     """
 
     def __init__(self, primary: str, kind: Any, metrics: Sequence[str] = ()) -> None:
@@ -50,12 +51,25 @@ class ValidationMetrics(pl.Callback):
             self._batches.append(outputs.detach().double().cpu())
 
     def on_validation_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        if trainer.sanity_checking or not self._batches:
+        if trainer.sanity_checking:
+            return
+        if not self._batches:
+            self._batches = self._predicted(trainer.datamodule.val_dataloader(), pl_module)
+        if not self._batches:
             return
         values = self.values(trainer.datamodule, torch.cat(self._batches).numpy())
         self._batches = []
         for name, value in values.items():
             pl_module.log(f"val/{name}", value, prog_bar=name == self.metrics[0])
+
+    @staticmethod
+    def _predicted(loader: Any, pl_module: pl.LightningModule) -> list[torch.Tensor]:
+        batches = []
+        with torch.no_grad():
+            for index, batch in enumerate(loader):
+                batch = pl_module.transfer_batch_to_device(batch, pl_module.device, 0)
+                batches.append(pl_module.predict_step(batch, index).detach().double().cpu())
+        return batches
 
     def values(self, datamodule: Any, scores: np.ndarray) -> dict[str, float]:
         from medbench.metrics.registry import get_metric, prepare

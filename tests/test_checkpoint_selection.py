@@ -61,3 +61,23 @@ def test_a_minimised_primary_metric_is_monitored_with_mode_min(compose_config) -
     cfg = compose_config("task.primary_metric=brier", "task.direction=minimize")
     assert cfg.callbacks.early_stopping.monitor == "val/brier"
     assert cfg.callbacks.early_stopping.mode == "min" and cfg.callbacks.model_checkpoint.mode == "min"
+
+
+class SilentValidationModule(ScriptedModule):
+    """A module of the user's whose `validation_step` only logs its loss: the callback asks `predict_step`."""
+
+    def validation_step(self, batch, batch_idx):
+        super().validation_step(batch, batch_idx)
+
+    def predict_step(self, batch, batch_idx):
+        right = batch[1].double() * 0.8 + 0.1
+        return right if self.epoch_marker.item() == GOOD_EPOCH else 1.0 - right
+
+
+def test_a_module_that_returns_no_validation_predictions_is_scored_through_predict_step(compose_config, tmp_path: Path) -> None:
+    cfg = compose_config("trainer.max_epochs=4", "trainer.limit_val_batches=null", "logger=none")
+    datamodule = SklearnTabularDataModule(dataset="breast_cancer", positive_label="malignant")
+    datamodule.setup()
+    module = SilentValidationModule()
+    fit_and_predict(module, datamodule, cfg, tmp_path / "logs", tmp_path / "scratch")
+    assert module.epoch_marker.item() == GOOD_EPOCH  # the reloaded best checkpoint
