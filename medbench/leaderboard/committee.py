@@ -194,7 +194,7 @@ class CommitteeStore:
                 connection, "create", board=spec.name, actor=actor.name,
                 data={
                     "board_sha256": sha256_hex(spec_bytes), "daily_quota": daily_quota,
-                    "n_samples": len(labels.truth), "labels_sha256": sha256_hex(truth),
+                    "n_samples": len(labels.truth),
                 },
             )
 
@@ -273,7 +273,10 @@ class CommitteeStore:
             return known
         metrics = score(scores, labels, protocol)
         submitted_at = now_utc()
-        entry = _entry(spec, metrics, meta, digest, actor, submitted_at, key)
+        try:
+            entry = _entry(spec, metrics, meta, digest, actor, submitted_at, key)
+        except (TypeError, ValueError) as error:  # pydantic's ValidationError is a ValueError
+            raise LeaderboardError(f"the submission's description is invalid: {str(error).splitlines()[0]}") from None
         content = canonical_bytes(
             {"entry": entry.model_dump(mode="json"), "subgroups": json.loads(metrics.model_dump_json())["subgroups"]}
         )

@@ -15,7 +15,8 @@ from typing import Any, Optional, Protocol
 
 from medbench.errors import LeaderboardError
 
-RETRIES = 8
+RETRIES = 8  # connection failures (a server restarting): about a minute of backoff in all
+SERVER_ERROR_RETRIES = 2
 BACKOFF_S = 0.25
 TIMEOUT_S = 120.0
 
@@ -95,7 +96,7 @@ class HttpCommittee:
                     raise LeaderboardError(f"{self._base}: no answer after {RETRIES} tries ({error}); is `medbench serve` running?") from None
                 time.sleep(BACKOFF_S * 2**attempt)
                 continue
-            if response.status_code >= 500 and attempt < RETRIES - 1:
+            if response.status_code >= 500 and attempt < SERVER_ERROR_RETRIES:
                 time.sleep(BACKOFF_S * 2**attempt)
                 continue
             if response.status_code >= 400:

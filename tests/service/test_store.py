@@ -44,6 +44,12 @@ def test_ids_and_columns_are_checked(store, board, people, runs, damage, message
         store.submit(board, damage(frame), {}, people.alice)
 
 
+def test_a_malformed_description_is_refused_in_one_line(store, board, people, runs) -> None:
+    frame = read_record(synthetic.write_record(runs, seed=4)).predictions()
+    with pytest.raises(LeaderboardError, match="description is invalid"):
+        store.submit(board, frame, {"seed": "not a number"}, people.alice)
+
+
 def test_a_retried_submission_is_not_added_twice_nor_counted(store, board, people, runs) -> None:
     frame = read_record(synthetic.write_record(runs, seed=5)).predictions()
     first = store.submit(board, frame, {"run_id": "r5"}, people.alice)
