@@ -21,10 +21,11 @@ SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 
 @pytest.fixture
 def exported(store: CommitteeStore, board: str, people, runs: Path, tmp_path: Path) -> Path:
-    """An export of a board with two entries, one reproduced and rejected."""
+    """An export of a board with two entries: one the committee's baseline, one reproduced and rejected."""
     record = read_record(synthetic.write_record(runs, seed=1))
     first = store.submit(board, record.predictions(), {"run_id": record.run_id}, people.alice).entry_id
-    store.submit(board, read_record(synthetic.write_record(runs, seed=2, skill=0.3)).predictions(), {}, people.carol)
+    second = store.submit(board, read_record(synthetic.write_record(runs, seed=2, skill=0.3)).predictions(), {}, people.carol)
+    store.set_baseline(board, second.entry_id, "the committee's reference model", people.dave)
     store.record_reproduction(first, record.predictions(), people.bob)
     store.review(first, "reject", "leaks the test set", people.bob)
     out = tmp_path / "public"
@@ -42,7 +43,9 @@ def write_lines(folder: Path, new: list[bytes]) -> None:
 
 def test_an_untouched_export_verifies_and_holds_aggregates_only(exported: Path, runs: Path) -> None:
     problems, facts = verify_export(exported)
-    assert problems == [] and facts["events"] == 10 and facts["boards"] == 1
+    assert problems == [] and facts["events"] == 11 and facts["boards"] == 1
+    board_file = json.loads((exported / "boards" / "synthetic" / "board.json").read_bytes())
+    assert board_file["baseline"] in {path.stem for path in (exported / "boards" / "synthetic" / "entries").glob("*.json")}
     sample_ids = set(synthetic.samples(200, 0)[0])
     for path in exported.rglob("*"):
         assert path.suffix != ".parquet"
@@ -65,7 +68,7 @@ def test_reordered_and_deleted_events_are_caught(exported: Path) -> None:
     log = lines(exported)
     write_lines(exported, log[:6] + [log[7], log[6]] + log[8:])
     assert any("chain is broken" in problem for problem in verify_export(exported)[0])
-    write_lines(exported, log[:7] + log[8:])
+    write_lines(exported, log[:8] + log[9:])
     assert any("chain is broken" in problem for problem in verify_export(exported)[0])
 
 
@@ -119,3 +122,12 @@ def test_edited_removed_or_added_entries_are_caught(exported: Path) -> None:
     (entries[0].parent / f"{sha256_hex(invented)}.json").write_bytes(invented)
     problems = "\n".join(verify_export(exported)[0])
     assert "edited entry" in problems and "missing (removed)" in problems and "added by hand" in problems
+
+
+@SQLITE_ONLY
+def test_an_edited_board_file_is_caught(exported: Path) -> None:
+    path = exported / "boards" / "synthetic" / "board.json"
+    spec = json.loads(path.read_bytes())
+    spec["baseline"] = None
+    path.write_bytes(canonical_bytes(spec))
+    assert any("board.json: does not match the hash" in problem for problem in verify_export(exported)[0])
