@@ -56,6 +56,10 @@ class Baseline(BaseModel):
 def create_app(store: CommitteeStore) -> FastAPI:
     from medbench.leaderboard.ranking import rank_entries
     from medbench.leaderboard.site import board_json
+    from medbench.leaderboard.tiers import Tiers
+
+    # Paired tests over every entry cost seconds on a large board: the export computes them.
+    ON_EXPORT = Tiers(note="computed by the committee in each public export (`medbench leaderboard export`)")
 
     app = FastAPI(title="medbench committee", docs_url=None, redoc_url=None)
 
@@ -84,7 +88,8 @@ def create_app(store: CommitteeStore) -> FastAPI:
         version = store.event_count()
         cached = pages.get(board)
         if cached is None or cached[0] != version:
-            cached = (version, board_json(rank_entries(store.spec(board), store.entries(board), store.events(board))))
+            ranking = rank_entries(store.spec(board), store.entries(board), store.events(board), ON_EXPORT)
+            cached = (version, board_json(ranking))
             pages[board] = cached
         return Response(cached[1], media_type="application/json")
 

@@ -15,6 +15,9 @@ from medbench.leaderboard import synthetic
 from medbench.leaderboard.committee import CommitteeStore, Forbidden, QuotaExceeded, Unauthenticated
 from medbench.record import read_record
 
+# Checks that run the same SQL on both backends: one backend shows them.
+SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+
 
 def test_the_server_scores_the_submitted_scores_itself(store: CommitteeStore, board: str, people, runs: Path) -> None:
     record = read_record(synthetic.write_record(runs, seed=3, skill=0.5))
@@ -38,18 +41,21 @@ def test_the_server_scores_the_submitted_scores_itself(store: CommitteeStore, bo
         (lambda frame: frame.drop(columns="score"), "lack column"),
     ],
 )
+@SQLITE_ONLY
 def test_ids_and_columns_are_checked(store, board, people, runs, damage, message) -> None:
     frame = read_record(synthetic.write_record(runs, seed=4)).predictions()
     with pytest.raises(LeaderboardError, match=message):
         store.submit(board, damage(frame), {}, people.alice)
 
 
+@SQLITE_ONLY
 def test_a_malformed_description_is_refused_in_one_line(store, board, people, runs) -> None:
     frame = read_record(synthetic.write_record(runs, seed=4)).predictions()
     with pytest.raises(LeaderboardError, match="description is invalid"):
         store.submit(board, frame, {"seed": "not a number"}, people.alice)
 
 
+@SQLITE_ONLY
 def test_a_retried_submission_is_not_added_twice_nor_counted(store, board, people, runs) -> None:
     frame = read_record(synthetic.write_record(runs, seed=5)).predictions()
     first = store.submit(board, frame, {"run_id": "r5"}, people.alice)
