@@ -5,6 +5,7 @@ under their own names; the public export verifies."""
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 
@@ -125,3 +126,20 @@ def test_the_export_verifies_offline_and_catches_a_cut_log(committee, medbench_c
     (out / "log.jsonl").write_bytes(b"".join(log[:-1]))
     cut = medbench_cli("leaderboard", "verify", str(out), "--head", str(kept))
     assert cut.returncode == 1 and "cut from its end" in cut.stdout
+
+
+def test_http_status_codes_say_what_went_wrong(committee, runs) -> None:
+    from medbench.leaderboard.hidden import public_columns, to_parquet
+
+    tokens, url, _ = committee
+    body = {"meta": {}, "predictions": base64.b64encode(to_parquet(public_columns(read_record(synthetic.write_record(runs, seed=9)).predictions()))).decode()}
+    alice = {"Authorization": f"Bearer {tokens['alice']}"}
+    assert httpx.get(f"{url}/boards/nowhere").status_code == 404
+    assert httpx.post(f"{url}/boards/synthetic/submissions", json=body, headers={"Authorization": "Bearer mb_forged"}).status_code == 401
+    assert httpx.post(f"{url}/boards/nowhere/submissions", json=body, headers=alice).status_code == 404
+    refused = httpx.post(f"{url}/boards/synthetic/submissions", json={**body, "predictions": "not base64!"}, headers=alice)
+    assert refused.status_code == 422 and "base64" in refused.json()["detail"]
+    first = httpx.post(f"{url}/boards/synthetic/submissions", json=body, headers=alice, timeout=60)
+    again = httpx.post(f"{url}/boards/synthetic/submissions", json=body, headers=alice, timeout=60)
+    assert (first.status_code, again.status_code) == (201, 200) and first.json()["entry_id"] == again.json()["entry_id"]
+    assert all("sample_id" not in json.dumps(row) for row in httpx.get(f"{url}/log").json())
