@@ -30,6 +30,7 @@ from omegaconf import DictConfig, OmegaConf
 from pydantic import BaseModel, ConfigDict
 
 from medbench.errors import ConfigError, DataError, RecordError
+from medbench.names import checked_name
 from medbench.record import (
     REPRODUCTION_FILE,
     EnvironmentInfo,
@@ -215,20 +216,26 @@ def local_config() -> DictConfig:
         GlobalHydra.instance().clear()
 
 
-def rebuild_config(claim: Claim, local: DictConfig, runs_dir: Path) -> DictConfig:
-    """The stored config, allow-listed, typed by the schema, writing under `runs_dir`."""
-    from medbench.safety import allowed_modules_of, check_outside_config
-    from medbench.schema import MedbenchConfig
+def rebuild_config(claim: Claim, local: DictConfig, runs_dir: Path, data_root: Optional[Path] = None) -> DictConfig:
+    """The stored config, checked by :mod:`medbench.safety`, typed by the schema, writing under `runs_dir`.
 
+    The receiver's own paths, loggers and allow-list replace the claim's; caches move to the local
+    cache, data files under `data_root` when given, and a model file is read only from the
+    claim's own folder (see docs/security.md).
+    """
     from omegaconf.errors import OmegaConfBaseException
 
-    check_outside_config(claim.config, claim.target, allowed_modules_of(local))
+    from medbench.safety import allowed_targets_of, check_outside_config
+    from medbench.schema import MedbenchConfig
+
+    selected = check_outside_config(claim.config, claim.target, allowed_targets_of(local))
     paths = OmegaConf.to_container(local.paths, resolve=True)
-    paths["runs_dir"] = str(runs_dir)  # type: ignore[index]
+    assert isinstance(paths, dict)
+    relocate(selected, claim, str(paths["cache_dir"]), data_root)
+    paths["runs_dir"] = str(runs_dir)
+    own = {"paths": paths, "logger": OmegaConf.to_container(local.logger, resolve=True), "force": True, "print_config": False}
     try:
-        return OmegaConf.merge(
-            OmegaConf.structured(MedbenchConfig), claim.config, {"paths": paths, "force": True, "print_config": False}
-        )
+        return OmegaConf.merge(OmegaConf.structured(MedbenchConfig), selected, own)
     except OmegaConfBaseException as error:
         raise ConfigError(
             f"{claim.target}: the stored config does not fit this medbench's schema ({error}); "
@@ -236,12 +243,44 @@ def rebuild_config(claim: Claim, local: DictConfig, runs_dir: Path) -> DictConfi
         ) from None
 
 
+def relocate(config: dict[str, Any], claim: Claim, cache_dir: str, data_root: Optional[Path]) -> None:
+    """Point the file-system keys the safety check let through at this machine's own places."""
+    from medbench.safety import CACHE_KEYS, DATA_PATH_KEYS, MODEL_FILE_KEYS
+
+    for dotted in CACHE_KEYS:
+        _replace(config, dotted, lambda _: cache_dir if dotted.startswith("task.") else f"{cache_dir}/embeddings")
+    if data_root is not None:
+        for dotted in DATA_PATH_KEYS:
+            _replace(config, dotted, lambda value: str(data_root / Path(str(value)).name))
+    for dotted in MODEL_FILE_KEYS:
+        _replace(config, dotted, lambda value: str(_model_file_inside(claim, dotted, str(value))))
+
+
+def _model_file_inside(claim: Claim, key: str, original: str) -> Path:
+    """The copy of a model file (ONNX, predictions) the claim carries; anything else is refused."""
+    if claim.checkpoint is not None and claim.checkpoint[0].suffix.lower() == Path(original).suffix.lower():
+        return claim.checkpoint[0]
+    raise ConfigError(
+        f"{claim.target}: {key}: the {claim.kind} does not carry the file it names ({Path(original).name}); "
+        "a model file from outside is read only from inside the bundle or record, never from this machine"
+    )
+
+
+def _replace(config: dict[str, Any], dotted: str, new_value: Any) -> None:
+    *parents, last = dotted.split(".")
+    node: Any = config
+    for part in parents:
+        node = node.get(part) if isinstance(node, dict) else None
+    if isinstance(node, dict) and node.get(last) is not None:
+        node[last] = new_value(node[last])
+
+
 def check_fingerprint(cfg: DictConfig, claim: Claim, local: DictConfig) -> str:
     """Load the data the config names; stop, naming both fingerprints, if it is not the data of the claim."""
     from medbench.instantiation import instantiate_outside
-    from medbench.safety import allowed_modules_of
+    from medbench.safety import allowed_targets_of
 
-    datamodule = instantiate_outside(cfg.task.data, "task.data", claim.target, allowed_modules_of(local))
+    datamodule = instantiate_outside(cfg.task.data, "task.data", claim.target, allowed_targets_of(local))
     datamodule.setup()
     fingerprint = datamodule.fingerprint()
     if fingerprint != claim.dataset_fingerprint:
@@ -249,8 +288,15 @@ def check_fingerprint(cfg: DictConfig, claim: Claim, local: DictConfig) -> str:
             f"{claim.target}: the dataset here has fingerprint {fingerprint}, the run used "
             f"{claim.dataset_fingerprint}: not the same samples or splits (task {cfg.task.name} "
             f"v{cfg.task.version}, data {cfg.task.data.get('_target_')}); nothing was rerun"
+            + (". If your copy of the data is elsewhere, give its folder with --data-root" if _reads_files(cfg) else "")
         )
     return fingerprint
+
+
+def _reads_files(cfg: DictConfig) -> bool:
+    from medbench.safety import DATA_PATH_KEYS
+
+    return any(OmegaConf.select(cfg, key) is not None for key in DATA_PATH_KEYS)
 
 
 def default_tolerance(claim: Claim) -> tuple[float, str]:
@@ -262,7 +308,11 @@ def default_tolerance(claim: Claim) -> tuple[float, str]:
 
 
 def reproduce(
-    claim: Claim, local: DictConfig, tolerance: Optional[float] = None, who: Optional[str] = None
+    claim: Claim,
+    local: DictConfig,
+    tolerance: Optional[float] = None,
+    who: Optional[str] = None,
+    data_root: Optional[Path] = None,
 ) -> Reproduction:
     """Rerun `claim` and write its `reproduction.json`; see the module docstring for the steps."""
     from medbench.identity import run_id_of
@@ -271,8 +321,9 @@ def reproduce(
 
     clock = time.perf_counter()
     started = datetime.now(timezone.utc)
-    attempt = Path(str(local.paths.reproductions_dir)) / f"{claim.run_id}-{started.strftime('%Y%m%dT%H%M%S%fZ')}"
-    cfg = rebuild_config(claim, local, attempt)
+    run_id = checked_name(claim.run_id, "run id")
+    attempt = Path(str(local.paths.reproductions_dir)) / f"{run_id}-{started.strftime('%Y%m%dT%H%M%S%fZ')}"
+    cfg = rebuild_config(claim, local, attempt, data_root)
     fingerprint = check_fingerprint(cfg, claim, local)
     record = run(cfg, overrides=claim.overrides)
     if record is None:
