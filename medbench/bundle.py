@@ -22,6 +22,7 @@ from typing import Any, Literal, Optional
 from pydantic import BaseModel, ConfigDict
 
 from medbench.errors import RecordError
+from medbench.names import inside
 from medbench.record import (
     CONFIG_FILE,
     MANIFEST_FILE,
@@ -75,7 +76,8 @@ class OutputFormat(_Strict):
 class Checkpoint(_Strict):
     file: str
     sha256: str
-    format: Literal["torch-state-dict", "scikit-learn-pickle"]
+    # Formats that load without running code: a weights-only state dict, an ONNX graph. Pickles never travel.
+    format: Literal["torch-state-dict", "onnx"]
 
 
 class PredictionsReference(_Strict):
@@ -140,7 +142,10 @@ class Bundle:
         return list(yaml.safe_load((self.path / OVERRIDES_FILE).read_text()) or [])
 
     def checkpoint_path(self) -> Optional[Path]:
-        return self.path / self.metadata.checkpoint.file if self.metadata.checkpoint else None
+        """The weights file `metadata.json` names, refused unless it lies inside the bundle."""
+        if self.metadata.checkpoint is None:
+            return None
+        return inside(self.path, self.metadata.checkpoint.file, f"{METADATA_FILE}: checkpoint.file")
 
 
 def is_bundle(path: Path) -> bool:

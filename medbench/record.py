@@ -99,11 +99,20 @@ class TaskInfo(_Strict):
     direction: Literal["maximize", "minimize"]
 
 
+class VocabularyInfo(_Strict):
+    """A text model's vocabulary: only terms in at least `min_document_frequency` training documents."""
+
+    min_document_frequency: int
+    terms: int
+    left_out: int
+
+
 class ModelInfo(_Strict):
     target: str
     parameter_count: Optional[int] = None
     checkpoint_file: Optional[str] = None
     checkpoint_sha256: Optional[str] = None
+    vocabulary: Optional[VocabularyInfo] = None
 
 
 class DatasetInfo(_Strict):
@@ -239,7 +248,10 @@ class RunRecord:
 
 
 def record_dir(runs_dir: str | Path, task_name: str, run_id: str) -> Path:
-    return Path(runs_dir) / task_name / run_id
+    """`<runs_dir>/<task>/<run_id>`; both names pass the one validator first (a task named `../..` is refused)."""
+    from medbench.names import checked_name
+
+    return Path(runs_dir) / checked_name(task_name, "task name") / checked_name(run_id, "run id")
 
 
 def read_record(path: str | Path) -> RunRecord:

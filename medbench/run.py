@@ -144,11 +144,13 @@ def _fit_predict_score(cfg: DictConfig, writer: RecordWriter, outcome: dict[str,
             return
         checkpoint = save_weights(model, writer.checkpoint_path(".pt"))
         parameters = sum(p.numel() for p in model.parameters())
+        vocabulary = None
     elif isinstance(model, Estimator):
         model.fit(datamodule.split("train"), datamodule.split("val"))
         scores = model.predict_scores(datamodule.split("test"))
         checkpoint = model.save(writer.checkpoint_path(""))
         parameters = model.parameter_count()
+        vocabulary = getattr(model, "vocabulary", None)
     else:
         raise ConfigError(
             f"model: {cfg.model._target_} built a {type(model).__name__}, which is neither a LightningModule "
@@ -159,6 +161,7 @@ def _fit_predict_score(cfg: DictConfig, writer: RecordWriter, outcome: dict[str,
         parameter_count=parameters,
         checkpoint_file=checkpoint.name if checkpoint else None,
         checkpoint_sha256=sha256_file(checkpoint) if checkpoint else None,
+        vocabulary=vocabulary,
     )
 
     outputs = build_outputs(kind, datamodule.split("test"), scores, _metadata_columns(task))
