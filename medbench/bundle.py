@@ -31,6 +31,7 @@ from medbench.record import (
     Manifest,
     Metrics,
     MetricValue,
+    VocabularyInfo,
     read_model,
     sha256_file,
 )
@@ -112,6 +113,9 @@ class BundleMetadata(_Strict):
     model_target: str
     parameter_count: Optional[int] = None
     checkpoint: Optional[Checkpoint] = None
+    # Text models: the weights keep only terms seen in at least `min_document_frequency` (k)
+    # training documents; `left_out` terms were rarer and never left the run.
+    text_vocabulary: Optional[VocabularyInfo] = None
     predictions: PredictionsReference
     versions: Versions
     licence: str
