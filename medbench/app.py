@@ -18,7 +18,7 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
-from medbench.errors import MedbenchError
+from medbench.errors import MedbenchError, debugging, one_line
 from medbench.schema import register_configs
 
 
@@ -45,8 +45,10 @@ def _job(cfg: DictConfig) -> Optional[float]:
         print_config_tree(cfg)
     try:
         record = run(cfg, overrides=overrides)
-    except MedbenchError as error:
-        print(f"medbench run: error: {error}", file=sys.stderr)
+    except Exception as error:  # one line and exit 2 (the record keeps the traceback); --debug re-raises
+        if debugging():
+            raise
+        print(f"medbench run: error: {one_line(error)}", file=sys.stderr)
         raise SystemExit(2) from None
     if record is not None:  # None on DDP ranks other than 0
         print(headline(record))

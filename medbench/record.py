@@ -198,17 +198,21 @@ class RunRecord:
         return list(yaml.safe_load(_existing(self.path / OVERRIDES_FILE).read_text()) or [])
 
     def predictions(self) -> "Any":
-        """The per-sample test predictions as a pandas DataFrame."""
-        import pandas as pd
+        """The per-sample test predictions as a pandas DataFrame, checked as at run time
+        (:mod:`medbench.tasks.stored`): a record may have come from elsewhere or been edited."""
+        from medbench.tasks.stored import check_stored_predictions
 
-        return pd.read_parquet(_existing(self.path / PREDICTIONS_FILE))
+        path = _existing(self.path / PREDICTIONS_FILE)
+        frame = _read_parquet(path)
+        splits = self.path / SPLITS_FILE
+        test_ids = json.loads(splits.read_text()).get("test") if splits.is_file() else None
+        check_stored_predictions(frame, self.manifest.task.kind, test_ids, path)
+        return frame
 
     def qrels(self) -> "Any":
         """The test queries' relevance judgments of a retrieval record, or None for other kinds."""
-        import pandas as pd
-
         path = self.qrels_path()
-        return pd.read_parquet(path) if path is not None else None
+        return _read_parquet(path) if path is not None else None
 
     def qrels_path(self) -> Optional[Path]:
         """The qrels file of a retrieval record (None for other kinds), for byte-identical copies."""
@@ -360,6 +364,17 @@ def file_digest(path: Path, algorithm: str = "sha256") -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def _read_parquet(path: Path) -> Any:
+    """A parquet file as a DataFrame; a truncated or foreign file is one RecordError, not a pyarrow trace."""
+    import pandas as pd
+
+    try:
+        return pd.read_parquet(path)
+    except Exception as error:  # pyarrow raises ArrowInvalid, OSError, ValueError... for a damaged file
+        first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise RecordError(f"{path}: not a readable parquet file ({first_line}); the record is damaged") from None
 
 
 def _existing(path: Path) -> Path:
