@@ -24,6 +24,7 @@ from medbench import __version__
 from medbench.errors import ConfigError, RecordError
 from medbench.identity import run_id_of
 from medbench.provenance import environment_info, git_info
+from medbench.recorded_config import recorded_config, recorded_yaml
 from medbench.record import (
     DatasetInfo,
     Failure,
@@ -64,8 +65,11 @@ def run(cfg: DictConfig, overrides: Sequence[str] = ()) -> Optional[RunRecord]:
     with FileLock(str(final.parent / f".{run_id}.lock")):
         existing = _existing_record(final)
         if existing is not None and existing.complete and not cfg.force:
-            log.info("reusing the complete record %s (force=true reruns it)", final)
-            return existing
+            changed = data_change(cfg, existing)
+            if changed is None:
+                log.info("reusing the complete record %s (force=true reruns it)", final)
+                return existing
+            log.warning("not reusing %s: %s; running again", final, changed)
         return _execute(cfg, run_id, final, list(overrides))
 
 
@@ -88,6 +92,22 @@ def validate(cfg: DictConfig) -> None:
             + ". Set them on the command line (e.g. `medbench run task.version=1.0`) or in the config file."
         )
     check_task(cfg.task)
+    recorded_config(cfg)  # refuses semantic values read from the environment (secrets)
+
+
+def data_change(cfg: DictConfig, record: RunRecord) -> Optional[str]:
+    """Why `record` is not a result on the data as it is now (None when its fingerprint still holds).
+
+    The run id hashes the config, not the data: a file changed at the same path gives the same id,
+    so the dataset is loaded and fingerprinted again before a record is reused.
+    """
+    stored = record.manifest.dataset.fingerprint if record.manifest.dataset else None
+    datamodule = _instantiate(cfg.task.data, "task.data")
+    datamodule.setup()
+    current = datamodule.fingerprint()
+    if current == stored:
+        return None
+    return f"the data changed since it was recorded (dataset fingerprint {stored} then, {current} now)"
 
 
 def _existing_record(final: Path) -> Optional[RunRecord]:
@@ -101,7 +121,7 @@ def _existing_record(final: Path) -> Optional[RunRecord]:
 def _execute(cfg: DictConfig, run_id: str, final: Path, overrides: list[str]) -> RunRecord:
     started, clock = datetime.now(timezone.utc), time.perf_counter()
     with staged_record(final) as writer:
-        writer.write_config(OmegaConf.to_yaml(cfg, resolve=True), overrides)
+        writer.write_config(recorded_yaml(cfg), overrides)
         outcome: dict[str, Any] = {}
         try:
             _fit_predict_score(cfg, writer, outcome)
