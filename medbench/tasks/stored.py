@@ -26,9 +26,10 @@ REQUIRED: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "multilabel": ((SAMPLE_ID,), ("target_", "score_")),
     "survival": ((SAMPLE_ID, "time", "event", "risk"), ("survival_",)),
     "retrieval": ((SAMPLE_ID, DOC_ID, "score"), ()),
+    "regression": ((SAMPLE_ID, "target", "prediction"), ()),
 }
 # Columns whose values must all be finite numbers.
-SCORE_COLUMNS = ("score", "risk", "time")
+SCORE_COLUMNS = ("score", "risk", "time", "prediction")
 SCORE_PREFIXES = ("score_", "survival_")
 
 
