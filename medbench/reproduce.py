@@ -240,16 +240,30 @@ def rebuild_config(claim: Claim, local: DictConfig, runs_dir: Path, data_root: O
 
 
 def relocate(config: dict[str, Any], claim: Claim, cache_dir: str, data_root: Optional[Path]) -> None:
-    """Point the file-system keys the safety check let through at this machine's own places."""
-    from medbench.safety import CACHE_KEYS, DATA_PATH_KEYS, MODEL_FILE_KEYS
+    """Point the file-system keys the safety check let through at this machine's own places:
+    caches where the shipped option puts them in the local cache, data files under `data_root`
+    when given, model files at the copy the claim carries (see docs/security.md)."""
+    from medbench.safety import relocation_of, shipped_options
 
-    for dotted in CACHE_KEYS:
-        _replace(config, dotted, lambda _: cache_dir if dotted.startswith("task.") else f"{cache_dir}/embeddings")
-    if data_root is not None:
-        for dotted in DATA_PATH_KEYS:
-            _replace(config, dotted, lambda value: str(data_root / Path(str(value)).name))
-    for dotted in MODEL_FILE_KEYS:
-        _replace(config, dotted, lambda value: str(_model_file_inside(claim, dotted, str(value))))
+    shipped = shipped_options()
+    for node, key, path in list(_file_keys(config, "")):
+        kind, value = relocation_of(path, shipped), node[key]
+        if value is None or kind is None:
+            continue
+        if kind == "cache":
+            node[key] = shipped.caches[path].replace("${paths.cache_dir}", cache_dir)
+        elif kind == "data" and data_root is not None:
+            node[key] = str(data_root / Path(str(value)).name)
+        elif kind == "model_file":
+            node[key] = str(_model_file_inside(claim, path, str(value)))
+
+
+def _file_keys(node: Any, path: str) -> Iterator[tuple[dict[str, Any], str, str]]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            child = f"{path}.{key}" if path else str(key)
+            yield node, key, child
+            yield from _file_keys(value, child)
 
 
 def _model_file_inside(claim: Claim, key: str, original: str) -> Path:
@@ -260,15 +274,6 @@ def _model_file_inside(claim: Claim, key: str, original: str) -> Path:
         f"{claim.target}: {key}: the {claim.kind} does not carry the file it names ({Path(original).name}); "
         "a model file from outside is read only from inside the bundle or record, never from this machine"
     )
-
-
-def _replace(config: dict[str, Any], dotted: str, new_value: Any) -> None:
-    *parents, last = dotted.split(".")
-    node: Any = config
-    for part in parents:
-        node = node.get(part) if isinstance(node, dict) else None
-    if isinstance(node, dict) and node.get(last) is not None:
-        node[last] = new_value(node[last])
 
 
 def check_fingerprint(cfg: DictConfig, claim: Claim, local: DictConfig) -> str:

@@ -13,7 +13,7 @@ anything is built, against what medbench ships in `conf/<group>/<option>.yaml`:
 * Hydra's control keys (`_args_`, `_partial_`, ...) only where a shipped option has them, and no
   other key starting with `_`;
 * keys that reach the file system or the import system (`memory`, caches, folders, files,
-  `*_path`) are refused, except the few the receiver relocates itself (`RELOCATED`);
+  `*_path`) are refused, except the few the receiver relocates itself (:func:`relocation_of`);
 * values are plain data of the shipped option's type, never interpolations (`${oc.env:...}`
   would read the receiver's environment).
 
@@ -38,12 +38,12 @@ TARGET_KEY = "_target_"
 CONTROL_KEYS = frozenset({"_args_", "_partial_", "_recursive_", "_convert_"})
 # Sections of an outside config the receiver replaces with its own before running.
 RECEIVER_SECTIONS = ("paths", "logger", "safety", "hydra")
-# Keys that name files or folders and that the receiver relocates itself (reproduce.py): data
-# paths move under `--data-root`, caches under the local cache, model files into the bundle.
+# Keys that name files or folders and that the receiver relocates itself (reproduce.py, see
+# :func:`relocation_of`): data paths move under `--data-root`, caches to the shipped option's
+# place in the local cache, model files (anywhere under `model`) into the bundle.
 DATA_PATH_KEYS = ("task.data.path", "task.data.root", "task.data.folder")
-CACHE_KEYS = ("task.data.cache_dir", "model.cache_dir")
-MODEL_FILE_KEYS = ("model.path", "model.encoder.model_path")
-RELOCATED = frozenset(DATA_PATH_KEYS + CACHE_KEYS + MODEL_FILE_KEYS)
+CACHE_KEY = "cache_dir"
+MODEL_FILE_NAMES = ("path", "model_path")
 # Argument names that reach the file system (joblib's `memory` unpickles what its folder holds).
 FILE_SYSTEM_KEY = re.compile(
     r"^(memory|path|root|folder|location|filename|file|dir|directory|dirpath|cachedir|module|import)$"
@@ -65,6 +65,21 @@ class Shipped:
     targets: dict[str, frozenset[str]]
     controls: dict[str, frozenset[str]]
     kinds: dict[str, frozenset[str]]
+    # Cache folders as shipped (`${paths.cache_dir}/models`), resolved against the receiver's paths.
+    caches: dict[str, str]
+
+
+def relocation_of(path: str, shipped: "Shipped") -> str | None:
+    """"data", "cache" or "model_file" for a file-system key the receiver relocates; None otherwise."""
+    path = _normal(path)
+    key = path.rpartition(".")[2]
+    if path in DATA_PATH_KEYS:
+        return "data"
+    if key == CACHE_KEY and path in shipped.caches:
+        return "cache"
+    if path.startswith("model.") and key in MODEL_FILE_NAMES:
+        return "model_file"
+    return None
 
 
 def check_outside_config(config: Any, source: str, extra_targets: Iterable[str] = ()) -> dict[str, Any]:
@@ -111,22 +126,41 @@ def shipped_options() -> Shipped:
     targets: dict[str, set[str]] = {}
     controls: dict[str, set[str]] = {}
     kinds: dict[str, set[str]] = {}
+    caches: dict[str, str] = {}
     root = config_dir()
     for file in sorted(root.rglob("*.yaml")):
-        text = file.read_text(encoding="utf-8")
-        data = yaml.safe_load(text) or {}
-        if not isinstance(data, dict):
+        for prefix, data in _placements(file, root, _package_of(file, root, file.read_text(encoding="utf-8"))):
+            for path, key, value in _walk(data, prefix):
+                if key == TARGET_KEY:
+                    targets.setdefault(_parent(path), set()).add(str(value))
+                elif key in CONTROL_KEYS:
+                    controls.setdefault(_parent(path), set()).add(key)
+                elif key == CACHE_KEY and isinstance(value, str):
+                    caches[_normal(path)] = value
+                kinds.setdefault(_normal(path), set()).add(_kind(value))
+    return Shipped(_frozen(targets), _frozen(controls), _frozen(kinds), caches)
+
+
+def _placements(file: Path, root: Path, prefix: str, depth: int = 0) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(config path, content) of a file, and of the options its defaults place inside it
+    (`- /model@retrievers.dense: dense_minilm` puts that option at `<prefix>.retrievers.dense`)."""
+    import yaml
+
+    data = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+    if not isinstance(data, dict) or depth > 4:
+        return
+    defaults = data.pop("defaults", None) or []
+    yield prefix, data
+    for entry in defaults:
+        if not isinstance(entry, dict):
             continue
-        data.pop("defaults", None)
-        prefix = _package_of(file, root, text)
-        for path, key, value in _walk(data, prefix):
-            node = _parent(path)
-            if key == TARGET_KEY:
-                targets.setdefault(node, set()).add(str(value))
-            elif key in CONTROL_KEYS:
-                controls.setdefault(node, set()).add(key)
-            kinds.setdefault(_normal(path), set()).add(_kind(value))
-    return Shipped(_frozen(targets), _frozen(controls), _frozen(kinds))
+        for spec, option in entry.items():
+            group, at, package = str(spec).partition("@")
+            if not at or not isinstance(option, str) or group.startswith("override"):
+                continue
+            option_file = root / group.lstrip("/") / f"{option}.yaml"
+            if option_file.is_file():
+                yield from _placements(option_file, root, ".".join(p for p in (prefix, package) if p), depth + 1)
 
 
 def _frozen(table: dict[str, set[str]]) -> dict[str, frozenset[str]]:
@@ -156,7 +190,7 @@ def _check_entry(path: str, key: str, value: Any, source: str, shipped: Shipped,
             raise SafetyError(f"{source}: {path}: no shipped option uses {key} here; refused, nothing was run")
     elif key.startswith("_"):
         raise SafetyError(f"{source}: {path}: private or Hydra key {key!r} refused; nothing was run")
-    elif FILE_SYSTEM_KEY.search(key) and _normal(path) not in RELOCATED and not _harmless(key, value):
+    elif FILE_SYSTEM_KEY.search(key) and relocation_of(path, shipped) is None and not _harmless(key, value):
         raise SafetyError(
             f"{source}: {path}: {key!r} would reach this machine's file system ({value!r}); refused, "
             "nothing was run. A config from outside may not name files or caches."
