@@ -16,7 +16,7 @@ from typing import Optional
 
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
 from medbench.errors import MedbenchError, debugging, one_line
 from medbench.schema import register_configs
@@ -36,7 +36,8 @@ def _job(cfg: DictConfig) -> Optional[float]:
     from medbench.run import run
 
     hydra_cfg = HydraConfig.get()
-    overrides = list(hydra_cfg.overrides.task)
+    # As typed: iterating the ListConfig would resolve `${oc.env:...}` inside them (secrets in the record).
+    overrides = [str(o) for o in OmegaConf.to_container(hydra_cfg.overrides.task, resolve=False)]
     if hydra_cfg.mode == RunMode.MULTIRUN:
         from medbench.sweep import run_job
 

@@ -201,7 +201,7 @@ class RunRecord:
         frame = _read_parquet(path)
         splits = self.path / SPLITS_FILE
         test_ids = json.loads(splits.read_text()).get("test") if splits.is_file() else None
-        check_stored_predictions(frame, self.manifest.task.kind, test_ids, path)
+        check_stored_predictions(frame, self.manifest.protocol.kind, test_ids, path)
         return frame
 
     def qrels(self) -> "Any":
