@@ -20,8 +20,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--method",
         choices=("bootstrap", "permutation", "mcnemar", "delong"),
-        default="bootstrap",
-        help="where the p-value comes from (default: bootstrap); mcnemar for accuracy, delong for binary auroc",
+        default=None,
+        help="where the p-value comes from (default, as on the leaderboard: delong for binary auroc without clusters, "
+        "else bootstrap); mcnemar for accuracy",
     )
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
 
@@ -32,7 +33,7 @@ def execute(args: argparse.Namespace) -> int:
     from medbench.errors import RecordError
     from medbench.record import read_record
     from medbench.scoring import record_outputs, record_protocol
-    from medbench.stats.paired import compare_paired
+    from medbench.stats.paired import compare_paired, default_method
 
     record_a, record_b = read_record(args.run_a), read_record(args.run_b)
     task_a, task_b = record_a.manifest.task, record_b.manifest.task
@@ -48,7 +49,7 @@ def execute(args: argparse.Namespace) -> int:
         record_outputs(record_b),
         protocol.kind,
         metric,
-        method=args.method,
+        method=args.method or default_method(protocol.kind, metric, protocol.cluster_column),
         confidence=protocol.confidence,
         cluster_column=protocol.cluster_column,
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Literal, Optional
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from medbench.record import MetricValue
 
@@ -60,6 +60,24 @@ class Provenance(_Strict):
     qrels_sha256: Optional[str] = None
     submitter: str
     submitted_at: str
+    # What was run, as its user named it: the run's `name` and `tags`, Hydra's option per config
+    # group (model: mlp, experiment: …), and its semantic settings as `key=value` (seed and task
+    # left out). Entries are named and grouped from these (`naming`); older entries lack them.
+    name: str = ""
+    tags: list[str] = Field(default_factory=list)
+    choices: dict[str, str] = Field(default_factory=dict)
+    settings: dict[str, str] = Field(default_factory=dict)
+    # SHA-256 of the semantic config without the seed: the runs of one config over several seeds share it.
+    config_sha256: Optional[str] = None
+
+
+class ConfidenceSpec(_Strict):
+    """The task's `confidence` block, so the board's paired tests resample as `medbench compare` does."""
+
+    method: str
+    level: float
+    n_resamples: int
+    seed: int
 
 
 class Entry(_Strict):
@@ -78,6 +96,9 @@ class Entry(_Strict):
     cluster_column: Optional[str] = None
     metrics: dict[str, MetricValue]
     provenance: Provenance
+    # Metrics per level of each subgroup column (sex, age band, site, language), as in metrics.json.
+    subgroups: dict[str, dict[str, dict[str, MetricValue]]] = Field(default_factory=dict)
+    confidence: Optional[ConfidenceSpec] = None
 
     @property
     def label(self) -> str:

@@ -104,6 +104,17 @@ def compare_paired(
     return PairedResult(metric, value_a, value_b, value_a - value_b, ci, p_value, method, len(prepared_a), unit)
 
 
+def default_method(kind: str, metric: str, cluster_column: Optional[str] = None) -> str:
+    """The one p-value method for a pair, used by `medbench compare` and the board alike.
+
+    DeLong's test for a binary AUROC on independent samples (exact, no resampling noise); the
+    paired bootstrap otherwise (any metric, clusters respected). Before both used this, the board
+    showed DeLong's p-value Holm-corrected across every entry while `compare` showed the raw
+    bootstrap one, so one pair could read 0.56 on the page and 0.41 in the terminal.
+    """
+    return "delong" if (kind, metric, cluster_column) == ("binary", "auroc", None) else "bootstrap"
+
+
 def check_same_truth(outputs_a: "TaskOutputs", outputs_b: "TaskOutputs") -> None:
     """Refuse two runs whose units or ground truth differ."""
     ids_a, ids_b = set(outputs_a.predictions[SAMPLE_ID].astype(str)), set(outputs_b.predictions[SAMPLE_ID].astype(str))
