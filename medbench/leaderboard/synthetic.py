@@ -83,10 +83,17 @@ def write_record(
     failed: bool = False,
     n_resamples: int = 200,
     kind: str = "binary",
+    model: str = "synthetic",
+    name: str = "",
+    settings: Optional[dict[str, Any]] = None,
+    subgroups: bool = False,
 ) -> Path:
     """Write one complete (or failed) synthetic run record, scored with bootstrap intervals; return its folder.
 
     `kind` "binary": `n_samples` samples; "retrieval": `n_samples` queries (task `synthetic-retrieval`).
+    `model` is the model option Hydra would record, `settings` its keys (`model.<key>` in the config),
+    `name` the run's name; `subgroups` adds a sex and an age band per sample (a language per query)
+    and scores every metric per level of them.
     """
     from medbench.scoring import Confidence, Protocol, score_outputs
     from medbench.tasks.outputs import TaskOutputs
@@ -94,19 +101,27 @@ def write_record(
 
     task = TASK if kind == "binary" else f"{TASK}-{kind}"
     metrics = metrics or (METRICS if kind == "binary" else RETRIEVAL_METRICS)
-    run_id = content_hash([task, task_version, seed, skill, n_samples, data_seed, list(metrics), failed])[:16]
+    settings = dict(settings or {})
+    run_id = content_hash(
+        [task, task_version, seed, skill, n_samples, data_seed, list(metrics), failed, model, name, sorted(settings.items()), subgroups]
+    )[:16]
+    subgroup_columns = (("sex", "age_band") if kind == "binary" else ("language",)) if subgroups else ()
     if kind == "binary":
         ids, targets = samples(n_samples, data_seed)
-        outputs = TaskOutputs(classification_frame(ids, targets, scores(targets, skill, seed), "binary"))
+        frame = classification_frame(ids, targets, scores(targets, skill, seed), "binary")
         truth: Any = [ids, targets]
     else:
-        run, qrels = retrieval_outputs(n_samples, data_seed, skill, seed)
-        outputs, ids = TaskOutputs(run, qrels), run["sample_id"].unique()
+        frame, qrels = retrieval_outputs(n_samples, data_seed, skill, seed)
+        ids = frame["sample_id"].unique()
         truth = [qrels["sample_id"].to_numpy(), qrels["doc_id"].to_numpy()]
-    protocol = Protocol(kind, tuple(metrics), metrics[0], "maximize", Confidence(n_resamples=n_resamples))
+    if subgroups:
+        frame = _with_subgroups(frame, ids, data_seed, kind)
+    outputs = TaskOutputs(frame, qrels if kind != "binary" else None)
+    confidence = Confidence(n_resamples=n_resamples)
+    protocol = Protocol(kind, tuple(metrics), metrics[0], "maximize", confidence, subgroup_columns=subgroup_columns)
+    overrides = [f"model={model}"] * (model != "synthetic") + [f"model.{key}={value}" for key, value in settings.items()] + [f"seed={seed}"]
     with staged_record(record_dir(runs_dir, task, run_id)) as writer:
-        config = f"seed: {seed}\nskill: {skill}\ntask:\n  name: {task}\n  cluster_column: null\n"
-        writer.write_config(config, [f"seed={seed}"])
+        writer.write_config(_config_yaml(seed, task, task_version, kind, metrics, confidence, subgroup_columns, model, name, settings), overrides)
         if not failed:
             writer.write_splits({"test": [str(i) for i in ids]})
             writer.write_predictions(outputs.predictions)
@@ -115,10 +130,44 @@ def write_record(
             writer.write_metrics(score_outputs(outputs, protocol))
         task_info = TaskInfo(name=task, version=task_version, kind=kind, primary_metric=metrics[0], direction="maximize")
         dataset = DatasetInfo(fingerprint=content_hash(truth), split_sizes={"test": len(ids)}, source="synthetic")
-        return writer.commit(_manifest(run_id, seed, task_info, dataset, failed)).path
+        return writer.commit(_manifest(run_id, seed, task_info, dataset, failed, overrides, {"task": task, "model": model})).path
 
 
-def _manifest(run_id: str, seed: int, task: TaskInfo, dataset: DatasetInfo, failed: bool) -> Manifest:
+def _with_subgroups(frame: Any, ids: np.ndarray, data_seed: int, kind: str) -> Any:
+    """Subgroup columns per sample (per query for retrieval), the same for every model given `data_seed`."""
+    rng = np.random.default_rng(data_seed + 17)
+    if kind == "binary":
+        levels = {"sex": rng.choice(["F", "M"], size=len(ids)), "age_band": rng.choice(["<50", "50-70", ">70"], size=len(ids))}
+    else:
+        levels = {"language": rng.choice(["en", "fr"], size=len(ids))}
+    by_id = {column: dict(zip(ids, values)) for column, values in levels.items()}
+    return frame.assign(**{column: frame["sample_id"].map(mapping) for column, mapping in by_id.items()})
+
+
+def _config_yaml(
+    seed: int, task: str, version: str, kind: str, metrics: tuple[str, ...], confidence: Any,
+    subgroup_columns: tuple[str, ...], model: str, name: str, settings: dict[str, Any],
+) -> str:
+    """The resolved config such a run would have: the task's protocol and the model's settings."""
+    import yaml
+
+    config = {
+        "seed": seed,
+        "name": name,
+        "tags": [],
+        "task": {
+            "name": task, "version": version, "kind": kind, "metrics": list(metrics), "primary_metric": metrics[0],
+            "direction": "maximize", "cluster_column": None, "subgroup_columns": list(subgroup_columns),
+            "confidence": {"method": confidence.method, "level": confidence.level, "n_resamples": confidence.n_resamples, "seed": confidence.seed},
+        },
+        "model": {"_target_": MODEL_TARGET, "option": model, **settings},
+    }
+    return yaml.safe_dump(config, sort_keys=False)
+
+
+def _manifest(
+    run_id: str, seed: int, task: TaskInfo, dataset: DatasetInfo, failed: bool, overrides: list[str], choices: dict[str, str]
+) -> Manifest:
     now = datetime.now(timezone.utc).isoformat()
     return Manifest(
         run_id=run_id,
@@ -131,7 +180,8 @@ def _manifest(run_id: str, seed: int, task: TaskInfo, dataset: DatasetInfo, fail
         git=GitInfo(commit="0" * 40, dirty=False),
         environment=_environment(),
         timing=Timing(started_at=now, finished_at=now, duration_s=0.0),
-        overrides=[f"seed={seed}"],
+        overrides=overrides,
+        choices=choices,
         failure=Failure(type="RuntimeError", message="synthetic failure", traceback="") if failed else None,
     )
 
