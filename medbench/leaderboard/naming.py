@@ -65,7 +65,7 @@ def name_entries(entries: Mapping[str, Entry]) -> dict[str, EntryName]:
     for entry_id in entries:
         title = titles[entry_id][1]
         own = settings[entry_id]
-        details = tuple(f"{key}={own[key]}" if key in own else f"{key} default" for key in differing[title])
+        details = tuple(f"{key}={own[key]}" if key in own else f"{key}=(default)" for key in differing[title])
         names[entry_id] = EntryName(title, details, groups[entry_id])
     return _disambiguated(names)
 
