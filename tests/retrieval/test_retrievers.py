@@ -8,15 +8,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from medbench.data.corpus import RetrievalInputs
+from medbench.data.corpus import Corpus, RetrievalInputs
 from medbench.data.retrieval import BeirDataModule
 from medbench.data.split import Split
 from medbench.errors import ConfigError, DataError
 from medbench.models.retrieval.bm25 import BM25Retriever
 from medbench.models.retrieval.dense import DenseRetriever
 from medbench.models.retrieval.lsa import LsaEncoder
+from medbench.models.retrieval.ranking import tie_priority, top_k
 from medbench.tasks.outputs import build_outputs
-from tests.retrieval.conftest import mean_ndcg_at_10
+from tests.retrieval.conftest import mean_ndcg_at_10, write_folder
 
 
 def _test_outputs(model, data):
@@ -51,8 +52,42 @@ def test_top_k_larger_than_the_corpus_returns_the_whole_corpus(beir_folder: Path
     for model in (BM25Retriever(top_k=1000), DenseRetriever(LsaEncoder(n_components=2), top_k=1000)):
         outputs = _test_outputs(model, data)
         assert outputs.predictions.groupby("sample_id").size().eq(4).all()
-        # Each query's own document ranks first.
-        assert outputs.predictions.query("rank == 1")["doc_id"].tolist() == ["d3", "d4"]
+        assert outputs.predictions.groupby("sample_id")["rank"].apply(list).eq([[1, 2, 3, 4]] * 2).all()
+
+
+def test_bm25_ranks_each_querys_own_document_first(beir_folder: Path) -> None:
+    # Not asked of LSA here: the four documents share no term, so their TF-IDF vectors are
+    # orthonormal, every singular value is 1 and any 2-dimensional subspace is an equally good
+    # LSA; which one the solver returns depends on the BLAS build.
+    outputs = _test_outputs(BM25Retriever(top_k=1000), BeirDataModule(folder=str(beir_folder)))
+    assert outputs.predictions.query("rank == 1")["doc_id"].tolist() == ["d3", "d4"]
+
+
+def test_equal_scores_are_cut_and_ordered_by_document_id_descending() -> None:
+    corpus = Corpus(ids=np.array(["d1", "d2", "d3", "d4", "d5"], dtype=object), titles=[""] * 5, texts=[""] * 5)
+    scores = np.array([[0.5, 1.0, 1.0, 0.2, 1.0], [0.0, 0.0, 0.0, 0.0, 0.0]])
+    indices, ranked = top_k(scores, 2, tie_priority(corpus))
+    assert corpus.ids[indices].tolist() == [["d5", "d3"], ["d5", "d4"]]
+    assert ranked.tolist() == [[1.0, 1.0], [0.0, 0.0]]
+    indices, _ = top_k(scores, 5, tie_priority(corpus))
+    assert corpus.ids[indices].tolist() == [["d5", "d3", "d2", "d1", "d4"], ["d5", "d4", "d3", "d2", "d1"]]
+
+
+def _duplicated_corpus(order: list[int]) -> BeirDataModule:
+    documents = [{"_id": f"d{i}", "title": "", "text": "fracture of the femur after a fall"} for i in range(1, 4)]
+    documents.append({"_id": "d4", "title": "", "text": "pneumonia treated with antibiotics"})
+    return [documents[i] for i in order]
+
+
+@pytest.mark.parametrize("model", [lambda: BM25Retriever(top_k=2), lambda: DenseRetriever(LsaEncoder(n_components=2), top_k=2)])
+def test_identical_documents_rank_by_id_whatever_the_corpus_order(tmp_path: Path, model) -> None:
+    queries = [{"_id": "q0", "text": "pneumonia"}, {"_id": "q1", "text": "femur fracture"}]
+    qrels = {"train": [("q0", "d4", 1)], "test": [("q1", "d1", 1)]}
+    firsts = []
+    for position, order in enumerate(([0, 1, 2, 3], [3, 2, 0, 1], [1, 3, 0, 2])):
+        data = BeirDataModule(folder=str(write_folder(tmp_path / str(position), _duplicated_corpus(order), queries, qrels)))
+        firsts.append(_test_outputs(model(), data).predictions["doc_id"].tolist())
+    assert firsts == [["d3", "d2"]] * 3
 
 
 def _queries(data: BeirDataModule, texts: list[str]) -> Split:

@@ -10,11 +10,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Optional
 
+import numpy as np
 import pandas as pd
 
 from medbench.data.split import Split
 from medbench.errors import ConfigError
-from medbench.models.retrieval.ranking import check_same_corpus, retrieval_inputs, run_frame
+from medbench.models.retrieval.ranking import SCORE_BUDGET, check_same_corpus, retrieval_inputs, run_frame, tie_priority, top_k
 
 
 class BM25Retriever:
@@ -55,11 +56,25 @@ class BM25Retriever:
     def predict_scores(self, split: Split) -> pd.DataFrame:
         inputs = retrieval_inputs(split, type(self).__name__)
         check_same_corpus(self._corpus_fingerprint, inputs.corpus, type(self).__name__)
-        tokens = self.tokenizer.tokenize(inputs.texts, update_vocab=False, return_as="tuple", show_progress=False)
-        indices, scores = self.index.retrieve(
-            tokens, k=min(self.top_k, len(inputs.corpus)), show_progress=False, n_threads=1
-        )
+        queries = self.tokenizer.tokenize(inputs.texts, update_vocab=False, return_as="string", show_progress=False)
+        # Every document's score, then medbench's own top k: bm25s's selection leaves the order
+        # of equal scores (and which of them make the cut) unspecified.
+        priority = tie_priority(inputs.corpus)
+        rows = max(1, SCORE_BUDGET // len(inputs.corpus))
+        ranked = [
+            top_k(np.stack([self._scores(query) for query in queries[start : start + rows]]), self.top_k, priority)
+            for start in range(0, len(queries), rows)
+        ]
+        indices = np.concatenate([part for part, _ in ranked]) if ranked else np.empty((0, 0), dtype=np.int64)
+        scores = np.concatenate([part for _, part in ranked]) if ranked else np.empty((0, 0))
         return run_frame(split.ids, inputs.corpus, indices, scores)
+
+    def _scores(self, query: list[str]) -> np.ndarray:
+        """BM25 score of every document for one tokenised query; 0 everywhere when no term is indexed."""
+        known = [token for token in query if token in self.index.vocab_dict]
+        if not known:
+            return np.zeros(self.index.scores["num_docs"], dtype=np.float32)
+        return self.index.get_scores(known)
 
     def save(self, path: Path) -> Optional[Path]:
         # Nothing: the index holds the corpus vocabulary, words of the patients' documents, and a

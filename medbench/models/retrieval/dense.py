@@ -17,11 +17,14 @@ from medbench.data.split import Split
 from medbench.errors import ConfigError, DataError
 from medbench.models.retrieval.embedding_cache import EmbeddingCache
 from medbench.models.retrieval.encoder import TextEncoder
-from medbench.models.retrieval.ranking import check_same_corpus, retrieval_inputs, run_frame, top_k
+from medbench.models.retrieval.ranking import SCORE_BUDGET, check_same_corpus, retrieval_inputs, run_frame, tie_priority, top_k
 
 SIMILARITIES = ("cosine", "dot")
-# Scores computed at once (queries × documents): bounds the score matrix to about 128 MB.
-SCORE_BUDGET = 1 << 25
+# Similarities are rounded to this many decimals before ranking. float32 embeddings carry about 7
+# significant digits, and the last ones depend on the BLAS kernel and the CPU: two documents that
+# are equally similar in exact arithmetic must tie on every machine, then be ordered by the rule
+# of `tie_priority`, not by rounding noise.
+SCORE_DECIMALS = 6
 
 
 class DenseRetriever:
@@ -63,8 +66,9 @@ class DenseRetriever:
         assert self._document_embeddings is not None
         queries = self._normalised(self._encode(inputs.texts))
         rows = max(1, SCORE_BUDGET // len(self._document_embeddings))
+        priority = tie_priority(inputs.corpus)
         ranked = [
-            top_k(queries[start : start + rows] @ self._document_embeddings.T, self.top_k)
+            top_k(np.round(queries[start : start + rows] @ self._document_embeddings.T, SCORE_DECIMALS), self.top_k, priority)
             for start in range(0, len(queries), rows)
         ]
         indices = np.concatenate([part for part, _ in ranked]) if ranked else np.empty((0, 0), dtype=np.int64)
