@@ -55,7 +55,8 @@ def name_entries(entries: Mapping[str, Entry]) -> dict[str, EntryName]:
     """The name of every entry, told apart from the other entries given (a board's, or one section's)."""
     titles = {entry_id: _title(entry) for entry_id, entry in entries.items()}
     settings = {entry_id: _settings(entry, titles[entry_id][0]) for entry_id, entry in entries.items()}
-    groups = {entry_id: _group_key(entry, settings[entry_id]) for entry_id, entry in entries.items()}
+    configs = {entry_id: _config_key(entry, settings[entry_id]) for entry_id, entry in entries.items()}
+    groups = {entry_id: _hex(f"{entry.task_version}\n{configs[entry_id]}") for entry_id, entry in entries.items()}
     differing: dict[str, list[str]] = {}
     for title in set(text for _, text in titles.values()):
         same = [entry_id for entry_id in entries if titles[entry_id][1] == title]
@@ -67,7 +68,7 @@ def name_entries(entries: Mapping[str, Entry]) -> dict[str, EntryName]:
         own = settings[entry_id]
         details = tuple(f"{key}={own[key]}" if key in own else f"{key}=(default)" for key in differing[title])
         names[entry_id] = EntryName(title, details, groups[entry_id])
-    return _disambiguated(names)
+    return _disambiguated(names, configs)
 
 
 def spread(values: Sequence[float]) -> Spread:
@@ -115,18 +116,27 @@ def _choices_from_overrides(overrides: Sequence[str]) -> dict[str, str]:
     return found
 
 
-def _group_key(entry: Entry, settings: dict[str, str]) -> str:
+def _config_key(entry: Entry, settings: dict[str, str]) -> str:
+    """What one config is, whatever its seed (older entries: what they recorded of it)."""
     p = entry.provenance
-    basis = p.config_sha256 or repr((p.model_target, sorted(p.choices.items()), sorted(settings.items())))
-    return hashlib.sha256(f"{entry.task_version}\n{basis}".encode()).hexdigest()[:16]
+    return p.config_sha256 or repr((p.model_target, sorted(p.choices.items()), sorted(settings.items())))
 
 
-def _disambiguated(names: dict[str, EntryName]) -> dict[str, EntryName]:
-    """Different configs whose names still read the same get their config hash appended."""
-    groups_of: dict[str, set[str]] = {}
-    for name in names.values():
-        groups_of.setdefault(name.text, set()).add(name.group)
+def _hex(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _disambiguated(names: dict[str, EntryName], configs: dict[str, str]) -> dict[str, EntryName]:
+    """Different configs whose names still read the same get a short hash of their config appended.
+
+    The same config under two task versions (a current and a stale entry) keeps one name.
+    """
+    configs_of: dict[str, set[str]] = {}
+    for entry_id, name in names.items():
+        configs_of.setdefault(name.text, set()).add(configs[entry_id])
     return {
-        entry_id: name if len(groups_of[name.text]) == 1 else EntryName(name.title, (*name.details, f"config {name.group[:8]}"), name.group)
+        entry_id: name
+        if len(configs_of[name.text]) == 1
+        else EntryName(name.title, (*name.details, f"config {_hex(configs[entry_id])[:8]}"), name.group)
         for entry_id, name in names.items()
     }
