@@ -67,7 +67,7 @@ class Provenance(_Strict):
     tags: list[str] = Field(default_factory=list)
     choices: dict[str, str] = Field(default_factory=dict)
     settings: dict[str, str] = Field(default_factory=dict)
-    # SHA-256 of the semantic config without the seed: the runs of one config over several seeds share it.
+    # SHA-256 of the semantic config without the seed and the task: the runs of one config over several seeds share it.
     config_sha256: Optional[str] = None
 
 

@@ -120,18 +120,18 @@ def entry_from_record(record: RunRecord, board: str, submitter: str) -> Entry:
 
 
 def _settings(config) -> dict:
-    """The run's semantic settings as `key=value` strings, and the hash of them all (seed left out).
+    """The run's semantic settings as `key=value` strings, and the hash of them all.
 
-    The task is the board's and the seed varies within a config, so neither names an entry.
+    The task is the board's (its version apart) and the seed varies within a config, so neither
+    names an entry nor splits a group: both are left out.
     """
     from medbench.identity import semantic_config
     from medbench.leaderboard.hashing import compact_bytes, sha256_hex
 
     semantic = semantic_config(config)
     semantic.pop("seed", None)
-    digest = sha256_hex(compact_bytes(semantic))
     semantic.pop("task", None)
-    return {"settings": dict(_flatten(semantic)), "config_sha256": digest}
+    return {"settings": dict(_flatten(semantic)), "config_sha256": sha256_hex(compact_bytes(semantic))}
 
 
 def _flatten(node, prefix: str = ""):

@@ -67,7 +67,7 @@
     if (c.metric) {
       var s = group.spread[c.metric];
       if (!s) { return "<td" + label + ' data-v="">–</td>'; }
-      var text = fixed(s.mean) + (has(s.sd) ? ' <span class="sd">± ' + s.sd.toFixed(4) + "</span>" : "");
+      var text = '<span class="nowrap">' + fixed(s.mean) + (has(s.sd) ? ' <span class="sd">± ' + s.sd.toFixed(4) + "</span>" : "") + "</span>";
       if (c.metric === primary) { text += '<br><span class="sub">range ' + fixed(s.low) + "–" + fixed(s.high) + "</span>"; }
       return '<td class="num mean"' + label + ' data-metric="' + esc(c.metric) + '"' + dv(s.mean) + ">" + text + "</td>";
     }
