@@ -38,6 +38,10 @@ from medbench.leaderboard.store import Board, atomic_write, board_names
 
 # A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+CSV_COLUMNS = [
+    "entry_id", "name", "group", "section", "rank", "tier", "review", "baseline", "delta_baseline", "p_value", "p_holm",
+    "model", "seed", "run_id", "task_version", "submitter", "submitted_at", "git_commit", "git_dirty", "predictions_sha256",
+]
 
 
 def build_site(root: Path, out: Path, tiers: Optional[TiersOf] = None) -> Path:
@@ -142,7 +146,7 @@ def _groups(rows: list[Row], names: dict[str, EntryName], spec: Any, ranked: boo
         summary = {}
         for metric in spec.metrics:
             values = [row.entry.metrics[metric].value for row in group_rows if metric in row.entry.metrics]
-            summary[metric] = asdict(spread(values)) if values else None
+            summary[metric] = vars(spread(values)) if values else None
         groups.append(
             {"group": key, "name": name.text, "title": name.title, "details": list(name.details), "rank": None,
              "entries": [row.entry_id for row in group_rows], "spread": summary}
@@ -198,12 +202,12 @@ def _csv(ranking: Ranking, names: dict[str, EntryName]) -> str:
     spec = ranking.spec
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(
-        ["entry_id", "name", "group", "section", "rank", "tier", "review", "baseline", "delta_baseline", "p_value", "p_holm",
-         "model", "seed", "run_id", "task_version", "submitter", "submitted_at", "git_commit", "git_dirty", "predictions_sha256"]
-        + [f"{name}{suffix}" for name in spec.metrics for suffix in ("", "_ci_low", "_ci_high")]
+    writer.writerow(CSV_COLUMNS + [f"{name}{suffix}" for name in spec.metrics for suffix in ("", "_ci_low", "_ci_high")])
+    # Only these columns can hold text that starts a formula; the metric columns after them are numbers.
+    writer.writerows(
+        [*(defused(cell) for cell in row_cells[: len(CSV_COLUMNS)]), *row_cells[len(CSV_COLUMNS) :]]
+        for row_cells in (_csv_row(row, names, spec.metrics) for row in _all_rows(ranking))
     )
-    writer.writerows([defused(cell) for cell in _csv_row(row, names, spec.metrics)] for row in _all_rows(ranking))
     return buffer.getvalue()
 
 

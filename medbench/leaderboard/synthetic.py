@@ -194,8 +194,12 @@ def _environment() -> EnvironmentInfo:
 
 
 def entry(index: int, *, board: str = TASK, predictions_sha256: str, n_samples: int = 200) -> Entry:
-    """An entry made directly (no record), for boards of thousands of entries in the benchmark."""
+    """An entry made directly (no record), for boards of thousands of entries in the benchmark.
+
+    Entries come three seeds to a config; configs cycle through four model options, each with its own width.
+    """
     rng = np.random.default_rng(index)
+    config, seed = divmod(index, 3)
     half = 1.96 * np.sqrt(0.25 / n_samples)
     values = {name: float(rng.uniform(0.6, 0.95)) for name in METRICS}
     return Entry(
@@ -218,8 +222,11 @@ def entry(index: int, *, board: str = TASK, predictions_sha256: str, n_samples: 
             run_id=f"{index:016x}",
             model_target=MODEL_TARGET,
             parameter_count=2,
-            seed=index,
-            overrides=[f"seed={index}"],
+            seed=seed,
+            overrides=[f"model.width={config}", f"seed={seed}"],
+            choices={"model": ("mlp", "logreg", "cnn", "gbm")[config % 4]},
+            settings={"model.width": str(config)},
+            config_sha256=content_hash(["synthetic-config", config]),
             git_commit="0" * 40,
             git_dirty=False,
             medbench_version=__version__,

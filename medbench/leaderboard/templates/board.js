@@ -416,9 +416,10 @@
     drawForest();
   }
   var tables = {ranked: new Table("ranked"), rejected: new Table("rejected"), stale: new Table("stale")};
+  var typing = null;  // redraw once typing pauses: a big board takes a moment per redraw
   document.getElementById("filter").addEventListener("input", function (event) {
-    filterText = event.target.value.trim().toLowerCase();
-    drawAll();
+    clearTimeout(typing);
+    typing = setTimeout(function () { filterText = event.target.value.trim().toLowerCase(); drawAll(); }, 120);
   });
   document.getElementById("column-chooser").innerHTML = COLUMNS.filter(function (c) { return c.optional; }).map(function (c) {
     return '<label><input type="checkbox" value="' + esc(c.key) + '"' + (shown[c.key] ? " checked" : "") + "> " + esc(c.label) + "</label>";
