@@ -87,6 +87,7 @@ def write_record(
     name: str = "",
     settings: Optional[dict[str, Any]] = None,
     subgroups: bool = False,
+    level: float = 0.95,
 ) -> Path:
     """Write one complete (or failed) synthetic run record, scored with bootstrap intervals; return its folder.
 
@@ -103,7 +104,7 @@ def write_record(
     metrics = metrics or (METRICS if kind == "binary" else RETRIEVAL_METRICS)
     settings = dict(settings or {})
     run_id = content_hash(
-        [task, task_version, seed, skill, n_samples, data_seed, list(metrics), failed, model, name, sorted(settings.items()), subgroups]
+        [task, task_version, seed, skill, n_samples, data_seed, list(metrics), failed, model, name, sorted(settings.items()), subgroups, level]
     )[:16]
     subgroup_columns = (("sex", "age_band") if kind == "binary" else ("language",)) if subgroups else ()
     if kind == "binary":
@@ -117,7 +118,7 @@ def write_record(
     if subgroups:
         frame = _with_subgroups(frame, ids, data_seed, kind)
     outputs = TaskOutputs(frame, qrels if kind != "binary" else None)
-    confidence = Confidence(n_resamples=n_resamples)
+    confidence = Confidence(level=level, n_resamples=n_resamples)
     protocol = Protocol(kind, tuple(metrics), metrics[0], "maximize", confidence, subgroup_columns=subgroup_columns)
     overrides = [f"model={model}"] * (model != "synthetic") + [f"model.{key}={value}" for key, value in settings.items()] + [f"seed={seed}"]
     with staged_record(record_dir(runs_dir, task, run_id)) as writer:

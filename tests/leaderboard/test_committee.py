@@ -103,3 +103,13 @@ def test_each_metric_has_its_direction_and_range() -> None:
     assert scale_of("ibs").better == "lower" and scale_of("brier").better == "lower"
     assert scale_of("auroc").better == "higher" and scale_of("auroc").high == 1.0
     assert scale_of("log_loss").high is None and scale_of("ndcg@10").better == "higher"
+
+
+def test_the_page_states_the_protocols_confidence_level(make_record, submit, root: Path, tmp_path: Path) -> None:
+    from medbench.leaderboard.site import build_site
+
+    for seed in (1, 2):
+        submit(make_record(seed=seed, level=0.9))
+    page = (build_site(root, tmp_path / "site").parent / "synthetic" / "index.html").read_text()
+    exported = json.loads((tmp_path / "site" / "synthetic" / "synthetic.json").read_text())
+    assert exported["level"] == [0.9] and "90% confidence intervals" in page and "95%" not in page
