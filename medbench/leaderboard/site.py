@@ -34,7 +34,8 @@ from medbench.leaderboard.audit import now_utc
 from medbench.leaderboard.metric_scales import scale_of
 from medbench.leaderboard.naming import EntryName, name_entries, spread
 from medbench.leaderboard.ranking import Ranking, Row, TiersOf, rank_board
-from medbench.leaderboard.store import Board, atomic_write, board_names
+from medbench.io import atomic_write
+from medbench.leaderboard.store import Board, board_names
 
 # A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -164,13 +165,7 @@ def _groups(rows: list[Row], names: dict[str, EntryName], spec: Any, ranked: boo
 
 def _levels(ranking: Ranking) -> list[float]:
     """The confidence levels of the entries' intervals (one, unless the task's protocol changed)."""
-    found = set()
-    for row in _all_rows(ranking):
-        if row.entry.confidence is not None:
-            found.add(row.entry.confidence.level)
-        else:
-            found.update(metric.ci.level for metric in row.entry.metrics.values() if metric.ci is not None)
-    return sorted(found)
+    return sorted({row.entry.protocol.confidence.level for row in _all_rows(ranking)})
 
 
 def _level_text(ranking: Ranking) -> str:

@@ -20,9 +20,10 @@ from typing import Optional
 from medbench.errors import LeaderboardError, RecordError
 from medbench.leaderboard import audit
 from medbench.leaderboard.comparability import judge
-from medbench.leaderboard.schema import BoardSpec, ConfidenceSpec, Entry, Provenance
+from medbench.leaderboard.schema import BoardSpec, Entry, Provenance
 from medbench.leaderboard.store import Board
-from medbench.record import RunRecord, read_record, sha256_file
+from medbench.io import sha256_file
+from medbench.record import RunRecord, read_record
 
 
 class SubmissionRefused(LeaderboardError):
@@ -51,7 +52,7 @@ def submit_run(
 ) -> SubmitResult:
     """Check the record at `run_dir` and add it to `board` (default: the task's name)."""
     record = checked_record(run_dir)
-    entry = entry_from_record(record, board or record.manifest.task.name, submitter)
+    entry = entry_from_record(record, board or record.protocol.name, submitter)
     return submit_entries(root, entry.board, [(entry, record.predictions_path(), record.qrels_path())], baseline=baseline)[0]
 
 
@@ -79,17 +80,11 @@ def entry_from_record(record: RunRecord, board: str, submitter: str) -> Entry:
     config = record.config()
     return Entry(
         board=board,
-        task=manifest.task.name,
-        task_version=manifest.task.version,
-        kind=manifest.task.kind,
+        protocol=manifest.protocol,
         dataset_fingerprint=dataset.fingerprint,
-        primary=metrics.primary,
-        direction=metrics.direction,
         n_samples=metrics.n_samples,
-        cluster_column=_cluster_column(record),
         metrics=metrics.values,
         subgroups=metrics.subgroups,
-        confidence=_confidence(config),
         provenance=Provenance(
             run_id=manifest.run_id,
             model_target=manifest.model.target,
@@ -126,7 +121,7 @@ def _settings(config) -> dict:
     names an entry nor splits a group: both are left out.
     """
     from medbench.identity import semantic_config
-    from medbench.leaderboard.hashing import compact_bytes, sha256_hex
+    from medbench.io import compact_bytes, sha256_hex
 
     semantic = semantic_config(config)
     semantic.pop("seed", None)
@@ -140,21 +135,6 @@ def _flatten(node, prefix: str = ""):
             yield from _flatten(node[key], f"{prefix}{key}.")
     else:
         yield prefix[:-1], node if isinstance(node, str) else json.dumps(node, separators=(",", ":"))
-
-
-def _confidence(config) -> Optional[ConfidenceSpec]:
-    """The task's confidence block (how intervals and paired tests resample), when the config has one."""
-    block = (config.get("task") or {}).get("confidence")
-    if block is None:
-        return None
-    return ConfidenceSpec(method=str(block.method), level=float(block.level), n_resamples=int(block.n_resamples), seed=int(block.seed))
-
-
-def _cluster_column(record: RunRecord) -> Optional[str]:
-    task = record.config().get("task")
-    if task is None:
-        raise SubmissionRefused(f"{record.path}: its config has no task section, so its protocol is unknown")
-    return task.get("cluster_column") or None
 
 
 def submit_entries(
@@ -209,13 +189,8 @@ def _spec_for(board: Board, entry: Entry) -> tuple[BoardSpec, Optional[str]]:
     """The board's spec once `entry` is accepted (created or upgraded), and the version it replaced."""
     new_spec = BoardSpec(
         name=board.name,
-        task=entry.task,
-        task_version=entry.task_version,
-        kind=entry.kind,
+        protocol=entry.protocol,
         dataset_fingerprint=entry.dataset_fingerprint,
-        metrics=sorted(entry.metrics),
-        primary=entry.primary,
-        direction=entry.direction,
         created_at=audit.now_utc(),
     )
     if not board.exists():

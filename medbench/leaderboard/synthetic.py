@@ -19,6 +19,7 @@ from medbench import __version__
 from medbench.data.fingerprint import content_hash
 from medbench.leaderboard.audit import now_utc
 from medbench.leaderboard.schema import Entry, Provenance
+from medbench.protocol import Confidence, Protocol
 from medbench.record import (
     ConfidenceInterval,
     DatasetInfo,
@@ -28,7 +29,6 @@ from medbench.record import (
     Manifest,
     MetricValue,
     ModelInfo,
-    TaskInfo,
     Timing,
     record_dir,
     staged_record,
@@ -96,7 +96,7 @@ def write_record(
     `name` the run's name; `subgroups` adds a sex and an age band per sample (a language per query)
     and scores every metric per level of them.
     """
-    from medbench.scoring import Confidence, Protocol, score_outputs
+    from medbench.scoring import score_outputs
     from medbench.tasks.outputs import TaskOutputs
     from medbench.tasks.predictions import classification_frame
 
@@ -118,20 +118,21 @@ def write_record(
     if subgroups:
         frame = _with_subgroups(frame, ids, data_seed, kind)
     outputs = TaskOutputs(frame, qrels if kind != "binary" else None)
-    confidence = Confidence(level=level, n_resamples=n_resamples)
-    protocol = Protocol(kind, tuple(metrics), metrics[0], "maximize", confidence, subgroup_columns=subgroup_columns)
+    protocol = Protocol(
+        name=task, version=task_version, kind=kind, metrics=tuple(metrics), primary=metrics[0],
+        confidence=Confidence(level=level, n_resamples=n_resamples), subgroup_columns=subgroup_columns,
+    )
     overrides = [f"model={model}"] * (model != "synthetic") + [f"model.{key}={value}" for key, value in settings.items()] + [f"seed={seed}"]
     with staged_record(record_dir(runs_dir, task, run_id)) as writer:
-        writer.write_config(_config_yaml(seed, task, task_version, kind, metrics, confidence, subgroup_columns, model, name, settings), overrides)
+        writer.write_config(_config_yaml(protocol, seed, model, name, settings), overrides)
         if not failed:
             writer.write_splits({"test": [str(i) for i in ids]})
             writer.write_predictions(outputs.predictions)
             if outputs.qrels is not None:
                 writer.write_qrels(outputs.qrels)
             writer.write_metrics(score_outputs(outputs, protocol))
-        task_info = TaskInfo(name=task, version=task_version, kind=kind, primary_metric=metrics[0], direction="maximize")
         dataset = DatasetInfo(fingerprint=content_hash(truth), split_sizes={"test": len(ids)}, source="synthetic")
-        return writer.commit(_manifest(run_id, seed, task_info, dataset, failed, overrides, {"task": task, "model": model})).path
+        return writer.commit(_manifest(run_id, seed, protocol, dataset, failed, overrides, {"task": task, "model": model})).path
 
 
 def _with_subgroups(frame: Any, ids: np.ndarray, data_seed: int, kind: str) -> Any:
@@ -145,29 +146,18 @@ def _with_subgroups(frame: Any, ids: np.ndarray, data_seed: int, kind: str) -> A
     return frame.assign(**{column: frame["sample_id"].map(mapping) for column, mapping in by_id.items()})
 
 
-def _config_yaml(
-    seed: int, task: str, version: str, kind: str, metrics: tuple[str, ...], confidence: Any,
-    subgroup_columns: tuple[str, ...], model: str, name: str, settings: dict[str, Any],
-) -> str:
+def _config_yaml(protocol: Protocol, seed: int, model: str, name: str, settings: dict[str, Any]) -> str:
     """The resolved config such a run would have: the task's protocol and the model's settings."""
     import yaml
 
-    config = {
-        "seed": seed,
-        "name": name,
-        "tags": [],
-        "task": {
-            "name": task, "version": version, "kind": kind, "metrics": list(metrics), "primary_metric": metrics[0],
-            "direction": "maximize", "cluster_column": None, "subgroup_columns": list(subgroup_columns),
-            "confidence": {"method": confidence.method, "level": confidence.level, "n_resamples": confidence.n_resamples, "seed": confidence.seed},
-        },
-        "model": {"_target_": MODEL_TARGET, "option": model, **settings},
-    }
+    task = protocol.model_dump(mode="json")
+    task["primary_metric"] = task.pop("primary")
+    config = {"seed": seed, "name": name, "tags": [], "task": task, "model": {"_target_": MODEL_TARGET, "option": model, **settings}}
     return yaml.safe_dump(config, sort_keys=False)
 
 
 def _manifest(
-    run_id: str, seed: int, task: TaskInfo, dataset: DatasetInfo, failed: bool, overrides: list[str], choices: dict[str, str]
+    run_id: str, seed: int, protocol: Protocol, dataset: DatasetInfo, failed: bool, overrides: list[str], choices: dict[str, str]
 ) -> Manifest:
     now = datetime.now(timezone.utc).isoformat()
     return Manifest(
@@ -175,7 +165,7 @@ def _manifest(
         status="failed" if failed else "complete",
         medbench_version=__version__,
         seed=seed,
-        task=task,
+        protocol=protocol,
         model=ModelInfo(target=MODEL_TARGET, parameter_count=2),
         dataset=dataset,
         git=GitInfo(commit="0" * 40, dirty=False),
@@ -205,12 +195,8 @@ def entry(index: int, *, board: str = TASK, predictions_sha256: str, n_samples: 
     values = {name: float(rng.uniform(0.6, 0.95)) for name in METRICS}
     return Entry(
         board=board,
-        task=TASK,
-        task_version="1.0",
-        kind="binary",
+        protocol=Protocol(name=TASK, version="1.0", kind="binary", metrics=METRICS, primary="auroc"),
         dataset_fingerprint="f" * 64,
-        primary="auroc",
-        direction="maximize",
         n_samples=n_samples,
         metrics={
             name: MetricValue(

@@ -1,6 +1,6 @@
 """Tiers, baseline tests and side-by-side pairs: what paired tests on the per-sample predictions say.
 
-Every test here is `medbench.stats.paired.compare_paired` with the method `default_method` picks
+Every test here is `medbench.comparison.compare_paired` with the method `default_method` picks
 (DeLong for a binary AUROC, paired bootstrap otherwise) and the task's own confidence block, so a
 pair reads the same p-value and interval here, on the page and in `medbench compare`.
 
@@ -32,9 +32,9 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Optional
 
 from medbench.errors import MedbenchError
-from medbench.leaderboard.hashing import compact_bytes, sha256_hex
+from medbench.io import atomic_write, compact_bytes, sha256_hex
 from medbench.leaderboard.schema import BoardSpec, Entry
-from medbench.leaderboard.store import Board, atomic_write
+from medbench.leaderboard.store import Board
 
 ALPHA = 0.05
 PAIR_LIMIT = 30
@@ -106,14 +106,12 @@ def cached_tiers(board: Board, spec: BoardSpec, entries: dict[str, Entry]) -> Ti
 def compute_tiers(board: Board, spec: BoardSpec, entries: dict[str, Entry], current: list[str]) -> Tiers:
     import numpy as np
 
-    from medbench.scoring import Confidence
-    from medbench.stats.paired import compare_paired, default_method
+    from medbench.comparison import compare_paired, default_method
     from medbench.stats.significance import holm
     from medbench.tasks.outputs import TaskOutputs
 
-    first = entries[current[0]] if current else None
-    cluster = first.cluster_column if first else None
-    confidence = Confidence(**first.confidence.model_dump()) if first and first.confidence else Confidence()
+    # The board's own protocol says how intervals are drawn and what is resampled together.
+    confidence, cluster = spec.protocol.confidence, spec.protocol.cluster_column
     frames: dict[tuple[str, Optional[str]], Any] = {}
     done: dict[tuple[str, str, str], Any] = {}
 

@@ -4,8 +4,8 @@
 (function () {
   "use strict";
   var data = JSON.parse(document.getElementById("board-data").textContent);
-  var spec = data.board, primary = spec.primary, scales = data.scales;
-  var others = spec.metrics.filter(function (m) { return m !== primary; });
+  var spec = data.board, primary = spec.protocol.primary, metrics = spec.protocol.metrics, scales = data.scales;
+  var others = metrics.filter(function (m) { return m !== primary; });
   var byId = {};
   data.entries.forEach(function (row) { byId[row.entry_id] = row; });
   var baselineRow = spec.baseline && byId[spec.baseline] && byId[spec.baseline].section === "ranked" ? byId[spec.baseline] : null;
@@ -247,7 +247,7 @@
       ["git commit", (p.git_commit || "unknown") + (p.git_dirty ? " (dirty)" : "")], ["medbench", p.medbench_version],
       ["python / platform", p.python + " / " + p.platform], ["packages", packages.join(", ")], ["task version", entry.task_version],
       ["dataset", entry.dataset_fingerprint + " (" + p.dataset_source + "; " + splits + ")"], ["test samples", entry.n_samples],
-      ["intervals", entry.confidence ? Math.round(entry.confidence.level * 100) + "% " + entry.confidence.method + ", " + entry.confidence.n_resamples + " resamples" : "as each metric records"],
+      ["intervals", Math.round(entry.protocol.confidence.level * 100) + "% " + entry.protocol.confidence.method + ", " + entry.protocol.confidence.n_resamples + " resamples"],
       ["predictions sha256", p.predictions_sha256], ["run started", p.started_at + " (" + p.duration_s.toFixed(1) + " s)"],
       ["submitted", p.submitted_at + " by " + p.submitter]
     ];
@@ -301,7 +301,7 @@
       ") &nbsp; vs &nbsp; <b>B</b> " + esc(b.name) + ' <span class="mono">' + esc(short(b.entry_id)) + "</span> (seed " + esc(b.entry.provenance.seed) + ")</p>";
     html += '<div class="scroll"><table class="pair" id="pair"><thead><tr><th scope="col">metric</th><th class="num" scope="col">A</th><th class="num" scope="col">B</th>' +
       '<th class="num" scope="col">Δ A − B' + (levelText ? " [" + levelText + " CI]" : "") + '</th><th class="num" scope="col">p (paired test)</th></tr></thead><tbody>';
-    spec.metrics.forEach(function (m) {
+    metrics.forEach(function (m) {
       var ma = metricOf(a, m), mb = metricOf(b, m), t = pair ? pair.tests[m] : null, sign = pair && pair.flipped ? -1 : 1;
       var diff = t ? sign * t.difference : (ma && mb ? ma.value - mb.value : null);
       var low = t && has(t.low) ? (sign > 0 ? t.low : -t.high) : null, high = t && has(t.high) ? (sign > 0 ? t.high : -t.low) : null;
@@ -359,7 +359,7 @@
         high: Math.max.apply(null, members.map(function (x) { return x.ci ? x.ci.high : x.value; })),
         mean: g.spread[m] ? g.spread[m].mean : null};
     }).filter(function (r) { return r.values.length; });
-    var select = '<label>metric <select id="forest-metric">' + spec.metrics.map(function (name) {
+    var select = '<label>metric <select id="forest-metric">' + metrics.map(function (name) {
       return "<option" + (name === m ? " selected" : "") + ' value="' + esc(name) + '">' + esc(name + " (" + better(name) + ")") + "</option>";
     }).join("") + "</select></label>";
     var caption = "<figcaption>Forest plot of " + esc(m) + " (" + better(m) + "): dot = value (mean over seeds), bar = " + esc(levelText || "no") +
