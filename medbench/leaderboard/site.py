@@ -23,6 +23,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Optional
@@ -47,13 +48,17 @@ CSV_COLUMNS = [
 
 def build_site(root: Path, out: Path, tiers: Optional[TiersOf] = None) -> Path:
     """Write the site for every board under `root` into `out`; return the index page."""
+    return write_site((rank_board(Board(root, name), tiers) for name in board_names(root)), out)
+
+
+def write_site(rankings: Iterable[Ranking], out: Path) -> Path:
+    """Write the site of ranked boards, from whichever store ranked them; return the index page."""
     environment = Environment(loader=PackageLoader("medbench.leaderboard", "templates"), autoescape=select_autoescape(["html"]))
     built_at = now_utc()
     summaries = []
-    for name in board_names(root):
-        ranking = rank_board(Board(root, name), tiers)
+    for ranking in rankings:
         names = name_entries({row.entry_id: row.entry for row in _all_rows(ranking)})
-        _write_board(environment, ranking, names, out / name, built_at)
+        _write_board(environment, ranking, names, out / ranking.spec.name, built_at)
         summaries.append(_summary(ranking, names))
     index = out / "index.html"
     atomic_write(index, environment.get_template("index.html").render(boards=summaries, built_at=built_at).encode("utf-8"), durable=False)

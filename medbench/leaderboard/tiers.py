@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any, Optional
 
@@ -88,7 +89,7 @@ def board_tiers(board: Board, spec: BoardSpec, entries: dict[str, Entry]) -> Tie
     if cached is not None:
         return cached
     try:
-        result = compute_tiers(board, spec, entries, current)
+        result = compute_tiers(spec, entries, current, _stored_outputs(board, entries))
     except (ImportError, MedbenchError, ValueError, KeyError, OSError) as error:
         return Tiers(note=f"unavailable: {error}")
     atomic_write(board.path / CACHE_FILE, compact_bytes({"key": key, "tiers": _to_json(result)}))
@@ -103,20 +104,14 @@ def cached_tiers(board: Board, spec: BoardSpec, entries: dict[str, Entry]) -> Ti
     return cached if cached is not None else Tiers(note="out of date: the board changed since the last `medbench leaderboard build`")
 
 
-def compute_tiers(board: Board, spec: BoardSpec, entries: dict[str, Entry], current: list[str]) -> Tiers:
-    import numpy as np
-
-    from medbench.comparison import compare_paired, default_method
-    from medbench.stats.significance import holm
-    from medbench.tasks.outputs import TaskOutputs
-
-    # The board's own protocol says how intervals are drawn and what is resampled together.
-    confidence, cluster = spec.protocol.confidence, spec.protocol.cluster_column
+def _stored_outputs(board: Board, entries: dict[str, Entry]) -> Callable[[str], Any]:
+    """The per-sample outputs of a folder board's entries, read once per predictions file."""
     frames: dict[tuple[str, Optional[str]], Any] = {}
-    done: dict[tuple[str, str, str], Any] = {}
 
-    def outputs(entry_id: str) -> TaskOutputs:
+    def outputs(entry_id: str) -> Any:
         import pandas as pd
+
+        from medbench.tasks.outputs import TaskOutputs
 
         provenance = entries[entry_id].provenance
         key = (provenance.predictions_sha256, provenance.qrels_sha256)
@@ -124,6 +119,20 @@ def compute_tiers(board: Board, spec: BoardSpec, entries: dict[str, Entry], curr
             qrels = pd.read_parquet(board.predictions_path(key[1])) if key[1] else None
             frames[key] = TaskOutputs(pd.read_parquet(board.predictions_path(key[0])), qrels)
         return frames[key]
+
+    return outputs
+
+
+def compute_tiers(spec: BoardSpec, entries: dict[str, Entry], current: list[str], outputs: Callable[[str], Any]) -> Tiers:
+    """Tiers, baseline tests and pairs of `current` (ranked ids); `outputs(entry_id)` gives an entry's per-sample outputs."""
+    import numpy as np
+
+    from medbench.comparison import compare_paired, default_method
+    from medbench.stats.significance import holm
+
+    # The board's own protocol says how intervals are drawn and what is resampled together.
+    confidence, cluster = spec.protocol.confidence, spec.protocol.cluster_column
+    done: dict[tuple[str, str, str], Any] = {}
 
     def compare(a: str, b: str, metric: str = spec.primary):
         if (a, b, metric) not in done:
