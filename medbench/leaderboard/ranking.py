@@ -81,7 +81,7 @@ def rank_entries(
     previous_value, rank = None, 0
     for entry_id in order:
         entry = entries[entry_id]
-        common = dict(entry_id=entry_id, entry=entry, state=states.get(entry_id, "unknown"), is_baseline=entry_id == spec.baseline)
+        common = dict(entry_id=entry_id, entry=entry, state=states.get(entry_id, "unknown"), is_baseline=baseline is not None and entry_id == spec.baseline)
         if is_stale(spec, entry):
             stale.append(Row(stale=True, **common))
             continue

@@ -113,10 +113,5 @@ class Entry(Strict, _ProtocolView):
     # Metrics per level of each subgroup column (sex, age band, site, language), as in metrics.json.
     subgroups: dict[str, dict[str, dict[str, MetricValue]]] = Field(default_factory=dict)
 
-    @property
-    def label(self) -> str:
-        """A short human name: the model's class and its seed."""
-        return f"{self.provenance.model_target.rsplit('.', 1)[-1]} seed={self.provenance.seed}"
-
     def primary_value(self) -> MetricValue:
         return self.metrics[self.primary]
