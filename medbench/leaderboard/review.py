@@ -50,7 +50,10 @@ def find_entry(root: Path, prefix: str, board_name: Optional[str] = None) -> tup
     names = [board_name] if board_name else board_names(root)
     found = [(board, entry_id) for board in (Board(root, name) for name in names) if (entry_id := board.resolve(prefix))]
     if not found:
-        raise LeaderboardError(f"no entry {prefix!r} on {'board ' + repr(board_name) if board_name else 'any board'} under {root}")
+        raise LeaderboardError(
+            f"no entry {prefix!r} on {'board ' + repr(board_name) if board_name else 'any board'} under {root} "
+            "(`medbench leaderboard show BOARD` lists the entry ids)"
+        )
     if len(found) > 1:
         raise LeaderboardError(f"entry {prefix!r} matches on boards {[board.name for board, _ in found]}: pass --board")
     return found[0]
@@ -61,7 +64,7 @@ def transition(board: Board, entry_id: str, event: str, *, actor: str, note: str
     if not actor.strip():
         raise LeaderboardError(f"{event}: name who does it (--reviewer NAME)")
     if event in ("approve", "reject") and not note.strip():
-        raise LeaderboardError(f"{event}: give the committee's reason (--note)")
+        raise LeaderboardError(f"{event}: give the committee's reason (--note TEXT)")
     allowed, _ = TRANSITIONS[event]
     with board.locked():
         board.read_entry(entry_id)
