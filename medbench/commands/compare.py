@@ -30,7 +30,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def execute(args: argparse.Namespace) -> int:
     import dataclasses
 
-    from medbench.errors import RecordError
+    from medbench.errors import MedbenchError, RecordError
     from medbench.record import read_record
     from medbench.comparison import compare_paired, default_method
     from medbench.scoring import record_outputs
@@ -58,15 +58,21 @@ def execute(args: argparse.Namespace) -> int:
         )
 
     result = paired(outputs_a, outputs_b)
+
+    def within(subset_a, subset_b):
+        """The comparison within one subgroup, or why it cannot be made there (one class only, too few samples)."""
+        try:
+            return dataclasses.asdict(paired(subset_a, subset_b))
+        except (MedbenchError, ValueError) as error:
+            return {"error": str(error)}
+
     # The same comparison within each level of the task's subgroup columns (sex, age band, site, language).
     subgroups = {
-        column: {level: paired(subset_a, subset_b) for (level, subset_a), (_, subset_b) in _levels(outputs_a, outputs_b, column)}
+        column: {level: within(subset_a, subset_b) for (level, subset_a), (_, subset_b) in _levels(outputs_a, outputs_b, column)}
         for column in protocol.subgroup_columns
     }
     if args.json:
-        found = dataclasses.asdict(result)
-        found["subgroups"] = {column: {level: dataclasses.asdict(r) for level, r in levels.items()} for column, levels in subgroups.items()}
-        print(json.dumps(found, indent=2))
+        print(json.dumps({**dataclasses.asdict(result), "subgroups": subgroups}, indent=2))
         return 0
     ci = result.ci
     interval = f" [{ci.low:+.4f}, {ci.high:+.4f}] ({ci.level:.0%} paired {ci.method} CI)" if ci else " (no interval)"
@@ -77,8 +83,11 @@ def execute(args: argparse.Namespace) -> int:
     print(f"p-value ({result.method}): {result.p_value:.4g}")
     for column, levels in subgroups.items():
         for level, r in levels.items():
-            ci = f" [{r.ci.low:+.4f}, {r.ci.high:+.4f}]" if r.ci else ""
-            print(f"  {column}={level}: A {r.value_a:.4f}  B {r.value_b:.4f}  A - B {r.difference:+.4f}{ci}  p {r.p_value:.4g}")
+            if "error" in r:
+                print(f"  {column}={level}: not compared ({r['error']})")
+                continue
+            ci = f" [{r['ci']['low']:+.4f}, {r['ci']['high']:+.4f}]" if r["ci"] else ""
+            print(f"  {column}={level}: A {r['value_a']:.4f}  B {r['value_b']:.4f}  A - B {r['difference']:+.4f}{ci}  p {r['p_value']:.4g}")
     return 0
 
 

@@ -32,7 +32,7 @@ def print_ranking(ranking: Ranking, console: Optional[Console] = None, limit: in
     console.print(
         f"[bold]{spec.name}[/bold]  task {spec.task} v{spec.task_version} ({spec.kind})  "
         f"data {spec.dataset_fingerprint[:12]}  primary {spec.primary} ({spec.direction})  "
-        f"baseline {baseline.entry_id[:ID_WIDTH] + ' ' + names[baseline.entry_id].text if baseline else 'none chosen (medbench leaderboard baseline BOARD ENTRY --by NAME)'}"
+        f"baseline {baseline.entry_id[:ID_WIDTH] + ' ' + names[baseline.entry_id].text if baseline else f'none chosen (medbench leaderboard baseline {spec.name} ENTRY --by NAME)'}"
     )
     if ranking.tiers_note:
         console.print(f"tiers: {ranking.tiers_note}")

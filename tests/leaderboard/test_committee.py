@@ -113,3 +113,31 @@ def test_the_page_states_the_protocols_confidence_level(make_record, submit, roo
     page = (build_site(root, tmp_path / "site").parent / "synthetic" / "index.html").read_text()
     exported = json.loads((tmp_path / "site" / "synthetic" / "synthetic.json").read_text())
     assert exported["level"] == [0.9] and "90% confidence intervals" in page and "95%" not in page
+
+
+@pytest.mark.slow
+def test_compare_and_the_board_give_one_p_value_per_pair_and_the_same_subgroup_numbers(make_record, submit, root: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from medbench.leaderboard.tiers import board_tiers
+    from medbench.record import read_record
+
+    run_a, run_b = make_record(seed=1, skill=0.9, subgroups=True), make_record(seed=2, skill=0.5, subgroups=True)
+    entry_a, entry_b = submit(run_a).entry_id, submit(run_b, baseline=True).entry_id
+    board = Board(root, "synthetic")
+    ranking = rank_board(board, board_tiers)
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[2]))
+    shown = subprocess.run(
+        [sys.executable, "-m", "medbench", "compare", str(run_a), str(run_b), "--json"], capture_output=True, text=True, env=env, check=True
+    )
+    compared = json.loads(shown.stdout)
+    test = {row.entry_id: row.versus_baseline for row in ranking.current}[entry_a]
+    assert compared["method"] == test.method == "delong"
+    assert compared["p_value"] == test.p_value and compared["difference"] == test.difference
+    assert ranking.pairs[f"{entry_a}:{entry_b}"]["auroc"].p_value == compared["p_value"]
+    recorded = read_record(run_a).metrics().subgroups
+    for column, levels in compared["subgroups"].items():
+        for level, result in levels.items():
+            assert result["value_a"] == recorded[column][level]["auroc"].value
