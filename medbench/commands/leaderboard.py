@@ -1,4 +1,4 @@
-"""`medbench leaderboard show|build|verify|export`: read the boards (never imports torch).
+"""`medbench leaderboard show|baseline|build|verify|export`: read and curate the boards (never imports torch).
 
 `show` reads a folder board, or a committee's (`--server`/`--db`); `export` writes a committee's
 public export (aggregates, signed log and head, site); `verify` checks folder boards, or an
@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-HELP = "Show a board in the terminal, build the static web site, export a committee's boards, or verify every hash."
+HELP = "Show a board, choose its baseline, build the static site, export a committee's boards, or verify every hash."
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -20,6 +20,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     show = actions.add_parser("show", help="print a board as a table", description="Print a board as a table.")
     show.add_argument("board", metavar="BOARD")
     show.add_argument("--limit", type=int, default=50, help="current entries shown (0: all; default %(default)s)")
+    baseline = actions.add_parser(
+        "baseline",
+        help="choose the entry every other is compared with (logged)",
+        description="Choose the board's baseline: the entry every other entry is compared with (Δ, paired test). "
+        "Until the committee chooses one, the board has none. The choice is written to the board file and the audit log.",
+    )
+    baseline.add_argument("board", metavar="BOARD")
+    baseline.add_argument("entry", metavar="ENTRY", help="entry id or a unique prefix of it (as `leaderboard show` prints)")
+    baseline.add_argument("--by", required=True, metavar="NAME", help="who chooses it")
+    baseline.add_argument("--note", default="", help="why, kept in the audit log")
     build = actions.add_parser("build", help="write the static site", description="Write the static site (no server needed).")
     build.add_argument("--out", type=Path, help=f"site folder (default: <root>/{SITE_DIR})")
     build.add_argument("--no-tiers", action="store_true", help="skip the paired tests that group entries into tiers")
@@ -41,12 +51,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     export.add_argument("--no-tiers", action="store_true", help="skip the paired tests that group entries into tiers")
     add_committee_options(export, server=False)
     add_committee_options(show)
-    for action in (show, build, verify):
+    for action in (show, baseline, build, verify):
         action.add_argument("--root", type=Path, default=default_root(), help="leaderboards folder (default: %(default)s)")
 
 
 def execute(args: argparse.Namespace) -> int:
-    return {"show": _show, "build": _build, "verify": _verify, "export": _export}[args.action](args)
+    return {"show": _show, "baseline": _baseline, "build": _build, "verify": _verify, "export": _export}[args.action](args)
 
 
 def _show(args: argparse.Namespace) -> int:
@@ -63,6 +73,23 @@ def _show(args: argparse.Namespace) -> int:
     from medbench.leaderboard.tiers import cached_tiers
 
     print_ranking(rank_board(Board(args.root, args.board), cached_tiers), limit=args.limit)
+    return 0
+
+
+def _baseline(args: argparse.Namespace) -> int:
+    from medbench.errors import LeaderboardError
+    from medbench.leaderboard.location import refresh_hint
+    from medbench.leaderboard.review import choose_baseline
+    from medbench.leaderboard.store import Board
+
+    board = Board(args.root, args.board)
+    board.spec()
+    entry_id = board.resolve(args.entry)
+    if entry_id is None:
+        raise LeaderboardError(f"no entry {args.entry!r} on board {args.board!r} (`medbench leaderboard show {args.board}` lists them)")
+    event = choose_baseline(board, entry_id, actor=args.by, note=args.note)
+    print(f"baseline of board {board.name}: entry {entry_id[:12]} (audit event {event.seq}, {event.hash[:12]})")
+    print(refresh_hint(args.root))
     return 0
 
 

@@ -11,12 +11,10 @@ HELP = "Approve (after reproduction) or reject a leaderboard entry; logged in th
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from medbench.leaderboard.location import default_root
+    from medbench.leaderboard.location import add_committee_options, default_root
 
     parser.add_argument("decision", choices=("approve", "reject"))
     parser.add_argument("entry", metavar="ENTRY", help="entry id or a unique prefix of it (as `leaderboard show` prints)")
-    from medbench.leaderboard.location import add_committee_options
-
     parser.add_argument("--reviewer", help="who decides (folder boards only; on a committee the token says who)")
     parser.add_argument("--note", required=True, help="the reason, kept in the audit log")
     parser.add_argument("--board", help="the board (default: search every board)")
@@ -26,6 +24,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def execute(args: argparse.Namespace) -> int:
     from medbench.errors import LeaderboardError
+    from medbench.leaderboard.location import refresh_hint
     from medbench.leaderboard.review import find_entry, transition
 
     if args.server or args.db:
@@ -42,4 +41,5 @@ def execute(args: argparse.Namespace) -> int:
     board, entry_id = find_entry(args.root, args.entry, args.board)
     event = transition(board, entry_id, args.decision, actor=args.reviewer, note=args.note)
     print(f"{PAST[args.decision]} entry {entry_id[:12]} on board {board.name} (audit event {event.seq}, {event.hash[:12]})")
+    print(refresh_hint(args.root))
     return 0

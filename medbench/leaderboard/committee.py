@@ -36,6 +36,7 @@ DEFAULT_DAILY_QUOTA = 5
 META_FIELDS = (
     "run_id", "model_target", "parameter_count", "checkpoint_sha256", "seed", "overrides", "git_commit", "git_dirty",
     "medbench_version", "python", "platform", "packages", "started_at", "duration_s", "dataset_fingerprint",
+    "name", "tags", "choices", "settings", "config_sha256",
 )
 
 
@@ -67,7 +68,7 @@ class SubmitOutcome:
     board: str
     entry_id: str
     added: bool
-    aggregates: dict[str, Any]  # {"entry": Entry JSON, "subgroups": {...}}: what the server computed
+    aggregates: dict[str, Any]  # the entry (schema.Entry as JSON): every number the server computed
 
 
 def hash_token(token: str) -> str:
@@ -277,9 +278,7 @@ class CommitteeStore:
             entry = _entry(spec, metrics, meta, digest, actor, submitted_at, key)
         except (TypeError, ValueError) as error:  # pydantic's ValidationError is a ValueError
             raise LeaderboardError(f"the submission's description is invalid: {str(error).splitlines()[0]}") from None
-        content = canonical_bytes(
-            {"entry": entry.model_dump(mode="json"), "subgroups": json.loads(metrics.model_dump_json())["subgroups"]}
-        )
+        content = canonical_bytes(json.loads(entry.model_dump_json()))  # undefined subgroup metrics as null
         entry_id = sha256_hex(content)
         with self.engine.begin() as connection:
             self._lock_head(connection)
@@ -323,7 +322,7 @@ class CommitteeStore:
         return SubmitOutcome(board, row.id, False, json.loads(row.content)) if row else None
 
     def aggregates(self, board: str) -> dict[str, dict[str, Any]]:
-        """Every entry of the board by id: {"entry": ..., "subgroups": ...} (public aggregates)."""
+        """Every entry of the board by id, as JSON (public aggregates)."""
         from sqlalchemy import select
 
         from medbench.leaderboard.db.tables import entries
@@ -336,7 +335,7 @@ class CommitteeStore:
     def entries(self, board: str) -> dict[str, "Entry"]:
         from medbench.leaderboard.schema import Entry
 
-        return {entry_id: Entry.model_validate(content["entry"]) for entry_id, content in self.aggregates(board).items()}
+        return {entry_id: Entry.model_validate(content) for entry_id, content in self.aggregates(board).items()}
 
     def entry_contents(self, board: str) -> dict[str, bytes]:
         """Every entry's exact stored bytes (whose SHA-256 is its id), for the public export."""
@@ -403,7 +402,7 @@ class CommitteeStore:
         labels, protocol = self.hidden_labels(board), self.protocol(board)
         scores = submitted_scores(frame, labels, protocol.kind)
         reproduced = score(scores, labels, protocol).values
-        claimed = self.aggregates(board)[entry_id]["entry"]["metrics"]
+        claimed = self.aggregates(board)[entry_id]["metrics"]
         differences = {
             name: {"submitted": claimed[name]["value"], "reproduced": value.value}
             for name, value in reproduced.items()
@@ -586,6 +585,7 @@ def _entry(
         dataset_fingerprint=spec.dataset_fingerprint,
         n_samples=metrics.n_samples,
         metrics=metrics.values,
+        subgroups=metrics.subgroups,
         provenance=Provenance(
             run_id=str(meta.get("run_id") or key[:16]),
             model_target=str(meta.get("model_target") or "unknown"),
@@ -606,5 +606,10 @@ def _entry(
             predictions_sha256=digest,
             submitter=f"{actor.name} ({actor.team})",
             submitted_at=submitted_at,
+            name=str(meta.get("name") or ""),
+            tags=[str(tag) for tag in meta.get("tags") or []],
+            choices={str(k): str(v) for k, v in (meta.get("choices") or {}).items()},
+            settings={str(k): str(v) for k, v in (meta.get("settings") or {}).items()},
+            config_sha256=meta.get("config_sha256"),
         ),
     )

@@ -34,3 +34,8 @@ def add_committee_options(parser, *, server: bool = True) -> None:  # noqa: ANN0
         help="the committee's database, used in this process: sqlite:///FILE or postgresql://... (default: $MEDBENCH_DB)",
     )
     parser.add_argument("--key", type=Path, default=default_key(), help="the server's Ed25519 signing key (default: %(default)s)")
+
+
+def refresh_hint(root: Path) -> str:
+    """What every command that changes a board prints: the static page shows the change once rebuilt."""
+    return f"refresh the board page: `medbench leaderboard build --root {root}`, then reload it in the browser"

@@ -67,7 +67,7 @@ def export(store: CommitteeStore, out: Path, *, tiers: bool = True) -> Path:
 def _entry(data: bytes) -> Any:
     from medbench.leaderboard.schema import Entry
 
-    return Entry.model_validate(json.loads(data)["entry"])
+    return Entry.model_validate_json(data)
 
 
 def committee_tiers(store: CommitteeStore, board: str, spec: Any, entries: dict[str, Any]) -> Any:

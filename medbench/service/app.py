@@ -55,7 +55,7 @@ class Baseline(BaseModel):
 
 def create_app(store: CommitteeStore) -> FastAPI:
     from medbench.leaderboard.ranking import rank_entries
-    from medbench.leaderboard.site import board_json
+    from medbench.leaderboard.site import ranking_json
     from medbench.leaderboard.tiers import Tiers
 
     # Paired tests over every entry cost seconds on a large board: the export computes them.
@@ -89,7 +89,7 @@ def create_app(store: CommitteeStore) -> FastAPI:
         cached = pages.get(board)
         if cached is None or cached[0] != version:
             ranking = rank_entries(store.spec(board), store.entries(board), store.events(board), ON_EXPORT)
-            cached = (version, board_json(ranking))
+            cached = (version, ranking_json(ranking))
             pages[board] = cached
         return Response(cached[1], media_type="application/json")
 
@@ -97,7 +97,7 @@ def create_app(store: CommitteeStore) -> FastAPI:
     def entry(prefix: str) -> dict[str, Any]:
         board, entry_id, _ = store.resolve(prefix)
         return {
-            "board": board, "entry_id": entry_id, **store.aggregates(board)[entry_id],
+            "board": board, "entry_id": entry_id, "entry": store.aggregates(board)[entry_id],
             "events": [asdict(event) for event in store.events(board) if event.entry == entry_id],
         }
 

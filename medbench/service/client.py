@@ -59,9 +59,9 @@ class LocalCommittee:
 
     def board_json(self, board: str) -> str:
         from medbench.leaderboard.ranking import rank_entries
-        from medbench.leaderboard.site import board_json
+        from medbench.leaderboard.site import ranking_json
 
-        return board_json(rank_entries(self.store.spec(board), self.store.entries(board), self.store.events(board)))
+        return ranking_json(rank_entries(self.store.spec(board), self.store.entries(board), self.store.events(board)))
 
     def review(self, prefix: str, decision: str, note: str) -> dict[str, Any]:
         from dataclasses import asdict
@@ -130,10 +130,10 @@ def _encoded(frame: Any) -> str:
 
 def record_submission(run_dir: Path) -> tuple[Any, dict[str, Any], str]:
     """A run record's scores (no targets), its description, and its task name."""
-    from medbench.leaderboard.submit import checked_record
+    from medbench.leaderboard.submit import checked_record, run_settings
 
     record = checked_record(run_dir)
-    manifest = record.manifest
+    manifest, config = record.manifest, record.config()
     meta = {
         "run_id": manifest.run_id, "model_target": manifest.model.target, "parameter_count": manifest.model.parameter_count,
         "checkpoint_sha256": manifest.model.checkpoint_sha256, "seed": manifest.seed, "overrides": manifest.overrides,
@@ -141,6 +141,8 @@ def record_submission(run_dir: Path) -> tuple[Any, dict[str, Any], str]:
         "python": manifest.environment.python, "platform": manifest.environment.platform,
         "packages": manifest.environment.packages, "started_at": manifest.timing.started_at,
         "duration_s": manifest.timing.duration_s, "dataset_fingerprint": manifest.dataset.fingerprint,
+        "name": str(config.get("name") or ""), "tags": [str(tag) for tag in config.get("tags") or []],
+        "choices": dict(manifest.choices), **run_settings(config),
     }
     return record.predictions(), meta, record.protocol.name
 
@@ -180,7 +182,12 @@ def ranking_from_json(text: str) -> Any:
         )
         for item in data["entries"]
     ]
+    section = {item["entry_id"]: item["section"] for item in data["entries"]}
     return Ranking(
-        spec=BoardSpec.model_validate(data["board"]), current=[row for row in rows if not row.stale],
-        stale=[row for row in rows if row.stale], history={}, tiers_note=data["tiers"],
+        spec=BoardSpec.model_validate(data["board"]),
+        current=[row for row in rows if section[row.entry_id] == "ranked"],
+        stale=[row for row in rows if section[row.entry_id] == "stale"],
+        rejected=[row for row in rows if section[row.entry_id] == "rejected"],
+        history={},
+        tiers_note=data["tiers"],
     )

@@ -114,10 +114,10 @@ def test_a_rebuilt_chain_fails_its_signatures(exported: Path, tmp_path: Path) ->
 def test_edited_removed_or_added_entries_are_caught(exported: Path) -> None:
     entries = sorted((exported / "boards" / "synthetic" / "entries").glob("*.json"))
     content = json.loads(entries[0].read_bytes())
-    content["entry"]["metrics"]["auroc"]["value"] = 0.9999
+    content["metrics"]["auroc"]["value"] = 0.9999
     entries[0].write_bytes(canonical_bytes(content))
     entries[1].unlink()
-    content["entry"]["provenance"]["run_id"] = "invented"
+    content["provenance"]["run_id"] = "invented"
     invented = canonical_bytes(content)
     (entries[0].parent / f"{sha256_hex(invented)}.json").write_bytes(invented)
     problems = "\n".join(verify_export(exported)[0])

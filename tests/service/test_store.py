@@ -24,7 +24,7 @@ def test_the_server_scores_the_submitted_scores_itself(store: CommitteeStore, bo
     frame = record.predictions()
     frame["target"] = 1 - frame["target"]  # a submitter's targets are ignored
     outcome = store.submit(board, frame, {"run_id": record.run_id}, people.alice)
-    computed = outcome.aggregates["entry"]["metrics"]
+    computed = outcome.aggregates["metrics"]
     assert outcome.added
     assert {name: value["value"] for name, value in computed.items()} == {
         name: value.value for name, value in record.metrics().values.items()
