@@ -41,6 +41,9 @@ NON_SEMANTIC_KEYS: tuple[str, ...] = (
     # Where cached document embeddings live; their key already names the corpus and the encoder.
     "model.cache_dir",
 )
+# Keys left out wherever they occur: a cache folder (of embeddings, of an unpacked packaged model,
+# at any depth of a composed model such as a hybrid's components) never changes results.
+NON_SEMANTIC_NAMES: tuple[str, ...] = ("cache_dir",)
 
 
 def semantic_config(cfg: DictConfig) -> dict[str, Any]:
@@ -49,6 +52,7 @@ def semantic_config(cfg: DictConfig) -> dict[str, Any]:
     assert isinstance(data, dict)
     for dotted in NON_SEMANTIC_KEYS:
         _drop(data, dotted.split("."))
+    _drop_names(data)
     return data
 
 
@@ -64,3 +68,14 @@ def _drop(node: Any, path: list[str]) -> None:
         node = node[key]
     if isinstance(node, dict):
         node.pop(path[-1], None)
+
+
+def _drop_names(node: Any) -> None:
+    if isinstance(node, dict):
+        for name in NON_SEMANTIC_NAMES:
+            node.pop(name, None)
+        for value in node.values():
+            _drop_names(value)
+    elif isinstance(node, list):
+        for value in node:
+            _drop_names(value)

@@ -106,5 +106,8 @@ class MedbenchConfig:
 
 
 def register_configs() -> None:
-    """Make the schema available to `conf/config.yaml` as `medbench_schema`."""
+    """Make the schema available to `conf/config.yaml` as `medbench_schema`, and medbench's SLURM launcher's."""
+    from medbench.slurm_launcher import register_schema
+
     ConfigStore.instance().store(name="medbench_schema", node=MedbenchConfig)
+    register_schema()

@@ -111,6 +111,21 @@ def run_job(cfg: DictConfig, overrides: list[str], job_dir: Path, job_num: int) 
         return _worst(cfg)
 
 
+def record_lost_job(cfg: DictConfig, overrides: list[str], job_dir: Path, job_num: int, error: str) -> float:
+    """A job that ended without reporting (cancelled, killed, lost with its node): failed, in its outcome file.
+
+    Written by the launcher on the job's behalf; returns the worst objective value.
+    """
+    from medbench.identity import run_id_of
+
+    try:
+        run_id: Optional[str] = run_id_of(cfg)
+    except Exception:  # an unresolvable config: the outcome says so through its error
+        run_id = None
+    _write_outcome(job_dir, JobOutcome(job=job_num, overrides=overrides, status="failed", run_id=run_id, error=error))
+    return _worst(cfg)
+
+
 def _mode(cfg: DictConfig) -> str:
     return str(getattr(cfg.objective.mode, "value", cfg.objective.mode))
 
