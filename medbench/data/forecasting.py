@@ -62,17 +62,23 @@ class ForecastingDataModule(MedbenchDataModule):
         n_val_origins: int = 2,
         yearly_lag: Optional[int] = 364,
         quantiles: Sequence[float] = (0.05, 0.25, 0.5, 0.75, 0.95),
+        train_origin_stride: int = 1,
         batch_size: int = 256,
         num_workers: int = 0,
     ) -> None:
         super().__init__(batch_size=batch_size, num_workers=num_workers)
-        if horizon < 1 or season_length < 1 or n_test_origins < 1 or origin_step < 1 or n_val_origins < 0:
-            raise DataError("task.data: horizon, season_length, n_test_origins and origin_step must be >= 1, n_val_origins >= 0")
+        if min(horizon, season_length, n_test_origins, origin_step, train_origin_stride) < 1 or n_val_origins < 0:
+            raise DataError(
+                "task.data: horizon, season_length, n_test_origins, origin_step and train_origin_stride must be >= 1, n_val_origins >= 0"
+            )
         if any(not 0.0 < q < 1.0 for q in quantiles):
             raise DataError(f"task.data.quantiles: {list(quantiles)} must lie strictly between 0 and 1")
         self.horizon, self.season_length = horizon, season_length
         self.n_test_origins, self.origin_step, self.n_val_origins = n_test_origins, origin_step, n_val_origins
         self.yearly_lag = yearly_lag
+        # Training forecasts start every `train_origin_stride` periods: consecutive origins share
+        # most of their history, so a stride above 1 loses little and fits much faster.
+        self.train_origin_stride = train_origin_stride
         self.quantiles = tuple(sorted(float(q) for q in quantiles))
         self._source = ""
         self._n_features = 0
@@ -87,7 +93,7 @@ class ForecastingDataModule(MedbenchDataModule):
         origins = plan_origins(len(dates), self.horizon, self.n_test_origins, self.origin_step, self.n_val_origins, self.min_history)
         train_end = origins["val"][0] if len(origins["val"]) else origins["test"][0]
         scales = mase_scales(values[:, : train_end + 1], self.season_length, names)
-        train_origins = np.arange(self.min_history, train_end - self.horizon + 1)
+        train_origins = np.arange(train_end - self.horizon, self.min_history - 1, -self.train_origin_stride)[::-1]
         if len(train_origins) == 0:
             raise DataError(f"{self._source}: no training forecasts fit before the validation and test periods; supply a longer history")
         splits = {

@@ -16,6 +16,7 @@ import numpy as np
 
 from medbench.data.split import Split
 from medbench.errors import DataError
+from medbench.io import atomic_write
 
 SEASONAL_NAIVE = "seasonal_naive"
 HORIZON = "horizon"
@@ -62,7 +63,7 @@ class SeasonalNaive:
     def save(self, path: Path) -> Optional[Path]:
         target = path.with_suffix(".json")
         table = [] if self.error_quantiles is None else self.error_quantiles.tolist()
-        target.write_text(json.dumps({"levels": list(self.levels), "error_quantiles_by_horizon": table}))
+        atomic_write(target, json.dumps({"levels": list(self.levels), "error_quantiles_by_horizon": table}))
         return target
 
     def parameter_count(self) -> Optional[int]:
@@ -73,14 +74,27 @@ class GradientBoostingForecaster:
     """scikit-learn's HistGradientBoostingRegressor on lag, rolling-mean, seasonal and calendar features.
 
     One model for the point forecast (`loss`, squared error by default) and one per quantile level
-    (quantile loss); quantiles are sorted per forecast so that intervals never cross.
+    (quantile loss); quantiles are sorted per forecast so that intervals never cross. Quantile
+    models fitted on their own training data are over-confident; with `calibrate` each quantile is
+    shifted so that, on the validation forecasts (never the test ones), the share of values below
+    it equals its level.
     """
 
-    def __init__(self, max_iter: int = 300, learning_rate: float = 0.05, max_leaf_nodes: int = 31, loss: str = "squared_error", random_state: int = 0) -> None:
+    def __init__(
+        self,
+        max_iter: int = 300,
+        learning_rate: float = 0.05,
+        max_leaf_nodes: int = 31,
+        loss: str = "squared_error",
+        calibrate: bool = True,
+        random_state: int = 0,
+    ) -> None:
         self.options: dict[str, Any] = {"max_iter": max_iter, "learning_rate": learning_rate, "max_leaf_nodes": max_leaf_nodes, "random_state": random_state}
         self.loss = loss
+        self.calibrate = calibrate
         self.names: list[str] = []
         self.models: list[Any] = []
+        self.shifts: np.ndarray = np.zeros(0)
 
     def fit(self, train: Split, val: Split) -> None:
         from sklearn.ensemble import HistGradientBoostingRegressor
@@ -89,14 +103,23 @@ class GradientBoostingForecaster:
         self.names = sorted(features)
         inputs, targets = self._matrix(features), np.asarray(train.targets, dtype=np.float64)
         self.models = [HistGradientBoostingRegressor(loss=self.loss, **self.options).fit(inputs, targets)]
-        for level in getattr(train, "quantiles", ()):
+        levels = tuple(getattr(train, "quantiles", ()))
+        for level in levels:
             self.models.append(HistGradientBoostingRegressor(loss="quantile", quantile=level, **self.options).fit(inputs, targets))
+        self.shifts = np.zeros(len(levels))
+        if self.calibrate and levels and len(val) > 0:
+            residuals = np.asarray(val.targets, dtype=np.float64)[:, None] - self._quantiles(self._matrix(_features(val)))
+            self.shifts = np.array([np.quantile(residuals[:, j], level) for j, level in enumerate(levels)])
 
     def predict_scores(self, split: Split) -> np.ndarray:
         inputs = self._matrix(_features(split))
-        point = self.models[0].predict(inputs)
-        quantiles = np.sort(np.column_stack([model.predict(inputs) for model in self.models[1:]]), axis=1) if len(self.models) > 1 else np.empty((len(point), 0))
-        return np.column_stack([point, quantiles])
+        quantiles = np.sort(self._quantiles(inputs) + self.shifts, axis=1)
+        return np.column_stack([self.models[0].predict(inputs), quantiles])
+
+    def _quantiles(self, inputs: np.ndarray) -> np.ndarray:
+        if len(self.models) == 1:
+            return np.empty((len(inputs), 0))
+        return np.column_stack([model.predict(inputs) for model in self.models[1:]])
 
     def _matrix(self, features: dict[str, np.ndarray]) -> np.ndarray:
         missing = [name for name in self.names if name not in features]
@@ -107,7 +130,7 @@ class GradientBoostingForecaster:
     def save(self, path: Path) -> Optional[Path]:
         # Pickle: only for the record's owner. Transfer bundles rebuild the model from its config.
         target = path.with_suffix(".pkl")
-        target.write_bytes(pickle.dumps({"features": self.names, "models": self.models}))
+        atomic_write(target, pickle.dumps({"features": self.names, "models": self.models, "shifts": self.shifts}))
         return target
 
     def parameter_count(self) -> Optional[int]:

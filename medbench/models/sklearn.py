@@ -10,6 +10,7 @@ import numpy as np
 
 from medbench.data.split import Split
 from medbench.errors import DataError
+from medbench.io import atomic_write
 
 
 class SklearnModel:
@@ -40,7 +41,7 @@ class SklearnModel:
     def save(self, path: Path) -> Optional[Path]:
         # Pickle: only for the record's owner. Transfer bundles rebuild the model from its config.
         target = path.with_suffix(".pkl")
-        target.write_bytes(pickle.dumps(self.estimator))
+        atomic_write(target, pickle.dumps(self.estimator))
         return target
 
     def parameter_count(self) -> Optional[int]:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from medbench.export import export_bundle
 from medbench.scoring import record_outputs, score_outputs
 
 SMALL = ["task.data.n_days=600", "task.data.n_test_origins=6"]
 
 
+@pytest.mark.slow
 def test_gradient_boosting_beats_seasonal_naive_on_generated_admissions(compose_config, tmp_path: Path) -> None:
     from medbench.run import run
 
@@ -23,6 +26,8 @@ def test_gradient_boosting_beats_seasonal_naive_on_generated_admissions(compose_
         assert 0.5 < metrics.values["coverage@0.9"].value <= 1.0
     # The generated series have a yearly cycle and a trend that last week's value cannot follow.
     assert boosted.metrics().values["mase"].value < naive.metrics().values["mase"].value
+    # Quantiles recalibrated on the validation forecasts cover about as often as they claim.
+    assert 0.8 <= boosted.metrics().values["coverage@0.9"].value <= 0.98
     assert score_outputs(record_outputs(boosted), boosted.protocol) == boosted.metrics()
     report = (export_bundle(naive.path, tmp_path / "bundle") / "report.html").read_text()
     assert "Coverage of the prediction intervals by horizon" in report
