@@ -16,10 +16,11 @@ from typing import Optional
 
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
-from medbench.errors import MedbenchError
+from medbench.errors import MedbenchError, debugging, one_line
 from medbench.schema import register_configs
+from medbench.suggest import check_group_choices
 
 
 def config_dir() -> Path:
@@ -32,11 +33,12 @@ def config_dir() -> Path:
 
 
 def _job(cfg: DictConfig) -> Optional[float]:
-    from medbench.console import headline, print_config_tree
+    from medbench.console import headline, next_step, print_config_tree
     from medbench.run import run
 
     hydra_cfg = HydraConfig.get()
-    overrides = list(hydra_cfg.overrides.task)
+    # As typed: iterating the ListConfig would resolve `${oc.env:...}` inside them (secrets in the record).
+    overrides = [str(o) for o in OmegaConf.to_container(hydra_cfg.overrides.task, resolve=False)]
     if hydra_cfg.mode == RunMode.MULTIRUN:
         from medbench.sweep import run_job
 
@@ -45,11 +47,15 @@ def _job(cfg: DictConfig) -> Optional[float]:
         print_config_tree(cfg)
     try:
         record = run(cfg, overrides=overrides)
-    except MedbenchError as error:
-        print(f"medbench run: error: {error}", file=sys.stderr)
+    except Exception as error:  # one line and exit 2 (the record keeps the traceback); --debug re-raises
+        if debugging():
+            raise
+        print(f"medbench run: error: {one_line(error)}", file=sys.stderr)
         raise SystemExit(2) from None
     if record is not None:  # None on DDP ranks other than 0
         print(headline(record))
+        if record.complete:
+            print(next_step(record))
     return None
 
 
@@ -63,6 +69,11 @@ def launch(argv: Sequence[str]) -> int:
     # against the plugins' schemas; its deprecation notice about that matching is noise to users.
     warnings.filterwarnings("ignore", message=r"[\s\S]*is validated against ConfigStore schema with the same name")
     register_configs()
+    try:
+        check_group_choices([arg for arg in argv if not arg.startswith("-")], config_dir())
+    except MedbenchError as error:
+        print(f"medbench run: error: {error}", file=sys.stderr)
+        return 2
     # hydra.main would read sys.argv; parsing `argv` here leaves sys.argv as typed
     # (`medbench run ...`), which is what Lightning re-executes to start the other DDP ranks.
     from hydra import version
