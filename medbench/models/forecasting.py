@@ -8,7 +8,6 @@ the quantiles at the split's levels (the layout of :mod:`medbench.tasks.forecast
 from __future__ import annotations
 
 import json
-import pickle
 from pathlib import Path
 from typing import Any, Optional
 
@@ -128,10 +127,8 @@ class GradientBoostingForecaster:
         return np.column_stack([np.asarray(features[name], dtype=np.float64) for name in self.names])
 
     def save(self, path: Path) -> Optional[Path]:
-        # Pickle: only for the record's owner. Transfer bundles rebuild the model from its config.
-        target = path.with_suffix(".pkl")
-        atomic_write(target, pickle.dumps({"features": self.names, "models": self.models, "shifts": self.shifts}))
-        return target
+        """Nothing: medbench writes no pickles; the fit is deterministic and `reproduce` refits it from the config."""
+        return None
 
     def parameter_count(self) -> Optional[int]:
         return None

@@ -121,4 +121,6 @@ KIND = TaskKind(
     metrics_module="medbench.metrics.forecasting",
     build_outputs=forecasting_outputs,
     plots=plots,
+    required_columns=(SAMPLE_ID, TARGET, PREDICTION, "scale"),
+    finite=(TARGET, PREDICTION, "scale", QUANTILE_PREFIX),
 )

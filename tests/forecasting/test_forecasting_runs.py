@@ -29,5 +29,5 @@ def test_gradient_boosting_beats_seasonal_naive_on_generated_admissions(compose_
     # Quantiles recalibrated on the validation forecasts cover about as often as they claim.
     assert 0.8 <= boosted.metrics().values["coverage@0.9"].value <= 0.98
     assert score_outputs(record_outputs(boosted), boosted.protocol) == boosted.metrics()
-    report = (export_bundle(naive.path, tmp_path / "bundle") / "report.html").read_text()
+    report = (export_bundle(naive.path, tmp_path / "bundle").path / "report.html").read_text()
     assert "Coverage of the prediction intervals by horizon" in report
