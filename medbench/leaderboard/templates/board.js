@@ -245,7 +245,7 @@
       ["overrides", p.overrides.join(" ") || "none"], ["settings", settings.join(" ") || "not recorded"],
       ["parameters", has(p.parameter_count) ? p.parameter_count : "unknown"], ["checkpoint sha256", p.checkpoint_sha256 || "none"],
       ["git commit", (p.git_commit || "unknown") + (p.git_dirty ? " (dirty)" : "")], ["medbench", p.medbench_version],
-      ["python / platform", p.python + " / " + p.platform], ["packages", packages.join(", ")], ["task version", entry.task_version],
+      ["python / platform", p.python + " / " + p.platform], ["packages", packages.join(", ")], ["task version", entry.protocol.version],
       ["dataset", entry.dataset_fingerprint + " (" + p.dataset_source + "; " + splits + ")"], ["test samples", entry.n_samples],
       ["intervals", Math.round(entry.protocol.confidence.level * 100) + "% " + entry.protocol.confidence.method + ", " + entry.protocol.confidence.n_resamples + " resamples"],
       ["predictions sha256", p.predictions_sha256], ["run started", p.started_at + " (" + p.duration_s.toFixed(1) + " s)"],
