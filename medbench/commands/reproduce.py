@@ -7,6 +7,7 @@ Exit status: 0 when every metric is within the tolerance, 1 when one is not, 2 o
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 HELP = "Rerun a run folder, a transfer bundle or a leaderboard entry from its stored config and compare every metric."
 
@@ -20,20 +21,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="largest absolute difference accepted per metric (default: 0 for deterministic CPU runs, 1e-4 otherwise)",
     )
     parser.add_argument("--who", default=None, help="who reproduces (default: the login name); logged on the leaderboard")
+    parser.add_argument(
+        "--data-root",
+        type=Path,
+        default=None,
+        help="folder holding your copy of the data: the task's data files are looked up there by name "
+        "(the only part of a stored config you can change)",
+    )
     parser.add_argument("--board", default=None, help="the board of a leaderboard entry (default: search every board)")
 
 
 def execute(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from medbench.errors import ConfigError
     from medbench.reproduce import link_to_leaderboard, local_config, open_claim, print_reproduction, reproduce
 
     if args.tolerance is not None and not args.tolerance >= 0:
         raise ConfigError(f"--tolerance: must be a non-negative number, got {args.tolerance}")
+    if args.data_root is not None and not args.data_root.is_dir():
+        raise ConfigError(f"--data-root: {args.data_root} is not a folder")
     local = local_config()
     with open_claim(args.target, local, args.board) as claim:
-        reproduction = reproduce(claim, local, tolerance=args.tolerance, who=args.who)
+        reproduction = reproduce(claim, local, tolerance=args.tolerance, who=args.who, data_root=args.data_root)
         if claim.entry is not None:
             reproduction = link_to_leaderboard(reproduction, claim, Path(str(local.paths.leaderboards_dir)))
     print_reproduction(reproduction)

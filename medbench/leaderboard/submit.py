@@ -60,6 +60,8 @@ def checked_record(run_dir: Path) -> RunRecord:
     """The record, or a refusal saying what makes it unfit for a board."""
     try:
         record = read_record(run_dir)
+        if record.complete:
+            record.predictions()  # checked on every read: ids, columns, finite scores
     except RecordError as error:
         raise SubmissionRefused(f"not a valid run record: {error}") from None
     failure = record.manifest.failure
