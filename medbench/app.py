@@ -20,6 +20,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from medbench.errors import MedbenchError, debugging, one_line
 from medbench.schema import register_configs
+from medbench.suggest import check_group_choices
 
 
 def config_dir() -> Path:
@@ -32,7 +33,7 @@ def config_dir() -> Path:
 
 
 def _job(cfg: DictConfig) -> Optional[float]:
-    from medbench.console import headline, print_config_tree
+    from medbench.console import headline, next_step, print_config_tree
     from medbench.run import run
 
     hydra_cfg = HydraConfig.get()
@@ -53,6 +54,8 @@ def _job(cfg: DictConfig) -> Optional[float]:
         raise SystemExit(2) from None
     if record is not None:  # None on DDP ranks other than 0
         print(headline(record))
+        if record.complete:
+            print(next_step(record))
     return None
 
 
@@ -66,6 +69,11 @@ def launch(argv: Sequence[str]) -> int:
     # against the plugins' schemas; its deprecation notice about that matching is noise to users.
     warnings.filterwarnings("ignore", message=r"[\s\S]*is validated against ConfigStore schema with the same name")
     register_configs()
+    try:
+        check_group_choices([arg for arg in argv if not arg.startswith("-")], config_dir())
+    except MedbenchError as error:
+        print(f"medbench run: error: {error}", file=sys.stderr)
+        return 2
     # hydra.main would read sys.argv; parsing `argv` here leaves sys.argv as typed
     # (`medbench run ...`), which is what Lightning re-executes to start the other DDP ranks.
     from hydra import version

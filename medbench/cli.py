@@ -44,18 +44,35 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module_name in COMMAND_MODULES:
         module = importlib.import_module(module_name)
-        name = module_name.rsplit(".", 1)[-1].replace("_", "-")
+        name = command_name(module_name)
         sub = subparsers.add_parser(name, help=module.HELP, description=module.HELP)
         module.add_arguments(sub)
         sub.set_defaults(execute=module.execute)
     return parser
 
 
+def command_name(module_name: str) -> str:
+    return module_name.rsplit(".", 1)[-1].replace("_", "-")
+
+
+def command_names() -> list[str]:
+    return [command_name(module_name) for module_name in COMMAND_MODULES]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
+    if not argv:  # a bare `medbench` asks what it can do
+        parser.print_help()
+        return 0
     split = 1 + (argv[:1] == ["--debug"])
-    if len(argv) >= split and argv[split - 1] in PASSTHROUGH_COMMANDS:
+    command = argv[split - 1] if len(argv) >= split else ""
+    if command and not command.startswith("-") and command not in command_names():
+        from medbench.suggest import unknown_choice_message
+
+        print(f"medbench: error: {unknown_choice_message('command', command, command_names())}", file=sys.stderr)
+        return 2
+    if command in PASSTHROUGH_COMMANDS:
         # argparse would read Hydra's flags (`-m`, `--cfg job`, `--help`) as medbench options.
         args = parser.parse_args(argv[:split])
         args.overrides = argv[split:]

@@ -38,6 +38,20 @@ def headline(record: RunRecord) -> str:
     return "\n".join(lines)
 
 
+def next_step(record: RunRecord) -> str:
+    """The command a user most likely wants after a complete run: submitting it to its board."""
+    import os
+    from pathlib import Path
+
+    path = Path(record.path)
+    try:
+        shown = os.path.relpath(path)
+    except ValueError:  # another drive (Windows)
+        shown = str(path)
+    shown = shown if not shown.startswith("..") else str(path)
+    return f"next: medbench submit {shown}    (or: medbench export {shown} -o bundle --zip)"
+
+
 def metric_lines(task_name: str, metrics: Metrics) -> list[str]:
     """One line per metric: value, and its interval with level, method and what was resampled."""
     lines = []

@@ -114,6 +114,9 @@ class DatasetInfo(Strict):
     # The loader (its `_target_`) and the seed of its split, for readers who have only the record.
     loader: str = ""
     split_seed: Optional[int] = None
+    # For data of a public benchmark (MedMNIST): whether the file is its official release. False
+    # marks numbers that are not comparable with published ones (boards can show it); None: unchecked.
+    official_release: Optional[bool] = None
 
 
 class GitInfo(Strict):
@@ -315,11 +318,13 @@ class RecordWriter:
     def checkpoint_path(self, suffix: str) -> Path:
         return self.staging / f"{CHECKPOINT_STEM}{suffix}"
 
-    def write_config(self, resolved_yaml: str, overrides: list[str]) -> None:
+    def write_config(self, resolved_yaml: str, overrides: Optional[list[str]] = None) -> None:
+        """The resolved config, and the overrides when given (a rewrite of the config keeps them)."""
         import yaml
 
         _write_text(self.staging / CONFIG_FILE, resolved_yaml)
-        _write_text(self.staging / OVERRIDES_FILE, yaml.safe_dump(list(overrides), allow_unicode=True))
+        if overrides is not None:
+            _write_text(self.staging / OVERRIDES_FILE, yaml.safe_dump(list(overrides), allow_unicode=True))
 
     def write_splits(self, splits: dict[str, list[str]]) -> None:
         _write_text(self.staging / SPLITS_FILE, json.dumps(splits))

@@ -43,6 +43,8 @@ from medbench.scoring import check_protocol, score_outputs
 
 log = logging.getLogger(__name__)
 
+NON_OFFICIAL = "non-official split"
+
 
 def run(cfg: DictConfig, overrides: Sequence[str] = ()) -> Optional[RunRecord]:
     """Run the experiment `cfg` describes, or return its complete record if one exists.
@@ -157,7 +159,12 @@ def _fit_predict_score(cfg: DictConfig, writer: RecordWriter, outcome: dict[str,
         source=info.source,
         loader=str(task.data.get("_target_", "")),
         split_seed=task.data.get("split_seed"),
+        official_release=info.official_release,
     )
+    if info.official_release is False and NON_OFFICIAL not in task.description:
+        # The description travels into bundles, reports and boards: say there what the data are.
+        task.description = f"{task.description.rstrip()} ({NON_OFFICIAL}: not comparable with published results)".lstrip()
+        writer.write_config(OmegaConf.to_yaml(cfg, resolve=True))
     writer.write_splits(datamodule.split_ids())
 
     model = build_model(cfg.model, info.network_kwargs, kind)

@@ -12,7 +12,7 @@ from enum import Enum
 from typing import Any, Optional
 
 from hydra.core.config_store import ConfigStore
-from omegaconf import MISSING
+from omegaconf import MISSING, OmegaConf
 
 
 class Direction(str, Enum):
@@ -100,9 +100,22 @@ class MedbenchConfig:
     seed: int = 0
     force: bool = False
     num_threads: int = 1
-    print_config: bool = True
+    print_config: bool = False
     name: str = ""
     tags: list[str] = field(default_factory=list)
+
+
+def lightning_mode(direction: Any) -> str:
+    """`maximize`/`minimize` (a task's direction) as Lightning's `max`/`min`, for checkpoint and early-stopping configs."""
+    value = str(getattr(direction, "value", direction))
+    if value not in {d.value for d in Direction}:
+        raise ValueError(f"task.direction must be maximize or minimize, not {value!r}")
+    return "max" if value == Direction.maximize.value else "min"
+
+
+# Registered on import: sweep workers (joblib, submitit) resolve configs in fresh processes that
+# import this module when they unpickle the config, without calling register_configs().
+OmegaConf.register_new_resolver("lightning_mode", lightning_mode, replace=True)
 
 
 def register_configs() -> None:

@@ -6,7 +6,9 @@ with its record and a killed run leaves nothing outside it.
 
 from __future__ import annotations
 
+import logging
 import os
+import warnings
 from pathlib import Path
 from typing import Optional
 
@@ -17,6 +19,26 @@ from omegaconf import DictConfig
 
 from medbench.data.base import MedbenchDataModule
 from medbench.instantiation import instantiate_named, instantiate_node
+
+
+# What Lightning prints that a medbench user cannot act on: device banners ("GPU available"),
+# adverts and tips, a SLURM hint outside SLURM jobs, its own internal deprecations, and notes on
+# logging intervals of tiny data sets. Lightning's warnings about the user's code stay.
+CHATTER_LOGGERS = ("pytorch_lightning.utilities.rank_zero", "lightning.pytorch.utilities.rank_zero", "lightning_fabric.utilities.rank_zero")
+CHATTER_WARNINGS = (
+    r"The `srun` command is available on your system but is not used",
+    r"`isinstance\(treespec, LeafSpec\)` is deprecated",
+    r"The number of training batches \(\d+\) is smaller than the logging interval",
+    r"The '\w+_dataloader' does not have many workers",
+)
+
+
+def quiet_lightning() -> None:
+    """Silence Lightning's banners, adverts and internal notices (see CHATTER_*)."""
+    for name in CHATTER_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+    for pattern in CHATTER_WARNINGS:
+        warnings.filterwarnings("ignore", message=pattern)
 
 
 def build_loggers(cfg: DictConfig, log_root: Path) -> list[pl.loggers.Logger]:
@@ -35,6 +57,7 @@ def fit_and_predict(
     record needs every test sample once and in order, so rank 0 predicts alone on one device and
     the other ranks return None.
     """
+    quiet_lightning()
     loggers = build_loggers(cfg, log_root)
     callbacks = instantiate_named(cfg.callbacks, "callbacks")
     for callback in callbacks:

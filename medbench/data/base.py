@@ -33,6 +33,9 @@ class DataInfo:
     network_kwargs: dict[str, Any]
     class_names: list[str] = field(default_factory=list)
     source: str = ""
+    # Whether the data are the official release of a public benchmark (MedMNIST): True, False
+    # (its numbers are not comparable with published ones), or None when there is nothing to compare.
+    official_release: Optional[bool] = None
 
 
 class MedbenchDataModule(pl.LightningDataModule):

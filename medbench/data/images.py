@@ -69,6 +69,8 @@ class ImageDataModule(MedbenchDataModule):
         self._class_names: list[str] = []
         self._source = ""
         self._num_outputs = 0
+        # True/False once the data were compared with a known public release; None otherwise.
+        self._official_release: Optional[bool] = None
 
     @abstractmethod
     def read_arrays(self) -> tuple[dict[str, ImageArrays], list[str], str]:
@@ -104,6 +106,7 @@ class ImageDataModule(MedbenchDataModule):
             network_kwargs={"in_channels": int(inputs.shape[1]), "num_outputs": self._num_outputs},
             class_names=self._class_names,
             source=self._source,
+            official_release=self._official_release,
         )
 
 

@@ -1,15 +1,22 @@
 """MedMNIST `.npz` files: any 2D MedMNIST data set (grey or RGB; binary, multi-class or multi-label).
 
 A file holds `{train,val,test}_{images,labels}`: images `(n, h, w)` or `(n, h, w, 3)` in uint8,
-labels `(n, 1)` class indices or `(n, L)` 0/1. The official splits are part of the benchmark:
-when the `medmnist` package is importable, the file's MD5 and split sizes are compared with its
-`INFO`, and a file that differs is flagged, because its numbers are not comparable with published ones.
+labels `(n, 1)` class indices or `(n, L)` 0/1. The official splits are part of the benchmark: the
+file's MD5 and split sizes are compared with the official release (`medmnist_official.csv`, a
+table of the 2D 28×28 files transcribed from medmnist's INFO; the `medmnist` package itself is not
+needed), and a file that differs is flagged: a warning on the terminal, `official_release: false`
+in the record's dataset section and "non-official split" in its task description, because its
+numbers are not comparable with published ones.
 """
 
 from __future__ import annotations
 
+import csv
 import logging
 import warnings
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 from typing import Any, Optional
 
@@ -23,8 +30,22 @@ from medbench.io import file_digest
 log = logging.getLogger(__name__)
 
 
+OFFICIAL_TABLE = "medmnist_official.csv"
+
+
 class NonOfficialSplitWarning(UserWarning):
     """The file is not the official MedMNIST release: published numbers do not apply to it."""
+
+
+@dataclass(frozen=True)
+class OfficialRelease:
+    """One official MedMNIST file: its MD5, split sizes and class names."""
+
+    flag: str
+    md5: str
+    n_samples: dict[str, int]
+    task: str
+    label_names: tuple[str, ...]
 
 
 class MedMNISTDataModule(ImageDataModule):
@@ -64,11 +85,11 @@ class MedMNISTDataModule(ImageDataModule):
         source = f"MedMNIST file {path} (md5 {file_digest(path, 'md5')})"
         names: list[str] = []
         if self.generated is None:
-            flag = self.flag or path.stem.lower()
-            official = official_info(flag)
+            official = official_info(self.flag) if self.flag else official_releases().get(path.stem.lower())
             if official is not None:
-                names = [official["label"][key] for key in sorted(official["label"], key=int)]
-                source += " — " + compare_with_official(path, arrays, flag, official)
+                names = list(official.label_names)
+                verdict, self._official_release = compare_with_official(path, arrays, official)
+                source += " — " + verdict
         else:
             source = f"synthetic MedMNIST-format data {self.generated}"
         return arrays, names, source
@@ -115,40 +136,58 @@ def read_medmnist_npz(path: Path) -> dict[str, ImageArrays]:
     return splits
 
 
-def official_info(flag: str) -> Optional[dict[str, Any]]:
-    """`medmnist.INFO[flag]` when the `medmnist` package is importable, else None."""
-    try:
-        import medmnist
-    except ImportError:
-        log.info("the medmnist package is not installed: %s cannot be checked against the official release", flag)
-        return None
-    info = getattr(medmnist, "INFO", {})
-    if flag not in info:
+@lru_cache(maxsize=1)
+def official_releases() -> dict[str, OfficialRelease]:
+    """The shipped table of official 2D MedMNIST files, by flag."""
+    text = resources.files("medbench.data").joinpath(OFFICIAL_TABLE).read_text(encoding="utf-8")
+    rows = csv.DictReader(line for line in text.splitlines() if not line.startswith("#"))
+    return {
+        row["flag"]: OfficialRelease(
+            flag=row["flag"],
+            md5=row["md5"],
+            n_samples={split: int(row[split]) for split in SPLIT_NAMES},
+            task=row["task"],
+            label_names=tuple(row["labels"].split("|")),
+        )
+        for row in rows
+    }
+
+
+def official_info(flag: str) -> Optional[OfficialRelease]:
+    """The official release named `flag` (a task's `flag`); None, with a warning, for a name medbench does not know.
+
+    Without a configured flag the file's stem is looked up silently: a file of the user's own
+    in MedMNIST format is no public benchmark to compare with.
+    """
+    releases = official_releases()
+    if flag not in releases:
         warnings.warn(
-            f"{flag!r} is not a MedMNIST data set known to medmnist {getattr(medmnist, '__version__', '')} "
-            "(set task.data.flag); the file cannot be checked against the official release",
+            f"{flag!r} is not one of the official 2D MedMNIST files at 28×28 ({', '.join(sorted(releases))}); "
+            "set task.data.flag to check the file against the official release",
             NonOfficialSplitWarning,
             stacklevel=2,
         )
         return None
-    return info[flag]
+    return releases[flag]
 
 
-def compare_with_official(path: Path, arrays: dict[str, ImageArrays], flag: str, info: dict[str, Any]) -> str:
-    """Compare MD5 and split sizes with the official INFO; warn when they differ. Returns a verdict for the record."""
+def compare_with_official(path: Path, arrays: dict[str, ImageArrays], official: OfficialRelease) -> tuple[str, bool]:
+    """Compare MD5 and split sizes with the official release; warn when they differ.
+
+    Returns a verdict for the record's source and whether the file is the official one.
+    """
     differences = []
     md5 = file_digest(path, "md5")
-    if info.get("MD5") and md5 != info["MD5"]:
-        differences.append(f"MD5 {md5} is not the official {info['MD5']}")
+    if md5 != official.md5:
+        differences.append(f"MD5 {md5} is not the official {official.md5}")
     for split in SPLIT_NAMES:
-        official = info.get("n_samples", {}).get(split)
-        if official is not None and official != len(arrays[split].ids):
-            differences.append(f"{split} has {len(arrays[split].ids)} samples, officially {official}")
+        if official.n_samples[split] != len(arrays[split].ids):
+            differences.append(f"{split} has {len(arrays[split].ids)} samples, officially {official.n_samples[split]}")
     if not differences:
-        return f"the official {flag} release"
+        return f"the official {official.flag} release", True
     verdict = (
-        f"NOT the official {flag} release ({'; '.join(differences)}): "
+        f"NOT the official {official.flag} release ({'; '.join(differences)}): "
         "numbers on it are not comparable with published MedMNIST results"
     )
     warnings.warn(f"{path}: {verdict}", NonOfficialSplitWarning, stacklevel=2)
-    return verdict
+    return verdict, False

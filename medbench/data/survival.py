@@ -122,7 +122,8 @@ def encode_covariates(covariates: pd.DataFrame, train_rows: np.ndarray, source: 
     columns: dict[str, np.ndarray] = {}
     for name in covariates.columns:
         column = covariates[name]
-        if isinstance(column.dtype, pd.CategoricalDtype) or column.dtype == object:
+        # Anything not numeric is a category: object, category, and pandas' `str`/`string` dtypes.
+        if not (pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column)):
             values = column.astype(str)
             train_levels = [level for level in _levels(column) if level in set(values.iloc[train_rows])]
             for level in train_levels[1:]:
@@ -132,7 +133,10 @@ def encode_covariates(covariates: pd.DataFrame, train_rows: np.ndarray, source: 
     features = np.column_stack(list(columns.values())) if columns else np.empty((len(covariates), 0))
     if not np.isfinite(features).all():
         bad = [name for name, values in columns.items() if not np.isfinite(values).all()]
-        raise DataError(f"{source}: covariates {bad} hold missing or non-numeric values")
+        raise DataError(
+            f"{source}: covariates {bad} hold missing values; use task=survival_csv, which imputes them "
+            "(fitted on the training split), or fill them"
+        )
     train = features[train_rows]
     mean, std = train.mean(axis=0), train.std(axis=0)
     features = (features - mean) / np.where(std > 0, std, 1.0)

@@ -1,15 +1,19 @@
 """Reports and clinical notes for text classification, from a user's CSV, JSONL or parquet file.
 
-Files are read through Hugging Face `datasets` from local paths only. Columns are configurable
-(text, label, optional id, optional split, optional metadata such as language or site). Labels
-are cleaned before anything else sees them: whitespace stripped, an optional mapping applied
-(synonyms, spelling variants), and classes rarer than `min_class_count` grouped into
-`other_label` or dropped. Without a split column, the split is seeded and stratified.
+Files are read by :func:`medbench.data.tables.read_table` (separator and encoding sniffed, a
+pandas index column dropped, errors naming the file and line). Columns are configurable (text,
+label, optional id, optional split, optional metadata such as language or site). Rows with an
+empty text or a missing label are refused, or dropped and counted (`incomplete_rows: drop`).
+Labels are cleaned before anything else sees them: whitespace stripped, an optional mapping
+applied (synonyms, spelling variants), and classes rarer than `min_class_count` grouped into
+`other_label` or dropped. A multi-label task reads a list of labels per row: a JSON list
+(`["cardio", "pneumo"]`) or labels joined by `label_separator` (`cardio|pneumo`). Without a split
+column, the split is seeded and stratified.
 """
 
 from __future__ import annotations
 
-import os
+import logging
 from pathlib import Path
 from typing import Any, Optional
 
@@ -23,58 +27,19 @@ from medbench.data.split import Split
 from medbench.data.splits import check_seen_in_training, stratified_split
 from medbench.errors import DataError
 
-READERS = {".csv": "from_csv", ".jsonl": "from_json", ".json": "from_json", ".parquet": "from_parquet"}
+log = logging.getLogger(__name__)
+
 # Values of a split column and the split they mean.
 SPLIT_VALUES = {"train": "train", "val": "val", "valid": "val", "validation": "val", "dev": "val", "test": "test"}
 RARE_POLICIES = ("group", "drop")
-
-
-def read_table(path: Path, cache_dir: Optional[str] = None) -> pd.DataFrame:
-    """A CSV, JSONL or parquet file as a frame of its columns (CSV cells as strings, so ids keep leading zeros)."""
-    if not path.is_file():
-        raise DataError(f"{path}: no such file")
-    reader = READERS.get(path.suffix.lower())
-    if reader is None:
-        raise DataError(f"{path}: unknown text file type {path.suffix!r}; use one of {sorted(READERS)}")
-    if path.stat().st_size == 0:
-        raise DataError(f"{path}: the file is empty")
-    os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
-    import datasets
-
-    datasets.disable_progress_bars()
-    options: dict[str, Any] = {"keep_in_memory": True, "cache_dir": cache_dir}
-    try:
-        if reader == "from_csv":
-            options["features"] = datasets.Features({name: datasets.Value("string") for name in _csv_header(path)})
-            options["keep_default_na"] = False
-        frame = getattr(datasets.Dataset, reader)(str(path), **options).to_pandas()
-    except DataError:
-        raise
-    except Exception as error:
-        raise DataError(f"{path}: cannot read it as {path.suffix.lstrip('.')}: {type(error).__name__}: {error}") from None
-    if len(frame) == 0:
-        raise DataError(f"{path}: the file has no rows")
-    return frame
-
-
-def _csv_header(path: Path) -> list[str]:
-    import csv
-
-    with open(path, newline="", encoding="utf-8") as handle:
-        rows = csv.reader(handle)
-        header, first_row = next(rows, []), next(rows, None)
-    if len(set(header)) != len(header):
-        raise DataError(f"{path}: the header repeats a column name: {header}")
-    if first_row is None:
-        raise DataError(f"{path}: the file has no rows")
-    return header
+INCOMPLETE_POLICIES = ("refuse", "drop")
 
 
 class TextDataModule(MedbenchDataModule):
     """Texts and labels from `path` (or a generated bilingual notes file when `generated` is set).
 
-    `kind` is the task kind (binary or multiclass). With two classes, `positive_label` names the
-    class that becomes 1 (by default the second in sorted order).
+    `kind` is the task kind (binary, multiclass or multilabel). With two classes, `positive_label`
+    names the class that becomes 1 (by default the second in sorted order).
     """
 
     def __init__(
@@ -90,6 +55,8 @@ class TextDataModule(MedbenchDataModule):
         rare_classes: str = "group",
         other_label: str = "other",
         positive_label: Optional[str] = None,
+        label_separator: str = "|",
+        incomplete_rows: str = "refuse",
         val_fraction: float = 0.15,
         test_fraction: float = 0.25,
         split_seed: int = 0,
@@ -104,16 +71,22 @@ class TextDataModule(MedbenchDataModule):
             raise DataError("TextDataModule: give exactly one of `path` (a CSV/JSONL/parquet file) or `generated` (parameters)")
         if rare_classes not in RARE_POLICIES:
             raise DataError(f"TextDataModule: rare_classes must be one of {RARE_POLICIES}, not {rare_classes!r}")
+        if incomplete_rows not in INCOMPLETE_POLICIES:
+            raise DataError(f"task.data.incomplete_rows must be one of {INCOMPLETE_POLICIES}, not {incomplete_rows!r}")
         self.path, self.generated, self.cache_dir = path, generated, cache_dir
         self.text_column, self.label_column, self.id_column = text_column, label_column, id_column
         self.split_column, self.metadata_columns = split_column, list(metadata_columns)
         self.label_mapping = dict(label_mapping or {})
         self.min_class_count, self.rare_classes, self.other_label = min_class_count, rare_classes, other_label
-        self.positive_label = positive_label
+        self.positive_label, self.label_separator, self.incomplete_rows = positive_label, label_separator, incomplete_rows
         self.val_fraction, self.test_fraction, self.split_seed = val_fraction, test_fraction, split_seed
         self.kind = str(getattr(kind, "value", kind)) if kind is not None else None
         self._class_names: list[str] = []
         self._source = ""
+
+    @property
+    def multilabel(self) -> bool:
+        return self.kind == "multilabel"
 
     def _file(self) -> Path:
         if self.generated is None:
@@ -126,23 +99,29 @@ class TextDataModule(MedbenchDataModule):
         return generated_file(self.cache_dir or ".", "clinical-notes", suffix, write_notes, params)
 
     def load_splits(self) -> dict[str, Split]:
+        from medbench.data.tables import read_table
+
         path = self._file()
-        frame = read_table(path, os.path.join(self.cache_dir, "datasets") if self.cache_dir else None)
+        frame = read_table(path, strings=True)
         self._check_columns(frame, path)
-        texts = frame[self.text_column]
-        if texts.isna().any() or not texts.map(lambda t: isinstance(t, str)).all():
-            row = int(np.flatnonzero(texts.isna() | ~texts.map(lambda t: isinstance(t, str)))[0])
-            raise DataError(f"{path}: column {self.text_column!r} has a missing or non-text value (row {row + 1})")
-        labels, keep = self._clean_labels(frame[self.label_column], path)
-        frame, labels = frame[keep].reset_index(drop=True), labels[keep].reset_index(drop=True)
-        names = self._ordered_classes(sorted(set(labels)), path)
-        targets = labels.map({name: index for index, name in enumerate(names)}).to_numpy(dtype=np.int64)
+        frame = self._complete_rows(frame, path)
+        if self.multilabel:
+            targets, names = self._label_sets(frame[self.label_column], path)
+            strata = targets
+        else:
+            labels, keep = self._clean_labels(frame[self.label_column], path)
+            frame, labels = frame[keep].reset_index(drop=True), labels[keep].reset_index(drop=True)
+            names = self._ordered_classes(sorted(set(labels)), path)
+            targets = labels.map({name: index for index, name in enumerate(names)}).to_numpy(dtype=np.int64)
+            strata = targets
         ids = self._ids(frame, path)
-        indices = self._split_indices(frame, targets, path)
+        indices = self._split_indices(frame, strata, path)
         where = f"{path}: column {self.label_column!r}"
-        check_seen_in_training(targets[indices["train"]], targets[indices["test"]], "multiclass", where, names)
+        check_seen_in_training(
+            targets[indices["train"]], targets[indices["test"]], "multilabel" if self.multilabel else "multiclass", where, names
+        )
         self._class_names = names
-        self._source = f"{path.name} ({len(frame)} texts, classes {names})"
+        self._source = f"{path.name} ({len(frame)} texts, {'labels' if self.multilabel else 'classes'} {names})"
         metadata = frame[self.metadata_columns] if self.metadata_columns else None
         return {
             name: Split(
@@ -160,11 +139,28 @@ class TextDataModule(MedbenchDataModule):
         if missing:
             raise DataError(f"{path}: missing column(s) {missing}; the file has {list(frame.columns)} (set task.data.*_column)")
 
+    def _complete_rows(self, frame: pd.DataFrame, path: Path) -> pd.DataFrame:
+        """Rows with a text and a label; the others refused, or dropped and counted (`incomplete_rows`)."""
+        texts, labels = frame[self.text_column], frame[self.label_column]
+        empty_text = texts.map(lambda text: not isinstance(text, str) or not text.strip()).to_numpy(dtype=bool)
+        missing = labels.isna().to_numpy(dtype=bool) if self.multilabel else labels.map(_blank).to_numpy(dtype=bool)
+        for mask, what, column in ((empty_text, "an empty or missing text", self.text_column),
+                                   (missing, "a missing or empty label", self.label_column)):
+            if mask.any() and self.incomplete_rows == "refuse":
+                raise DataError(
+                    f"{path}: column {column!r} has {int(mask.sum())} row(s) with {what} (row {int(np.flatnonzero(mask)[0]) + 1}); "
+                    "fill them, or set task.data.incomplete_rows=drop to drop them"
+                )
+        dropped = empty_text | missing
+        if dropped.any():
+            log.warning(
+                "%s: dropped %d of %d rows (%d with an empty text, %d with a missing label; task.data.incomplete_rows=drop)",
+                path, int(dropped.sum()), len(frame), int(empty_text.sum()), int(missing.sum()),
+            )
+        return frame[~dropped].reset_index(drop=True)
+
     def _clean_labels(self, raw: pd.Series, path: Path) -> tuple[pd.Series, pd.Series]:
         """Stripped, mapped labels and the mask of rows kept (rare classes dropped when so configured)."""
-        if raw.isna().any():
-            row = int(np.flatnonzero(raw.isna())[0])
-            raise DataError(f"{path}: column {self.label_column!r} has a missing label (row {row + 1})")
         labels = raw.astype(str).str.strip().map(lambda label: self.label_mapping.get(label, label))
         if (labels == "").any():
             row = int(np.flatnonzero(labels == "")[0])
@@ -177,6 +173,45 @@ class TextDataModule(MedbenchDataModule):
         elif rare:
             labels = labels.where(~labels.isin(rare), self.other_label)
         return labels, keep
+
+    def _label_sets(self, raw: pd.Series, path: Path) -> tuple[np.ndarray, list[str]]:
+        """A (rows × labels) 0/1 matrix from cells holding a list of labels, and the sorted label names.
+
+        Labels rarer than `min_class_count` are removed from every set (a multi-label row has no
+        single `other` to fall into); a row may keep an empty set ("no finding").
+        """
+        sets = [self._label_set(cell, row, path) for row, cell in enumerate(raw)]
+        counts = pd.Series([label for labels in sets for label in labels]).value_counts()
+        names = sorted(str(label) for label in counts[counts >= max(self.min_class_count, 1)].index)
+        if len(names) < 2:
+            raise DataError(f"{path}: column {self.label_column!r} holds {len(names)} label(s) after clean-up {names}; need at least two")
+        position = {name: k for k, name in enumerate(names)}
+        targets = np.zeros((len(sets), len(names)), dtype=np.int64)
+        for row, labels in enumerate(sets):
+            for label in labels:
+                if label in position:
+                    targets[row, position[label]] = 1
+        return targets, names
+
+    def _label_set(self, cell: Any, row: int, path: Path) -> list[str]:
+        if isinstance(cell, str):
+            text = cell.strip()
+            if text.startswith("["):
+                import json
+
+                try:
+                    cell = json.loads(text)
+                except json.JSONDecodeError as error:
+                    raise DataError(f"{path}: column {self.label_column!r}, row {row + 1}: not a JSON list of labels ({error})") from None
+            else:
+                cell = text.split(self.label_separator) if text else []
+        if not isinstance(cell, (list, tuple, np.ndarray)):
+            raise DataError(
+                f"{path}: column {self.label_column!r}, row {row + 1}: expected a list of labels "
+                f"(a JSON list or labels joined by {self.label_separator!r}), found {cell!r}"
+            )
+        labels = [self.label_mapping.get(str(label).strip(), str(label).strip()) for label in cell]
+        return sorted({label for label in labels if label})
 
     def _ordered_classes(self, names: list[str], path: Path) -> list[str]:
         if len(names) < 2:
@@ -203,6 +238,9 @@ class TextDataModule(MedbenchDataModule):
             try:
                 return stratified_split(targets, self.val_fraction, self.test_fraction, self.split_seed)
             except DataError as error:
+                if self.multilabel:  # label combinations are often too rare to stratify on
+                    log.info("%s: label sets too rare to stratify on; the split is seeded but not stratified", path)
+                    return stratified_split(targets, self.val_fraction, self.test_fraction, self.split_seed, stratify=False)
                 raise DataError(
                     f"{path}: column {self.label_column!r}: {error} (raise task.data.min_class_count to group "
                     "or drop rare classes, or give a split column)"
@@ -243,3 +281,8 @@ class TextDataset(Dataset):
 
     def __getitem__(self, index: int) -> tuple[str, torch.Tensor]:
         return self.texts[index], self.targets[index]
+
+
+def _blank(label: Any) -> bool:
+    """A missing single label: NaN/None, or only whitespace."""
+    return label is None or (isinstance(label, float) and np.isnan(label)) or (isinstance(label, str) and not label.strip())

@@ -9,7 +9,6 @@ import pytorch_lightning as pl
 import torch
 from torch import nn
 from torch.nn import functional as F
-from torchmetrics.functional import auroc
 
 PROBLEMS = ("binary", "multiclass", "multilabel")
 
@@ -19,8 +18,9 @@ class ClassifierModule(pl.LightningModule):
 
     `optimizer` and `scheduler` are partials (Hydra `_partial_: true`) completed with the
     parameters, as in lightning-hydra-template. `class_weights` counter class imbalance in the
-    loss (binary: the positive class's weight). Validation AUROC, over the whole validation
-    epoch, is for monitoring only; the numbers in the run record come from the stored predictions.
+    loss (binary: the positive class's weight). `validation_step` returns the probabilities, from
+    which :class:`medbench.callbacks.ValidationMetrics` logs the task's metrics for checkpoint
+    selection; the numbers in the run record come from the stored test predictions.
     Inputs are whatever `net` takes: feature or image tensors, or a list of texts.
     """
 
@@ -46,8 +46,6 @@ class ClassifierModule(pl.LightningModule):
         self.register_buffer(
             "class_weights", torch.tensor(class_weights, dtype=torch.float32) if class_weights else None, persistent=False
         )
-        self._val_probabilities: list[torch.Tensor] = []
-        self._val_targets: list[torch.Tensor] = []
 
     def forward(self, inputs: Any) -> torch.Tensor:
         return self.net(inputs)
@@ -72,27 +70,11 @@ class ClassifierModule(pl.LightningModule):
         self.log("train/loss", loss, on_step=False, on_epoch=True, prog_bar=True, batch_size=len(targets))
         return loss
 
-    def validation_step(self, batch: tuple[Any, torch.Tensor], batch_idx: int) -> None:
+    def validation_step(self, batch: tuple[Any, torch.Tensor], batch_idx: int) -> torch.Tensor:
         inputs, targets = batch
         logits = self(inputs)
         self.log("val/loss", self.loss(logits, targets), prog_bar=True, batch_size=len(targets))
-        self._val_probabilities.append(self.probabilities(logits).detach())
-        self._val_targets.append(targets.detach())
-
-    def on_validation_epoch_end(self) -> None:
-        if not self._val_targets:
-            return
-        probabilities, targets = torch.cat(self._val_probabilities), torch.cat(self._val_targets).long()
-        self._val_probabilities.clear()
-        self._val_targets.clear()
-        # The class count comes from the network's output, so no size needs configuring twice.
-        if self.task_kind == "binary":
-            value = auroc(probabilities, targets, task="binary")
-        elif self.task_kind == "multiclass":
-            value = auroc(probabilities, targets, task="multiclass", num_classes=probabilities.shape[-1])
-        else:
-            value = auroc(probabilities, targets, task="multilabel", num_labels=probabilities.shape[-1])
-        self.log("val/auroc", value, prog_bar=True)
+        return self.probabilities(logits).detach()
 
     def predict_step(self, batch: tuple[Any, torch.Tensor], batch_idx: int) -> torch.Tensor:
         inputs, _ = batch

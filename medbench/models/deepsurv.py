@@ -68,12 +68,20 @@ class DeepSurvModule(pl.LightningModule):
         self.log("train/loss", loss, on_step=False, on_epoch=True, prog_bar=True, batch_size=len(time))
         return loss
 
-    def validation_step(self, batch: tuple[torch.Tensor, ...], batch_idx: int) -> None:
+    def on_validation_epoch_start(self) -> None:
+        self.fit_baseline()
+
+    def validation_step(self, batch: tuple[torch.Tensor, ...], batch_idx: int) -> torch.Tensor:
+        """The validation loss, and [risk, S(t_1)..S(t_m)] for the task's metrics (ValidationMetrics)."""
         inputs, time, event = batch
         self.log("val/loss", cox_partial_nll(self(inputs), time, event), prog_bar=True, batch_size=len(time))
+        return self.predict_step(batch, batch_idx)
 
     def on_predict_start(self) -> None:
-        """Fit Breslow's baseline on the training patients with the weights that will predict."""
+        self.fit_baseline()
+
+    def fit_baseline(self) -> None:
+        """Fit Breslow's baseline on the training patients with the current weights."""
         train = self.trainer.datamodule.split("train")
         with torch.no_grad():
             inputs = torch.as_tensor(np.asarray(train.inputs), dtype=torch.float32, device=self.device)

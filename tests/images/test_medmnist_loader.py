@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import sys
-import types
 import warnings
 
 import numpy as np
 import pytest
 
-from medbench.data.medmnist import MedMNISTDataModule, NonOfficialSplitWarning
+import medbench.data.medmnist as medmnist_module
+from medbench.data.medmnist import MedMNISTDataModule, NonOfficialSplitWarning, OfficialRelease, official_releases
 from medbench.errors import DataError
 from medbench.io import file_digest
 
@@ -95,36 +95,64 @@ def test_missing_and_unreadable_files(tmp_path) -> None:
         loaded(broken)
 
 
-def fake_medmnist(monkeypatch, flag: str, info: dict) -> None:
-    monkeypatch.setitem(sys.modules, "medmnist", types.SimpleNamespace(INFO={flag: info}, __version__="fake"))
+def test_the_shipped_table_holds_the_twelve_official_2d_files() -> None:
+    releases = official_releases()
+    assert len(releases) == 12
+    pneumonia = releases["pneumoniamnist"]
+    assert pneumonia.md5 == "28209eda62fecd6e6a2d98b1501bb15f"
+    assert pneumonia.n_samples == {"train": 4708, "val": 524, "test": 624}
+    assert pneumonia.label_names == ("normal", "pneumonia")
+    assert len(releases["chestmnist"].label_names) == 14 and releases["breastmnist"].label_names[1] == "normal, benign"
 
 
-def test_official_release_is_recognised(medmnist_file, monkeypatch) -> None:
+def test_official_release_is_recognised_without_the_medmnist_package(medmnist_file, monkeypatch) -> None:
+    monkeypatch.setitem(sys.modules, "medmnist", None)  # import fails as when it is not installed
     path = medmnist_file("pneumoniamnist.npz")
-    labels = {"0": "normal", "1": "pneumonia"}
-    fake_medmnist(monkeypatch, "pneumoniamnist", {"MD5": file_digest(path, "md5"), "n_samples": {"train": 60, "val": 20, "test": 40}, "label": labels})
+    official = OfficialRelease("pneumoniamnist", file_digest(path, "md5"), {"train": 60, "val": 20, "test": 40}, "binary-class", ("normal", "pneumonia"))
+    monkeypatch.setattr(medmnist_module, "official_releases", lambda: {"pneumoniamnist": official})
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         module = loaded(path)
     info = module.info()
     assert "the official pneumoniamnist release" in info.source
-    assert info.class_names == ["normal", "pneumonia"]
+    assert info.class_names == ["normal", "pneumonia"] and info.official_release is True
 
 
-def test_non_official_split_is_flagged(medmnist_file, monkeypatch) -> None:
+def test_non_official_split_is_flagged_without_the_medmnist_package(medmnist_file, monkeypatch) -> None:
+    monkeypatch.setitem(sys.modules, "medmnist", None)
     path = medmnist_file("pneumoniamnist.npz")
-    official = {"MD5": "0" * 32, "n_samples": {"train": 4708, "val": 20, "test": 40}, "label": {"0": "normal", "1": "pneumonia"}}
-    fake_medmnist(monkeypatch, "pneumoniamnist", official)
     with pytest.warns(NonOfficialSplitWarning, match="not comparable with published") as caught:
         module = loaded(path)
     message = str(caught[0].message)
     assert "train has 60 samples, officially 4708" in message and "MD5" in message
-    assert "NOT the official pneumoniamnist release" in module.info().source
+    info = module.info()
+    assert "NOT the official pneumoniamnist release" in info.source and info.official_release is False
 
 
-def test_without_medmnist_nothing_is_compared(medmnist_file, monkeypatch) -> None:
-    monkeypatch.setitem(sys.modules, "medmnist", None)  # import fails as when it is not installed
+def test_an_unknown_flag_is_said_and_left_unchecked(medmnist_file) -> None:
+    with pytest.warns(NonOfficialSplitWarning, match="set task.data.flag"):
+        module = loaded(medmnist_file("my_xrays.npz"), flag="pneumonimnist")
+    assert module.info().official_release is None
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        module = loaded(medmnist_file("pneumoniamnist.npz"))
-    assert "official" not in module.info().source
+        assert loaded(medmnist_file("my_xrays.npz")).info().official_release is None
+
+
+def test_generated_data_are_not_compared(medmnist_file, tmp_path) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        module = MedMNISTDataModule(generated={"sizes": [30, 10, 20]}, cache_dir=str(tmp_path))
+        module.setup()
+    assert module.info().official_release is None
+
+
+@pytest.mark.slow
+def test_a_run_on_a_non_official_file_says_so_in_manifest_and_description(compose_config, medmnist_file) -> None:
+    from medbench.record import read_record
+    from medbench.run import run
+
+    path = medmnist_file("pneumoniamnist.npz")
+    with pytest.warns(NonOfficialSplitWarning):
+        record = read_record(run(compose_config("experiment=images_small_cnn", "task=pneumoniamnist", f"task.data.path={path}")).path)
+    assert record.complete and record.manifest.dataset.official_release is False
+    assert "non-official split" in record.config().task.description

@@ -102,7 +102,7 @@ def test_empty_and_unknown_files(tmp_path) -> None:
     header_only.write_text("text,label\n")
     with pytest.raises(DataError, match="header.csv: the file has no rows"):
         loaded(header_only)
-    with pytest.raises(DataError, match="unknown text file type '.xlsx'"):
+    with pytest.raises(DataError, match="unknown table file type '.xlsx'"):
         (tmp_path / "notes.xlsx").write_text("x")
         loaded(tmp_path / "notes.xlsx")
     with pytest.raises(DataError, match="no such file"):
