@@ -62,12 +62,12 @@ def command_names() -> list[str]:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
-    if not argv:  # a bare `medbench` asks what it can do
+    split = 1 + (argv[:1] == ["--debug"])
+    if len(argv) < split:  # a bare `medbench` asks what it can do
         parser.print_help()
         return 0
-    split = 1 + (argv[:1] == ["--debug"])
-    command = argv[split - 1] if len(argv) >= split else ""
-    if command and not command.startswith("-") and command not in command_names():
+    command = argv[split - 1]
+    if not command.startswith("-") and command not in command_names():
         from medbench.suggest import unknown_choice_message
 
         print(f"medbench: error: {unknown_choice_message('command', command, command_names())}", file=sys.stderr)

@@ -163,6 +163,9 @@ class Manifest(Strict):
     timing: Timing
     overrides: list[str]
     failure: Optional[Failure] = None
+    # Hydra's option per config group (model: mlp, experiment: breast_cancer_logreg): what was run,
+    # by the names users chose it by, even where no override named it (the default model).
+    choices: dict[str, str] = Field(default_factory=dict)
 
 
 @dataclass(frozen=True)

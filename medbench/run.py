@@ -215,6 +215,16 @@ def _instantiate(node: DictConfig, key: str, **kwargs: Any) -> Any:
     return instantiate_node(node, key, **kwargs)
 
 
+def _hydra_choices() -> dict[str, str]:
+    """The option Hydra chose per config group, when Hydra composed this run (not in API calls)."""
+    from hydra.core.hydra_config import HydraConfig
+
+    if not HydraConfig.initialized():
+        return {}
+    choices = HydraConfig.get().runtime.choices
+    return {str(group): str(option) for group, option in choices.items() if option is not None and not str(group).startswith("hydra")}
+
+
 def _manifest(
     cfg: DictConfig,
     run_id: str,
@@ -240,6 +250,7 @@ def _manifest(
             duration_s=round(time.perf_counter() - clock, 3),
         ),
         overrides=overrides,
+        choices=_hydra_choices(),
         failure=Failure(
             type=type(error).__name__,
             message=str(error),

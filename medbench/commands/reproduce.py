@@ -45,4 +45,8 @@ def execute(args: argparse.Namespace) -> int:
         if claim.entry is not None:
             reproduction = link_to_leaderboard(reproduction, claim, Path(str(local.paths.leaderboards_dir)))
     print_reproduction(reproduction)
+    if claim.entry is not None:
+        from medbench.leaderboard.location import refresh_hint
+
+        print(refresh_hint(Path(str(local.paths.leaderboards_dir))))
     return 0 if reproduction.status == "match" else 1

@@ -22,9 +22,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def execute(args: argparse.Namespace) -> int:
+    from medbench.leaderboard.location import refresh_hint
     from medbench.leaderboard.review import find_entry, transition
 
     board, entry_id = find_entry(args.root, args.entry, args.board)
     event = transition(board, entry_id, args.decision, actor=args.reviewer, note=args.note)
     print(f"{PAST[args.decision]} entry {entry_id[:12]} on board {board.name} (audit event {event.seq}, {event.hash[:12]})")
+    print(refresh_hint(args.root))
     return 0

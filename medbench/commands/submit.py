@@ -14,19 +14,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("run_dirs", nargs="+", type=Path, metavar="RUN_DIR", help="run record folders (runs/<task>/<run_id>)")
     parser.add_argument("--board", help="board name (default: the record's task name)")
     parser.add_argument("--submitter", help="who submits (default: $MEDBENCH_SUBMITTER or the user name)")
-    parser.add_argument("--baseline", action="store_true", help="name the (first) submitted entry the board's baseline")
+    parser.add_argument(
+        "--baseline", action="store_true", help="name the first record submitted the board's baseline (else choose one later: `medbench leaderboard baseline`)"
+    )
     parser.add_argument("--skip-failed", action="store_true", help="pass over records of failed runs instead of refusing them")
     parser.add_argument("--root", type=Path, default=default_root(), help="leaderboards folder (default: %(default)s)")
 
 
 def execute(args: argparse.Namespace) -> int:
+    from medbench.leaderboard.location import refresh_hint
     from medbench.leaderboard.submit import FailedRun, SubmissionRefused, default_submitter, submit_run
 
     submitter = args.submitter or default_submitter()
-    refused = 0
-    for run_dir in args.run_dirs:
+    refused = added = 0
+    run_dirs = [run_dir for run_dir in args.run_dirs if not _is_reproduction(run_dir)]
+    if len(run_dirs) < len(args.run_dirs):
+        print(f"skipped {len(args.run_dirs) - len(run_dirs)} folder(s) under {REPRODUCTIONS}/: reruns made by `medbench reproduce`, not submissions")
+    for run_dir in run_dirs:
         try:
-            result = submit_run(args.root, run_dir, board=args.board, submitter=submitter, baseline=args.baseline)
+            baseline = args.baseline and added == 0
+            result = submit_run(args.root, run_dir, board=args.board, submitter=submitter, baseline=baseline)
         except FailedRun as error:
             if args.skip_failed:
                 print(f"skipped {run_dir}: {error}")
@@ -41,13 +48,24 @@ def execute(args: argparse.Namespace) -> int:
         if not result.added:
             print(f"already on board {result.board}: {run_dir} (entry {result.entry_id[:12]})")
             continue
+        added += 1
         notes = []
         if result.upgraded_from:
             notes.append(f"board moved from task version {result.upgraded_from}; older entries are stale")
         if result.baseline:
             notes.append("the board's baseline")
         print(f"submitted {run_dir} to board {result.board} as entry {result.entry_id[:12]}" + (f" ({'; '.join(notes)})" if notes else ""))
+    if added:
+        print(refresh_hint(args.root))
     if refused:
-        print(f"medbench submit: error: {refused} of {len(args.run_dirs)} record(s) refused (reasons above)", flush=True)
+        print(f"medbench submit: error: {refused} of {len(run_dirs)} record(s) refused (reasons above)", flush=True)
         return 2
     return 0
+
+
+# Where `medbench reproduce` writes its reruns (`paths.reproductions_dir`): `runs/*/*/` matches them too.
+REPRODUCTIONS = "_reproductions"
+
+
+def _is_reproduction(run_dir: Path) -> bool:
+    return REPRODUCTIONS in Path(run_dir).resolve().parts

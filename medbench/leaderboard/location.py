@@ -15,3 +15,8 @@ SITE_DIR = "_site"
 def default_root() -> Path:
     """`$MEDBENCH_ROOT/leaderboards`, as `conf/paths/default.yaml` says (`./leaderboards` without it)."""
     return Path(os.environ.get("MEDBENCH_ROOT", ".")) / "leaderboards"
+
+
+def refresh_hint(root: Path) -> str:
+    """What every command that changes a board prints: the static page shows the change once rebuilt."""
+    return f"refresh the board page: `medbench leaderboard build --root {root}`, then reload it in the browser"

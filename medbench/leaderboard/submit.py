@@ -9,6 +9,7 @@ again, so submitting a whole sweep folder is safe to repeat.
 from __future__ import annotations
 
 import getpass
+import json
 import math
 import os
 from collections.abc import Iterable
@@ -78,12 +79,14 @@ def entry_from_record(record: RunRecord, board: str, submitter: str) -> Entry:
     if undefined:
         raise SubmissionRefused(f"{record.path}: metric(s) {undefined} are not finite numbers; a board cannot rank them")
     dataset = manifest.dataset
+    config = record.config()
     return Entry(
         board=board,
         protocol=manifest.protocol,
         dataset_fingerprint=dataset.fingerprint,
         n_samples=metrics.n_samples,
         metrics=metrics.values,
+        subgroups=metrics.subgroups,
         provenance=Provenance(
             run_id=manifest.run_id,
             model_target=manifest.model.target,
@@ -105,8 +108,35 @@ def entry_from_record(record: RunRecord, board: str, submitter: str) -> Entry:
             qrels_sha256=sha256_file(qrels) if (qrels := record.qrels_path()) else None,
             submitter=submitter,
             submitted_at=audit.now_utc(),
+            name=str(config.get("name") or ""),
+            tags=[str(tag) for tag in config.get("tags") or []],
+            choices=dict(manifest.choices),
+            **_settings(config),
         ),
     )
+
+
+def _settings(config) -> dict:
+    """The run's semantic settings as `key=value` strings, and the hash of them all.
+
+    The task is the board's (its version apart) and the seed varies within a config, so neither
+    names an entry nor splits a group: both are left out.
+    """
+    from medbench.identity import semantic_config
+    from medbench.io import compact_bytes, sha256_hex
+
+    semantic = semantic_config(config)
+    semantic.pop("seed", None)
+    semantic.pop("task", None)
+    return {"settings": dict(_flatten(semantic)), "config_sha256": sha256_hex(compact_bytes(semantic))}
+
+
+def _flatten(node, prefix: str = ""):
+    if isinstance(node, dict) and node:
+        for key in sorted(node):
+            yield from _flatten(node[key], f"{prefix}{key}.")
+    else:
+        yield prefix[:-1], node if isinstance(node, str) else json.dumps(node, separators=(",", ":"))
 
 
 def submit_entries(
@@ -114,8 +144,9 @@ def submit_entries(
 ) -> list[SubmitResult]:
     """Add entries (each with its predictions file, and qrels file for retrieval) under one hold of the board's lock.
 
-    `baseline` names the first added entry the board's baseline; a board without one takes its
-    first entry as baseline, so every board can compare entries with something.
+    `baseline` names the first added entry the board's baseline. Otherwise a board has none until
+    the committee chooses one (`medbench leaderboard baseline`): a baseline picked by submission
+    order would compare every entry with whichever run happened to come first.
     """
     board = Board(root, board_name)
     items = list(items)
@@ -147,14 +178,13 @@ def _add(
         data={"run_id": key[0], "predictions_sha256": key[1], "task_version": entry.task_version},
     )
     known[key] = entry_id
-    named = baseline or spec.baseline is None
-    if named:
+    if baseline:
         spec = spec.model_copy(update={"baseline": entry_id})
         digest = board.write_spec(spec)
         audit.append_event(
             board.audit_path, "baseline", actor=entry.provenance.submitter, entry=entry_id, data={"board_sha256": digest}
         )
-    return SubmitResult(board.name, entry_id, added=True, upgraded_from=upgraded_from, baseline=named)
+    return SubmitResult(board.name, entry_id, added=True, upgraded_from=upgraded_from, baseline=baseline)
 
 
 def _spec_for(board: Board, entry: Entry) -> tuple[BoardSpec, Optional[str]]:
