@@ -204,7 +204,7 @@ class SlurmLauncher(SubmititSlurmLauncher):
         except FailedJobError as error:
             _end_sweep(f"sbatch refused the sweep: {_sbatch_errors(str(error))}")
         submitted = array_ids([job.job_id for job in jobs])
-        log.info("SLURM job %s: %d task(s) submitted", ", ".join(submitted), count)
+        log.info("%d sweep job(s) submitted as SLURM job %s", count, ", ".join(submitted))
         try:
             # A job of several SLURM tasks (DDP ranks) writes one result per task; rank 0's is the job's.
             results = {job.job_id: [job.task(t).paths.result_pickle for t in range(job.num_tasks)] for job in jobs}
