@@ -118,10 +118,13 @@ def watch(
                         if now - gone_since.setdefault(job, now) >= settings.result_grace_s:
                             lost[job] = _ending(job, state, last_seen.get(job))
                         continue
+                    gone_since.pop(job, None)  # listed live again (requeued)
                     if state.pending:
                         _check_pending(state, now - pending_since.setdefault(job, now), settings)
                         if state.reason != "None" and state.reason != getattr(last_seen.get(job), "reason", None):
                             log.info("SLURM job %s pending: %s", job, state.reason)
+                    else:
+                        pending_since.pop(job, None)
                     last_seen[job] = state
             next_read = now + interval
             interval = min(2 * interval, settings.poll_max_s)
