@@ -52,6 +52,24 @@ def overrides(path: Path, epochs: int, balanced: bool, gpu: bool, threads: int, 
     return result
 
 
+def train_and_test(config_overrides: list[str]):
+    """`medbench run` with these overrides: its record and its wall time in seconds."""
+    from hydra import compose, initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+
+    from medbench.app import config_dir
+    from medbench.run import run
+    from medbench.schema import register_configs
+
+    register_configs()
+    GlobalHydra.instance().clear()
+    with initialize_config_dir(config_dir=str(config_dir()), version_base="1.3"):
+        cfg = compose(config_name="config", overrides=config_overrides)
+    started = time.perf_counter()
+    record = run(cfg)
+    return record, time.perf_counter() - started
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("path", type=Path, help="pneumoniamnist.npz (MedMNIST layout)")
@@ -62,19 +80,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--runs-root", type=Path, default=None, help="where the run record goes (default: a temporary folder)")
     args = parser.parse_args(argv)
 
-    from hydra import compose, initialize_config_dir
-
-    from medbench.app import config_dir
-    from medbench.run import run
-    from medbench.schema import register_configs
-
-    register_configs()
     runs_root = args.runs_root or Path(tempfile.mkdtemp(prefix="medbench-pneumoniamnist-"))
-    with initialize_config_dir(config_dir=str(config_dir()), version_base="1.3"):
-        cfg = compose(config_name="config", overrides=overrides(args.path, args.epochs, args.balanced, args.gpu, args.threads, runs_root))
-    started = time.perf_counter()
-    record = run(cfg)
-    seconds = time.perf_counter() - started
+    record, seconds = train_and_test(overrides(args.path, args.epochs, args.balanced, args.gpu, args.threads, runs_root))
     metrics = record.metrics()
     print(f"record: {record.path}")
     print(f"data: {record.manifest.dataset.source}")

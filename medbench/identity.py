@@ -8,11 +8,11 @@ the runs folder or turning wandb on does not make a new run.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
+
+from medbench.io import compact_bytes, sha256_hex
 
 RUN_ID_LENGTH = 16
 
@@ -41,6 +41,9 @@ NON_SEMANTIC_KEYS: tuple[str, ...] = (
     # Where cached document embeddings live; their key already names the corpus and the encoder.
     "model.cache_dir",
 )
+# Keys left out wherever they occur: a cache folder (of embeddings, of an unpacked packaged model,
+# at any depth of a composed model such as a hybrid's components) never changes results.
+NON_SEMANTIC_NAMES: tuple[str, ...] = ("cache_dir",)
 
 
 def semantic_config(cfg: DictConfig) -> dict[str, Any]:
@@ -49,13 +52,13 @@ def semantic_config(cfg: DictConfig) -> dict[str, Any]:
     assert isinstance(data, dict)
     for dotted in NON_SEMANTIC_KEYS:
         _drop(data, dotted.split("."))
+    _drop_names(data)
     return data
 
 
 def run_id_of(cfg: DictConfig) -> str:
     """A stable hex id for the semantic content of `cfg` (seed included)."""
-    canonical = json.dumps(semantic_config(cfg), sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:RUN_ID_LENGTH]
+    return sha256_hex(compact_bytes(semantic_config(cfg), default=str))[:RUN_ID_LENGTH]
 
 
 def _drop(node: Any, path: list[str]) -> None:
@@ -65,3 +68,14 @@ def _drop(node: Any, path: list[str]) -> None:
         node = node[key]
     if isinstance(node, dict):
         node.pop(path[-1], None)
+
+
+def _drop_names(node: Any) -> None:
+    if isinstance(node, dict):
+        for name in NON_SEMANTIC_NAMES:
+            node.pop(name, None)
+        for value in node.values():
+            _drop_names(value)
+    elif isinstance(node, list):
+        for value in node:
+            _drop_names(value)

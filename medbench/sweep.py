@@ -26,9 +26,8 @@ from typing import Any, Literal, Optional
 
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
-from pydantic import BaseModel, ConfigDict
-
 from medbench.errors import RecordError
+from medbench.io import Strict, atomic_write
 from medbench.record import RunRecord, read_model, read_record, write_model
 
 log = logging.getLogger(__name__)
@@ -42,9 +41,7 @@ SUMMARY_CSV = "sweep_summary.csv"
 JobStatus = Literal["complete", "reused", "failed", "refused"]
 
 
-class JobOutcome(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+class JobOutcome(Strict):
     job: int
     overrides: list[str]
     status: JobStatus
@@ -53,9 +50,7 @@ class JobOutcome(BaseModel):
     error: Optional[str] = None
 
 
-class SummaryRow(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+class SummaryRow(Strict):
     job: int
     run_id: Optional[str]
     overrides: str
@@ -68,9 +63,7 @@ class SummaryRow(BaseModel):
     error: Optional[str] = None
 
 
-class SweepSummaryFile(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+class SweepSummaryFile(Strict):
     sweep_dir: str
     finished_at: str
     n_jobs: int
@@ -224,7 +217,7 @@ def write_summary(summary: SweepSummaryFile, sweep_dir: Path) -> None:
     writer.writeheader()
     for row in summary.rows:
         writer.writerow(row.model_dump())
-    (sweep_dir / SUMMARY_CSV).write_text(buffer.getvalue(), encoding="utf-8")
+    atomic_write(sweep_dir / SUMMARY_CSV, buffer.getvalue())
 
 
 def print_summary(summary: SweepSummaryFile) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Optional
 
@@ -123,12 +124,42 @@ class GeneratedRetrievalDataModule(RetrievalDataModule):
         from medbench.data.generators.retrieval import write_retrieval_folder
 
         folder = self.cache_dir / "generated" / f"retrieval-{content_hash(self.generator_arguments)[:12]}"
-        if not folder.is_dir():
-            folder.parent.mkdir(parents=True, exist_ok=True)
-            staging = Path(tempfile.mkdtemp(dir=folder.parent, prefix=".staging-"))
-            write_retrieval_folder(staging, **self.generator_arguments)
-            try:
-                os.replace(staging, folder)
-            except OSError:  # another process finished the same folder first
-                shutil.rmtree(staging, ignore_errors=True)
-        return folder
+        return written_once(folder, lambda staging: write_retrieval_folder(staging, **self.generator_arguments))
+
+
+class Icd11RetrievalDataModule(RetrievalDataModule):
+    """The ICD-11 category search of :mod:`medbench.data.icd11_retrieval` (French or English), built
+    once under `cache_dir` from the installed `cim-11-CERTIC` package."""
+
+    def __init__(self, cache_dir: str, language: str = "fr", n_queries: int = 400, builder_seed: int = 0, **kwargs) -> None:
+        kwargs.setdefault("val_qrels", "dev")
+        super().__init__(**kwargs)
+        self.cache_dir = Path(cache_dir)
+        self.builder_arguments = {"language": language, "n_queries": n_queries, "seed": builder_seed}
+
+    def beir_folder(self) -> Path:
+        from medbench.data.icd11_retrieval import icd11_database, write_icd11_folder
+
+        # The database's hash is in the name: another release of the package builds another folder.
+        key = content_hash({**self.builder_arguments, "database": _file_hash(icd11_database())})[:12]
+        folder = self.cache_dir / "built" / f"icd11-{self.builder_arguments['language']}-{key}"
+        return written_once(folder, lambda staging: write_icd11_folder(staging, **self.builder_arguments))
+
+
+def written_once(folder: Path, write: Callable[[Path], object]) -> Path:
+    """`folder`, written by `write(staging)` into a staging folder then moved into place if it is not there yet."""
+    if not folder.is_dir():
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(dir=folder.parent, prefix=".staging-"))
+        write(staging)
+        try:
+            os.replace(staging, folder)
+        except OSError:  # another process finished the same folder first
+            shutil.rmtree(staging, ignore_errors=True)
+    return folder
+
+
+def _file_hash(path: Path) -> str:
+    from medbench.record import sha256_file
+
+    return sha256_file(path)

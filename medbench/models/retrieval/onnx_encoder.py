@@ -14,6 +14,7 @@ import numpy as np
 
 from medbench.errors import ConfigError, DataError
 from medbench.models.retrieval.encoder import files_identity
+from medbench.models.retrieval.packaged import local_or_packaged
 from medbench.models.retrieval.tokenizer import HuggingFaceTokenizer, TextTokenizer
 
 POOLINGS = ("mean", "cls")
@@ -23,7 +24,9 @@ TOKENIZER_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 class OnnxEncoder:
     def __init__(
         self,
-        model_path: str,
+        model_path: Optional[str] = None,
+        packaged: Optional[str] = None,
+        cache_dir: Optional[str] = None,
         tokenizer: Optional[TextTokenizer] = None,
         max_length: int = 256,
         pooling: str = "mean",
@@ -32,7 +35,11 @@ class OnnxEncoder:
     ) -> None:
         import onnxruntime
 
-        self.model_path = Path(model_path)
+        self.model_path = local_or_packaged(model_path, packaged, cache_dir)
+        if packaged is not None:
+            from medbench.models.retrieval.onnx_export import exported_onnx
+
+            self.model_path = exported_onnx(self.model_path)
         if not self.model_path.is_file():
             raise ConfigError(f"model.encoder.model_path: {self.model_path} is not a file")
         if pooling not in POOLINGS:
