@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Optional
 
-from pydantic import BaseModel, ConfigDict
-
 from medbench.errors import RecordError
+from medbench.io import Strict, sha256_file
+from medbench.protocol import Protocol
 from medbench.record import (
     CONFIG_FILE,
     MANIFEST_FILE,
@@ -30,62 +30,51 @@ from medbench.record import (
     Manifest,
     Metrics,
     MetricValue,
+    read_config,
     read_model,
-    sha256_file,
+    read_overrides,
 )
 
 METADATA_FILE = "metadata.json"
 ENVIRONMENT_FILE = "environment.txt"
 REPORT_FILE = "report.html"
-METADATA_SCHEMA_VERSION = 1
+# 2: `task` is the run's whole protocol (as its manifest holds it).
+METADATA_SCHEMA_VERSION = 2
 METADATA_SCHEMA_PATH = Path(__file__).resolve().parent / "schemas" / "bundle_metadata.schema.json"
 TO_BE_COMPLETED = "to be completed by the developer"
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class BundleTask(_Strict):
-    name: str
-    version: str
-    kind: str
-    description: str
-    primary_metric: str
-    direction: Literal["maximize", "minimize"]
-
-
-class BundleData(_Strict):
+class BundleData(Strict):
     source: str
     fingerprint: str
     split_sizes: dict[str, int]
     loader: str
 
 
-class InputFormat(_Strict):
+class InputFormat(Strict):
     loader: str
     description: str
 
 
-class OutputFormat(_Strict):
+class OutputFormat(Strict):
     kind: str
     description: str
 
 
-class Checkpoint(_Strict):
+class Checkpoint(Strict):
     file: str
     sha256: str
     format: Literal["torch-state-dict", "scikit-learn-pickle"]
 
 
-class PredictionsReference(_Strict):
+class PredictionsReference(Strict):
     """The predictions stay with the record's owner; this identifies them without their rows."""
 
     content_sha256: str
     n_samples: int
 
 
-class Versions(_Strict):
+class Versions(Strict):
     medbench: str
     python: str
     git_commit: Optional[str] = None
@@ -93,13 +82,13 @@ class Versions(_Strict):
     packages: dict[str, Optional[str]]
 
 
-class BundleMetadata(_Strict):
+class BundleMetadata(Strict):
     """`metadata.json`: the model described for someone who has only the bundle."""
 
     schema_version: int = METADATA_SCHEMA_VERSION
     run_id: str
     created_at: str
-    task: BundleTask
+    task: Protocol
     intended_use: str
     data: BundleData
     input_format: InputFormat
@@ -130,14 +119,11 @@ class Bundle:
     metrics: Metrics
 
     def config(self) -> Any:
-        from omegaconf import OmegaConf
-
-        return OmegaConf.load(self.path / CONFIG_FILE)
+        """The resolved config of the run (what `reproduce` reruns), read as a record's is."""
+        return read_config(self.path)
 
     def overrides(self) -> list[str]:
-        import yaml
-
-        return list(yaml.safe_load((self.path / OVERRIDES_FILE).read_text()) or [])
+        return read_overrides(self.path)
 
     def checkpoint_path(self) -> Optional[Path]:
         return self.path / self.metadata.checkpoint.file if self.metadata.checkpoint else None

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from medbench.errors import RecordError
-from medbench.record import sha256_file
+from medbench.io import sha256_file
 
 
 def load_state_dict(path: Path, expected_sha256: Optional[str] = None) -> dict[str, Any]:

@@ -34,7 +34,7 @@ def headline(record: RunRecord) -> str:
     if not record.complete:
         lines.append(f"status: failed ({record.manifest.failure.type if record.manifest.failure else 'unknown'})")
         return "\n".join(lines)
-    lines.extend(metric_lines(record.manifest.task.name, record.metrics()))
+    lines.extend(metric_lines(record.protocol.name, record.metrics()))
     return "\n".join(lines)
 
 

@@ -20,7 +20,6 @@ from medbench.bundle import (
     TO_BE_COMPLETED,
     BundleData,
     BundleMetadata,
-    BundleTask,
     Checkpoint,
     InputFormat,
     OutputFormat,
@@ -29,6 +28,8 @@ from medbench.bundle import (
     zip_folder,
 )
 from medbench.errors import RecordError
+from medbench.io import atomic_write, sha256_file
+from medbench.tasks.registry import get_kind
 from medbench.record import (
     CONFIG_FILE,
     MANIFEST_FILE,
@@ -36,17 +37,8 @@ from medbench.record import (
     OVERRIDES_FILE,
     RunRecord,
     read_record,
-    sha256_file,
     write_model,
 )
-
-OUTPUT_DESCRIPTIONS: dict[str, str] = {
-    "binary": "one probability of the positive class in [0, 1] per sample",
-    "multiclass": "one probability per class per sample, summing to 1",
-    "multilabel": "one independent probability per label per sample",
-    "retrieval": "for each query, documents ranked by a relevance score",
-    "survival": "per patient a risk score (higher = earlier event) and survival probabilities at the task's times",
-}
 
 
 def export_bundle(
@@ -78,7 +70,7 @@ def _fill(staging: Path, record: RunRecord, intended_use: Optional[str], licence
     for name in (CONFIG_FILE, OVERRIDES_FILE, MANIFEST_FILE, METRICS_FILE):
         shutil.copyfile(record.path / name, staging / name)
     checkpoint = _copy_checkpoint(record, staging)
-    (staging / ENVIRONMENT_FILE).write_text(pip_freeze(), encoding="utf-8")
+    atomic_write(staging / ENVIRONMENT_FILE, pip_freeze())
     meta = build_metadata(record, checkpoint, intended_use, licence)
     write_model(staging / METADATA_FILE, meta)
     write_report(record, meta, staging / REPORT_FILE)
@@ -100,22 +92,15 @@ def _copy_checkpoint(record: RunRecord, staging: Path) -> Optional[Checkpoint]:
 def build_metadata(
     record: RunRecord, checkpoint: Optional[Checkpoint], intended_use: Optional[str], licence: Optional[str]
 ) -> BundleMetadata:
-    manifest, metrics, config = record.manifest, record.metrics(), record.config()
+    manifest, metrics = record.manifest, record.metrics()
     assert manifest.dataset is not None  # complete records always have one
-    task = manifest.task
-    description = str(config.task.get("description", "") or "")
-    loader = str(config.task.data.get("_target_", ""))
+    task = manifest.protocol
+    description = task.description
+    loader = manifest.dataset.loader
     return BundleMetadata(
         run_id=manifest.run_id,
         created_at=datetime.now(timezone.utc).isoformat(),
-        task=BundleTask(
-            name=task.name,
-            version=task.version,
-            kind=task.kind,
-            description=description,
-            primary_metric=task.primary_metric,
-            direction=task.direction,
-        ),
+        task=task,
         intended_use=intended_use
         or f"Research evaluation on {task.name} v{task.version} ({description.rstrip('.')}). Clinical intended use: {TO_BE_COMPLETED}.",
         data=BundleData(
@@ -125,7 +110,7 @@ def build_metadata(
             loader=loader,
         ),
         input_format=InputFormat(loader=loader, description=f"the samples {loader} reads from {manifest.dataset.source}"),
-        output_format=OutputFormat(kind=task.kind, description=OUTPUT_DESCRIPTIONS.get(task.kind, task.kind)),
+        output_format=OutputFormat(kind=task.kind, description=get_kind(task.kind).output_description),
         metrics=dict(metrics.values),
         primary_metric=metrics.primary,
         n_test_samples=metrics.n_samples,

@@ -8,11 +8,11 @@ the runs folder or turning wandb on does not make a new run.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
+
+from medbench.io import compact_bytes, sha256_hex
 
 RUN_ID_LENGTH = 16
 
@@ -58,8 +58,7 @@ def semantic_config(cfg: DictConfig) -> dict[str, Any]:
 
 def run_id_of(cfg: DictConfig) -> str:
     """A stable hex id for the semantic content of `cfg` (seed included)."""
-    canonical = json.dumps(semantic_config(cfg), sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:RUN_ID_LENGTH]
+    return sha256_hex(compact_bytes(semantic_config(cfg), default=str))[:RUN_ID_LENGTH]
 
 
 def _drop(node: Any, path: list[str]) -> None:

@@ -12,7 +12,6 @@ that looks complete.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -23,11 +22,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from medbench.errors import RecordError
+from medbench.io import Strict, atomic_write, fsync_dir, sha256_file, validation_problems
+from medbench.protocol import Protocol
 
-SCHEMA_VERSION = 1
+# 2: the manifest holds the whole task protocol (`protocol`) instead of a few task fields (`task`).
+SCHEMA_VERSION = 2
 
 CONFIG_FILE = "config.yaml"
 OVERRIDES_FILE = "overrides.yaml"
@@ -47,16 +49,12 @@ STAGING_DIR = ".staging"
 SCRATCH_DIR = ".scratch"
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
 def _undefined_as_nan(value: Any) -> Any:
     """JSON has no NaN: an undefined metric is written as null and read back as NaN."""
     return float("nan") if value is None else value
 
 
-class ConfidenceInterval(_Strict):
+class ConfidenceInterval(Strict):
     low: float
     high: float
     level: float
@@ -70,14 +68,14 @@ class ConfidenceInterval(_Strict):
     _nan = field_validator("low", "high", mode="before")(_undefined_as_nan)
 
 
-class MetricValue(_Strict):
+class MetricValue(Strict):
     value: float
     ci: Optional[ConfidenceInterval] = None
 
     _nan = field_validator("value", mode="before")(_undefined_as_nan)
 
 
-class Metrics(_Strict):
+class Metrics(Strict):
     """`metrics.json`: every test metric, with the primary one named."""
 
     schema_version: int = SCHEMA_VERSION
@@ -91,35 +89,30 @@ class Metrics(_Strict):
         return self.values[self.primary]
 
 
-class TaskInfo(_Strict):
-    name: str
-    version: str
-    kind: str
-    primary_metric: str
-    direction: Literal["maximize", "minimize"]
-
-
-class ModelInfo(_Strict):
+class ModelInfo(Strict):
     target: str
     parameter_count: Optional[int] = None
     checkpoint_file: Optional[str] = None
     checkpoint_sha256: Optional[str] = None
 
 
-class DatasetInfo(_Strict):
+class DatasetInfo(Strict):
     """What identifies the exact data: a content hash of the samples and of the split ids."""
 
     fingerprint: str
     split_sizes: dict[str, int]
     source: str
+    # The loader (its `_target_`) and the seed of its split, for readers who have only the record.
+    loader: str = ""
+    split_seed: Optional[int] = None
 
 
-class GitInfo(_Strict):
+class GitInfo(Strict):
     commit: Optional[str] = None
     dirty: Optional[bool] = None
 
 
-class EnvironmentInfo(_Strict):
+class EnvironmentInfo(Strict):
     python: str
     platform: str
     machine: str
@@ -129,19 +122,19 @@ class EnvironmentInfo(_Strict):
     packages: dict[str, Optional[str]]
 
 
-class Timing(_Strict):
+class Timing(Strict):
     started_at: str
     finished_at: str
     duration_s: float
 
 
-class Failure(_Strict):
+class Failure(Strict):
     type: str
     message: str
     traceback: str
 
 
-class Manifest(_Strict):
+class Manifest(Strict):
     """`manifest.json`: where every number of the record came from."""
 
     schema_version: int = SCHEMA_VERSION
@@ -149,7 +142,8 @@ class Manifest(_Strict):
     status: Literal["complete", "failed"]
     medbench_version: str
     seed: int
-    task: TaskInfo
+    # The task's protocol as the run was scored under it: every reader takes it from here.
+    protocol: Protocol
     model: ModelInfo
     dataset: Optional[DatasetInfo] = None
     git: GitInfo
@@ -177,16 +171,17 @@ class RunRecord:
     def metrics(self) -> Metrics:
         return _read_model(self.path / METRICS_FILE, Metrics)
 
-    def config(self) -> Any:
-        """The fully resolved config the run used, as an OmegaConf DictConfig."""
-        from omegaconf import OmegaConf
+    @property
+    def protocol(self) -> Protocol:
+        """The task protocol the run was scored under."""
+        return self.manifest.protocol
 
-        return OmegaConf.load(_existing(self.path / CONFIG_FILE))
+    def config(self) -> Any:
+        """The fully resolved config the run used (to rerun it; its protocol is :attr:`protocol`)."""
+        return read_config(self.path)
 
     def overrides(self) -> list[str]:
-        import yaml
-
-        return list(yaml.safe_load(_existing(self.path / OVERRIDES_FILE).read_text()) or [])
+        return read_overrides(self.path)
 
     def predictions(self) -> "Any":
         """The per-sample test predictions as a pandas DataFrame."""
@@ -236,6 +231,20 @@ class RunRecord:
 
         frame = self.predictions()
         return content_hash({column: frame[column].to_numpy() for column in frame.columns})
+
+
+def read_config(folder: Path) -> Any:
+    """The resolved config a record or bundle folder holds, as an OmegaConf DictConfig."""
+    from omegaconf import OmegaConf
+
+    return OmegaConf.load(_existing(folder / CONFIG_FILE))
+
+
+def read_overrides(folder: Path) -> list[str]:
+    """The command-line overrides a record or bundle folder holds."""
+    import yaml
+
+    return list(yaml.safe_load(_existing(folder / OVERRIDES_FILE).read_text()) or [])
 
 
 def record_dir(runs_dir: str | Path, task_name: str, run_id: str) -> Path:
@@ -312,13 +321,13 @@ class RecordWriter:
         """Write the manifest and atomically replace whatever stood at the final path."""
         shutil.rmtree(self.scratch, ignore_errors=True)
         _write_text(self.staging / MANIFEST_FILE, manifest.model_dump_json(indent=2))
-        _fsync_dir(self.staging)
+        fsync_dir(self.staging)
         previous = None
         if self.final.exists():
             previous = self.final.parent / STAGING_DIR / f"{self.final.name}-replaced-{uuid.uuid4().hex[:8]}"
             os.replace(self.final, previous)
         os.replace(self.staging, self.final)
-        _fsync_dir(self.final.parent)
+        fsync_dir(self.final.parent)
         if previous is not None:
             shutil.rmtree(previous, ignore_errors=True)
         return RunRecord(path=self.final, manifest=manifest)
@@ -335,19 +344,6 @@ def staged_record(final: Path) -> Iterator[RecordWriter]:
         yield writer
     finally:
         writer.discard()
-
-
-def sha256_file(path: Path) -> str:
-    return file_digest(path, "sha256")
-
-
-def file_digest(path: Path, algorithm: str = "sha256") -> str:
-    """Hex digest of a file's bytes, read in blocks; `md5` is what MedMNIST publishes for its files."""
-    digest = hashlib.new(algorithm)
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _existing(path: Path) -> Path:
@@ -367,26 +363,27 @@ def write_model(path: Path, value: BaseModel) -> None:
 
 
 def _read_model(path: Path, model: type[BaseModel]) -> Any:
+    data = _existing(path).read_bytes()
     try:
-        return model.model_validate_json(_existing(path).read_bytes())
+        return model.model_validate_json(data)
     except ValidationError as error:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in issue['loc']) or '<root>'}: {issue['msg']}" for issue in error.errors()[:5]
+        if model is Manifest:
+            _refuse_older_manifest(path, data)
+        raise RecordError(f"{path}: does not match the {model.__name__} schema v{SCHEMA_VERSION}: {validation_problems(error)}") from None
+
+
+def _refuse_older_manifest(path: Path, data: bytes) -> None:
+    """A manifest of schema v1 (before the protocol was recorded whole): say so, and how to get a current one."""
+    try:
+        content = json.loads(data)
+    except ValueError:
+        return
+    if isinstance(content, dict) and "task" in content and "protocol" not in content:
+        raise RecordError(
+            f"{path}: written by an older medbench (manifest schema v{content.get('schema_version', 1)}, no task protocol); "
+            "rerun it with `medbench run ... force=true` to get a current record"
         )
-        raise RecordError(f"{path}: does not match the {model.__name__} schema v{SCHEMA_VERSION}: {problems}") from None
 
 
 def _write_text(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", encoding="utf-8") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    atomic_write(path, text)

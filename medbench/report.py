@@ -7,16 +7,13 @@ can answer; the others say plainly that the developer must complete them.
 
 from __future__ import annotations
 
-import base64
-import io
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import numpy as np
 
 from medbench.bundle import TO_BE_COMPLETED, BundleMetadata
+from medbench.io import atomic_write
 from medbench.record import RunRecord
+from medbench.tasks.registry import get_kind
 
 TEMPLATE = "bundle_report.html"
 
@@ -42,90 +39,17 @@ def write_report(record: RunRecord, meta: BundleMetadata, path: Path) -> None:
         checklist=checklist(record, meta),
         subgroups=record.metrics().subgroups,
     )
-    path.write_text(html, encoding="utf-8")
+    atomic_write(path, html)
 
 
 def plots_for(record: RunRecord, kind: str, primary: str) -> list[tuple[str, str]]:
-    """(title, base64 PNG) pairs for the task kind; an empty list where no plot is defined yet."""
-    if kind == "retrieval":
-        return _retrieval_plots(record, primary)
-    if kind != "binary":
-        return []
-    from medbench.tasks.predictions import SCORE, TARGET
-
-    frame = record.predictions()
-    targets, scores = frame[TARGET].to_numpy().astype(int), frame[SCORE].to_numpy(dtype=float)
-    return [("ROC curve (test split)", _roc_png(targets, scores)), ("Calibration (test split)", _calibration_png(targets, scores))]
-
-
-def _roc_png(targets: np.ndarray, scores: np.ndarray) -> str:
-    from sklearn.metrics import roc_auc_score, roc_curve
-
-    figure, axes = _figure()
-    fpr, tpr, _ = roc_curve(targets, scores)
-    axes.plot(fpr, tpr, label=f"model (AUROC {roc_auc_score(targets, scores):.3f})")
-    axes.plot([0, 1], [0, 1], linestyle="--", color="grey", label="chance")
-    axes.set(xlabel="1 - specificity", ylabel="sensitivity", xlim=(0, 1), ylim=(0, 1.01))
-    axes.legend(loc="lower right")
-    return _png(figure)
-
-
-def _calibration_png(targets: np.ndarray, scores: np.ndarray) -> str:
-    from sklearn.calibration import calibration_curve
-
-    figure, axes = _figure()
-    observed, predicted = calibration_curve(targets, scores, n_bins=10, strategy="quantile")
-    axes.plot(predicted, observed, marker="o", label="model (deciles of predicted risk)")
-    axes.plot([0, 1], [0, 1], linestyle="--", color="grey", label="perfect calibration")
-    axes.set(xlabel="predicted probability", ylabel="observed frequency", xlim=(0, 1), ylim=(0, 1.01))
-    axes.legend(loc="upper left")
-    return _png(figure)
-
-
-def _retrieval_plots(record: RunRecord, primary: str) -> list[tuple[str, str]]:
-    """The primary metric per test query: sorted (where the engine fails) and as a histogram."""
-    from medbench.metrics.retrieval import evaluate
-
-    _, per_query = evaluate(record.predictions(), record.qrels(), [primary])
-    values = np.sort(next(iter(per_query.values())))
-    sorted_figure, axes = _figure()
-    axes.plot(np.arange(1, len(values) + 1), values, drawstyle="steps-post")
-    axes.axhline(values.mean(), linestyle="--", color="grey", label=f"mean {values.mean():.3f}")
-    axes.set(xlabel="test queries, sorted", ylabel=primary, ylim=(0, 1.01))
-    axes.legend(loc="upper left")
-    sorted_png = _png(sorted_figure)
-    histogram_figure, axes = _figure()
-    axes.hist(values, bins=np.linspace(0, 1, 11), edgecolor="white")
-    axes.set(xlabel=primary, ylabel="test queries")
-    return [
-        (f"{primary} per query, sorted ({len(values)} test queries)", sorted_png),
-        (f"Distribution of {primary} over test queries", _png(histogram_figure)),
-    ]
-
-
-def _figure() -> tuple[Any, Any]:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib import pyplot as plt
-
-    return plt.subplots(figsize=(4.5, 4.5), dpi=100)
-
-
-def _png(figure: Any) -> str:
-    from matplotlib import pyplot as plt
-
-    buffer = io.BytesIO()
-    figure.tight_layout()
-    figure.savefig(buffer, format="png")
-    plt.close(figure)
-    return base64.b64encode(buffer.getvalue()).decode("ascii")
+    """(title, base64 PNG) pairs the task kind draws from the record's predictions (none for some kinds)."""
+    return get_kind(kind).plots(record.predictions(), record.qrels(), primary)
 
 
 def checklist(record: RunRecord, meta: BundleMetadata) -> list[ChecklistItem]:
     """TRIPOD+AI-style items: answered from the record where it knows, else marked for the developer."""
-    config = record.config()
-    data_cfg = config.task.data
+    split_seed = record.manifest.dataset.split_seed if record.manifest.dataset else None
     metrics = record.metrics()
     ci = next((v.ci for v in metrics.values.values() if v.ci is not None), None)
     split = ", ".join(f"{name} {size}" for name, size in meta.data.split_sizes.items())
@@ -148,7 +72,7 @@ def checklist(record: RunRecord, meta: BundleMetadata) -> list[ChecklistItem]:
         ChecklistItem(
             "Methods: data splitting",
             "How data were split for development and evaluation",
-            f"{split} (split seed {data_cfg.get('split_seed', 'see config.yaml')}, fixed by task {meta.task.name} v{meta.task.version})",
+            f"{split} (split seed {'see config.yaml' if split_seed is None else split_seed}, fixed by task {meta.task.name} v{meta.task.version})",
         ),
         ChecklistItem(
             "Methods: performance measures",

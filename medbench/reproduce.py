@@ -27,9 +27,9 @@ from pathlib import Path
 from typing import Any, Literal, Optional
 
 from omegaconf import DictConfig, OmegaConf
-from pydantic import BaseModel, ConfigDict
 
 from medbench.errors import ConfigError, DataError, RecordError
+from medbench.io import Strict
 from medbench.record import (
     REPRODUCTION_FILE,
     EnvironmentInfo,
@@ -47,11 +47,7 @@ NONDETERMINISTIC_TOLERANCE = 1e-4
 TargetKind = Literal["record", "bundle", "leaderboard_entry"]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class MetricComparison(_Strict):
+class MetricComparison(Strict):
     name: str
     original: Optional[float]
     reproduced: Optional[float]
@@ -60,20 +56,20 @@ class MetricComparison(_Strict):
     within_tolerance: bool
 
 
-class EnvironmentDifference(_Strict):
+class EnvironmentDifference(Strict):
     field: str
     original: Optional[str]
     reproduction: Optional[str]
 
 
-class LeaderboardLink(_Strict):
+class LeaderboardLink(Strict):
     board: str
     entry: str
     event: str
     audit_seq: int
 
 
-class Reproduction(_Strict):
+class Reproduction(Strict):
     """`reproduction.json`: what was rerun, by whom, where, and how the numbers compare."""
 
     schema_version: int = SCHEMA_VERSION

@@ -31,14 +31,14 @@ from medbench.record import (
     ModelInfo,
     RecordWriter,
     RunRecord,
-    TaskInfo,
     Timing,
     find_record,
     record_dir,
-    sha256_file,
     staged_record,
 )
-from medbench.scoring import check_task, score_task
+from medbench.io import sha256_file
+from medbench.protocol import Protocol
+from medbench.scoring import check_protocol, score_outputs
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +87,7 @@ def validate(cfg: DictConfig) -> None:
             + ", ".join(missing)
             + ". Set them on the command line (e.g. `medbench run task.version=1.0`) or in the config file."
         )
-    check_task(cfg.task)
+    check_protocol(Protocol.from_task_config(cfg.task))
 
 
 def _existing_record(final: Path) -> Optional[RunRecord]:
@@ -125,7 +125,8 @@ def _fit_predict_score(cfg: DictConfig, writer: RecordWriter, outcome: dict[str,
     torch.set_num_threads(cfg.num_threads)
     pl.seed_everything(cfg.seed, workers=True, verbose=False)
     task = cfg.task
-    kind = task.kind.value
+    protocol = Protocol.from_task_config(task)
+    kind = protocol.kind
 
     datamodule = _instantiate(task.data, "task.data")
     datamodule.setup()
@@ -134,6 +135,8 @@ def _fit_predict_score(cfg: DictConfig, writer: RecordWriter, outcome: dict[str,
         fingerprint=datamodule.fingerprint(),
         split_sizes={name: len(ids) for name, ids in datamodule.split_ids().items()},
         source=info.source,
+        loader=str(task.data.get("_target_", "")),
+        split_seed=task.data.get("split_seed"),
     )
     writer.write_splits(datamodule.split_ids())
 
@@ -161,11 +164,11 @@ def _fit_predict_score(cfg: DictConfig, writer: RecordWriter, outcome: dict[str,
         checkpoint_sha256=sha256_file(checkpoint) if checkpoint else None,
     )
 
-    outputs = build_outputs(kind, datamodule.split("test"), scores, _metadata_columns(task))
+    outputs = build_outputs(kind, datamodule.split("test"), scores, protocol.metadata_columns())
     writer.write_predictions(outputs.predictions)
     if outputs.qrels is not None:
         writer.write_qrels(outputs.qrels)
-    writer.write_metrics(score_task(outputs, task))
+    writer.write_metrics(score_outputs(outputs, protocol))
 
 
 def build_model(model_cfg: DictConfig, network_kwargs: dict[str, Any], task_kind: str) -> Any:
@@ -182,13 +185,6 @@ def _instantiate(node: DictConfig, key: str, **kwargs: Any) -> Any:
     return instantiate_node(node, key, **kwargs)
 
 
-def _metadata_columns(task: DictConfig) -> list[str]:
-    columns = list(task.subgroup_columns)
-    if task.cluster_column:
-        columns.insert(0, task.cluster_column)
-    return list(dict.fromkeys(columns))
-
-
 def _manifest(
     cfg: DictConfig,
     run_id: str,
@@ -198,19 +194,12 @@ def _manifest(
     outcome: dict[str, Any],
     error: Optional[BaseException],
 ) -> Manifest:
-    task = cfg.task
     return Manifest(
         run_id=run_id,
         status="failed" if error else "complete",
         medbench_version=__version__,
         seed=cfg.seed,
-        task=TaskInfo(
-            name=task.name,
-            version=str(task.version),
-            kind=task.kind.value,
-            primary_metric=task.primary_metric,
-            direction=task.direction.value,
-        ),
+        protocol=Protocol.from_task_config(cfg.task),
         model=outcome.get("model") or ModelInfo(target=str(cfg.model.get("_target_", ""))),
         dataset=outcome.get("dataset"),
         git=git_info(),

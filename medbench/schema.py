@@ -15,16 +15,6 @@ from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING
 
 
-class TaskKind(str, Enum):
-    """The kind of prediction a task asks for; it fixes the layout of `predictions.parquet`."""
-
-    binary = "binary"
-    multiclass = "multiclass"
-    multilabel = "multilabel"
-    retrieval = "retrieval"
-    survival = "survival"
-
-
 class Direction(str, Enum):
     maximize = "maximize"
     minimize = "minimize"
@@ -42,15 +32,18 @@ class ConfidenceConfig:
 
 @dataclass
 class TaskConfig:
-    """An evaluation protocol: which data and split, which metrics, which one decides.
+    """A task as the user configures it: its data, and the fields that make its protocol.
 
-    `version` must change whenever the protocol changes (data, split, metric definitions), so
-    that leaderboard entries made under an older protocol are never compared with newer ones.
+    A run turns it once into the typed :class:`medbench.protocol.Protocol` (everything but `data`),
+    writes that into the record, and every reader takes it from there. `version` must change
+    whenever the protocol changes (data, split, metric definitions), so that leaderboard entries
+    made under an older protocol are never compared with newer ones.
     """
 
     name: str = MISSING
     version: str = MISSING
-    kind: TaskKind = MISSING
+    # A registered task kind (`medbench.tasks.registry`): it fixes the layout of `predictions.parquet`.
+    kind: str = MISSING
     description: str = ""
     data: Any = MISSING
     metrics: list[str] = MISSING
@@ -113,5 +106,8 @@ class MedbenchConfig:
 
 
 def register_configs() -> None:
-    """Make the schema available to `conf/config.yaml` as `medbench_schema`."""
+    """Make the schema available to `conf/config.yaml` as `medbench_schema`, and medbench's SLURM launcher's."""
+    from medbench.slurm_launcher import register_schema
+
     ConfigStore.instance().store(name="medbench_schema", node=MedbenchConfig)
+    register_schema()

@@ -9,14 +9,14 @@ target for single-label classification, and by whole clusters when the task name
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Optional
 
 from medbench.errors import ConfigError, DataError, RecordError
 from medbench.metrics.registry import Metric, Prepared, get_metric, prepare
+from medbench.protocol import Protocol
 from medbench.record import ConfidenceInterval, MetricValue, Metrics
-from medbench.stats.bootstrap import Statistic, check_method, confidence_intervals
+from medbench.stats.bootstrap import Statistic, confidence_intervals
 from medbench.stats.resampling import Resampler
 from medbench.tasks.predictions import SAMPLE_ID
 
@@ -25,62 +25,9 @@ if TYPE_CHECKING:
     from medbench.tasks.outputs import TaskOutputs
 
 
-@dataclass(frozen=True)
-class Confidence:
-    """The task's `confidence` block: how every metric's interval is estimated."""
-
-    method: str = "percentile"
-    level: float = 0.95
-    n_resamples: int = 1000
-    seed: int = 0
-
-    @classmethod
-    def of(cls, node: Any) -> "Confidence":
-        return cls(str(node.method), float(node.level), int(node.n_resamples), int(node.seed))
-
-    def check(self) -> None:
-        check_method(self.method, self.level, self.n_resamples)
-
-
-@dataclass(frozen=True)
-class Protocol:
-    """What scoring needs of a task config, in plain values (a record's config, or a CLI's)."""
-
-    kind: str
-    metrics: tuple[str, ...]
-    primary: str
-    direction: str
-    confidence: Confidence
-    cluster_column: Optional[str] = None
-    subgroup_columns: tuple[str, ...] = ()
-
-    @classmethod
-    def of(cls, task: Any) -> "Protocol":
-        return cls(
-            kind=_value(task.kind),
-            metrics=tuple(task.metrics),
-            primary=str(task.primary_metric),
-            direction=_value(task.direction),
-            confidence=Confidence.of(task.confidence),
-            cluster_column=task.get("cluster_column") or None,
-            subgroup_columns=tuple(task.get("subgroup_columns") or ()),
-        )
-
-
-def _value(field: Any) -> str:
-    return str(getattr(field, "value", field))
-
-
-def check_task(task: Any) -> None:
-    """Refuse a task config whose metrics or intervals cannot be computed, before anything runs."""
-    protocol = Protocol.of(task)
+def check_protocol(protocol: Protocol) -> None:
+    """Refuse a protocol whose metrics cannot be computed, before anything runs."""
     check_metric_names(protocol.kind, protocol.metrics, protocol.primary)
-    protocol.confidence.check()
-
-
-def score_task(outputs: "TaskOutputs", task: Any) -> Metrics:
-    """The record's `metrics.json` for `outputs` under the protocol of `task` (a task config node)."""
-    return score_outputs(outputs, Protocol.of(task))
 
 
 def check_metric_names(kind: str, metric_names: Sequence[str], primary: str) -> list[Metric]:
@@ -99,7 +46,6 @@ def check_metric_names(kind: str, metric_names: Sequence[str], primary: str) -> 
 def score_outputs(outputs: "TaskOutputs", protocol: Protocol) -> Metrics:
     """Every metric of `protocol` on `outputs`, with intervals, overall and per subgroup."""
     metrics = check_metric_names(protocol.kind, protocol.metrics, protocol.primary)
-    protocol.confidence.check()
     prepared = prepare(protocol.kind, outputs)
     subgroups = {
         column: {
@@ -192,19 +138,10 @@ def point_values(outputs: "TaskOutputs", kind: str, metric_names: Sequence[str])
     return {name: get_metric(kind, name).value(prepared) for name in metric_names}
 
 
-
 def record_outputs(record: "RunRecord") -> "TaskOutputs":
-    """The stored outputs of a complete record, as a run handed them to :func:`score_task`."""
+    """The stored outputs of a complete record, as a run handed them to :func:`score_outputs`."""
     from medbench.tasks.outputs import TaskOutputs
 
     if not record.complete:
         raise RecordError(f"{record.path}: the run failed; it has no predictions to score")
     return TaskOutputs(record.predictions(), record.qrels())
-
-
-def record_protocol(record: "RunRecord") -> Protocol:
-    """The scoring protocol of the task a record was run under (from its resolved config)."""
-    task = record.config().get("task")
-    if task is None:
-        raise RecordError(f"{record.path}: its config has no task section")
-    return Protocol.of(task)

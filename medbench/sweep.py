@@ -26,9 +26,8 @@ from typing import Any, Literal, Optional
 
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
-from pydantic import BaseModel, ConfigDict
-
 from medbench.errors import RecordError
+from medbench.io import Strict, atomic_write
 from medbench.record import RunRecord, read_model, read_record, write_model
 
 log = logging.getLogger(__name__)
@@ -42,9 +41,7 @@ SUMMARY_CSV = "sweep_summary.csv"
 JobStatus = Literal["complete", "reused", "failed", "refused"]
 
 
-class JobOutcome(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+class JobOutcome(Strict):
     job: int
     overrides: list[str]
     status: JobStatus
@@ -53,9 +50,7 @@ class JobOutcome(BaseModel):
     error: Optional[str] = None
 
 
-class SummaryRow(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+class SummaryRow(Strict):
     job: int
     run_id: Optional[str]
     overrides: str
@@ -68,9 +63,7 @@ class SummaryRow(BaseModel):
     error: Optional[str] = None
 
 
-class SweepSummaryFile(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+class SweepSummaryFile(Strict):
     sweep_dir: str
     finished_at: str
     n_jobs: int
@@ -116,6 +109,21 @@ def run_job(cfg: DictConfig, overrides: list[str], job_dir: Path, job_num: int) 
     except RecordError as error:
         log.error("sweep job %d: no objective value: %s", job_num, error)
         return _worst(cfg)
+
+
+def record_lost_job(cfg: DictConfig, overrides: list[str], job_dir: Path, job_num: int, error: str) -> float:
+    """A job that ended without reporting (cancelled, killed, lost with its node): failed, in its outcome file.
+
+    Written by the launcher on the job's behalf; returns the worst objective value.
+    """
+    from medbench.identity import run_id_of
+
+    try:
+        run_id: Optional[str] = run_id_of(cfg)
+    except Exception:  # an unresolvable config: the outcome says so through its error
+        run_id = None
+    _write_outcome(job_dir, JobOutcome(job=job_num, overrides=overrides, status="failed", run_id=run_id, error=error))
+    return _worst(cfg)
 
 
 def _mode(cfg: DictConfig) -> str:
@@ -209,7 +217,7 @@ def write_summary(summary: SweepSummaryFile, sweep_dir: Path) -> None:
     writer.writeheader()
     for row in summary.rows:
         writer.writerow(row.model_dump())
-    (sweep_dir / SUMMARY_CSV).write_text(buffer.getvalue(), encoding="utf-8")
+    atomic_write(sweep_dir / SUMMARY_CSV, buffer.getvalue())
 
 
 def print_summary(summary: SweepSummaryFile) -> None:

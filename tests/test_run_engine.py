@@ -25,7 +25,7 @@ def test_record_is_complete_and_schema_valid(default_record) -> None:
     record = read_record(default_record.path)
     assert record.complete
     manifest = record.manifest
-    assert manifest.task.name == "breast_cancer" and manifest.task.primary_metric == "auroc"
+    assert manifest.protocol.name == "breast_cancer" and manifest.protocol.primary == "auroc"
     assert manifest.seed == 0
     assert manifest.model.parameter_count and manifest.model.parameter_count > 0
     assert manifest.model.checkpoint_sha256 and len(manifest.model.checkpoint_sha256) == 64

@@ -31,17 +31,17 @@ def execute(args: argparse.Namespace) -> int:
 
     from medbench.errors import RecordError
     from medbench.record import read_record
-    from medbench.scoring import record_outputs, record_protocol
-    from medbench.stats.paired import compare_paired
+    from medbench.scoring import record_outputs
+    from medbench.comparison import compare_paired
 
     record_a, record_b = read_record(args.run_a), read_record(args.run_b)
-    task_a, task_b = record_a.manifest.task, record_b.manifest.task
+    task_a, task_b = record_a.protocol, record_b.protocol
     if (task_a.name, task_a.version) != (task_b.name, task_b.version):
         raise RecordError(
             f"{record_a.path} is task {task_a.name} v{task_a.version}, {record_b.path} is {task_b.name} v{task_b.version}: "
             "only runs of the same task version can be compared"
         )
-    protocol = record_protocol(record_a)
+    protocol = record_a.protocol
     metric = args.metric or protocol.primary
     result = compare_paired(
         record_outputs(record_a),

@@ -9,7 +9,6 @@ that does not touch the record: ``metrics=auroc,sensitivity_at_specificity@0.9``
 from __future__ import annotations
 
 import argparse
-import dataclasses
 
 HELP = "Re-score a run record from its stored predictions (no model rerun); compare with its metrics.json."
 CONFIDENCE_KEYS = {"method": str, "level": float, "n_resamples": int, "seed": int}
@@ -24,15 +23,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def execute(args: argparse.Namespace) -> int:
     from medbench.console import metric_lines
     from medbench.record import read_record
-    from medbench.scoring import record_outputs, record_protocol, score_outputs
+    from medbench.scoring import record_outputs, score_outputs
 
     record = read_record(args.run_dir)
-    protocol = apply_overrides(record_protocol(record), args.overrides)
+    protocol = apply_overrides(record.protocol, args.overrides)
     metrics = score_outputs(record_outputs(record), protocol)
     if args.json:
         print(metrics.model_dump_json(indent=2))
         return 0
-    print("\n".join(metric_lines(record.manifest.task.name, metrics)))
+    print("\n".join(metric_lines(record.protocol.name, metrics)))
     stored = record.metrics()
     if not args.overrides:
         verdict = "equal to" if stored == metrics else "DIFFERENT from"
@@ -44,7 +43,7 @@ def apply_overrides(protocol, overrides: list[str]):
     """`protocol` with `key=value` overrides of its metrics and confidence settings."""
     from medbench.errors import ConfigError
 
-    confidence = protocol.confidence
+    confidence = protocol.confidence.model_dump()
     for override in overrides:
         key, separator, value = override.partition("=")
         if not separator or not value:
@@ -52,12 +51,12 @@ def apply_overrides(protocol, overrides: list[str]):
         if key == "metrics":
             names = tuple(name for name in value.split(",") if name)
             primary = protocol.primary if protocol.primary in names else names[0]
-            protocol = dataclasses.replace(protocol, metrics=names, primary=primary)
+            protocol = protocol.replaced(metrics=names, primary=primary)
         elif key in CONFIDENCE_KEYS:
             try:
-                confidence = dataclasses.replace(confidence, **{key: CONFIDENCE_KEYS[key](value)})
+                confidence[key] = CONFIDENCE_KEYS[key](value)
             except ValueError:
                 raise ConfigError(f"override {override!r}: {key} must be a {CONFIDENCE_KEYS[key].__name__}") from None
         else:
             raise ConfigError(f"override {override!r}: unknown key {key!r}; known: metrics, {', '.join(CONFIDENCE_KEYS)}")
-    return dataclasses.replace(protocol, confidence=confidence)
+    return protocol.replaced(confidence=confidence)

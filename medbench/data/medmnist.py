@@ -18,7 +18,7 @@ import numpy as np
 from medbench.data.base import SPLIT_NAMES
 from medbench.data.images import ImageArrays, ImageDataModule
 from medbench.errors import DataError
-from medbench.record import file_digest
+from medbench.io import file_digest
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from medbench.errors import LeaderboardError
-from medbench.leaderboard.hashing import compact_bytes, sha256_hex
+from medbench.io import compact_bytes, sha256_hex
 
 GENESIS = "0" * 64
 

@@ -1,8 +1,8 @@
-"""What may share a board: same task, task version, dataset fingerprint and metric set.
+"""What may share a board: the same task protocol and the same dataset fingerprint.
 
-A board is defined by its task, the task's version, the fingerprint of the exact samples and splits,
-and the set of metrics (with the primary one and its direction). An entry that differs in any of
-these is refused, with every reason. The one exception is a *newer* task version: the protocol has
+A board is defined by a task protocol (task, version, kind, metrics, primary and direction,
+confidence settings, clusters, subgroups) and the fingerprint of the exact samples and splits. An
+entry is comparable when both are equal; otherwise it is refused, with every difference. The one exception is a *newer* task version: the protocol has
 moved on, so the board moves with it and its older entries become stale: kept and shown apart,
 never deleted, never ranked with the current ones.
 """
@@ -44,21 +44,24 @@ def judge(spec: BoardSpec, entry: Entry) -> Verdict:
         )
     if order > 0:
         return Verdict(upgrade=True)
-    reasons = []
-    if entry.kind != spec.kind:
-        reasons.append(f"task kind {entry.kind!r} differs from the board's {spec.kind!r}")
+    reasons = [
+        f"protocol {key} {_shown(getattr(entry.protocol, key))} differs from the board's {_shown(getattr(spec.protocol, key))}"
+        for key in spec.protocol.differing_fields(entry.protocol)
+    ]
     if entry.dataset_fingerprint != spec.dataset_fingerprint:
         reasons.append(
             f"dataset fingerprint {entry.dataset_fingerprint[:12]}… differs from the board's "
             f"{spec.dataset_fingerprint[:12]}… (other samples or splits under the same task version)"
         )
-    if sorted(entry.metrics) != spec.metrics:
-        reasons.append(f"metric set {sorted(entry.metrics)} differs from the board's {spec.metrics}")
-    if (entry.primary, entry.direction) != (spec.primary, spec.direction):
-        reasons.append(
-            f"primary metric {entry.primary} ({entry.direction}) differs from the board's {spec.primary} ({spec.direction})"
-        )
     return Verdict(reasons)
+
+
+def _shown(value: object) -> str:
+    """A protocol value as a reader writes it (lists, not tuples; nested models as dicts)."""
+    if isinstance(value, tuple):
+        return str(list(value))
+    dump = getattr(value, "model_dump", None)
+    return str(dump()) if dump else repr(value)
 
 
 def is_stale(spec: BoardSpec, entry: Entry) -> bool:

@@ -3,40 +3,66 @@
 An entry never holds patient-level data: only metrics over the test set, hashes and provenance.
 The per-sample predictions that paired tests need are referenced by their SHA-256 and kept in the
 board's content-addressed predictions store.
+
+A board's identity is a task protocol (:class:`medbench.protocol.Protocol`, as the runs' manifests
+hold it) plus a dataset fingerprint; an entry carries the same two, and may join the board when
+both are equal (see :mod:`medbench.leaderboard.comparability`).
 """
 
 from __future__ import annotations
 
-from typing import Literal, Optional
+from typing import Optional
 
-from pydantic import BaseModel, ConfigDict
-
+from medbench.io import Strict
+from medbench.protocol import Direction, Protocol
 from medbench.record import MetricValue
 
-SCHEMA_VERSION = 1
+# 2: board and entries hold the whole protocol instead of task, version, kind, metrics, primary...
+SCHEMA_VERSION = 2
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class _ProtocolView:
+    """Short names for the protocol fields that boards and entries are shown and ranked by."""
+
+    protocol: Protocol  # declared by the model that mixes this in
+
+    @property
+    def task(self) -> str:
+        return self.protocol.name
+
+    @property
+    def task_version(self) -> str:
+        return self.protocol.version
+
+    @property
+    def kind(self) -> str:
+        return self.protocol.kind
+
+    @property
+    def primary(self) -> str:
+        return self.protocol.primary
+
+    @property
+    def direction(self) -> Direction:
+        return self.protocol.direction
 
 
-class BoardSpec(_Strict):
+class BoardSpec(Strict, _ProtocolView):
     """`board.json`: what makes two entries comparable, and the entry others are compared with."""
 
     schema_version: int = SCHEMA_VERSION
     name: str
-    task: str
-    task_version: str
-    kind: str
+    protocol: Protocol
     dataset_fingerprint: str
-    metrics: list[str]
-    primary: str
-    direction: Literal["maximize", "minimize"]
     baseline: Optional[str] = None
     created_at: str
 
+    @property
+    def metrics(self) -> tuple[str, ...]:
+        return self.protocol.metrics
 
-class Provenance(_Strict):
+
+class Provenance(Strict):
     """Where the entry's numbers came from: the run, its code, its environment, its submitter."""
 
     run_id: str
@@ -62,20 +88,15 @@ class Provenance(_Strict):
     submitted_at: str
 
 
-class Entry(_Strict):
+class Entry(Strict, _ProtocolView):
     """One file `entries/<sha256 of its bytes>.json`."""
 
     schema_version: int = SCHEMA_VERSION
     board: str
-    task: str
-    task_version: str
-    kind: str
+    # The protocol the run was scored under, as its manifest holds it.
+    protocol: Protocol
     dataset_fingerprint: str
-    primary: str
-    direction: Literal["maximize", "minimize"]
     n_samples: int
-    # Samples drawn together by the task's resampling (patients, sites): paired tests respect it.
-    cluster_column: Optional[str] = None
     metrics: dict[str, MetricValue]
     provenance: Provenance
 

@@ -26,7 +26,8 @@ from markupsafe import Markup
 
 from medbench.leaderboard.audit import now_utc
 from medbench.leaderboard.ranking import Ranking, Row, TiersOf, rank_board
-from medbench.leaderboard.store import Board, atomic_write, board_names
+from medbench.io import atomic_write
+from medbench.leaderboard.store import Board, board_names
 
 def build_site(root: Path, out: Path, tiers: Optional[TiersOf] = None) -> Path:
     """Write the site for every board under `root` into `out`; return the index page."""

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import re
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,7 +23,7 @@ from filelock import FileLock
 from pydantic import ValidationError
 
 from medbench.errors import LeaderboardError
-from medbench.leaderboard.hashing import canonical_bytes, sha256_hex
+from medbench.io import atomic_write, canonical_bytes, sha256_hex, validation_problems
 from medbench.leaderboard.schema import BoardSpec, Entry
 
 BOARD_FILE = "board.json"
@@ -151,31 +150,8 @@ class Board:
             atomic_write(target, source.read_bytes())
 
 
-def atomic_write(path: Path, data: bytes, *, durable: bool = True) -> None:
-    """Write to a temporary file beside `path`, flush it to disk, rename it into place.
-
-    `durable=False` skips the flush to disk, for what can be rebuilt (the site): readers still
-    never see a half-written file, and a build no longer waits on the disk for tens of megabytes.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    try:
-        with open(temporary, "wb") as handle:
-            handle.write(data)
-            if durable:
-                handle.flush()
-                os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    finally:
-        if temporary.exists():
-            temporary.unlink()
-
-
 def _parse(path: Path | str, model: type, data: Optional[bytes] = None):
     try:
         return model.model_validate_json(data if data is not None else Path(path).read_bytes())
     except ValidationError as error:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in issue['loc']) or '<root>'}: {issue['msg']}" for issue in error.errors()[:5]
-        )
-        raise LeaderboardError(f"{path}: does not match the {model.__name__} schema: {problems}") from None
+        raise LeaderboardError(f"{path}: does not match the {model.__name__} schema: {validation_problems(error)}") from None

@@ -21,7 +21,8 @@ from medbench.leaderboard import audit
 from medbench.leaderboard.comparability import judge
 from medbench.leaderboard.schema import BoardSpec, Entry, Provenance
 from medbench.leaderboard.store import Board
-from medbench.record import RunRecord, read_record, sha256_file
+from medbench.io import sha256_file
+from medbench.record import RunRecord, read_record
 
 
 class SubmissionRefused(LeaderboardError):
@@ -50,7 +51,7 @@ def submit_run(
 ) -> SubmitResult:
     """Check the record at `run_dir` and add it to `board` (default: the task's name)."""
     record = checked_record(run_dir)
-    entry = entry_from_record(record, board or record.manifest.task.name, submitter)
+    entry = entry_from_record(record, board or record.protocol.name, submitter)
     return submit_entries(root, entry.board, [(entry, record.predictions_path(), record.qrels_path())], baseline=baseline)[0]
 
 
@@ -77,14 +78,9 @@ def entry_from_record(record: RunRecord, board: str, submitter: str) -> Entry:
     dataset = manifest.dataset
     return Entry(
         board=board,
-        task=manifest.task.name,
-        task_version=manifest.task.version,
-        kind=manifest.task.kind,
+        protocol=manifest.protocol,
         dataset_fingerprint=dataset.fingerprint,
-        primary=metrics.primary,
-        direction=metrics.direction,
         n_samples=metrics.n_samples,
-        cluster_column=_cluster_column(record),
         metrics=metrics.values,
         provenance=Provenance(
             run_id=manifest.run_id,
@@ -109,13 +105,6 @@ def entry_from_record(record: RunRecord, board: str, submitter: str) -> Entry:
             submitted_at=audit.now_utc(),
         ),
     )
-
-
-def _cluster_column(record: RunRecord) -> Optional[str]:
-    task = record.config().get("task")
-    if task is None:
-        raise SubmissionRefused(f"{record.path}: its config has no task section, so its protocol is unknown")
-    return task.get("cluster_column") or None
 
 
 def submit_entries(
@@ -170,13 +159,8 @@ def _spec_for(board: Board, entry: Entry) -> tuple[BoardSpec, Optional[str]]:
     """The board's spec once `entry` is accepted (created or upgraded), and the version it replaced."""
     new_spec = BoardSpec(
         name=board.name,
-        task=entry.task,
-        task_version=entry.task_version,
-        kind=entry.kind,
+        protocol=entry.protocol,
         dataset_fingerprint=entry.dataset_fingerprint,
-        metrics=sorted(entry.metrics),
-        primary=entry.primary,
-        direction=entry.direction,
         created_at=audit.now_utc(),
     )
     if not board.exists():

@@ -19,6 +19,7 @@ from medbench import __version__
 from medbench.data.fingerprint import content_hash
 from medbench.leaderboard.audit import now_utc
 from medbench.leaderboard.schema import Entry, Provenance
+from medbench.protocol import Confidence, Protocol
 from medbench.record import (
     ConfidenceInterval,
     DatasetInfo,
@@ -28,7 +29,6 @@ from medbench.record import (
     Manifest,
     MetricValue,
     ModelInfo,
-    TaskInfo,
     Timing,
     record_dir,
     staged_record,
@@ -88,7 +88,7 @@ def write_record(
 
     `kind` "binary": `n_samples` samples; "retrieval": `n_samples` queries (task `synthetic-retrieval`).
     """
-    from medbench.scoring import Confidence, Protocol, score_outputs
+    from medbench.scoring import score_outputs
     from medbench.tasks.outputs import TaskOutputs
     from medbench.tasks.predictions import classification_frame
 
@@ -103,7 +103,10 @@ def write_record(
         run, qrels = retrieval_outputs(n_samples, data_seed, skill, seed)
         outputs, ids = TaskOutputs(run, qrels), run["sample_id"].unique()
         truth = [qrels["sample_id"].to_numpy(), qrels["doc_id"].to_numpy()]
-    protocol = Protocol(kind, tuple(metrics), metrics[0], "maximize", Confidence(n_resamples=n_resamples))
+    protocol = Protocol(
+        name=task, version=task_version, kind=kind, metrics=tuple(metrics), primary=metrics[0],
+        confidence=Confidence(n_resamples=n_resamples),
+    )
     with staged_record(record_dir(runs_dir, task, run_id)) as writer:
         config = f"seed: {seed}\nskill: {skill}\ntask:\n  name: {task}\n  cluster_column: null\n"
         writer.write_config(config, [f"seed={seed}"])
@@ -113,19 +116,18 @@ def write_record(
             if outputs.qrels is not None:
                 writer.write_qrels(outputs.qrels)
             writer.write_metrics(score_outputs(outputs, protocol))
-        task_info = TaskInfo(name=task, version=task_version, kind=kind, primary_metric=metrics[0], direction="maximize")
         dataset = DatasetInfo(fingerprint=content_hash(truth), split_sizes={"test": len(ids)}, source="synthetic")
-        return writer.commit(_manifest(run_id, seed, task_info, dataset, failed)).path
+        return writer.commit(_manifest(run_id, seed, protocol, dataset, failed)).path
 
 
-def _manifest(run_id: str, seed: int, task: TaskInfo, dataset: DatasetInfo, failed: bool) -> Manifest:
+def _manifest(run_id: str, seed: int, protocol: Protocol, dataset: DatasetInfo, failed: bool) -> Manifest:
     now = datetime.now(timezone.utc).isoformat()
     return Manifest(
         run_id=run_id,
         status="failed" if failed else "complete",
         medbench_version=__version__,
         seed=seed,
-        task=task,
+        protocol=protocol,
         model=ModelInfo(target=MODEL_TARGET, parameter_count=2),
         dataset=dataset,
         git=GitInfo(commit="0" * 40, dirty=False),
@@ -150,12 +152,8 @@ def entry(index: int, *, board: str = TASK, predictions_sha256: str, n_samples: 
     values = {name: float(rng.uniform(0.6, 0.95)) for name in METRICS}
     return Entry(
         board=board,
-        task=TASK,
-        task_version="1.0",
-        kind="binary",
+        protocol=Protocol(name=TASK, version="1.0", kind="binary", metrics=METRICS, primary="auroc"),
         dataset_fingerprint="f" * 64,
-        primary="auroc",
-        direction="maximize",
         n_samples=n_samples,
         metrics={
             name: MetricValue(

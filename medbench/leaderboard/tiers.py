@@ -1,7 +1,7 @@
 """Tiers and baseline tests: which entries paired tests on their per-sample predictions can tell apart.
 
 Tiers. Current entries are taken in rank order. The best entry not yet placed opens a tier and is
-compared with every entry below it (the paired test of `medbench.stats.paired.compare_paired` on
+compared with every entry below it (the paired test of `medbench.comparison.compare_paired` on
 the primary metric, from the board's stored predictions); those p-values are Holm-corrected
 together, and the tier takes the entries that follow, in rank order, up to the first one the
 corrected test separates from the tier's leader (at `ALPHA`). The next tier opens at that entry.
@@ -23,13 +23,11 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Optional
 
 from medbench.errors import MedbenchError
-from medbench.leaderboard.hashing import compact_bytes, sha256_hex
+from medbench.io import atomic_write, compact_bytes, sha256_hex
 from medbench.leaderboard.schema import BoardSpec, Entry
-from medbench.leaderboard.store import Board, atomic_write
+from medbench.leaderboard.store import Board
 
 ALPHA = 0.05
-# compare_paired always draws a paired-bootstrap interval of the difference; tiers need its p-value.
-N_RESAMPLES = 500
 CACHE_FILE = ".cache/tiers.json"
 
 
@@ -75,14 +73,14 @@ def cached_tiers(board: Board, spec: BoardSpec, entries: dict[str, Entry]) -> Ti
 def compute_tiers(board: Board, spec: BoardSpec, entries: dict[str, Entry], current: list[str]) -> Tiers:
     import numpy as np
 
-    from medbench.scoring import Confidence
-    from medbench.stats.paired import compare_paired
+    from medbench.comparison import compare_paired
     from medbench.stats.significance import holm
+    from medbench.tasks.registry import get_kind
     from medbench.tasks.outputs import TaskOutputs
 
-    method = "delong" if (spec.kind, spec.primary) == ("binary", "auroc") else "bootstrap"
-    confidence = Confidence(n_resamples=N_RESAMPLES)
-    cluster = entries[current[0]].cluster_column if current else None
+    # The board's own protocol says how intervals are drawn and what is resampled together.
+    method = get_kind(spec.kind).paired_test(spec.primary) or "bootstrap"
+    confidence, cluster = spec.protocol.confidence, spec.protocol.cluster_column
     frames: dict[tuple[str, Optional[str]], Any] = {}
 
     def outputs(entry_id: str) -> TaskOutputs:
@@ -135,7 +133,7 @@ def _ranked_current(spec: BoardSpec, entries: dict[str, Entry]) -> list[str]:
 
 
 def _cache_key(board: Board, current: list[str]) -> str:
-    return sha256_hex(compact_bytes([sha256_hex(board.spec_path.read_bytes()), current, ALPHA, N_RESAMPLES]))
+    return sha256_hex(compact_bytes([sha256_hex(board.spec_path.read_bytes()), current, ALPHA]))
 
 
 def _read_cache(board: Board, key: str) -> Optional[Tiers]:

@@ -13,10 +13,10 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from medbench.leaderboard import audit
-from medbench.leaderboard.hashing import sha256_hex
+from medbench.io import sha256_hex
 from medbench.leaderboard.schema import BoardSpec, Entry
 from medbench.leaderboard.store import Board
-from medbench.record import sha256_file
+from medbench.io import sha256_file
 
 
 def verify_board(board: Board) -> list[str]:

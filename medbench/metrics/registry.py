@@ -35,8 +35,9 @@ Registering a metric of a new modality (``medbench/metrics/<modality>.py``)::
     @register("survival", "c_index")
     def c_index(data, weights, argument): ...   # weights: (B, n_units) -> (B,) values
 
-and add the module to :data:`KIND_MODULES`. Modules are imported by name only when a task of
-their kind is scored, so `medbench score` never imports torch or another modality's code.
+and name the module as the kind's `metrics_module` (:mod:`medbench.tasks.kind`). Modules are
+imported by name only when a task of their kind is scored, so `medbench score` never imports torch
+or another modality's code.
 """
 
 from __future__ import annotations
@@ -53,16 +54,6 @@ from medbench.errors import ConfigError, DataError
 
 if TYPE_CHECKING:
     from medbench.tasks.outputs import TaskOutputs
-
-# The module that registers the metrics (and the preparer) of each task kind.
-KIND_MODULES: dict[str, str] = {
-    "binary": "medbench.metrics.binary",
-    "multiclass": "medbench.metrics.multiclass",
-    "multilabel": "medbench.metrics.multilabel",
-    "retrieval": "medbench.metrics.retrieval",
-    "survival": "medbench.metrics.survival",
-}
-
 
 @dataclass(frozen=True)
 class Argument:
@@ -208,16 +199,12 @@ def register_preparer(kind: str) -> Callable[[Callable[["TaskOutputs"], Prepared
 
 
 def families(kind: str) -> dict[str, Family]:
-    """The metric families of `kind`, importing the kind's module on first use."""
-    if kind not in KIND_MODULES:
-        raise ConfigError(f"task.kind: no metrics for task kind {kind!r}; known kinds: {sorted(KIND_MODULES)}")
+    """The metric families of `kind`, importing the kind's metrics module on first use."""
+    from medbench.tasks.registry import get_kind
+
+    module = get_kind(kind).metrics_module
     if kind not in _FAMILIES:
-        try:
-            importlib.import_module(KIND_MODULES[kind])
-        except ModuleNotFoundError as error:
-            if error.name != KIND_MODULES[kind]:
-                raise
-            raise ConfigError(f"task.kind: metrics of {kind!r} tasks are not available in this version") from None
+        importlib.import_module(module)
     return _FAMILIES.get(kind, {})
 
 
@@ -253,7 +240,9 @@ def require_columns(frame: pd.DataFrame, columns: list[str], kind: str) -> None:
 
 def prepare(kind: str, outputs: "TaskOutputs") -> Prepared:
     """The outputs of a `kind` task as its metric functions read them."""
+    from medbench.tasks.registry import get_kind
+
     families(kind)
     if kind not in _PREPARERS:
-        raise ConfigError(f"task.kind: {KIND_MODULES[kind]} registers no preparer for {kind!r} tasks")
+        raise ConfigError(f"task.kind: {get_kind(kind).metrics_module} registers no preparer for {kind!r} tasks")
     return _PREPARERS[kind](outputs)

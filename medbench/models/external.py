@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Optional
 
 from medbench.errors import DataError
-from medbench.record import sha256_file
+from medbench.io import sha256_file
 
 
 def existing_file(path: str | Path, key: str, sha256: Optional[str] = None) -> Path:

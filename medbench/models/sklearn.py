@@ -67,3 +67,10 @@ class SklearnClassifier(SklearnModel):
     def predict_scores(self, split: Split) -> np.ndarray:
         proba = self.estimator.predict_proba(np.asarray(split.inputs))
         return proba[:, 1] if proba.shape[1] == 2 else proba
+
+
+class SklearnRegressor(SklearnModel):
+    """Any scikit-learn regressor (`predict`), by `_target_`: one value per sample."""
+
+    def predict_scores(self, split: Split) -> np.ndarray:
+        return np.asarray(self.estimator.predict(np.asarray(split.inputs)), dtype=np.float64)

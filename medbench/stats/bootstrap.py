@@ -18,7 +18,6 @@ from typing import Optional
 import numpy as np
 from scipy.special import ndtr, ndtri
 
-from medbench.errors import ConfigError
 from medbench.stats.resampling import Resampler
 
 METHODS = ("percentile", "bca")
@@ -40,12 +39,13 @@ class Interval:
 
 
 def check_method(method: str, level: float, n_resamples: int) -> None:
+    """ValueError for settings no interval can be drawn with (callers validate user input before)."""
     if method not in METHODS:
-        raise ConfigError(f"task.confidence.method: {method!r} is not one of {list(METHODS)}")
+        raise ValueError(f"interval method {method!r} is not one of {list(METHODS)}")
     if not 0.0 < level < 1.0:
-        raise ConfigError(f"task.confidence.level: {level} must lie strictly between 0 and 1 (e.g. 0.95)")
+        raise ValueError(f"confidence level {level} must lie strictly between 0 and 1 (e.g. 0.95)")
     if n_resamples < 2:
-        raise ConfigError(f"task.confidence.n_resamples: {n_resamples} must be at least 2 (1000 is usual)")
+        raise ValueError(f"{n_resamples} resamples: at least 2 are needed (1000 is usual)")
 
 
 def distributions(

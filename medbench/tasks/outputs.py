@@ -1,13 +1,12 @@
 """What a task keeps of a model's test outputs: the predictions frame, and the qrels for retrieval.
 
-Each task kind has one builder that turns the model's raw test output into the frame laid out in
-:mod:`medbench.tasks.predictions` (classification) or in the kind's own module. Builders of the
-other modalities are imported by name, so a classification run never imports retrieval code.
+Each task kind's spec (:mod:`medbench.tasks.registry`) has the one builder that turns the model's
+raw test output into the frame its module lays out. Kinds are imported by name on first use, so a
+classification run never imports retrieval code.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Optional
@@ -15,15 +14,6 @@ from typing import Any, Optional
 import pandas as pd
 
 from medbench.data.split import Split
-
-# kind -> "module:function" with signature (split, raw_output, metadata_columns) -> TaskOutputs
-OUTPUT_BUILDERS: dict[str, str] = {
-    "binary": "medbench.tasks.predictions:classification_outputs",
-    "multiclass": "medbench.tasks.predictions:classification_outputs",
-    "multilabel": "medbench.tasks.predictions:classification_outputs",
-    "retrieval": "medbench.tasks.retrieval:retrieval_outputs",
-    "survival": "medbench.tasks.survival:survival_outputs",
-}
 
 
 @dataclass(frozen=True)
@@ -36,6 +26,6 @@ class TaskOutputs:
 
 
 def build_outputs(kind: str, split: Split, raw_output: Any, metadata_columns: Sequence[str]) -> TaskOutputs:
-    module_name, function_name = OUTPUT_BUILDERS[kind].split(":")
-    builder = getattr(importlib.import_module(module_name), function_name)
-    return builder(split, raw_output, metadata_columns, kind=kind)
+    from medbench.tasks.registry import get_kind
+
+    return get_kind(kind).build_outputs(split, raw_output, metadata_columns)

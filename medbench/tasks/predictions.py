@@ -68,7 +68,12 @@ def classification_frame(
             frame[f"{PREDICTION}_{k}"] = (scores[:, k] >= THRESHOLD).astype(np.int64)
     else:
         raise ValueError(f"classification_frame does not handle task kind {kind!r}")
-    for column in metadata_columns:
+    return attach_metadata(frame, metadata, metadata_columns)
+
+
+def attach_metadata(frame: pd.DataFrame, metadata: pd.DataFrame | None, columns: Sequence[str]) -> pd.DataFrame:
+    """`frame` with the protocol's metadata columns (cluster, subgroups) of the split added."""
+    for column in columns:
         if metadata is None or column not in metadata.columns:
             raise DataError(f"the task names metadata column {column!r}, but the test split has no such column")
         frame[column] = metadata[column].to_numpy()

@@ -11,13 +11,14 @@ Document ids and scores only: no query or document text ever reaches the record.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Optional
 
 import numpy as np
 import pandas as pd
 
 from medbench.data.split import Split
 from medbench.errors import DataError
+from medbench.tasks.kind import TaskKind
 from medbench.tasks.predictions import SAMPLE_ID, SCORE
 
 if TYPE_CHECKING:
@@ -30,7 +31,7 @@ RELEVANCE = "relevance"
 RUN_COLUMNS = (SAMPLE_ID, DOC_ID, SCORE)
 
 
-def retrieval_outputs(split: Split, raw_output: pd.DataFrame, metadata_columns: Sequence[str], *, kind: str) -> "TaskOutputs":
+def retrieval_outputs(split: Split, raw_output: pd.DataFrame, metadata_columns: Sequence[str]) -> "TaskOutputs":
     """The predictions (ranked run) and qrels of a retrieval run on `split`."""
     from medbench.tasks.outputs import TaskOutputs
 
@@ -81,3 +82,34 @@ def qrels_frame(split: Split) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=[SAMPLE_ID, DOC_ID, RELEVANCE])
     frame[RELEVANCE] = frame[RELEVANCE].astype(np.int64)
     return frame
+
+
+def plots(predictions: pd.DataFrame, qrels: Optional[pd.DataFrame], primary: str) -> list[tuple[str, str]]:
+    """The primary metric per test query: sorted (where the engine fails) and as a histogram."""
+    from medbench.metrics.retrieval import evaluate
+    from medbench.plots import figure, png
+
+    _, per_query = evaluate(predictions, qrels, [primary])
+    values = np.sort(next(iter(per_query.values())))
+    sorted_figure, axes = figure()
+    axes.plot(np.arange(1, len(values) + 1), values, drawstyle="steps-post")
+    axes.axhline(values.mean(), linestyle="--", color="grey", label=f"mean {values.mean():.3f}")
+    axes.set(xlabel="test queries, sorted", ylabel=primary, ylim=(0, 1.01))
+    axes.legend(loc="upper left")
+    sorted_png = png(sorted_figure)
+    histogram_figure, axes = figure()
+    axes.hist(values, bins=np.linspace(0, 1, 11), edgecolor="white")
+    axes.set(xlabel=primary, ylabel="test queries")
+    return [
+        (f"{primary} per query, sorted ({len(values)} test queries)", sorted_png),
+        (f"Distribution of {primary} over test queries", png(histogram_figure)),
+    ]
+
+
+KIND = TaskKind(
+    name="retrieval",
+    output_description="for each query, documents ranked by a relevance score",
+    metrics_module="medbench.metrics.retrieval",
+    build_outputs=retrieval_outputs,
+    plots=plots,
+)

@@ -24,6 +24,7 @@ import pandas as pd
 
 from medbench.data.split import Split
 from medbench.errors import DataError
+from medbench.tasks.kind import TaskKind
 
 if TYPE_CHECKING:
     from medbench.tasks.outputs import TaskOutputs
@@ -67,12 +68,10 @@ def survival_column(time: float) -> str:
     return f"{SURVIVAL_PREFIX}{np.format_float_positional(float(time), trim='-')}"
 
 
-def survival_outputs(split: Split, raw_output: np.ndarray, metadata_columns: Sequence[str], *, kind: str) -> "TaskOutputs":
+def survival_outputs(split: Split, raw_output: np.ndarray, metadata_columns: Sequence[str]) -> "TaskOutputs":
     """The task outputs of a survival run: its predictions frame."""
     from medbench.tasks.outputs import TaskOutputs
 
-    if kind != "survival":
-        raise ValueError(f"survival_outputs does not handle task kind {kind!r}")
     scores = np.asarray(raw_output, dtype=np.float64)
     eval_times = tuple(getattr(split, "eval_times", ()))
     n_times = len(eval_times)
@@ -131,3 +130,11 @@ def survival_arrays(frame: pd.DataFrame) -> SurvivalArrays:
         survival=frame[[columns[i] for i in order]].to_numpy(dtype=np.float64),
         eval_times=times[order],
     )
+
+
+KIND = TaskKind(
+    name="survival",
+    output_description="per patient a risk score (higher = earlier event) and survival probabilities at the task's times",
+    metrics_module="medbench.metrics.survival",
+    build_outputs=survival_outputs,
+)

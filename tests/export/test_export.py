@@ -14,7 +14,8 @@ import yaml
 from medbench.bundle import METADATA_SCHEMA_PATH, BundleMetadata, metadata_json_schema, read_bundle
 from medbench.cli import main
 from medbench.errors import RecordError
-from medbench.record import read_record, sha256_file
+from medbench.io import sha256_file
+from medbench.record import read_record
 from medbench.reproduce import read_reproduction
 
 pytestmark = pytest.mark.slow
@@ -38,6 +39,7 @@ def test_bundle_describes_the_run_and_holds_no_per_sample_rows(default_run_dir: 
     assert meta.licence == "Apache-2.0" and meta.task.name == "breast_cancer" and meta.run_id == record.run_id
     assert meta.data.fingerprint == record.manifest.dataset.fingerprint
     assert meta.metrics == record.metrics().values and meta.primary_metric == "auroc"
+    assert meta.task == record.protocol and meta.data.loader == record.manifest.dataset.loader != ""
     assert meta.checkpoint.sha256 == sha256_file(bundle_dir / "model.pt") == record.manifest.model.checkpoint_sha256
     assert meta.predictions.content_sha256 == record.predictions_content_hash()
     assert "to be completed by the developer" in meta.intended_use

@@ -9,7 +9,7 @@ import pytest
 
 from medbench.errors import ConfigError, DataError
 from medbench.models.onnx import OnnxModel, scores_from_outputs
-from medbench.record import sha256_file
+from medbench.io import sha256_file
 
 
 def export_logreg(estimator, path: Path, output: str) -> Path:

@@ -10,7 +10,7 @@ import pytest
 
 from medbench.errors import DataError
 from medbench.models.predictions_file import PredictionsFile
-from medbench.record import sha256_file
+from medbench.io import sha256_file
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import pytest
 
 from medbench.data.medmnist import MedMNISTDataModule, NonOfficialSplitWarning
 from medbench.errors import DataError
-from medbench.record import file_digest
+from medbench.io import file_digest
 
 
 def loaded(path, **kwargs) -> MedMNISTDataModule:

@@ -1,4 +1,4 @@
-"""A board is task + task version + dataset fingerprint + metric set; a newer version makes older entries stale."""
+"""A board is a task protocol + a dataset fingerprint; a newer task version makes older entries stale."""
 
 from __future__ import annotations
 
@@ -24,8 +24,15 @@ def test_other_dataset_is_refused_with_the_reason(board, make_record, submit) ->
 
 
 def test_other_metric_set_is_refused_with_the_reason(board, make_record, submit) -> None:
-    with pytest.raises(SubmissionRefused, match=r"metric set \['accuracy', 'auroc'\] differs"):
+    with pytest.raises(SubmissionRefused, match=r"protocol metrics \['auroc', 'accuracy'\] differs from the board's \['auroc', 'accuracy', 'brier'\]"):
         submit(make_record(seed=2, metrics=("auroc", "accuracy")))
+
+
+def test_other_confidence_settings_are_refused(board, make_record, submit) -> None:
+    """Intervals drawn another way are not the same protocol, even under the same task version."""
+    with pytest.raises(SubmissionRefused, match="protocol confidence .*'n_resamples': 50.* differs"):
+        submit(make_record(seed=2, n_resamples=50))
+    assert len(board.entry_ids()) == 1
 
 
 def test_older_task_version_is_refused(board, make_record, submit) -> None:

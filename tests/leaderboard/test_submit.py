@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from medbench.leaderboard.hashing import sha256_hex
+from medbench.io import sha256_hex
 from medbench.leaderboard.store import Board
 from medbench.leaderboard.submit import FailedRun, SubmissionRefused
-from medbench.record import MANIFEST_FILE, PREDICTIONS_FILE, read_record, sha256_file
+from medbench.io import sha256_file
+from medbench.record import MANIFEST_FILE, PREDICTIONS_FILE, read_record
 
 
 def test_first_submission_creates_the_board_from_the_record(make_record, submit, root: Path) -> None:
@@ -23,7 +24,7 @@ def test_first_submission_creates_the_board_from_the_record(make_record, submit,
     assert (spec.task, spec.task_version, spec.dataset_fingerprint) == (
         "synthetic", "1.0", record.manifest.dataset.fingerprint
     )
-    assert spec.metrics == sorted(record.metrics().values) and spec.primary == "auroc"
+    assert spec.protocol == record.protocol and spec.primary == "auroc"
     path = board.entry_path(result.entry_id)
     assert sha256_hex(path.read_bytes()) == result.entry_id
     entry = board.read_entry(result.entry_id)
@@ -39,8 +40,7 @@ def test_an_entry_holds_no_per_sample_data(make_record, submit, root: Path) -> N
     text = Board(root, "synthetic").entry_path(result.entry_id).read_text()
     assert "s00001" not in text  # sample ids stay in the predictions store
     assert set(json.loads(text)) == {
-        "schema_version", "board", "task", "task_version", "kind", "dataset_fingerprint", "primary",
-        "direction", "n_samples", "cluster_column", "metrics", "provenance",
+        "schema_version", "board", "protocol", "dataset_fingerprint", "n_samples", "metrics", "provenance",
     }
 
 

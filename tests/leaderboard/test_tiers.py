@@ -49,3 +49,23 @@ def test_retrieval_boards_keep_the_qrels_and_rank_by_paired_query_tests(make_rec
     assert [row.tier for row in ranking.current] == [1, 2], ranking.tiers_note
     assert ranking.current[0].versus_baseline.p_holm < 0.05
     assert cli("leaderboard", "verify", "synthetic-retrieval").returncode == 0
+
+
+def test_tiers_draw_intervals_as_the_boards_protocol_says(make_record, submit, root: Path, monkeypatch) -> None:
+    """The resamples, level and seed of the paired tests are the board's, not a constant of the tiers module."""
+    import medbench.comparison as paired
+
+    submit(make_record(seed=1, n_resamples=40))
+    submit(make_record(seed=2, n_resamples=40))
+    seen = []
+    original = paired.compare_paired
+
+    def spy(*args, **kwargs):
+        seen.append((kwargs["confidence"], kwargs["cluster_column"]))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(paired, "compare_paired", spy)
+    board = Board(root, "synthetic")
+    board_tiers(board, board.spec(), board.entries())
+    assert seen and all(confidence == board.spec().protocol.confidence and cluster is None for confidence, cluster in seen)
+    assert board.spec().protocol.confidence.n_resamples == 40

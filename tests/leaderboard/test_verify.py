@@ -64,7 +64,7 @@ def test_removed_entry_edited_board_file_and_missing_predictions_are_reported(bo
     sha = board.read_entry(board.entry_ids()[1]).provenance.predictions_sha256
     board.entry_path(removed).unlink()
     board.predictions_path(sha).unlink()
-    board.spec_path.write_text(board.spec_path.read_text().replace('"task_version": "1.0"', '"task_version": "2.0"'))
+    board.spec_path.write_text(board.spec_path.read_text().replace('"version": "1.0"', '"version": "2.0"'))
     result = cli("leaderboard", "verify")
     assert result.returncode == 1
     assert f"{board.entry_path(removed)}: submitted entry is missing" in result.stdout

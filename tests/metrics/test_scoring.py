@@ -8,7 +8,8 @@ import pytest
 from omegaconf import OmegaConf
 
 from medbench.errors import ConfigError, DataError
-from medbench.scoring import Confidence, Protocol, check_task, score_outputs
+from medbench.protocol import Confidence, Protocol
+from medbench.scoring import check_protocol, score_outputs
 from medbench.tasks.outputs import TaskOutputs
 from medbench.tasks.predictions import classification_frame
 
@@ -28,7 +29,7 @@ def outputs(n: int = 200, seed: int = 0, repeats: int = 1) -> TaskOutputs:
 
 
 def protocol(**changes) -> Protocol:
-    base = dict(kind="binary", metrics=METRICS, primary="auroc", direction="maximize", confidence=Confidence(n_resamples=300))
+    base = dict(name="t", version="1", kind="binary", metrics=METRICS, primary="auroc", direction="maximize", confidence=Confidence(n_resamples=300))
     base.update(changes)
     return Protocol(**base)
 
@@ -83,7 +84,7 @@ def test_missing_cluster_or_subgroup_column_is_a_data_error() -> None:
 
 def task_node(**confidence):
     settings = {"method": "percentile", "level": 0.95, "n_resamples": 1000, "seed": 0, **confidence}
-    return OmegaConf.create({"kind": "binary", "metrics": ["auroc"], "primary_metric": "auroc", "direction": "maximize", "confidence": settings})
+    return OmegaConf.create({"name": "t", "version": "1", "kind": "binary", "metrics": ["auroc"], "primary_metric": "auroc", "direction": "maximize", "confidence": settings})
 
 
 @pytest.mark.parametrize(
@@ -92,7 +93,7 @@ def task_node(**confidence):
 )
 def test_bad_confidence_block_is_refused(confidence, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
-        check_task(task_node(**confidence))
+        check_protocol(Protocol.from_task_config(task_node(**confidence)))
 
 
 def test_nan_metric_survives_the_record_schema() -> None:
@@ -115,7 +116,10 @@ def test_retrieval_metrics_resample_queries() -> None:
         judgments += [(f"q{q}", f"d{doc}", int(rng.integers(0, 3))) for doc in rng.choice(docs, 3, replace=False)]
     run = pd.DataFrame(rows, columns=["sample_id", "doc_id", "score", "rank", "sex"])
     qrels = pd.DataFrame(judgments, columns=["sample_id", "doc_id", "relevance"])
-    protocol = Protocol("retrieval", ("ndcg@10", "mrr@10", "recall@5"), "ndcg@10", "maximize", Confidence(n_resamples=200), subgroup_columns=("sex",))
+    protocol = Protocol(
+        name="t", version="1", kind="retrieval", metrics=("ndcg@10", "mrr@10", "recall@5"), primary="ndcg@10",
+        confidence=Confidence(n_resamples=200), subgroup_columns=("sex",),
+    )
     metrics = score_outputs(TaskOutputs(run, qrels), protocol)
     assert metrics.n_samples == 40
     for metric in metrics.values.values():

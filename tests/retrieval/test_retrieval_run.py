@@ -24,7 +24,7 @@ def test_bm25_experiment_writes_a_complete_record_without_text(compose_config) -
     record = run(cfg)
     assert record.complete
     manifest = record.manifest
-    assert manifest.task.kind == "retrieval" and manifest.task.primary_metric == "ndcg@10"
+    assert manifest.protocol.kind == "retrieval" and manifest.protocol.primary == "ndcg@10"
     assert manifest.dataset.split_sizes == {"train": 60, "val": 24, "test": 36}
     assert manifest.model.checkpoint_file is None  # the BM25 index holds the corpus's words
     assert not list(record.path.glob("model.*"))

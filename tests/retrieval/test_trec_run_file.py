@@ -90,7 +90,8 @@ def test_problems_name_the_run_file(data, tmp_path: Path, caplog: pytest.LogCapt
 def test_a_run_that_skips_queries_scores_them_zero(generated_data, tmp_path: Path) -> None:
     """The task counts every judged test query: leaving out hard queries cannot raise a score."""
     from medbench.data.trec import write_run
-    from medbench.scoring import Confidence, Protocol, score_outputs
+    from medbench.protocol import Confidence, Protocol
+    from medbench.scoring import score_outputs
 
     test = generated_data.split("test")
     bm25 = BM25Retriever()
@@ -99,7 +100,7 @@ def test_a_run_that_skips_queries_scores_them_zero(generated_data, tmp_path: Pat
     kept = sorted(set(full.predictions["sample_id"]))[: len(test) // 2]
     write_run(full.predictions[full.predictions["sample_id"].isin(kept)], tmp_path / "half.trec", tag="half")
     half = build_outputs("retrieval", test, TrecRunFile(str(tmp_path / "half.trec")).predict_scores(test), [])
-    protocol = Protocol("retrieval", ("ndcg@10",), "ndcg@10", "maximize", Confidence(n_resamples=10))
+    protocol = Protocol(name="t", version="1", kind="retrieval", metrics=("ndcg@10",), primary="ndcg@10", confidence=Confidence(n_resamples=10))
     full_score = score_outputs(full, protocol).values["ndcg@10"].value
     half_score = score_outputs(half, protocol).values["ndcg@10"].value
     per_query = evaluate_per_query(full, kept)

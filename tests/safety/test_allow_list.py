@@ -64,7 +64,7 @@ def test_checkpoints_load_weights_only(tmp_path: Path) -> None:
     import torch
 
     from medbench.checkpoints import load_state_dict
-    from medbench.record import sha256_file
+    from medbench.io import sha256_file
 
     good = tmp_path / "model.pt"
     torch.save(torch.nn.Linear(2, 1).state_dict(), good)

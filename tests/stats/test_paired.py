@@ -8,8 +8,8 @@ import pytest
 from scipy.stats import binomtest, norm
 
 from medbench.errors import ConfigError, DataError
-from medbench.scoring import Confidence
-from medbench.stats.paired import compare_paired
+from medbench.protocol import Confidence
+from medbench.comparison import compare_paired
 from medbench.stats.significance import delong_test, delong_variance, holm, mcnemar_test
 from medbench.tasks.outputs import TaskOutputs
 from medbench.tasks.predictions import classification_frame
@@ -87,11 +87,12 @@ def test_identical_runs_do_not_differ() -> None:
 
 
 def test_paired_interval_is_narrower_than_unpaired_intervals() -> None:
-    from medbench.scoring import Protocol, score_outputs
+    from medbench.protocol import Protocol
+    from medbench.scoring import score_outputs
 
     a, b, *_ = two_runs(gap=0.05)
     paired = compare_paired(a, b, "binary", "auroc", confidence=Confidence(n_resamples=500))
-    protocol = Protocol("binary", ("auroc",), "auroc", "maximize", Confidence(n_resamples=500))
+    protocol = Protocol(name="t", version="1", kind="binary", metrics=("auroc",), primary="auroc", confidence=Confidence(n_resamples=500))
     width = lambda ci: ci.high - ci.low  # noqa: E731
     separate = [score_outputs(x, protocol).values["auroc"].ci for x in (a, b)]
     assert width(paired.ci) < min(width(ci) for ci in separate)

@@ -10,7 +10,7 @@ from sksurv.metrics import concordance_index_censored, concordance_index_ipcw, i
 from sksurv.util import Surv
 
 from medbench.record import read_record
-from medbench.scoring import score_task
+from medbench.scoring import score_outputs
 from medbench.tasks.outputs import TaskOutputs
 from medbench.tasks.survival import survival_column
 
@@ -18,7 +18,7 @@ from medbench.tasks.survival import survival_column
 def sksurv_metrics_of(record) -> dict[str, float]:
     """scikit-survival's metrics on the stored predictions, at the times of the record's config."""
     frame = record.predictions()
-    times = list(record.config().task.eval_times)
+    times = list(record.protocol.eval_times)
     event, time, risk = frame["event"].astype(bool).to_numpy(), frame["time"].to_numpy(), frame["risk"].to_numpy()
     survival = frame[[survival_column(t) for t in times]].to_numpy()
     y = Surv.from_arrays(event, time)
@@ -33,10 +33,10 @@ def test_coxph_experiment_writes_a_complete_record(compose_config) -> None:
     from medbench.run import run
 
     record = read_record(run(compose_config("experiment=survival_coxph")).path)
-    assert record.complete and record.manifest.task.kind == "survival"
+    assert record.complete and record.protocol.kind == "survival"
     assert record.manifest.model.checkpoint_sha256 and record.manifest.model.parameter_count == 14
     frame = record.predictions()
-    times = record.config().task.eval_times
+    times = record.protocol.eval_times
     assert list(frame.columns) == ["sample_id", "time", "event", "risk"] + [survival_column(t) for t in times]
     assert frame["sample_id"].tolist() == record.splits()["test"]
     metrics = record.metrics()
@@ -45,7 +45,7 @@ def test_coxph_experiment_writes_a_complete_record(compose_config) -> None:
         assert value.value == pytest.approx(expected, abs=1e-12)
         assert value.ci is not None and value.ci.low <= value.value <= value.ci.high
     assert metrics.values["c_index"].value > 0.6 and metrics.values["ibs"].value < 0.25
-    assert score_task(TaskOutputs(frame), record.config().task) == metrics
+    assert score_outputs(TaskOutputs(frame), record.protocol) == metrics
 
 
 def test_bca_intervals_of_survival_metrics(compose_config) -> None:

@@ -46,8 +46,8 @@ def test_launchers_compose_against_the_plugin_schemas(compose_hydra, launcher: s
 
 
 def test_slurm_config_renders_a_valid_sbatch_script(compose_hydra, tmp_path: Path, monkeypatch) -> None:
-    """What SlurmLauncher.launch does with the config, up to the sbatch file (no cluster needed)."""
-    import submitit
+    """What medbench's SLURM launcher submits for the config, up to the sbatch file (no cluster needed)."""
+    from hydra.utils import instantiate
 
     # submitit only checks that `srun` exists before it builds an executor; nothing is submitted.
     fake_bin = tmp_path / "bin"
@@ -55,23 +55,18 @@ def test_slurm_config_renders_a_valid_sbatch_script(compose_hydra, tmp_path: Pat
     (fake_bin / "srun").write_text("#!/bin/sh\nexit 1\n")
     (fake_bin / "srun").chmod(0o755)
     monkeypatch.setenv("PATH", f"{fake_bin}:{os.environ['PATH']}")
-    from hydra_plugins.hydra_submitit_launcher.config import BaseQueueConf
 
     cfg = compose_hydra(
         "hydra/launcher=submitit_slurm", "hydra.launcher.partition=gpu", "hydra.launcher.gpus_per_node=4", "trainer=ddp"
     )
-    params = OmegaConf.to_container(cfg.hydra.launcher, resolve=False)
-    params.pop("_target_")
-    params["submitit_folder"] = str(tmp_path / "submitit" / "%j")
-    params["name"] = "medbench-breast_cancer"
-    executor = submitit.AutoExecutor(
-        cluster="slurm", folder=params.pop("submitit_folder"), slurm_max_num_timeout=params.pop("max_num_timeout")
-    )
-    base = set(OmegaConf.structured(BaseQueueConf).keys())
-    executor.update_parameters(**{k if k in base else f"slurm_{k}": v for k, v in params.items()})
-    script = executor._executor._make_submission_file_text("python -m medbench run", "uid")
+    launcher_cfg = OmegaConf.to_container(cfg.hydra.launcher, resolve=False)
+    launcher_cfg.update(submitit_folder=str(tmp_path / "submitit" / "%j"), name="medbench-breast_cancer")
+    launcher = instantiate(launcher_cfg)
+    assert launcher.watch_settings.status_timeout_s == 300 and launcher.watch_settings.max_pending_min is None
+    script = launcher._executor()._executor._make_submission_file_text("python -m medbench run", "uid")
     assert "#SBATCH --partition=gpu" in script
     assert "#SBATCH --gpus-per-node=4" in script
+    assert "#SBATCH --cpus-per-task=1" in script and "#SBATCH --mem=4GB" in script
     assert "export OMP_NUM_THREADS=1" in script
     assert cfg.trainer.strategy == "ddp"
 

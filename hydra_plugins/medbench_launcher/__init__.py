@@ -1,0 +1,1 @@
+"""medbench's Hydra launchers: Hydra instantiates launchers only from the `hydra_plugins` namespace."""

@@ -1,0 +1,47 @@
+"""What a task kind is: the one spec that everything else looks up instead of comparing kind names.
+
+In the spirit of MTEB's task types and lm-eval's `output_type`: a kind declares, in one module
+(`medbench/tasks/<kind>.py`, named in :data:`medbench.tasks.registry.KIND_MODULES`), how a
+model's raw test output becomes the record's predictions (and their layout), which module
+registers its metric families, which plots a report draws from its predictions, and how its
+output is described to a stranger. Adding a kind is that module, its metrics and its `conf/`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Optional
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from medbench.data.split import Split
+    from medbench.tasks.outputs import TaskOutputs
+
+# (split, the model's raw test output, the protocol's metadata columns) -> what the record keeps
+OutputBuilder = Callable[["Split", Any, Sequence[str]], "TaskOutputs"]
+# (predictions, qrels or None, primary metric) -> (title, base64 PNG) pairs for the report
+Plotter = Callable[["pd.DataFrame", Optional["pd.DataFrame"], str], list[tuple[str, str]]]
+
+
+def no_plots(predictions: "pd.DataFrame", qrels: Optional["pd.DataFrame"], primary: str) -> list[tuple[str, str]]:
+    return []
+
+
+@dataclass(frozen=True)
+class TaskKind:
+    name: str
+    # What a model outputs for one test unit, as a bundle's `output_format` tells a reader.
+    output_description: str
+    # The module that registers the kind's metric families and its preparer (`medbench.metrics.registry`).
+    metrics_module: str
+    build_outputs: OutputBuilder
+    plots: Plotter = no_plots
+    # Metric family -> the classical paired test (DeLong, McNemar) that tiers prefer for it when
+    # units are independent; other families are compared by paired bootstrap.
+    paired_tests: Mapping[str, str] = field(default_factory=dict)
+
+    def paired_test(self, metric: str) -> Optional[str]:
+        """The classical paired test for `metric` (a full name such as `auroc`), or None."""
+        return self.paired_tests.get(metric.partition("@")[0])

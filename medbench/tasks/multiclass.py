@@ -1,0 +1,19 @@
+"""Multi-class classification: one probability per class per sample, summing to 1.
+
+predictions.parquet: sample_id, target (class index), prediction (argmax), score_<k> for each
+class k, and the protocol's metadata columns. Metrics: :mod:`medbench.metrics.multiclass`.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+from medbench.tasks.kind import TaskKind
+from medbench.tasks.predictions import classification_outputs
+
+KIND = TaskKind(
+    name="multiclass",
+    output_description="one probability per class per sample, summing to 1",
+    metrics_module="medbench.metrics.multiclass",
+    build_outputs=partial(classification_outputs, kind="multiclass"),
+)

@@ -1,0 +1,19 @@
+"""Multi-label classification: one independent probability per label per sample.
+
+predictions.parquet: sample_id, target_<k>, score_<k>, prediction_<k> for each label k, and the
+protocol's metadata columns. Metrics: :mod:`medbench.metrics.multilabel`.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+from medbench.tasks.kind import TaskKind
+from medbench.tasks.predictions import classification_outputs
+
+KIND = TaskKind(
+    name="multilabel",
+    output_description="one independent probability per label per sample",
+    metrics_module="medbench.metrics.multilabel",
+    build_outputs=partial(classification_outputs, kind="multilabel"),
+)
