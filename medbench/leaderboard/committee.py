@@ -130,6 +130,8 @@ class CommitteeStore:
         if role == SUBMITTER and not team:
             raise LeaderboardError("a submitter submits for a team: pass --team")
         _check_name(name, "user name")
+        if team:
+            _check_name(team, "team name")
         token = "mb_" + secrets.token_urlsafe(32)
         with self.engine.begin() as connection:
             self._lock_head(connection)
@@ -561,10 +563,10 @@ def _not_own_team(actor: User, team: Optional[str], entry_id: str) -> None:
 
 
 def _check_name(name: str, what: str) -> None:
-    import re
+    """Board names become folders of the export; user and team names are shown everywhere: plain names only."""
+    from medbench.names import checked_name
 
-    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}", name or ""):
-        raise LeaderboardError(f"{what} {name!r}: use letters, digits, '_', '.' or '-', starting with a letter or digit")
+    checked_name(name, what)
 
 
 def _entry(

@@ -145,3 +145,14 @@ def test_concurrent_writers_keep_one_unbroken_chain(store, board, people, runs, 
     assert not errors, errors
     assert len(store.entries(board)) == 8
     assert verify_export(export(store, tmp_path / "public", tiers=False))[0] == []
+
+
+@SQLITE_ONLY
+def test_names_that_would_become_paths_are_refused(store: CommitteeStore, people, runs) -> None:
+    from medbench.leaderboard.board_admin import create_board_from_record
+    from medbench.names import UnsafeName
+
+    with pytest.raises(UnsafeName):
+        create_board_from_record(store, synthetic.write_record(runs, seed=0), "../outside", daily_quota=1, actor=people.admin)
+    with pytest.raises(UnsafeName):
+        store.create_user("eve", "submitter", "../team", people.admin)
