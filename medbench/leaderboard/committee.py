@@ -251,7 +251,7 @@ class CommitteeStore:
     def submit(self, board: str, frame: "pd.DataFrame", meta: dict[str, Any], actor: User) -> SubmitOutcome:
         """Score `frame` against the board's hidden labels and add the entry, unless this very
         submission (same board, team, scores and description) is there already."""
-        from sqlalchemy import func, insert, select
+        from sqlalchemy import insert
 
         from medbench.leaderboard.db.tables import entries
         from medbench.leaderboard.hidden import score, scores_sha256, submitted_scores, to_parquet
@@ -274,6 +274,7 @@ class CommitteeStore:
         known = self._entry_by_key(board, key)
         if known is not None:
             return known
+        self._check_quota(board, actor.team, row.daily_quota)  # before scoring: a spent quota costs the server nothing
         metrics = score(scores, labels, protocol)
         submitted_at = now_utc()
         try:
@@ -287,17 +288,7 @@ class CommitteeStore:
             known = self._entry_by_key(board, key, connection)
             if known is not None:
                 return known
-            today = submitted_at[:10]
-            used = connection.execute(
-                select(func.count()).select_from(entries).where(
-                    entries.c.board == board, entries.c.team == actor.team, entries.c.submitted_at >= today
-                )
-            ).scalar()
-            if used >= row.daily_quota:
-                raise QuotaExceeded(
-                    f"team {actor.team!r} has used its {row.daily_quota} submission(s) of {today} on board {board!r}; "
-                    "try again tomorrow (UTC)"
-                )
+            self._check_quota(board, actor.team, row.daily_quota, connection)
             connection.execute(
                 insert(entries).values(
                     id=entry_id, board=board, submission_key=key, team=actor.team, submitted_by=actor.name,
@@ -309,6 +300,25 @@ class CommitteeStore:
                 data={"team": actor.team, "submission_key": key, "scores_sha256": digest, "run_id": entry.provenance.run_id},
             )
         return SubmitOutcome(board, entry_id, True, json.loads(content))
+
+    def _check_quota(self, board: str, team: str, quota: int, connection: Any = None) -> None:
+        from sqlalchemy import func, select
+
+        from medbench.leaderboard.db.tables import entries
+
+        today = now_utc()[:10]
+        query = select(func.count()).select_from(entries).where(
+            entries.c.board == board, entries.c.team == team, entries.c.submitted_at >= today
+        )
+        if connection is None:
+            with self._reading() as own:
+                used = own.execute(query).scalar()
+        else:
+            used = connection.execute(query).scalar()
+        if used >= quota:
+            raise QuotaExceeded(
+                f"team {team!r} has used its {quota} submission(s) of {today} (UTC) on board {board!r}; try again tomorrow"
+            )
 
     def _entry_by_key(self, board: str, key: str, connection: Any = None) -> Optional[SubmitOutcome]:
         from sqlalchemy import select
