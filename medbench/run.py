@@ -58,7 +58,7 @@ def run(cfg: DictConfig, overrides: Sequence[str] = ()) -> Optional[RunRecord]:
     final.parent.mkdir(parents=True, exist_ok=True)
     if global_rank() > 0:
         existing = _existing_record(final)
-        if existing is not None and existing.complete and not cfg.force:
+        if existing is not None and existing.complete and not cfg.force and data_change(cfg, existing) is None:
             return None  # rank 0 reuses it too and starts no training for this rank to join
         with staged_record(final) as writer:
             _fit_predict_score(cfg, writer, {})

@@ -7,10 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from medbench.io import sha256_hex
+from medbench.io import sha256_file, sha256_hex
 from medbench.leaderboard.store import Board
 from medbench.leaderboard.submit import FailedRun, SubmissionRefused
-from medbench.io import sha256_file
 from medbench.record import MANIFEST_FILE, PREDICTIONS_FILE, read_record
 
 
@@ -95,3 +94,16 @@ def test_claimed_metrics_are_recomputed_not_trusted(make_record, submit, root: P
     result = submit(run_dir)
     assert Board(root, "synthetic").read_entry(result.entry_id).metrics["auroc"] == honest
     assert result.corrected == {"auroc": (0.9999, honest.value)}
+
+
+def test_a_board_from_before_the_protocol_says_to_rebuild(make_record, submit, root: Path) -> None:
+    from medbench.errors import LeaderboardError
+
+    submit(make_record(seed=1))
+    board = Board(root, "synthetic")
+    content = json.loads(board.spec_path.read_text())
+    protocol = content.pop("protocol")
+    content.update(schema_version=1, task=protocol["name"], task_version=protocol["version"], kind="binary")
+    board.spec_path.write_text(json.dumps(content))
+    with pytest.raises(LeaderboardError, match="older medbench .*resubmitting current records"):
+        board.spec()
