@@ -18,8 +18,9 @@ from medbench.data.base import SPLIT_NAMES, DataInfo, MedbenchDataModule
 from medbench.data.split import Split
 from medbench.data.splits import check_seen_in_training, stratified_split
 from medbench.errors import DataError
+from medbench.tasks.kind import Classes
+from medbench.tasks.registry import KIND_MODULES, get_kind
 
-KINDS = ("binary", "multiclass", "multilabel")
 PIXEL_SUFFIXES = (".png", ".jpg", ".jpeg")
 DICOM_SUFFIXES = (".dcm", ".dicom")
 
@@ -47,17 +48,25 @@ def task_kind_of(labels: np.ndarray) -> str:
     return "binary" if set(np.unique(labels).tolist()) <= {0, 1} else "multiclass"
 
 
+def classes_of(kind: str, source: str) -> Classes:
+    """The class layout of `kind`; images are classified, so a kind without one is refused."""
+    classes = get_kind(kind).classes if kind in KIND_MODULES else None
+    if classes is None:
+        known = tuple(name for name in KIND_MODULES if get_kind(name).classes is not None)
+        raise DataError(f"{source}: image tasks are {known}, not {kind!r}")
+    return classes
+
+
 def check_kind(labels: np.ndarray, kind: str, source: str) -> None:
     """Refuse labels that cannot be read as the task kind asks."""
-    if kind not in KINDS:
-        raise DataError(f"{source}: image tasks are {KINDS}, not {kind!r}")
+    classes = classes_of(kind, source)
     values = set(np.unique(labels).tolist())
-    if kind == "multilabel" and not values <= {0, 1}:
-        raise DataError(f"{source}: a multilabel task needs 0/1 labels; found values {sorted(values)[:10]}")
-    if kind != "multilabel" and labels.ndim == 2 and labels.shape[1] > 1:
+    if not classes.exclusive and not values <= {0, 1}:
+        raise DataError(f"{source}: a {kind} task needs 0/1 labels; found values {sorted(values)[:10]}")
+    if classes.exclusive and labels.ndim == 2 and labels.shape[1] > 1:
         raise DataError(f"{source}: labels have {labels.shape[1]} columns (multi-label), but the task kind is {kind}")
-    if kind == "binary" and not values <= {0, 1}:
-        raise DataError(f"{source}: a binary task needs labels 0/1; found {sorted(values)[:10]} (use kind=multiclass)")
+    if classes.single_score and not values <= {0, 1}:
+        raise DataError(f"{source}: a {kind} task needs labels 0/1; found {sorted(values)[:10]} (use kind=multiclass)")
 
 
 class ImageDataModule(MedbenchDataModule):
@@ -82,20 +91,18 @@ class ImageDataModule(MedbenchDataModule):
         self.kind = self.kind or task_kind_of(all_labels)
         check_kind(all_labels, self.kind, self._source)
         targets = {name: self._targets(arrays[name].labels) for name in SPLIT_NAMES}
-        check_seen_in_training(targets["train"], targets["test"], self.kind, self._source)
-        if self.kind == "multilabel":
-            count = all_labels.shape[1]
-        else:
-            count = max(int(all_labels.max()) + 1, len(names), 2)
+        check_seen_in_training(targets["train"], targets["test"], self._source)
+        classes = get_kind(self.kind).classes
+        count = max(int(all_labels.max()) + 1, len(names), 2) if classes.exclusive else all_labels.shape[1]
         self._class_names = names or [str(k) for k in range(count)]
-        self._num_outputs = 1 if self.kind == "binary" else count
+        self._num_outputs = 1 if classes.single_score else count
         return {
             name: Split(ids=arrays[name].ids, inputs=to_model_inputs(arrays[name].images), targets=targets[name])
             for name in SPLIT_NAMES
         }
 
     def _targets(self, labels: np.ndarray) -> np.ndarray:
-        if self.kind == "multilabel":
+        if not get_kind(self.kind).classes.exclusive:
             return labels.astype(np.int64)
         return labels.reshape(len(labels)).astype(np.int64)
 

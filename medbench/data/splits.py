@@ -45,11 +45,12 @@ def _stratum(targets: np.ndarray) -> np.ndarray:
     return np.array(["".join(map(str, row.astype(int))) for row in targets])
 
 
-def check_seen_in_training(
-    train: np.ndarray, test: np.ndarray, kind: str, source: str, names: Sequence[str] = ()
-) -> None:
-    """A class (or label) present in the test split must have been seen in training; `names` name the indices."""
-    if kind == "multilabel":
+def check_seen_in_training(train: np.ndarray, test: np.ndarray, source: str, names: Sequence[str] = ()) -> None:
+    """A class (or label) present in the test split must have been seen in training; `names` name the indices.
+
+    Targets are class indices (n,), or a 0/1 matrix (n, labels) for multi-label tasks.
+    """
+    if train.ndim == 2:
         unseen = np.flatnonzero((test.sum(axis=0) > 0) & (train.sum(axis=0) == 0)).tolist()
         what = "labels"
     else:

@@ -26,6 +26,7 @@ from medbench.data.base import SPLIT_NAMES, DataInfo, MedbenchDataModule
 from medbench.data.split import Split
 from medbench.data.splits import check_seen_in_training, stratified_split
 from medbench.errors import DataError
+from medbench.tasks.registry import classes_of
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +87,14 @@ class TextDataModule(MedbenchDataModule):
 
     @property
     def multilabel(self) -> bool:
-        return self.kind == "multilabel"
+        classes = classes_of(self.kind)
+        return classes is not None and not classes.exclusive
+
+    @property
+    def single_score(self) -> bool:
+        """Whether the declared kind scores one class of two (binary); False when the kind is left to the labels."""
+        classes = classes_of(self.kind)
+        return classes is not None and classes.single_score
 
     def _file(self) -> Path:
         if self.generated is None:
@@ -118,7 +126,7 @@ class TextDataModule(MedbenchDataModule):
         indices = self._split_indices(frame, strata, path)
         where = f"{path}: column {self.label_column!r}"
         check_seen_in_training(
-            targets[indices["train"]], targets[indices["test"]], "multilabel" if self.multilabel else "multiclass", where, names
+            targets[indices["train"]], targets[indices["test"]], where, names
         )
         self._class_names = names
         self._source = f"{path.name} ({len(frame)} texts, {'labels' if self.multilabel else 'classes'} {names})"
@@ -216,7 +224,7 @@ class TextDataModule(MedbenchDataModule):
     def _ordered_classes(self, names: list[str], path: Path) -> list[str]:
         if len(names) < 2:
             raise DataError(f"{path}: column {self.label_column!r} has {len(names)} class(es) after clean-up {names}; need at least two")
-        if self.kind == "binary" and len(names) != 2:
+        if self.single_score and len(names) != 2:
             raise DataError(f"{path}: a binary task needs two classes; column {self.label_column!r} has {len(names)}: {names[:20]}")
         if self.positive_label is not None:
             if self.positive_label not in names or len(names) != 2:
@@ -259,7 +267,7 @@ class TextDataModule(MedbenchDataModule):
     def info(self) -> DataInfo:
         self.setup()
         n_classes = len(self._class_names)
-        binary = self.kind == "binary" or (self.kind is None and n_classes == 2)
+        binary = self.single_score or (self.kind is None and n_classes == 2)
         return DataInfo(
             network_kwargs={"num_outputs": 1 if binary else n_classes},
             class_names=self._class_names,

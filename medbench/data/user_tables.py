@@ -26,6 +26,7 @@ from medbench.data.split import Split
 from medbench.data.splits import check_seen_in_training, stratified_split
 from medbench.data.survival import SurvivalDataModule, SurvivalSplit, check_eval_times
 from medbench.errors import DataError
+from medbench.tasks.registry import classes_of
 
 log = logging.getLogger(__name__)
 
@@ -184,7 +185,7 @@ class CsvClassificationDataModule(MedbenchDataModule):
         targets = labels.map({name: k for k, name in enumerate(names)}).to_numpy(dtype=np.int64)
         indices = table.split(frame, targets, self.val_fraction, self.test_fraction, self.split_seed)
         check_seen_in_training(
-            targets[indices["train"]], targets[indices["test"]], "multiclass", f"{table.file}: column {self.target_column!r}", names
+            targets[indices["train"]], targets[indices["test"]], f"{table.file}: column {self.target_column!r}", names
         )
         types = table.features(frame, [self.target_column])
         features, self._feature_names = encode_features(frame, types, indices["train"])
@@ -199,7 +200,7 @@ class CsvClassificationDataModule(MedbenchDataModule):
         where = f"{self.table.file}: column {self.target_column!r}"
         if len(names) < 2:
             raise DataError(f"{where} has {len(names)} class(es) {names}; a classification task needs at least two")
-        if self.kind == "binary" and len(names) != 2:
+        if (classes := classes_of(self.kind)) is not None and classes.single_score and len(names) != 2:
             raise DataError(f"{where}: a binary task needs two classes, the column has {len(names)}: {names[:20]} (use kind=multiclass)")
         if self.positive_label is not None:
             if self.positive_label not in names or len(names) != 2:

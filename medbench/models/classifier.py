@@ -10,7 +10,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-PROBLEMS = ("binary", "multiclass", "multilabel")
+from medbench.tasks.registry import KIND_MODULES, get_kind
 
 
 class ClassifierModule(pl.LightningModule):
@@ -35,13 +35,14 @@ class ClassifierModule(pl.LightningModule):
         super().__init__()
         # Plain floats: hyper-parameters are pickled into checkpoints that are reloaded with weights_only=True.
         class_weights = [float(weight) for weight in class_weights] if class_weights else None
-        if task_kind not in PROBLEMS:
-            raise ValueError(f"ClassifierModule handles {PROBLEMS}, not task kind {task_kind!r}")
+        if task_kind not in KIND_MODULES or get_kind(task_kind).classes is None:
+            raise ValueError(f"ClassifierModule handles classification task kinds, not task kind {task_kind!r}")
         self.save_hyperparameters(ignore=["net", "optimizer", "scheduler"])
         self.net = net
         self.optimizer_factory = optimizer
         self.scheduler_factory = scheduler
         self.task_kind = task_kind
+        self.classes = get_kind(task_kind).classes
         # Binary: one weight, that of the positive class (BCE pos_weight); otherwise one per class/label.
         self.register_buffer(
             "class_weights", torch.tensor(class_weights, dtype=torch.float32) if class_weights else None, persistent=False
@@ -51,16 +52,16 @@ class ClassifierModule(pl.LightningModule):
         return self.net(inputs)
 
     def loss(self, logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
-        if self.task_kind == "binary":
-            return F.binary_cross_entropy_with_logits(logits.squeeze(-1), targets.float(), pos_weight=self.class_weights)
-        if self.task_kind == "multiclass":
+        if self.classes.single_score:
+            logits = logits.squeeze(-1)
+        if self.classes.activation == "softmax":
             return F.cross_entropy(logits, targets.long(), weight=self.class_weights)
         return F.binary_cross_entropy_with_logits(logits, targets.float(), pos_weight=self.class_weights)
 
     def probabilities(self, logits: torch.Tensor) -> torch.Tensor:
-        if self.task_kind == "binary":
-            return torch.sigmoid(logits.squeeze(-1))
-        if self.task_kind == "multiclass":
+        if self.classes.single_score:
+            logits = logits.squeeze(-1)
+        if self.classes.activation == "softmax":
             return torch.softmax(logits, dim=-1)
         return torch.sigmoid(logits)
 

@@ -10,6 +10,7 @@ import numpy as np
 from medbench.data.split import Split
 from medbench.errors import ConfigError, DataError
 from medbench.models.external import existing_file, keep_copy
+from medbench.tasks.registry import KIND_MODULES, get_kind
 
 OUTPUTS = ("probabilities", "logits")
 
@@ -37,7 +38,7 @@ class OnnxModel:
 
         if output not in OUTPUTS:
             raise ConfigError(f"model.output: {output!r} is not one of {OUTPUTS}")
-        if task_kind not in ("binary", "multiclass", "multilabel"):
+        if task_kind not in KIND_MODULES or get_kind(task_kind).classes is None:
             raise ConfigError(f"model: an ONNX model scores classification tasks, not task kind {task_kind!r}")
         self.path = existing_file(path, "model.path", sha256)
         self.task_kind = task_kind
@@ -85,14 +86,14 @@ def scores_from_outputs(values: np.ndarray, task_kind: str, output: str) -> np.n
     """The task kind's score layout from a model's raw outputs (see :mod:`medbench.models.base`)."""
     if values.ndim == 1:
         values = values[:, None]
-    columns = values.shape[1]
-    if task_kind == "binary" and columns == 1:
+    columns, classes = values.shape[1], get_kind(task_kind).classes
+    if classes.single_score and columns == 1:
         return (_sigmoid(values) if output == "logits" else values)[:, 0]
-    if task_kind == "binary" and columns == 2:
+    if classes.single_score and columns == 2:
         return (_softmax(values) if output == "logits" else values)[:, 1]
-    if task_kind == "multiclass" and columns > 1:
+    if not classes.single_score and classes.exclusive and columns > 1:
         return _softmax(values) if output == "logits" else values
-    if task_kind == "multilabel":
+    if not classes.exclusive:
         return _sigmoid(values) if output == "logits" else values
     raise DataError(f"the ONNX model returned {columns} output column(s), which a {task_kind} task cannot use")
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Optional
 
 import numpy as np
 
-from medbench.tasks.kind import TaskKind
+from medbench.tasks.kind import Classes, TaskKind
 from medbench.tasks.predictions import SCORE, TARGET, classification_outputs
 
 if TYPE_CHECKING:
@@ -54,6 +54,7 @@ def _calibration_png(targets: np.ndarray, scores: np.ndarray) -> str:
 
 KIND = TaskKind(
     name="binary",
+    classes=Classes(exclusive=True, single_score=True),
     output_description="one probability of the positive class in [0, 1] per sample",
     metrics_module="medbench.metrics.binary",
     build_outputs=partial(classification_outputs, kind="binary"),

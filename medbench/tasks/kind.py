@@ -30,6 +30,25 @@ def no_plots(predictions: "pd.DataFrame", qrels: Optional["pd.DataFrame"], prima
 
 
 @dataclass(frozen=True)
+class Classes:
+    """How a classification kind lays out its classes, so that models and data ask it, not the kind's name.
+
+    binary: one score (the probability of class 1) and class indices 0/1; multi-class: one score
+    per class and class indices; multi-label: one score per label and a 0/1 matrix of targets.
+    """
+
+    # Classes exclude each other: a target is one class index per sample (not a 0/1 row per sample).
+    exclusive: bool
+    # The model gives one score per sample, the probability of class 1 (of two), not one per class.
+    single_score: bool
+
+    @property
+    def activation(self) -> str:
+        """What turns logits into the kind's probabilities: `softmax` over exclusive classes, else `sigmoid`."""
+        return "softmax" if self.exclusive and not self.single_score else "sigmoid"
+
+
+@dataclass(frozen=True)
 class TaskKind:
     name: str
     # What a model outputs for one test unit, as a bundle's `output_format` tells a reader.
@@ -50,6 +69,8 @@ class TaskKind:
     finite: tuple[str, ...] = ()
     # Whether every test unit has a row (a retrieval run may retrieve nothing for a query).
     answers_every_unit: bool = True
+    # Set on classification kinds only: their class layout (None: the kind does not classify).
+    classes: Optional[Classes] = None
 
     def paired_test(self, metric: str) -> Optional[str]:
         """The classical paired test for `metric` (a full name such as `auroc`), or None."""

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from functools import partial
 
-from medbench.tasks.kind import TaskKind
+from medbench.tasks.kind import Classes, TaskKind
 from medbench.tasks.predictions import classification_outputs
 
 KIND = TaskKind(
     name="multiclass",
+    classes=Classes(exclusive=True, single_score=False),
     output_description="one probability per class per sample, summing to 1",
     metrics_module="medbench.metrics.multiclass",
     build_outputs=partial(classification_outputs, kind="multiclass"),

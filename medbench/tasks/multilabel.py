@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from functools import partial
 
-from medbench.tasks.kind import TaskKind
+from medbench.tasks.kind import Classes, TaskKind
 from medbench.tasks.predictions import classification_outputs
 
 KIND = TaskKind(
     name="multilabel",
+    classes=Classes(exclusive=False, single_score=False),
     output_description="one independent probability per label per sample",
     metrics_module="medbench.metrics.multilabel",
     build_outputs=partial(classification_outputs, kind="multilabel"),

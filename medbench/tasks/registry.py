@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import importlib
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Optional
 
 from medbench.errors import ConfigError
 
 if TYPE_CHECKING:
-    from medbench.tasks.kind import TaskKind
+    from medbench.tasks.kind import Classes, TaskKind
 
 # Each module defines `KIND`, a :class:`medbench.tasks.kind.TaskKind`.
 KIND_MODULES: dict[str, str] = {
@@ -38,3 +38,8 @@ def check_kind(name: str) -> str:
 def get_kind(name: str) -> "TaskKind":
     """The spec of task kind `name`, importing its module on first use."""
     return importlib.import_module(KIND_MODULES[check_kind(name)]).KIND
+
+
+def classes_of(name: Optional[str]) -> Optional["Classes"]:
+    """The class layout of kind `name`; None when no kind is named (left to the data) or it does not classify."""
+    return get_kind(name).classes if name is not None else None
