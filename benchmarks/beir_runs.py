@@ -45,7 +45,8 @@ def run_medbench(root: Path, overrides: list[str], threads: int = 2) -> Any:
     GlobalHydra.instance().clear()
     with initialize_config_dir(config_dir=str(config_dir()), version_base="1.3"):
         cfg = compose(config_name="config", overrides=[f"paths.root_dir={root}", "print_config=false", f"num_threads={threads}", *overrides])
-    return run(cfg)
+    # The overrides go into the record: outside Hydra's app they are what names its board entry.
+    return run(cfg, overrides=overrides)
 
 
 def primary(record: Any) -> tuple[float, float, float]:

@@ -37,3 +37,12 @@ def test_stats_imports_nothing_else_of_medbench() -> None:
                 names = [node.module]
             for name in names:
                 assert not name.startswith("medbench.") or name.startswith("medbench.stats"), f"{path.name} imports {name}"
+
+
+def test_classification_kinds_declare_their_class_layout_and_the_others_none() -> None:
+    layouts = {name: get_kind(name).classes for name in KIND_MODULES}
+    binary, multiclass, multilabel = layouts.pop("binary"), layouts.pop("multiclass"), layouts.pop("multilabel")
+    assert (binary.exclusive, binary.single_score, binary.activation) == (True, True, "sigmoid")
+    assert (multiclass.exclusive, multiclass.single_score, multiclass.activation) == (True, False, "softmax")
+    assert (multilabel.exclusive, multilabel.single_score, multilabel.activation) == (False, False, "sigmoid")
+    assert all(classes is None for classes in layouts.values())

@@ -32,3 +32,18 @@ def test_the_mlp_learns_the_target_in_its_own_unit(compose_config) -> None:
 
     record = run(compose_config("experiment=diabetes_mlp", fast=False))
     assert record.complete and record.metrics().values["r2"].value > 0.3
+
+
+def test_linear_and_ridge_runs_are_named_by_their_model_option_on_the_board(compose_config, tmp_path: Path) -> None:
+    from medbench.leaderboard.naming import name_entries
+    from medbench.leaderboard.store import Board
+    from medbench.leaderboard.submit import submit_run
+    from medbench.run import run
+
+    # As `medbench run task=diabetes model=...` does: the overrides go into the record, which names the entry.
+    overrides = {model: ["task=diabetes", f"model={model}"] for model in ("linear", "ridge")}
+    records = {model: run(compose_config(*overrides[model]), overrides=overrides[model]) for model in overrides}
+    entries = {model: submit_run(tmp_path / "boards", record.path, submitter="tester").entry_id for model, record in records.items()}
+    names = name_entries(Board(tmp_path / "boards", "diabetes").entries())
+    assert {model: names[entry_id].title for model, entry_id in entries.items()} == {"linear": "linear", "ridge": "ridge"}
+    assert names[entries["linear"]].group != names[entries["ridge"]].group
