@@ -25,7 +25,9 @@ $(STAMP): $(BIN)/python pyproject.toml
 	touch $(STAMP)
 
 # The run, then every record under runs/ submitted to its task's leaderboard (records already there
-# are recognised; a refused one is reported with its reason and does not stop the build), then the site.
+# are recognised; a refused one is reported with its reason and does not stop the build; reruns under
+# runs/_reproductions/ are skipped), then the site. No baseline is named here: the committee chooses
+# one with `medbench leaderboard baseline`, so Δ never compares with whichever run came first.
 run: $(STAMP)
 	$(BIN)/medbench run $(ARGS)
 	-$(BIN)/medbench submit --skip-failed runs/*/*/

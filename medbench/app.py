@@ -16,9 +16,9 @@ from typing import Optional
 
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
-from medbench.errors import MedbenchError
+from medbench.errors import MedbenchError, debugging, one_line
 from medbench.schema import register_configs
 from medbench.suggest import check_group_choices
 
@@ -37,7 +37,8 @@ def _job(cfg: DictConfig) -> Optional[float]:
     from medbench.run import run
 
     hydra_cfg = HydraConfig.get()
-    overrides = list(hydra_cfg.overrides.task)
+    # As typed: iterating the ListConfig would resolve `${oc.env:...}` inside them (secrets in the record).
+    overrides = [str(o) for o in OmegaConf.to_container(hydra_cfg.overrides.task, resolve=False)]
     if hydra_cfg.mode == RunMode.MULTIRUN:
         from medbench.sweep import run_job
 
@@ -46,8 +47,10 @@ def _job(cfg: DictConfig) -> Optional[float]:
         print_config_tree(cfg)
     try:
         record = run(cfg, overrides=overrides)
-    except MedbenchError as error:
-        print(f"medbench run: error: {error}", file=sys.stderr)
+    except Exception as error:  # one line and exit 2 (the record keeps the traceback); --debug re-raises
+        if debugging():
+            raise
+        print(f"medbench run: error: {one_line(error)}", file=sys.stderr)
         raise SystemExit(2) from None
     if record is not None:  # None on DDP ranks other than 0
         print(headline(record))

@@ -21,6 +21,7 @@ from typing import Any, Literal, Optional
 
 from medbench.errors import RecordError
 from medbench.io import Strict, sha256_file
+from medbench.names import inside
 from medbench.protocol import Protocol
 from medbench.record import (
     CONFIG_FILE,
@@ -30,6 +31,7 @@ from medbench.record import (
     Manifest,
     Metrics,
     MetricValue,
+    VocabularyInfo,
     read_config,
     read_model,
     read_overrides,
@@ -64,7 +66,8 @@ class OutputFormat(Strict):
 class Checkpoint(Strict):
     file: str
     sha256: str
-    format: Literal["torch-state-dict", "scikit-learn-pickle"]
+    # Formats that load without running code: a weights-only state dict, an ONNX graph. Pickles never travel.
+    format: Literal["torch-state-dict", "onnx"]
 
 
 class PredictionsReference(Strict):
@@ -99,6 +102,9 @@ class BundleMetadata(Strict):
     model_target: str
     parameter_count: Optional[int] = None
     checkpoint: Optional[Checkpoint] = None
+    # Text models: the weights keep only terms seen in at least `min_document_frequency` (k)
+    # training documents; `left_out` terms were rarer and never left the run.
+    text_vocabulary: Optional[VocabularyInfo] = None
     predictions: PredictionsReference
     versions: Versions
     licence: str
@@ -126,7 +132,10 @@ class Bundle:
         return read_overrides(self.path)
 
     def checkpoint_path(self) -> Optional[Path]:
-        return self.path / self.metadata.checkpoint.file if self.metadata.checkpoint else None
+        """The weights file `metadata.json` names, refused unless it lies inside the bundle."""
+        if self.metadata.checkpoint is None:
+            return None
+        return inside(self.path, self.metadata.checkpoint.file, f"{METADATA_FILE}: checkpoint.file")
 
 
 def is_bundle(path: Path) -> bool:

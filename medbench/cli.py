@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
 from medbench import __version__
-from medbench.errors import MedbenchError
+from medbench.errors import DEBUG_VARIABLE, debugging, one_line
 
 # Commands whose arguments all go, untouched and in order, to another command line (Hydra's).
 PASSTHROUGH_COMMANDS: frozenset[str] = frozenset({"run"})
@@ -29,6 +30,9 @@ COMMAND_MODULES: tuple[str, ...] = (
     "medbench.commands.review",
     "medbench.commands.reproduce",
     "medbench.commands.export",
+    "medbench.commands.serve",
+    "medbench.commands.board",
+    "medbench.commands.admin",
 )
 
 
@@ -39,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Run `medbench COMMAND --help` for the options of one command.",
     )
     parser.add_argument("--version", action="version", version=f"medbench {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show the traceback of an error instead of one line")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module_name in COMMAND_MODULES:
         module = importlib.import_module(module_name)
@@ -60,24 +65,30 @@ def command_names() -> list[str]:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
-    if not argv:  # a bare `medbench` asks what it can do
+    split = 1 + (argv[:1] == ["--debug"])
+    if len(argv) < split:  # a bare `medbench` asks what it can do
         parser.print_help()
         return 0
-    if not argv[0].startswith("-") and argv[0] not in command_names():
+    command = argv[split - 1]
+    if not command.startswith("-") and command not in command_names():
         from medbench.suggest import unknown_choice_message
 
-        print(f"medbench: error: {unknown_choice_message('command', argv[0], command_names())}", file=sys.stderr)
+        print(f"medbench: error: {unknown_choice_message('command', command, command_names())}", file=sys.stderr)
         return 2
-    if argv and argv[0] in PASSTHROUGH_COMMANDS:
+    if command in PASSTHROUGH_COMMANDS:
         # argparse would read Hydra's flags (`-m`, `--cfg job`, `--help`) as medbench options.
-        args = parser.parse_args(argv[:1])
-        args.overrides = argv[1:]
+        args = parser.parse_args(argv[:split])
+        args.overrides = argv[split:]
     else:
         args = parser.parse_args(argv)
+    if args.debug:
+        os.environ[DEBUG_VARIABLE] = "1"  # Hydra's job function and sweep workers read it
     try:
         return int(args.execute(args) or 0)
-    except MedbenchError as error:
-        print(f"medbench {args.command}: error: {error}", file=sys.stderr)
+    except Exception as error:  # every error is one line and exit 2; --debug keeps the traceback
+        if debugging():
+            raise
+        print(f"medbench {args.command}: error: {one_line(error)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"medbench {args.command}: interrupted", file=sys.stderr)

@@ -61,6 +61,21 @@ class PairedResult:
     resampling_unit: str
 
 
+def default_method(kind: str, metric: str, cluster_column: Optional[str] = None) -> str:
+    """The one p-value method for a pair, used by `medbench compare` and the board alike.
+
+    The task kind's preferred test where it has one and samples are independent (DeLong for a
+    binary AUROC: exact, no resampling noise); the paired bootstrap otherwise (any metric, clusters
+    respected). Before both used this, the board showed DeLong's p-value Holm-corrected across
+    every entry while `compare` showed the raw bootstrap one, so one pair could read 0.56 on the
+    page and 0.41 in the terminal.
+    """
+    from medbench.tasks.registry import get_kind
+
+    preferred = get_kind(kind).paired_test(metric)
+    return preferred if preferred and cluster_column is None else "bootstrap"
+
+
 def compare_paired(
     outputs_a: "TaskOutputs",
     outputs_b: "TaskOutputs",

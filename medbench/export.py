@@ -1,13 +1,18 @@
 """`export`: turn a complete run record into a transfer bundle (see :mod:`medbench.bundle`).
 
-The bundle is assembled in a staging folder beside the target and renamed into place (or zipped)
-only when every file is written, so an interrupted export leaves nothing that looks complete.
+The bundle is assembled in a staging folder beside the target, scanned for patient-level content
+(:mod:`medbench.bundle_check`), and renamed into place (or zipped) only when every file is written
+and the scan passed, so an interrupted or refused export leaves nothing that looks complete.
+Only weights that load without running code travel (a `.pt` state dict, an `.onnx` graph), and a
+text model only if its vocabulary keeps terms of at least k training documents; what stays home
+is listed in :attr:`Export.left_out`.
 """
 
 from __future__ import annotations
 
 import shutil
 import tempfile
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from importlib import metadata as importlib_metadata
 from pathlib import Path
@@ -27,6 +32,7 @@ from medbench.bundle import (
     Versions,
     zip_folder,
 )
+from medbench.bundle_check import check_bundle
 from medbench.errors import RecordError
 from medbench.io import atomic_write, sha256_file
 from medbench.tasks.registry import get_kind
@@ -40,10 +46,23 @@ from medbench.record import (
     write_model,
 )
 
+# Weights formats that travel: loading them runs no code (docs/security.md).
+WEIGHT_FORMATS = {".pt": "torch-state-dict", ".onnx": "onnx"}
+# The smallest k a shared text vocabulary may have: each term in at least k training documents.
+MIN_DOCUMENT_FREQUENCY = 5
+
+
+@dataclass
+class Export:
+    """Where the bundle went and, one line each, what was left out of it and why."""
+
+    path: Path
+    left_out: list[str] = field(default_factory=list)
+
 
 def export_bundle(
     run_dir: Path, output: Path, *, as_zip: bool = False, intended_use: Optional[str] = None, licence: Optional[str] = None
-) -> Path:
+) -> Export:
     """Write the bundle of the record at `run_dir` to `output` (a folder, or `output` as a .zip)."""
     record = read_record(run_dir)
     if not record.complete:
@@ -55,38 +74,75 @@ def export_bundle(
     with tempfile.TemporaryDirectory(prefix=".medbench-export-", dir=target.parent) as scratch:
         staging = Path(scratch) / "bundle"
         staging.mkdir()
-        _fill(staging, record, intended_use, licence)
+        left_out = [
+            "per-sample predictions (predictions.parquet): only their content hash is in metadata.json",
+            "split sample ids (splits.json)",
+        ]
+        _fill(staging, record, intended_use, licence, left_out)
+        check_bundle(staging, _all_ids(record), record.metrics().n_samples)
         if as_zip:
             zip_folder(staging, Path(scratch) / "bundle.zip")
             (Path(scratch) / "bundle.zip").rename(target)
         else:
             staging.rename(target)
-    return target
+    return Export(target, left_out)
 
 
-def _fill(staging: Path, record: RunRecord, intended_use: Optional[str], licence: Optional[str]) -> None:
+def check_exported(bundle: Path, runs_dir: Path) -> None:
+    """`medbench export --check`: scan a bundle folder (or zip); sample ids are looked up in the
+    local record of its run when there is one."""
+    from medbench.bundle import open_bundle
+    from medbench.record import find_record
+
+    with open_bundle(bundle) as opened:
+        record = find_record(runs_dir, opened.metadata.task.name, opened.metadata.run_id)
+        ids = _all_ids(record) if record is not None and record.complete else []
+        check_bundle(opened.path, ids, opened.metadata.n_test_samples)
+
+
+def _all_ids(record: RunRecord) -> list[str]:
+    return [sample for ids in record.splits().values() for sample in ids]
+
+
+def _fill(staging: Path, record: RunRecord, intended_use: Optional[str], licence: Optional[str], left_out: list[str]) -> None:
     from medbench.report import write_report
 
     for name in (CONFIG_FILE, OVERRIDES_FILE, MANIFEST_FILE, METRICS_FILE):
         shutil.copyfile(record.path / name, staging / name)
-    checkpoint = _copy_checkpoint(record, staging)
+    checkpoint = _copy_checkpoint(record, staging, left_out)
     atomic_write(staging / ENVIRONMENT_FILE, pip_freeze())
     meta = build_metadata(record, checkpoint, intended_use, licence)
     write_model(staging / METADATA_FILE, meta)
     write_report(record, meta, staging / REPORT_FILE)
 
 
-def _copy_checkpoint(record: RunRecord, staging: Path) -> Optional[Checkpoint]:
+def _copy_checkpoint(record: RunRecord, staging: Path, left_out: list[str]) -> Optional[Checkpoint]:
+    vocabulary = record.manifest.model.vocabulary
+    if vocabulary is not None:
+        left_out.append(
+            f"{vocabulary.left_out} term(s) seen in fewer than k = {vocabulary.min_document_frequency} training documents "
+            "(never part of the model)"
+        )
     source = record.checkpoint_path()
     if source is None:
+        if record.manifest.model.checkpoint_file is None:
+            left_out.append("the model's weights: the run kept none (it is rebuilt or retrained from config.yaml)")
+        return None
+    if source.suffix not in WEIGHT_FORMATS:
+        left_out.append(f"{source.name}: not weights that load without running code (only .pt and .onnx travel)")
+        return None
+    if vocabulary is not None and vocabulary.min_document_frequency < MIN_DOCUMENT_FREQUENCY:
+        left_out.append(
+            f"{source.name}: its vocabulary keeps terms seen in fewer than {MIN_DOCUMENT_FREQUENCY} training documents "
+            f"(k = {vocabulary.min_document_frequency}); retrain with model.estimator.min_df={MIN_DOCUMENT_FREQUENCY} to share it"
+        )
         return None
     declared = record.manifest.model.checkpoint_sha256
     actual = sha256_file(source)
     if declared is not None and actual != declared:
         raise RecordError(f"{source}: SHA-256 {actual} differs from the manifest's {declared}; the record was altered")
     shutil.copyfile(source, staging / source.name)
-    kind = "torch-state-dict" if source.suffix == ".pt" else "scikit-learn-pickle"
-    return Checkpoint(file=source.name, sha256=actual, format=kind)
+    return Checkpoint(file=source.name, sha256=actual, format=WEIGHT_FORMATS[source.suffix])
 
 
 def build_metadata(
@@ -117,6 +173,7 @@ def build_metadata(
         model_target=manifest.model.target,
         parameter_count=manifest.model.parameter_count,
         checkpoint=checkpoint,
+        text_vocabulary=manifest.model.vocabulary,
         predictions=PredictionsReference(content_sha256=record.predictions_content_hash(), n_samples=metrics.n_samples),
         versions=Versions(
             medbench=manifest.medbench_version,

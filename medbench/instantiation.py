@@ -36,9 +36,10 @@ def _target_of(node: Any) -> str:
     return str(node.get("_target_", "<no _target_>")) if isinstance(node, DictConfig) else repr(node)
 
 
-def instantiate_outside(node: Any, key: str, source: str, extra_modules: Sequence[str] = (), **kwargs: Any) -> Any:
-    """Instantiate a node of a config that came from outside, after the allow-list accepted all of it."""
-    from medbench.safety import check_outside_config
+def instantiate_outside(node: Any, key: str, source: str, extra_targets: Sequence[str] = (), **kwargs: Any) -> Any:
+    """Instantiate the node found at config path `key` of a config from outside, once
+    :mod:`medbench.safety` found that it only selects shipped options."""
+    from medbench.safety import check_outside_node
 
-    check_outside_config(node, f"{source} ({key})", extra_modules)
+    check_outside_node(node, key, source, extra_targets)
     return instantiate_node(node, key, **kwargs)

@@ -89,11 +89,20 @@ class Metrics(Strict):
         return self.values[self.primary]
 
 
+class VocabularyInfo(Strict):
+    """A text model's vocabulary: only terms in at least `min_document_frequency` training documents."""
+
+    min_document_frequency: int
+    terms: int
+    left_out: int
+
+
 class ModelInfo(Strict):
     target: str
     parameter_count: Optional[int] = None
     checkpoint_file: Optional[str] = None
     checkpoint_sha256: Optional[str] = None
+    vocabulary: Optional[VocabularyInfo] = None
 
 
 class DatasetInfo(Strict):
@@ -154,6 +163,9 @@ class Manifest(Strict):
     timing: Timing
     overrides: list[str]
     failure: Optional[Failure] = None
+    # Hydra's option per config group (model: mlp, experiment: breast_cancer_logreg): what was run,
+    # by the names users chose it by, even where no override named it (the default model).
+    choices: dict[str, str] = Field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -187,17 +199,21 @@ class RunRecord:
         return read_overrides(self.path)
 
     def predictions(self) -> "Any":
-        """The per-sample test predictions as a pandas DataFrame."""
-        import pandas as pd
+        """The per-sample test predictions as a pandas DataFrame, checked as at run time
+        (:mod:`medbench.tasks.stored`): a record may have come from elsewhere or been edited."""
+        from medbench.tasks.stored import check_stored_predictions
 
-        return pd.read_parquet(_existing(self.path / PREDICTIONS_FILE))
+        path = _existing(self.path / PREDICTIONS_FILE)
+        frame = _read_parquet(path)
+        splits = self.path / SPLITS_FILE
+        test_ids = json.loads(splits.read_text()).get("test") if splits.is_file() else None
+        check_stored_predictions(frame, self.manifest.protocol.kind, test_ids, path)
+        return frame
 
     def qrels(self) -> "Any":
         """The test queries' relevance judgments of a retrieval record, or None for other kinds."""
-        import pandas as pd
-
         path = self.qrels_path()
-        return pd.read_parquet(path) if path is not None else None
+        return _read_parquet(path) if path is not None else None
 
     def qrels_path(self) -> Optional[Path]:
         """The qrels file of a retrieval record (None for other kinds), for byte-identical copies."""
@@ -251,7 +267,10 @@ def read_overrides(folder: Path) -> list[str]:
 
 
 def record_dir(runs_dir: str | Path, task_name: str, run_id: str) -> Path:
-    return Path(runs_dir) / task_name / run_id
+    """`<runs_dir>/<task>/<run_id>`; both names pass the one validator first (a task named `../..` is refused)."""
+    from medbench.names import checked_name
+
+    return Path(runs_dir) / checked_name(task_name, "task name") / checked_name(run_id, "run id")
 
 
 def read_record(path: str | Path) -> RunRecord:
@@ -349,6 +368,17 @@ def staged_record(final: Path) -> Iterator[RecordWriter]:
         yield writer
     finally:
         writer.discard()
+
+
+def _read_parquet(path: Path) -> Any:
+    """A parquet file as a DataFrame; a truncated or foreign file is one RecordError, not a pyarrow trace."""
+    import pandas as pd
+
+    try:
+        return pd.read_parquet(path)
+    except Exception as error:  # pyarrow raises ArrowInvalid, OSError, ValueError... for a damaged file
+        first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise RecordError(f"{path}: not a readable parquet file ({first_line}); the record is damaged") from None
 
 
 def _existing(path: Path) -> Path:

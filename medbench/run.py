@@ -24,6 +24,7 @@ from medbench import __version__
 from medbench.errors import ConfigError, RecordError
 from medbench.identity import run_id_of
 from medbench.provenance import environment_info, git_info
+from medbench.recorded_config import recorded_config, recorded_yaml
 from medbench.record import (
     DatasetInfo,
     Failure,
@@ -57,7 +58,7 @@ def run(cfg: DictConfig, overrides: Sequence[str] = ()) -> Optional[RunRecord]:
     final.parent.mkdir(parents=True, exist_ok=True)
     if global_rank() > 0:
         existing = _existing_record(final)
-        if existing is not None and existing.complete and not cfg.force:
+        if existing is not None and existing.complete and not cfg.force and data_change(cfg, existing) is None:
             return None  # rank 0 reuses it too and starts no training for this rank to join
         with staged_record(final) as writer:
             _fit_predict_score(cfg, writer, {})
@@ -66,8 +67,11 @@ def run(cfg: DictConfig, overrides: Sequence[str] = ()) -> Optional[RunRecord]:
     with FileLock(str(final.parent / f".{run_id}.lock")):
         existing = _existing_record(final)
         if existing is not None and existing.complete and not cfg.force:
-            log.info("reusing the complete record %s (force=true reruns it)", final)
-            return existing
+            changed = data_change(cfg, existing)
+            if changed is None:
+                log.info("reusing the complete record %s (force=true reruns it)", final)
+                return existing
+            log.warning("not reusing %s: %s; running again", final, changed)
         return _execute(cfg, run_id, final, list(overrides))
 
 
@@ -90,6 +94,22 @@ def validate(cfg: DictConfig) -> None:
             + ". Set them on the command line (e.g. `medbench run task.version=1.0`) or in the config file."
         )
     check_protocol(Protocol.from_task_config(cfg.task))
+    recorded_config(cfg)  # refuses semantic values read from the environment (secrets)
+
+
+def data_change(cfg: DictConfig, record: RunRecord) -> Optional[str]:
+    """Why `record` is not a result on the data as it is now (None when its fingerprint still holds).
+
+    The run id hashes the config, not the data: a file changed at the same path gives the same id,
+    so the dataset is loaded and fingerprinted again before a record is reused.
+    """
+    stored = record.manifest.dataset.fingerprint if record.manifest.dataset else None
+    datamodule = _instantiate(cfg.task.data, "task.data")
+    datamodule.setup()
+    current = datamodule.fingerprint()
+    if current == stored:
+        return None
+    return f"the data changed since it was recorded (dataset fingerprint {stored} then, {current} now)"
 
 
 def _existing_record(final: Path) -> Optional[RunRecord]:
@@ -103,7 +123,7 @@ def _existing_record(final: Path) -> Optional[RunRecord]:
 def _execute(cfg: DictConfig, run_id: str, final: Path, overrides: list[str]) -> RunRecord:
     started, clock = datetime.now(timezone.utc), time.perf_counter()
     with staged_record(final) as writer:
-        writer.write_config(OmegaConf.to_yaml(cfg, resolve=True), overrides)
+        writer.write_config(recorded_yaml(cfg), overrides)
         outcome: dict[str, Any] = {}
         try:
             _fit_predict_score(cfg, writer, outcome)
@@ -154,11 +174,13 @@ def _fit_predict_score(cfg: DictConfig, writer: RecordWriter, outcome: dict[str,
             return
         checkpoint = save_weights(model, writer.checkpoint_path(".pt"))
         parameters = sum(p.numel() for p in model.parameters())
+        vocabulary = None
     elif isinstance(model, Estimator):
         model.fit(datamodule.split("train"), datamodule.split("val"))
         scores = model.predict_scores(datamodule.split("test"))
         checkpoint = model.save(writer.checkpoint_path(""))
         parameters = model.parameter_count()
+        vocabulary = getattr(model, "vocabulary", None)
     else:
         raise ConfigError(
             f"model: {cfg.model._target_} built a {type(model).__name__}, which is neither a LightningModule "
@@ -169,6 +191,7 @@ def _fit_predict_score(cfg: DictConfig, writer: RecordWriter, outcome: dict[str,
         parameter_count=parameters,
         checkpoint_file=checkpoint.name if checkpoint else None,
         checkpoint_sha256=sha256_file(checkpoint) if checkpoint else None,
+        vocabulary=vocabulary,
     )
 
     outputs = build_outputs(kind, datamodule.split("test"), scores, protocol.metadata_columns())
@@ -190,6 +213,16 @@ def _instantiate(node: DictConfig, key: str, **kwargs: Any) -> Any:
     from medbench.instantiation import instantiate_node
 
     return instantiate_node(node, key, **kwargs)
+
+
+def _hydra_choices() -> dict[str, str]:
+    """The option Hydra chose per config group, when Hydra composed this run (not in API calls)."""
+    from hydra.core.hydra_config import HydraConfig
+
+    if not HydraConfig.initialized():
+        return {}
+    choices = HydraConfig.get().runtime.choices
+    return {str(group): str(option) for group, option in choices.items() if option is not None and not str(group).startswith("hydra")}
 
 
 def _manifest(
@@ -217,6 +250,7 @@ def _manifest(
             duration_s=round(time.perf_counter() - clock, 3),
         ),
         overrides=overrides,
+        choices=_hydra_choices(),
         failure=Failure(
             type=type(error).__name__,
             message=str(error),

@@ -50,7 +50,7 @@ def score_outputs(outputs: "TaskOutputs", protocol: Protocol) -> Metrics:
     subgroups = {
         column: {
             level: _scored_metrics(prepare(protocol.kind, subset), metrics, protocol)
-            for level, subset in _subgroups(outputs, column)
+            for level, subset in subgroup_outputs(outputs, column)
         }
         for column in protocol.subgroup_columns
     }
@@ -116,7 +116,7 @@ def resampler_of(prepared: Prepared, cluster_column: Optional[str]) -> tuple[Res
     return Resampler.build(len(prepared), clusters=clusters, strata=prepared.strata), f"cluster:{cluster_column}"
 
 
-def _subgroups(outputs: "TaskOutputs", column: str):
+def subgroup_outputs(outputs: "TaskOutputs", column: str):
     """(level, outputs restricted to that level) for each level of a metadata column."""
     from medbench.tasks.outputs import TaskOutputs
 

@@ -94,9 +94,9 @@ def save_weights(module: pl.LightningModule, path: Path) -> Path:
 
 
 def _loggable(cfg: DictConfig) -> dict:
-    from omegaconf import OmegaConf
+    from medbench.recorded_config import recorded_config
 
-    return OmegaConf.to_container(cfg, resolve=True, enum_to_str=True)  # type: ignore[return-value]
+    return recorded_config(cfg)  # no environment values in logs either
 
 
 def _finish_loggers(loggers: list[pl.loggers.Logger], failed: bool) -> None:

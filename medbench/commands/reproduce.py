@@ -7,11 +7,14 @@ Exit status: 0 when every metric is within the tolerance, 1 when one is not, 2 o
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 HELP = "Rerun a run folder, a transfer bundle or a leaderboard entry from its stored config and compare every metric."
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from medbench.leaderboard.location import add_committee_options
+
     parser.add_argument("target", metavar="TARGET", help="a run record folder, a bundle (folder or .zip), or a leaderboard entry id (prefix)")
     parser.add_argument(
         "--tolerance",
@@ -20,21 +23,57 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="largest absolute difference accepted per metric (default: 0 for deterministic CPU runs, 1e-4 otherwise)",
     )
     parser.add_argument("--who", default=None, help="who reproduces (default: the login name); logged on the leaderboard")
+    parser.add_argument(
+        "--data-root",
+        type=Path,
+        default=None,
+        help="folder holding your copy of the data: the task's data files are looked up there by name "
+        "(the only part of a stored config you can change)",
+    )
     parser.add_argument("--board", default=None, help="the board of a leaderboard entry (default: search every board)")
+    parser.add_argument(
+        "--run", type=Path, metavar="RERUN_DIR",
+        help="with --server/--db: the record of your rerun of the entry; the committee scores it and compares",
+    )
+    parser.add_argument("--predictions", type=Path, help="with --server/--db: the rerun's predictions file instead of --run")
+    add_committee_options(parser)
 
 
 def execute(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
+    if args.server or args.db:
+        return _on_committee(args)
     from medbench.errors import ConfigError
     from medbench.reproduce import link_to_leaderboard, local_config, open_claim, print_reproduction, reproduce
 
     if args.tolerance is not None and not args.tolerance >= 0:
         raise ConfigError(f"--tolerance: must be a non-negative number, got {args.tolerance}")
+    if args.data_root is not None and not args.data_root.is_dir():
+        raise ConfigError(f"--data-root: {args.data_root} is not a folder")
     local = local_config()
     with open_claim(args.target, local, args.board) as claim:
-        reproduction = reproduce(claim, local, tolerance=args.tolerance, who=args.who)
+        reproduction = reproduce(claim, local, tolerance=args.tolerance, who=args.who, data_root=args.data_root)
         if claim.entry is not None:
             reproduction = link_to_leaderboard(reproduction, claim, Path(str(local.paths.leaderboards_dir)))
     print_reproduction(reproduction)
+    if claim.entry is not None:
+        from medbench.leaderboard.location import refresh_hint
+
+        print(refresh_hint(Path(str(local.paths.leaderboards_dir))))
     return 0 if reproduction.status == "match" else 1
+
+
+def _on_committee(args: argparse.Namespace) -> int:
+    """Send a rerun's predictions; the committee scores them and logs `reproduce` or `reproduction_failed`."""
+    from medbench.errors import ConfigError
+    from medbench.service.client import file_submission, open_committee, record_submission
+
+    if bool(args.run) == bool(args.predictions):
+        raise ConfigError("--run RERUN_DIR or --predictions FILE: the rerun whose predictions the committee scores")
+    frame = record_submission(args.run)[0] if args.run else file_submission(args.predictions, "rerun")[0]
+    tolerance = args.tolerance if args.tolerance is not None else 1e-9
+    event = open_committee(args.server, args.db, args.key).reproduce(args.target, frame, tolerance)
+    differences = event["data"]["differences"]
+    print(f"{event['event']}: entry {event['entry'][:12]} on board {event['board']} ({event['note']}; audit event {event['seq']})")
+    for name, values in differences.items():
+        print(f"  {name}: submitted {values['submitted']:.6g}, reproduced {values['reproduced']:.6g}")
+    return 0 if event["event"] == "reproduce" else 1

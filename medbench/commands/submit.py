@@ -1,4 +1,9 @@
-"""`medbench submit RUN_DIR...`: add run records to a shared leaderboard, or say why not."""
+"""`medbench submit RUN_DIR...`: add run records to a leaderboard, or say why not.
+
+Without `--server`/`--db` the records go to the folder boards under `--root`; with them, to the
+committee's store, which scores the records' predictions against its hidden labels itself.
+A partner without run records sends a predictions file instead (`--predictions FILE --board B`).
+"""
 
 from __future__ import annotations
 
@@ -9,24 +14,87 @@ HELP = "Submit run records to a leaderboard (checks completeness, schema, predic
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from medbench.leaderboard.location import default_root
+    from medbench.leaderboard.location import add_committee_options, default_root
 
-    parser.add_argument("run_dirs", nargs="+", type=Path, metavar="RUN_DIR", help="run record folders (runs/<task>/<run_id>)")
+    parser.add_argument("run_dirs", nargs="*", type=Path, metavar="RUN_DIR", help="run record folders (runs/<task>/<run_id>)")
+    parser.add_argument("--predictions", type=Path, help="a predictions file (parquet or CSV: sample_id, score...) instead of run records")
+    parser.add_argument("--model", default="partner model", help="the model's name for --predictions (default: %(default)s)")
     parser.add_argument("--board", help="board name (default: the record's task name)")
     parser.add_argument("--submitter", help="who submits (default: $MEDBENCH_SUBMITTER or the user name)")
-    parser.add_argument("--baseline", action="store_true", help="name the (first) submitted entry the board's baseline")
+    parser.add_argument(
+        "--baseline", action="store_true", help="name the first record submitted the board's baseline (else choose one later: `medbench leaderboard baseline`)"
+    )
     parser.add_argument("--skip-failed", action="store_true", help="pass over records of failed runs instead of refusing them")
     parser.add_argument("--root", type=Path, default=default_root(), help="leaderboards folder (default: %(default)s)")
+    add_committee_options(parser)
 
 
 def execute(args: argparse.Namespace) -> int:
-    from medbench.leaderboard.submit import FailedRun, SubmissionRefused, default_submitter, submit_run
+    from medbench.errors import LeaderboardError
 
-    submitter = args.submitter or default_submitter()
+    if args.server or args.db:
+        return _to_committee(args)
+    if args.predictions or not args.run_dirs:
+        raise LeaderboardError("folder boards take run records (RUN_DIR...); a predictions file goes to a committee (--server or --db)")
+    return _to_folder_boards(args)
+
+
+def _to_committee(args: argparse.Namespace) -> int:
+    from medbench.errors import LeaderboardError
+    from medbench.leaderboard.submit import FailedRun, SubmissionRefused
+    from medbench.service.client import file_submission, open_committee, record_submission
+
+    if args.submitter or args.baseline:
+        raise LeaderboardError("--submitter/--baseline: on a committee the token says who submits, and the committee names baselines")
+    if args.predictions and (args.run_dirs or not args.board):
+        raise LeaderboardError("--predictions FILE: give the --board, and no run records")
+    committee = open_committee(args.server, args.db, args.key)
+    items = [(args.predictions, *file_submission(args.predictions, args.model), args.board)] if args.predictions else []
     refused = 0
     for run_dir in args.run_dirs:
         try:
-            result = submit_run(args.root, run_dir, board=args.board, submitter=submitter, baseline=args.baseline)
+            frame, meta, task = record_submission(run_dir)
+        except FailedRun as error:
+            if not args.skip_failed:
+                refused += 1
+            print(f"{'skipped' if args.skip_failed else 'refused'} {run_dir}: {error}")
+            continue
+        except SubmissionRefused as error:
+            refused += 1
+            print(f"refused {run_dir}: {error}")
+            continue
+        items.append((run_dir, frame, meta, args.board or task))
+    for source, frame, meta, board in items:
+        try:
+            outcome = committee.submit(board, frame, meta)
+        except LeaderboardError as error:
+            refused += 1
+            print(f"refused {source}: {error}")
+            continue
+        entry = outcome["aggregates"]
+        primary_name = entry["protocol"]["primary"]
+        primary = entry["metrics"][primary_name]["value"]
+        verb = "submitted" if outcome["added"] else "already on board"
+        print(f"{verb} {source} to board {board} as entry {outcome['entry_id'][:12]}: {primary_name} {primary:.4f} (scored by the committee)")
+    if refused:
+        print(f"medbench submit: error: {refused} submission(s) refused (reasons above)", flush=True)
+        return 2
+    return 0
+
+
+def _to_folder_boards(args: argparse.Namespace) -> int:
+    from medbench.leaderboard.location import refresh_hint
+    from medbench.leaderboard.submit import FailedRun, SubmissionRefused, default_submitter, submit_run
+
+    submitter = args.submitter or default_submitter()
+    refused = added = 0
+    run_dirs = [run_dir for run_dir in args.run_dirs if not _is_reproduction(run_dir)]
+    if len(run_dirs) < len(args.run_dirs):
+        print(f"skipped {len(args.run_dirs) - len(run_dirs)} folder(s) under {REPRODUCTIONS}/: reruns made by `medbench reproduce`, not submissions")
+    for run_dir in run_dirs:
+        try:
+            baseline = args.baseline and added == 0
+            result = submit_run(args.root, run_dir, board=args.board, submitter=submitter, baseline=baseline)
         except FailedRun as error:
             if args.skip_failed:
                 print(f"skipped {run_dir}: {error}")
@@ -38,16 +106,29 @@ def execute(args: argparse.Namespace) -> int:
             refused += 1
             print(f"refused {run_dir}: {error}")
             continue
+        for name, (claimed, recomputed) in (result.corrected or {}).items():
+            print(f"note {run_dir}: metrics.json claims {name} {claimed!r}; the board uses {recomputed!r}, recomputed from the predictions")
         if not result.added:
             print(f"already on board {result.board}: {run_dir} (entry {result.entry_id[:12]})")
             continue
+        added += 1
         notes = []
         if result.upgraded_from:
             notes.append(f"board moved from task version {result.upgraded_from}; older entries are stale")
         if result.baseline:
             notes.append("the board's baseline")
         print(f"submitted {run_dir} to board {result.board} as entry {result.entry_id[:12]}" + (f" ({'; '.join(notes)})" if notes else ""))
+    if added:
+        print(refresh_hint(args.root))
     if refused:
-        print(f"medbench submit: error: {refused} of {len(args.run_dirs)} record(s) refused (reasons above)", flush=True)
+        print(f"medbench submit: error: {refused} of {len(run_dirs)} record(s) refused (reasons above)", flush=True)
         return 2
     return 0
+
+
+# Where `medbench reproduce` writes its reruns (`paths.reproductions_dir`): `runs/*/*/` matches them too.
+REPRODUCTIONS = "_reproductions"
+
+
+def _is_reproduction(run_dir: Path) -> bool:
+    return REPRODUCTIONS in Path(run_dir).resolve().parts

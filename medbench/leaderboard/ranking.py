@@ -1,21 +1,23 @@
-"""Order a board: current entries by the primary metric (respecting its direction), stale apart.
+"""Order a board: current entries by the primary metric (respecting its direction); rejected and stale apart.
 
-Each current entry carries its rank (ties share one), its difference from the board's named
-baseline on the primary metric, its review state and, when computed (`tiers`), its tier.
+Each ranked entry carries its rank (ties share one), its difference from the board's chosen
+baseline on the primary metric, its review state and, when computed (`tiers`), its tier. Entries
+the committee rejected, and entries made under an older task version, are listed apart and never
+ranked: a rank would read as a standing the committee did not grant.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from collections.abc import Callable
 from typing import Optional
 
 from medbench.leaderboard import audit
 from medbench.leaderboard.comparability import is_stale
-from medbench.leaderboard.review import review_states
+from medbench.leaderboard.review import REJECTED, review_states
 from medbench.leaderboard.schema import BoardSpec, Entry
 from medbench.leaderboard.store import Board
-from medbench.leaderboard.tiers import BaselineTest, Tiers
+from medbench.leaderboard.tiers import BaselineTest, PairTest, Tiers
 from medbench.record import MetricValue
 
 
@@ -39,6 +41,8 @@ class Ranking:
     stale: list[Row]
     history: dict[str, list[audit.AuditEvent]]
     tiers_note: str
+    rejected: list[Row] = field(default_factory=list)
+    pairs: dict[str, dict[str, PairTest]] = field(default_factory=dict)
 
 
 # Given the board, its spec and entries: the tiers to show (computed, cached, or a note why none).
@@ -68,15 +72,21 @@ def rank_entries(
     values = {entry_id: _headline(entry, spec).value for entry_id, entry in entries.items()}
     order = sorted(entries, key=lambda entry_id: (sign * values[entry_id], entry_id))
     baseline = entries.get(spec.baseline) if spec.baseline else None
+    if baseline is not None and (is_stale(spec, baseline) or states.get(spec.baseline) == REJECTED):
+        baseline = None  # a baseline the committee has since rejected compares nothing
     baseline_value = baseline.metrics[spec.primary].value if baseline is not None else None
     current: list[Row] = []
     stale: list[Row] = []
+    rejected: list[Row] = []
     previous_value, rank = None, 0
     for entry_id in order:
         entry = entries[entry_id]
-        common = dict(entry_id=entry_id, entry=entry, state=states.get(entry_id, "unknown"), is_baseline=entry_id == spec.baseline)
+        common = dict(entry_id=entry_id, entry=entry, state=states.get(entry_id, "unknown"), is_baseline=baseline is not None and entry_id == spec.baseline)
         if is_stale(spec, entry):
             stale.append(Row(stale=True, **common))
+            continue
+        if common["state"] == REJECTED:
+            rejected.append(Row(stale=False, **common))
             continue
         value = values[entry_id]
         if value != previous_value:
@@ -92,7 +102,15 @@ def rank_entries(
                 **common,
             )
         )
-    return Ranking(spec=spec, current=current, stale=stale, history=history, tiers_note=tiers.note if tiers else "")
+    return Ranking(
+        spec=spec,
+        current=current,
+        stale=stale,
+        history=history,
+        tiers_note=tiers.note if tiers else "",
+        rejected=rejected,
+        pairs=tiers.pairs if tiers else {},
+    )
 
 
 def _headline(entry: Entry, spec: BoardSpec) -> MetricValue:

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from typing import Optional
 
+from pydantic import Field
+
 from medbench.io import Strict
 from medbench.protocol import Direction, Protocol
 from medbench.record import MetricValue
@@ -86,6 +88,15 @@ class Provenance(Strict):
     qrels_sha256: Optional[str] = None
     submitter: str
     submitted_at: str
+    # What was run, as its user named it: the run's `name` and `tags`, Hydra's option per config
+    # group (model: mlp, experiment: …), and its semantic settings as `key=value` (seed and task
+    # left out). Entries are named and grouped from these (`naming`); older entries lack them.
+    name: str = ""
+    tags: list[str] = Field(default_factory=list)
+    choices: dict[str, str] = Field(default_factory=dict)
+    settings: dict[str, str] = Field(default_factory=dict)
+    # SHA-256 of the semantic config without the seed and the task: the runs of one config over several seeds share it.
+    config_sha256: Optional[str] = None
 
 
 class Entry(Strict, _ProtocolView):
@@ -99,11 +110,8 @@ class Entry(Strict, _ProtocolView):
     n_samples: int
     metrics: dict[str, MetricValue]
     provenance: Provenance
-
-    @property
-    def label(self) -> str:
-        """A short human name: the model's class and its seed."""
-        return f"{self.provenance.model_target.rsplit('.', 1)[-1]} seed={self.provenance.seed}"
+    # Metrics per level of each subgroup column (sex, age band, site, language), as in metrics.json.
+    subgroups: dict[str, dict[str, dict[str, MetricValue]]] = Field(default_factory=dict)
 
     def primary_value(self) -> MetricValue:
         return self.metrics[self.primary]

@@ -13,7 +13,6 @@ writes happens under a `FileLock` on the board, so many processes can submit at 
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,13 +24,13 @@ from pydantic import ValidationError
 from medbench.errors import LeaderboardError
 from medbench.io import atomic_write, canonical_bytes, sha256_hex, validation_problems
 from medbench.leaderboard.schema import BoardSpec, Entry
+from medbench.names import checked_name
 
 BOARD_FILE = "board.json"
 ENTRIES_DIR = "entries"
 PREDICTIONS_DIR = "predictions"
 AUDIT_FILE = "audit.jsonl"
 LOCK_FILE = ".lock"
-BOARD_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
 
@@ -44,11 +43,7 @@ class Board:
     """One board folder; reading needs no lock, changing goes through :meth:`locked`."""
 
     def __init__(self, root: Path, name: str) -> None:
-        if not BOARD_NAME.match(name):
-            raise LeaderboardError(
-                f"board name {name!r}: use letters, digits, '_', '.' or '-', starting with a letter or digit"
-            )
-        self.name = name
+        self.name = checked_name(name, "board name")
         self.path = Path(root) / name
 
     @property
@@ -88,7 +83,7 @@ class Board:
         return sha256_hex(data)
 
     def entry_path(self, entry_id: str) -> Path:
-        return self.entries_dir / f"{entry_id}.json"
+        return self.entries_dir / f"{checked_name(entry_id, 'entry id')}.json"
 
     def entry_ids(self) -> list[str]:
         if not self.entries_dir.is_dir():
@@ -141,7 +136,7 @@ class Board:
         return matches[0] if matches else None
 
     def predictions_path(self, sha256: str) -> Path:
-        return self.predictions_dir / f"{sha256}.parquet"
+        return self.predictions_dir / f"{checked_name(sha256, 'predictions hash')}.parquet"
 
     def store_predictions(self, source: Path, sha256: str) -> None:
         """Keep a byte-identical copy of a run's predictions (or qrels) file, once per content."""
@@ -151,7 +146,13 @@ class Board:
 
 
 def _parse(path: Path | str, model: type, data: Optional[bytes] = None):
+    data = data if data is not None else Path(path).read_bytes()
     try:
-        return model.model_validate_json(data if data is not None else Path(path).read_bytes())
+        return model.model_validate_json(data)
     except ValidationError as error:
+        if b'"protocol"' not in data and b'"task_version"' in data:
+            raise LeaderboardError(
+                f"{path}: written by an older medbench (board schema v1, no task protocol); "
+                "rebuild the board by resubmitting current records to a new board folder"
+            ) from None
         raise LeaderboardError(f"{path}: does not match the {model.__name__} schema: {validation_problems(error)}") from None

@@ -9,6 +9,7 @@ again, so submitting a whole sweep folder is safe to repeat.
 from __future__ import annotations
 
 import getpass
+import json
 import math
 import os
 from collections.abc import Iterable
@@ -22,7 +23,7 @@ from medbench.leaderboard.comparability import judge
 from medbench.leaderboard.schema import BoardSpec, Entry, Provenance
 from medbench.leaderboard.store import Board
 from medbench.io import sha256_file
-from medbench.record import RunRecord, read_record
+from medbench.record import Metrics, RunRecord, read_record
 
 
 class SubmissionRefused(LeaderboardError):
@@ -40,6 +41,8 @@ class SubmitResult:
     added: bool
     upgraded_from: Optional[str] = None
     baseline: bool = False
+    # Metric → (claimed, recomputed) where the record's metrics.json did not match its predictions.
+    corrected: Optional[dict[str, tuple[float, float]]] = None
 
 
 def default_submitter() -> str:
@@ -50,15 +53,20 @@ def submit_run(
     root: Path, run_dir: Path, *, board: Optional[str] = None, submitter: str, baseline: bool = False
 ) -> SubmitResult:
     """Check the record at `run_dir` and add it to `board` (default: the task's name)."""
+    import dataclasses
+
     record = checked_record(run_dir)
     entry = entry_from_record(record, board or record.protocol.name, submitter)
-    return submit_entries(root, entry.board, [(entry, record.predictions_path(), record.qrels_path())], baseline=baseline)[0]
+    result = submit_entries(root, entry.board, [(entry, record.predictions_path(), record.qrels_path())], baseline=baseline)[0]
+    return dataclasses.replace(result, corrected=claimed_differences(record, entry) or None)
 
 
 def checked_record(run_dir: Path) -> RunRecord:
     """The record, or a refusal saying what makes it unfit for a board."""
     try:
         record = read_record(run_dir)
+        if record.complete:
+            record.predictions()  # checked on every read: ids, columns, finite scores
     except RecordError as error:
         raise SubmissionRefused(f"not a valid run record: {error}") from None
     failure = record.manifest.failure
@@ -70,18 +78,21 @@ def checked_record(run_dir: Path) -> RunRecord:
 
 
 def entry_from_record(record: RunRecord, board: str, submitter: str) -> Entry:
-    """The entry of a checked record: its aggregates and provenance, no per-sample data."""
-    manifest, metrics = record.manifest, record.metrics()
+    """The entry of a checked record: its aggregates, recomputed here from its predictions under its
+    protocol (a record's `metrics.json` is a claim, never trusted), and its provenance."""
+    manifest, metrics = record.manifest, rescored_metrics(record)
     undefined = sorted(name for name, metric in metrics.values.items() if not math.isfinite(metric.value))
     if undefined:
         raise SubmissionRefused(f"{record.path}: metric(s) {undefined} are not finite numbers; a board cannot rank them")
     dataset = manifest.dataset
+    config = record.config()
     return Entry(
         board=board,
         protocol=manifest.protocol,
         dataset_fingerprint=dataset.fingerprint,
         n_samples=metrics.n_samples,
         metrics=metrics.values,
+        subgroups=metrics.subgroups,
         provenance=Provenance(
             run_id=manifest.run_id,
             model_target=manifest.model.target,
@@ -103,8 +114,55 @@ def entry_from_record(record: RunRecord, board: str, submitter: str) -> Entry:
             qrels_sha256=sha256_file(qrels) if (qrels := record.qrels_path()) else None,
             submitter=submitter,
             submitted_at=audit.now_utc(),
+            name=str(config.get("name") or ""),
+            tags=[str(tag) for tag in config.get("tags") or []],
+            choices=dict(manifest.choices),
+            **run_settings(config),
         ),
     )
+
+
+def rescored_metrics(record: RunRecord) -> Metrics:
+    from medbench.errors import MedbenchError
+    from medbench.scoring import record_outputs, score_outputs
+
+    try:
+        return score_outputs(record_outputs(record), record.protocol)
+    except MedbenchError as error:
+        raise SubmissionRefused(f"{record.path}: its predictions cannot be rescored ({error})") from None
+
+
+def claimed_differences(record: RunRecord, entry: Entry) -> dict[str, tuple[float, float]]:
+    """Metric → (claimed in metrics.json, recomputed) where the record's claim is not what its predictions give."""
+    claimed = record.metrics().values
+    return {
+        name: (claimed[name].value if name in claimed else float("nan"), value.value)
+        for name, value in entry.metrics.items()
+        if name not in claimed or claimed[name] != value
+    }
+
+
+def run_settings(config) -> dict:
+    """The run's semantic settings as `key=value` strings, and the hash of them all.
+
+    The task is the board's (its version apart) and the seed varies within a config, so neither
+    names an entry nor splits a group: both are left out.
+    """
+    from medbench.identity import semantic_config
+    from medbench.io import compact_bytes, sha256_hex
+
+    semantic = semantic_config(config)
+    semantic.pop("seed", None)
+    semantic.pop("task", None)
+    return {"settings": dict(_flatten(semantic)), "config_sha256": sha256_hex(compact_bytes(semantic))}
+
+
+def _flatten(node, prefix: str = ""):
+    if isinstance(node, dict) and node:
+        for key in sorted(node):
+            yield from _flatten(node[key], f"{prefix}{key}.")
+    else:
+        yield prefix[:-1], node if isinstance(node, str) else json.dumps(node, separators=(",", ":"))
 
 
 def submit_entries(
@@ -112,8 +170,9 @@ def submit_entries(
 ) -> list[SubmitResult]:
     """Add entries (each with its predictions file, and qrels file for retrieval) under one hold of the board's lock.
 
-    `baseline` names the first added entry the board's baseline; a board without one takes its
-    first entry as baseline, so every board can compare entries with something.
+    `baseline` names the first added entry the board's baseline. Otherwise a board has none until
+    the committee chooses one (`medbench leaderboard baseline`): a baseline picked by submission
+    order would compare every entry with whichever run happened to come first.
     """
     board = Board(root, board_name)
     items = list(items)
@@ -145,14 +204,13 @@ def _add(
         data={"run_id": key[0], "predictions_sha256": key[1], "task_version": entry.task_version},
     )
     known[key] = entry_id
-    named = baseline or spec.baseline is None
-    if named:
+    if baseline:
         spec = spec.model_copy(update={"baseline": entry_id})
         digest = board.write_spec(spec)
         audit.append_event(
             board.audit_path, "baseline", actor=entry.provenance.submitter, entry=entry_id, data={"board_sha256": digest}
         )
-    return SubmitResult(board.name, entry_id, added=True, upgraded_from=upgraded_from, baseline=named)
+    return SubmitResult(board.name, entry_id, added=True, upgraded_from=upgraded_from, baseline=baseline)
 
 
 def _spec_for(board: Board, entry: Entry) -> tuple[BoardSpec, Optional[str]]:

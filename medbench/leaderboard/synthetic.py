@@ -83,10 +83,18 @@ def write_record(
     failed: bool = False,
     n_resamples: int = 200,
     kind: str = "binary",
+    model: str = "synthetic",
+    name: str = "",
+    settings: Optional[dict[str, Any]] = None,
+    subgroups: bool = False,
+    level: float = 0.95,
 ) -> Path:
     """Write one complete (or failed) synthetic run record, scored with bootstrap intervals; return its folder.
 
     `kind` "binary": `n_samples` samples; "retrieval": `n_samples` queries (task `synthetic-retrieval`).
+    `model` is the model option Hydra would record, `settings` its keys (`model.<key>` in the config),
+    `name` the run's name; `subgroups` adds a sex and an age band per sample (a language per query)
+    and scores every metric per level of them.
     """
     from medbench.scoring import score_outputs
     from medbench.tasks.outputs import TaskOutputs
@@ -94,22 +102,29 @@ def write_record(
 
     task = TASK if kind == "binary" else f"{TASK}-{kind}"
     metrics = metrics or (METRICS if kind == "binary" else RETRIEVAL_METRICS)
-    run_id = content_hash([task, task_version, seed, skill, n_samples, data_seed, list(metrics), failed])[:16]
+    settings = dict(settings or {})
+    run_id = content_hash(
+        [task, task_version, seed, skill, n_samples, data_seed, list(metrics), failed, model, name, sorted(settings.items()), subgroups, level]
+    )[:16]
+    subgroup_columns = (("sex", "age_band") if kind == "binary" else ("language",)) if subgroups else ()
     if kind == "binary":
         ids, targets = samples(n_samples, data_seed)
-        outputs = TaskOutputs(classification_frame(ids, targets, scores(targets, skill, seed), "binary"))
+        frame = classification_frame(ids, targets, scores(targets, skill, seed), "binary")
         truth: Any = [ids, targets]
     else:
-        run, qrels = retrieval_outputs(n_samples, data_seed, skill, seed)
-        outputs, ids = TaskOutputs(run, qrels), run["sample_id"].unique()
+        frame, qrels = retrieval_outputs(n_samples, data_seed, skill, seed)
+        ids = frame["sample_id"].unique()
         truth = [qrels["sample_id"].to_numpy(), qrels["doc_id"].to_numpy()]
+    if subgroups:
+        frame = _with_subgroups(frame, ids, data_seed, kind)
+    outputs = TaskOutputs(frame, qrels if kind != "binary" else None)
     protocol = Protocol(
         name=task, version=task_version, kind=kind, metrics=tuple(metrics), primary=metrics[0],
-        confidence=Confidence(n_resamples=n_resamples),
+        confidence=Confidence(level=level, n_resamples=n_resamples), subgroup_columns=subgroup_columns,
     )
+    overrides = [f"model={model}"] * (model != "synthetic") + [f"model.{key}={value}" for key, value in settings.items()] + [f"seed={seed}"]
     with staged_record(record_dir(runs_dir, task, run_id)) as writer:
-        config = f"seed: {seed}\nskill: {skill}\ntask:\n  name: {task}\n  cluster_column: null\n"
-        writer.write_config(config, [f"seed={seed}"])
+        writer.write_config(_config_yaml(protocol, seed, model, name, settings), overrides)
         if not failed:
             writer.write_splits({"test": [str(i) for i in ids]})
             writer.write_predictions(outputs.predictions)
@@ -117,10 +132,33 @@ def write_record(
                 writer.write_qrels(outputs.qrels)
             writer.write_metrics(score_outputs(outputs, protocol))
         dataset = DatasetInfo(fingerprint=content_hash(truth), split_sizes={"test": len(ids)}, source="synthetic")
-        return writer.commit(_manifest(run_id, seed, protocol, dataset, failed)).path
+        return writer.commit(_manifest(run_id, seed, protocol, dataset, failed, overrides, {"task": task, "model": model})).path
 
 
-def _manifest(run_id: str, seed: int, protocol: Protocol, dataset: DatasetInfo, failed: bool) -> Manifest:
+def _with_subgroups(frame: Any, ids: np.ndarray, data_seed: int, kind: str) -> Any:
+    """Subgroup columns per sample (per query for retrieval), the same for every model given `data_seed`."""
+    rng = np.random.default_rng(data_seed + 17)
+    if kind == "binary":
+        levels = {"sex": rng.choice(["F", "M"], size=len(ids)), "age_band": rng.choice(["<50", "50-70", ">70"], size=len(ids))}
+    else:
+        levels = {"language": rng.choice(["en", "fr"], size=len(ids))}
+    by_id = {column: dict(zip(ids, values)) for column, values in levels.items()}
+    return frame.assign(**{column: frame["sample_id"].map(mapping) for column, mapping in by_id.items()})
+
+
+def _config_yaml(protocol: Protocol, seed: int, model: str, name: str, settings: dict[str, Any]) -> str:
+    """The resolved config such a run would have: the task's protocol and the model's settings."""
+    import yaml
+
+    task = protocol.model_dump(mode="json")
+    task["primary_metric"] = task.pop("primary")
+    config = {"seed": seed, "name": name, "tags": [], "task": task, "model": {"_target_": MODEL_TARGET, "option": model, **settings}}
+    return yaml.safe_dump(config, sort_keys=False)
+
+
+def _manifest(
+    run_id: str, seed: int, protocol: Protocol, dataset: DatasetInfo, failed: bool, overrides: list[str], choices: dict[str, str]
+) -> Manifest:
     now = datetime.now(timezone.utc).isoformat()
     return Manifest(
         run_id=run_id,
@@ -133,7 +171,8 @@ def _manifest(run_id: str, seed: int, protocol: Protocol, dataset: DatasetInfo, 
         git=GitInfo(commit="0" * 40, dirty=False),
         environment=_environment(),
         timing=Timing(started_at=now, finished_at=now, duration_s=0.0),
-        overrides=[f"seed={seed}"],
+        overrides=overrides,
+        choices=choices,
         failure=Failure(type="RuntimeError", message="synthetic failure", traceback="") if failed else None,
     )
 
@@ -146,8 +185,12 @@ def _environment() -> EnvironmentInfo:
 
 
 def entry(index: int, *, board: str = TASK, predictions_sha256: str, n_samples: int = 200) -> Entry:
-    """An entry made directly (no record), for boards of thousands of entries in the benchmark."""
+    """An entry made directly (no record), for boards of thousands of entries in the benchmark.
+
+    Entries come three seeds to a config; configs cycle through four model options, each with its own width.
+    """
     rng = np.random.default_rng(index)
+    config, seed = divmod(index, 3)
     half = 1.96 * np.sqrt(0.25 / n_samples)
     values = {name: float(rng.uniform(0.6, 0.95)) for name in METRICS}
     return Entry(
@@ -166,8 +209,11 @@ def entry(index: int, *, board: str = TASK, predictions_sha256: str, n_samples: 
             run_id=f"{index:016x}",
             model_target=MODEL_TARGET,
             parameter_count=2,
-            seed=index,
-            overrides=[f"seed={index}"],
+            seed=seed,
+            overrides=[f"model.width={config}", f"seed={seed}"],
+            choices={"model": ("mlp", "logreg", "cnn", "gbm")[config % 4]},
+            settings={"model.width": str(config)},
+            config_sha256=content_hash(["synthetic-config", config]),
             git_commit="0" * 40,
             git_dirty=False,
             medbench_version=__version__,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pickle
 from pathlib import Path
 from typing import Any, Optional
 
@@ -22,11 +21,20 @@ class SklearnModel:
     def __init__(self, estimator: Any, prefit: bool = False) -> None:
         self.estimator = estimator
         self.prefit = prefit
+        self._check_rows: Any = None
+        # A text model's vocabulary (k, terms kept, terms left out), for the record; None otherwise.
+        self.vocabulary: Optional[dict[str, int]] = None
 
     def fit(self, train: Split, val: Split) -> None:
+        from medbench.models.sklearn_onnx import check_sample
+
         inputs = np.asarray(train.inputs)
+        self._check_rows = check_sample(train.inputs)
         if not self.prefit:
+            from medbench.models.text import vocabulary_info
+
             self.estimator.fit(inputs, train.targets)
+            self.vocabulary = vocabulary_info(self.estimator, train.inputs)
             return
         expected = getattr(self.estimator, "n_features_in_", None)
         if expected is None:
@@ -38,10 +46,12 @@ class SklearnModel:
             )
 
     def save(self, path: Path) -> Optional[Path]:
-        # Pickle: only for the record's owner. Transfer bundles rebuild the model from its config.
-        target = path.with_suffix(".pkl")
-        target.write_bytes(pickle.dumps(self.estimator))
-        return target
+        """ONNX when it converts faithfully, never a pickle (see :mod:`medbench.models.sklearn_onnx`)."""
+        from medbench.models.sklearn_onnx import write_onnx
+
+        if self._check_rows is None or not hasattr(self.estimator, "predict_proba"):
+            return None
+        return write_onnx(self.estimator, self._check_rows, path.with_suffix(".onnx"))
 
     def parameter_count(self) -> Optional[int]:
         total = 0

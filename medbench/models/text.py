@@ -51,9 +51,14 @@ class TextCNN(nn.Module):
         return self.head(self.dropout(torch.cat(pooled, dim=1)))
 
 
+# Terms of a text model's vocabulary must appear in at least this many training documents: a
+# rarer n-gram (a name, a date, a record number) could identify a patient once the model leaves.
+MIN_DOCUMENT_FREQUENCY = 5
+
+
 def tfidf_logistic_regression(
     ngram_range: Sequence[int] = (1, 2),
-    min_df: int = 1,
+    min_df: int = MIN_DOCUMENT_FREQUENCY,
     sublinear_tf: bool = True,
     C: float = 10.0,
     class_weight: Optional[str] = None,
@@ -62,7 +67,9 @@ def tfidf_logistic_regression(
     """TF-IDF of words and word n-grams (Unicode-aware, accents kept) + L2 logistic regression.
 
     A scikit-learn pipeline for :class:`medbench.models.sklearn.SklearnClassifier`, built here
-    because YAML cannot spell the tuple `ngram_range` that scikit-learn insists on.
+    because YAML cannot spell the tuple `ngram_range` that scikit-learn insists on. `min_df` (an
+    integer: a number of training documents) is the k below which a term is left out of the
+    vocabulary, so that the model can be shared (docs/security.md).
     """
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
@@ -72,3 +79,24 @@ def tfidf_logistic_regression(
         TfidfVectorizer(ngram_range=tuple(ngram_range), min_df=min_df, sublinear_tf=sublinear_tf),
         LogisticRegression(C=C, class_weight=class_weight, max_iter=max_iter),
     )
+
+
+def vocabulary_info(estimator: Any, texts: Sequence[str]) -> Optional[dict[str, int]]:
+    """`{min_document_frequency, terms, left_out}` of a fitted TF-IDF step, None without one.
+
+    `left_out` counts the distinct terms of the training texts that are not in the vocabulary
+    (seen in fewer than `min_df` documents): what the record and the export report as left out.
+    If scikit-learn kept them (`stop_words_`), they are deleted: they are exactly the rare n-grams
+    that must not leave.
+    """
+    for step in getattr(estimator, "named_steps", {}).values():
+        if hasattr(step, "vocabulary_") and hasattr(step, "build_analyzer"):
+            if hasattr(step, "stop_words_"):
+                del step.stop_words_
+            analyse = step.build_analyzer()
+            seen = set()
+            for text in texts:
+                seen.update(analyse(text))
+            min_df = step.min_df if isinstance(step.min_df, int) else 0
+            return {"min_document_frequency": min_df, "terms": len(step.vocabulary_), "left_out": len(seen - set(step.vocabulary_))}
+    return None

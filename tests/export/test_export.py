@@ -92,7 +92,7 @@ def test_a_bundle_naming_os_system_is_refused_before_anything_runs(default_run_d
     (bundle_dir / "config.yaml").write_text(yaml.safe_dump(config))
     assert main(["reproduce", str(bundle_dir)]) == 2
     error = capsys.readouterr().err
-    assert "model._target_" in error and "os.system" in error and "not on the allow-list" in error
+    assert "model._target_" in error and "os.system" in error and "not the _target_ of an option medbench ships" in error
     assert not marker.exists() and not (tmp_path / "runs" / "_reproductions").exists()
 
 

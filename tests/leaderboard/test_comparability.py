@@ -48,9 +48,9 @@ def test_other_board_name_keeps_boards_apart(board, make_record, submit, root: P
 def test_newer_task_version_marks_older_entries_stale_and_keeps_them(board, make_record, submit) -> None:
     old = submit(make_record(seed=2))
     new = submit(make_record(seed=3, task_version="1.1", data_seed=5))
-    assert new.upgraded_from == "1.0" and new.baseline
+    assert new.upgraded_from == "1.0" and not new.baseline
     spec = board.spec()
-    assert spec.task_version == "1.1" and spec.baseline == new.entry_id
+    assert spec.task_version == "1.1" and spec.baseline is None  # the old baseline is stale; the committee chooses anew
     ranking = rank_board(board)
     assert [row.entry_id for row in ranking.current] == [new.entry_id]
     assert old.entry_id in {row.entry_id for row in ranking.stale}

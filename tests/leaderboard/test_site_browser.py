@@ -1,15 +1,24 @@
-"""The static site in a real headless browser (Debian's chromium, driven by selenium, from file://)."""
+"""The static site in a real headless browser (Debian's chromium, driven by selenium, from file://).
+
+The board a committee would meet: an MLP over three seeds and logistic regression over two, one
+MLP variant the committee rejected, an approved entry, a chosen baseline, stale entries of an
+older task version, two BM25 runs that differ only by their language, and a submitter whose name
+tries to break out of the page. Set MEDBENCH_SCREENSHOTS=DIR to keep the screenshots.
+"""
 
 from __future__ import annotations
 
 import csv
 import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from medbench.leaderboard.review import record_reproduction, transition
+from medbench.leaderboard.review import choose_baseline, record_reproduction, transition
 from medbench.leaderboard.site import build_site
 from medbench.leaderboard.store import Board
 from medbench.leaderboard.tiers import board_tiers
@@ -22,27 +31,57 @@ pytestmark = [
         reason="chromium and chromedriver are not installed (.ci/install-browser.sh installs Debian's)",
     ),
 ]
+REPO_ROOT = Path(__file__).resolve().parents[2]
+HOSTILE = ("<!--<script>alert(1)//", "</script><b>x")
+SIZES = {"desktop": (1366, 768), "phone": (400, 800)}
 
 
-@pytest.fixture
-def site(make_record, submit, root: Path, tmp_path: Path) -> Path:
-    results = [submit(make_record(seed=seed, skill=0.2 + seed / 8)) for seed in range(6)]
-    record_reproduction(root, "synthetic", results[2].entry_id, reproducer="ci", reproduced_run_id="x", matches=True)
-    transition(Board(root, "synthetic"), results[2].entry_id, "approve", actor="ada", note="reproduced")
-    submit(make_record(seed=9, task_version="2.0"))  # the six above become stale
-    for seed in range(10, 14):
-        submit(make_record(seed=seed, task_version="2.0", skill=seed / 10))
-    return build_site(root, tmp_path / "site", tiers=board_tiers)
+@pytest.fixture(scope="module")
+def board_site(tmp_path_factory) -> dict:
+    """Build the committee's board once for the module; return paths and entry ids."""
+    from medbench.leaderboard import synthetic
+    from medbench.leaderboard.submit import submit_run
+
+    base = tmp_path_factory.mktemp("board")
+    runs, root = base / "runs", base / "leaderboards"
+
+    def submit(submitter: str = "ana", **options) -> tuple[str, Path]:
+        run_dir = synthetic.write_record(runs, subgroups=True, **options)
+        return submit_run(root, run_dir, submitter=submitter).entry_id, run_dir
+
+    old = [submit(seed=seed, task_version="0.9", model="mlp", skill=0.9)[0] for seed in (1, 2)]
+    mlp = [submit(seed=seed, model="mlp", skill=0.9) for seed in (1, 2, 3)]
+    logreg = [submit(submitter=HOSTILE[i], seed=seed, model="logreg", skill=0.5) for i, seed in enumerate((1, 2))]
+    rejected = submit(submitter="=HYPERLINK(\"http://x\")", seed=7, model="mlp", settings={"dropout": 0.5}, skill=1.2)
+    bm25 = {
+        language: submit(seed=0, kind="retrieval", model="bm25", settings={"language": language}, skill=skill, n_samples=80)
+        for language, skill in (("english", 1.0), ("french", 0.7))
+    }
+    board = Board(root, "synthetic")
+    choose_baseline(board, logreg[0][0], actor="committee", note="the classic")
+    record_reproduction(root, "synthetic", mlp[0][0], reproducer="ci", reproduced_run_id="x", matches=True)
+    transition(board, mlp[0][0], "approve", actor="ada", note="reproduced")
+    transition(board, rejected[0], "reject", actor="ada", note="tuned on the test set")
+    index = build_site(root, base / "site", tiers=board_tiers)
+    return {
+        "index": index, "root": root, "page": index.parent / "synthetic" / "index.html",
+        "retrieval": index.parent / "synthetic-retrieval" / "index.html",
+        "mlp": mlp, "logreg": logreg, "rejected": rejected, "bm25": bm25, "stale": old,
+    }
 
 
-@pytest.fixture
-def browser():
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"):
+    profile = tmp_path_factory.mktemp("chromium-profile")
+    for argument in (
+        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run", "--disable-dev-shm-usage", "--hide-scrollbars", f"--user-data-dir={profile}",
+    ):
         options.add_argument(argument)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
@@ -50,83 +89,201 @@ def browser():
     driver.quit()
 
 
-def rows(browser, table: str) -> list:
+def open_page(browser, page: Path, size: str = "desktop", fragment: str = "") -> None:
+    browser.set_window_size(*SIZES[size])
+    browser.get(page.as_uri() + fragment)
+    if fragment:  # a change of fragment alone does not reload the page
+        browser.refresh()
+    assert severe_logs(browser) == []
+
+
+def css(browser, selector: str) -> list:
     from selenium.webdriver.common.by import By
 
-    return browser.find_elements(By.CSS_SELECTOR, f"table#{table} tbody tr")
+    return browser.find_elements(By.CSS_SELECTOR, selector)
 
 
 def severe_logs(browser) -> list:
     return [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
 
 
-def test_pages_load_without_console_errors_and_show_the_entries_numbers(site: Path, root: Path, browser) -> None:
-    from selenium.webdriver.common.by import By
-
-    browser.get(site.as_uri())
-    assert severe_logs(browser) == []
-    browser.find_element(By.LINK_TEXT, "synthetic").click()
-    assert browser.current_url == (site.parent / "synthetic" / "index.html").as_uri()
-    assert severe_logs(browser) == []
-    board = Board(root, "synthetic")
-    entries = board.entries()
-    current, stale = rows(browser, "current"), rows(browser, "stale")
-    assert len(current) == 5 and len(stale) == 6
-    for row in current + stale:
-        entry = entries[row.get_attribute("data-entry")]
-        for cell in row.find_elements(By.CSS_SELECTOR, "td[data-metric]"):
-            metric = entry.metrics[cell.get_attribute("data-metric")]
-            assert cell.text == f"{metric.value:.4f}"
-            assert float(cell.get_attribute("data-v")) == metric.value
-        assert row.find_element(By.CSS_SELECTOR, "svg.ci circle")
-    values = [float(row.find_elements(By.CSS_SELECTOR, "td[data-metric]")[0].get_attribute("data-v")) for row in current]
-    assert values == sorted(values, reverse=True)
-    tiers = [int(row.find_elements(By.TAG_NAME, "td")[1].get_attribute("data-v")) for row in current]
-    assert tiers[0] == 1 and tiers == sorted(tiers)
-    assert all("p=" in row.text for row in current if "baseline" not in row.get_attribute("class"))
-    states = {row.get_attribute("data-entry"): row.find_element(By.CSS_SELECTOR, "td[class*=state-]").text for row in stale}
-    assert sorted(states.values()) == ["approved"] + ["submitted"] * 5
+def horizontal_overflow(browser) -> int:
+    return browser.execute_script("return document.documentElement.scrollWidth - document.documentElement.clientWidth")
 
 
-def test_provenance_opens_with_the_run_and_its_audit_history(site: Path, root: Path, browser) -> None:
-    from selenium.webdriver.common.by import By
+def screenshot(browser, name: str, tmp_path: Path) -> Path:
+    """A full-height screenshot, kept under MEDBENCH_SCREENSHOTS when set."""
+    width = browser.execute_script("return window.innerWidth")
+    height = browser.execute_script("return document.documentElement.scrollHeight")
+    browser.set_window_size(width, min(height + 140, 5000))
+    path = tmp_path / f"{name}.png"
+    browser.save_screenshot(str(path))
+    if os.environ.get("MEDBENCH_SCREENSHOTS"):
+        shutil.copy(path, Path(os.environ["MEDBENCH_SCREENSHOTS"]) / path.name)
+    return path
 
-    browser.get((site.parent / "synthetic" / "index.html").as_uri())
-    approved = next(row for row in rows(browser, "stale") if "approved" in row.text)
-    entry = Board(root, "synthetic").read_entry(approved.get_attribute("data-entry"))
-    approved.find_element(By.TAG_NAME, "summary").click()
-    details = approved.find_element(By.CSS_SELECTOR, "details dl").text
-    assert entry.provenance.run_id in details and entry.provenance.predictions_sha256 in details
-    assert "approve by ada: reproduced" in details and "reproduce by ci" in details
-    assert severe_logs(browser) == []
+
+def compare_json(run_a: Path, run_b: Path, metric: str) -> dict:
+    env = dict(os.environ, PYTHONPATH=str(REPO_ROOT))
+    result = subprocess.run(
+        [sys.executable, "-m", "medbench", "compare", str(run_a), str(run_b), "--metric", metric, "--json"],
+        capture_output=True, text=True, env=env, check=True,
+    )
+    return json.loads(result.stdout)
 
 
-def test_clicking_a_header_sorts_the_rows(site: Path, browser) -> None:
-    from selenium.webdriver.common.by import By
-
-    browser.get((site.parent / "synthetic" / "index.html").as_uri())
-    header = browser.find_element(By.CSS_SELECTOR, "table#current th[data-metric=brier]")
-
-    def brier_column() -> list[float]:
-        return [float(row.find_element(By.CSS_SELECTOR, "td[data-metric=brier]").get_attribute("data-v")) for row in rows(browser, "current")]
-
-    header.click()
-    assert header.get_attribute("aria-sort") == "ascending"
-    assert brier_column() == sorted(brier_column())
-    header.click()
-    assert header.get_attribute("aria-sort") == "descending"
-    assert brier_column() == sorted(brier_column(), reverse=True)
+def test_fits_the_desktop_and_the_phone_with_everything_open(board_site: dict, browser, tmp_path: Path) -> None:
+    for size in SIZES:
+        open_page(browser, board_site["page"], size)
+        assert css(browser, 'meta[name="viewport"]')
+        for button in css(browser, "table#ranked button.expand"):
+            button.click()
+        css(browser, "table#ranked tr.entry button.open")[0].click()
+        assert css(browser, "table#ranked tr.detail")
+        assert horizontal_overflow(browser) <= 0, f"horizontal scroll at {size}"
+        if size == "phone":
+            names = [cell for cell in css(browser, "table#ranked td.name") if cell.is_displayed()]
+            assert names and min(cell.size["width"] for cell in names) > 300  # cards use the whole width
+        screenshot(browser, f"board-{size}", tmp_path)
+        assert horizontal_overflow(browser) <= 0
     assert severe_logs(browser) == []
 
 
-def test_downloads_hold_the_same_numbers(site: Path, root: Path) -> None:
-    entries = Board(root, "synthetic").entries()
-    exported = json.loads((site.parent / "synthetic" / "synthetic.json").read_text())
+def test_rows_are_named_by_what_was_run_and_seeds_are_grouped(board_site: dict, browser) -> None:
+    open_page(browser, board_site["page"])
+    groups = css(browser, "table#ranked tr.group-row")
+    titles = [row.find_element("css selector", ".title").text for row in groups]
+    seeds = [row.find_element("css selector", ".seeds").text for row in groups]
+    assert sorted(zip(titles, seeds)) == [("logreg", "2 seeds"), ("mlp", "3 seeds")]
+    members = {
+        row.get_attribute("data-group"): {tr.get_attribute("data-entry") for tr in css(browser, f'tbody[data-group="{row.get_attribute("data-group")}"] tr.seed')}
+        for row in groups
+    }
+    assert sorted(members.values(), key=len) == [{e for e, _ in board_site["logreg"]}, {e for e, _ in board_site["mlp"]}]
+    rejected_name = css(browser, "table#rejected td.name")[0].text
+    assert "mlp" in rejected_name and "model.dropout=0.5" in rejected_name
+    open_page(browser, board_site["retrieval"])
+    names = sorted(cell.text.split("\n")[0] for cell in css(browser, "table#ranked td.name"))
+    assert names == ["bm25 model.language=english", "bm25 model.language=french"]
+
+
+def test_rejected_and_stale_entries_are_listed_apart_and_never_ranked(board_site: dict, browser) -> None:
+    open_page(browser, board_site["page"])
+    rejected_id = board_site["rejected"][0]
+    ranked_ids = {tr.get_attribute("data-entry") for tr in css(browser, "table#ranked tr.entry")}
+    assert rejected_id not in ranked_ids and set(board_site["stale"]).isdisjoint(ranked_ids)
+    (row,) = css(browser, "table#rejected tr.entry")
+    assert row.get_attribute("data-entry") == rejected_id
+    assert row.find_element("css selector", "td").text == "–" and "rejected" in row.text
+    stale = {tr.get_attribute("data-entry") for tr in css(browser, "table#stale tr.entry")}
+    assert stale == set(board_site["stale"])
+    ranks = [int(cell.get_attribute("data-v")) for cell in css(browser, "table#ranked tr.group-row td:first-child")]
+    assert ranks == [1, 2]
+    forest = [row.text for row in css(browser, "#forest .flabel") if row.text]
+    assert len(forest) == 2 and not any("dropout=0.5" in label for label in forest)
+
+
+def test_side_by_side_and_subgroups_show_the_numbers_of_medbench_compare(board_site: dict, browser) -> None:
+    (entry_a, run_a), (entry_b, run_b) = board_site["mlp"][1], board_site["logreg"][0]  # B is the baseline
+    open_page(browser, board_site["page"], fragment=f"#compare={entry_a[:12]},{entry_b[:12]}")
+    assert not css(browser, "#side")[0].get_attribute("hidden")
+    for metric in ("auroc", "brier"):
+        expected = compare_json(run_a, run_b, metric)
+        (row,) = css(browser, f'table#pair tr[data-metric="{metric}"]')
+        cell = {name: row.find_element("css selector", f"td.{name}") for name in ("a", "b", "diff", "p")}
+        assert float(cell["a"].get_attribute("data-v")) == expected["value_a"]
+        assert float(cell["b"].get_attribute("data-v")) == expected["value_b"]
+        assert float(cell["diff"].get_attribute("data-v")) == expected["difference"]
+        assert float(cell["diff"].get_attribute("data-low")) == expected["ci"]["low"]
+        assert float(cell["diff"].get_attribute("data-high")) == expected["ci"]["high"]
+        assert float(cell["p"].get_attribute("data-v")) == expected["p_value"]
+        assert expected["method"] in cell["p"].text
+        if metric == "auroc":
+            for column, levels in expected["subgroups"].items():
+                for level, result in levels.items():
+                    (sub,) = css(browser, f'table.pair-subgroups tr[data-column="{column}"][data-level="{level}"]')
+                    assert float(sub.find_element("css selector", "td.a").get_attribute("data-v")) == result["value_a"]
+                    assert float(sub.find_element("css selector", "td.b").get_attribute("data-v")) == result["value_b"]
+    permalink = css(browser, "#side a.permalink")[0].get_attribute("href")
+    assert permalink.endswith(f"#compare={entry_a},{entry_b}")
+
+    expected = compare_json(run_a, run_b, "auroc")["subgroups"]
+    open_page(browser, board_site["page"], fragment=f"#entry={entry_a}")
+    detail = css(browser, f'tr.detail[data-for="{entry_a}"]')[0]
+    for column, levels in expected.items():
+        for level, result in levels.items():
+            cell = detail.find_element("css selector", f'table.subgroups[data-column="{column}"] tr[data-level="{level}"] td[data-metric="auroc"]')
+            assert float(cell.get_attribute("data-v")) == result["value_a"]
+
+
+def test_a_hostile_submitter_name_leaves_the_table_intact(board_site: dict, browser, tmp_path: Path) -> None:
+    open_page(browser, board_site["page"], fragment=f"#entry={board_site['logreg'][0][0]}")
+    assert len(css(browser, "table#ranked tr.entry")) == 5 and len(css(browser, "table#ranked tr.group-row")) == 2
+    assert len(css(browser, "table#rejected tr.entry")) == 1 and len(css(browser, "table#stale tr.entry")) == 2
+    assert not [b for b in css(browser, "b") if b.text == "x"]  # no markup injected
+    provenance = css(browser, "tr.detail dl.prov")[0].text
+    assert HOSTILE[0] in provenance and "undefined" not in provenance and "task version\n1.0" in provenance
+    page = board_site["page"].read_text()
+    data = page[page.index('id="board-data">') : page.index("</script>", page.index('id="board-data">'))]
+    assert "<" not in data.split(">", 1)[1]
+    with open(board_site["page"].parent / "synthetic.csv", newline="") as handle:
+        submitters = {row["entry_id"]: row["submitter"] for row in csv.DictReader(handle)}
+    assert submitters[board_site["rejected"][0]].startswith("'=")
+
+
+def test_the_filter_box_and_the_column_chooser(board_site: dict, browser) -> None:
+    open_page(browser, board_site["page"])
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    def groups_after_typing(text: str) -> list:
+        box = css(browser, "#filter")[0]
+        box.clear()
+        box.send_keys(text)
+        WebDriverWait(browser, 5).until(lambda _: len(css(browser, "table#ranked tr.group-row")) < 2)
+        return css(browser, "table#ranked tr.group-row")
+
+    assert [row.find_element("css selector", ".title").text for row in groups_after_typing("logreg")] == ["logreg"]
+    assert len(css(browser, "#forest .frow:not(.axis-row)")) == 1
+    open_page(browser, board_site["page"])
+    assert len(groups_after_typing(board_site["mlp"][2][0][:10])) == 1
+    open_page(browser, board_site["page"])
+    assert css(browser, 'table#ranked th[data-key="m:brier"]')
+    css(browser, "details.columns summary")[0].click()
+    css(browser, '#column-chooser input[value="m:brier"]')[0].click()
+    assert not css(browser, 'table#ranked th[data-key="m:brier"]')
+
+
+def test_the_forest_plot_has_an_axis_clipped_to_the_metric_and_its_direction(board_site: dict, browser) -> None:
+    open_page(browser, board_site["page"])
+    ticks = [float(text.text) for text in css(browser, "#forest svg.axis text:not(.better)")]
+    assert len(ticks) >= 3 and ticks == sorted(ticks) and max(ticks) <= 1.0
+    assert css(browser, "#forest svg.axis text.better")[0].text == "higher is better →"
+    assert "95%" in css(browser, "#forest figcaption")[0].text
+    from selenium.webdriver.support.ui import Select
+
+    Select(css(browser, "#forest-metric")[0]).select_by_value("brier")
+    assert css(browser, "#forest svg.axis text.better")[0].text == "← lower is better"
+
+
+def test_clicking_a_header_sorts_the_groups(board_site: dict, browser) -> None:
+    open_page(browser, board_site["page"])
+
+    def brier() -> list[float]:
+        return [float(c.get_attribute("data-v")) for c in css(browser, 'table#ranked tr.group-row td[data-metric="brier"]')]
+
+    css(browser, 'table#ranked th[data-key="m:brier"]')[0].click()
+    assert brier() == sorted(brier())
+    css(browser, 'table#ranked th[data-key="m:brier"]')[0].click()
+    assert brier() == sorted(brier(), reverse=True)
+    assert severe_logs(browser) == []
+
+
+def test_downloads_hold_the_same_numbers(board_site: dict) -> None:
+    entries = Board(board_site["root"], "synthetic").entries()
+    exported = json.loads((board_site["page"].parent / "synthetic.json").read_text())
     assert {row["entry_id"]: row["entry"]["metrics"]["auroc"]["value"] for row in exported["entries"]} == {
         entry_id: entry.metrics["auroc"].value for entry_id, entry in entries.items()
     }
-    with open(site.parent / "synthetic" / "synthetic.csv", newline="") as handle:
+    with open(board_site["page"].parent / "synthetic.csv", newline="") as handle:
         table = list(csv.DictReader(handle))
-    assert {row["entry_id"]: float(row["brier"]) for row in table} == {
-        entry_id: entry.metrics["brier"].value for entry_id, entry in entries.items()
-    }
+    assert {row["entry_id"]: float(row["brier"]) for row in table} == {entry_id: entry.metrics["brier"].value for entry_id, entry in entries.items()}

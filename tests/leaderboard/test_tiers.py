@@ -10,7 +10,7 @@ from medbench.leaderboard.tiers import board_tiers, cached_tiers
 
 
 def test_clearly_different_entries_get_different_tiers_and_close_ones_share(make_record, submit, root: Path, cli) -> None:
-    weak = submit(make_record(seed=1, skill=0.05, n_samples=300)).entry_id  # the baseline: near chance
+    weak = submit(make_record(seed=1, skill=0.05, n_samples=300), baseline=True).entry_id  # near chance
     strong = [submit(make_record(seed=seed, skill=1.5, n_samples=300)).entry_id for seed in (2, 3)]
     board = Board(root, "synthetic")
     ranking = rank_board(board, board_tiers)
@@ -38,7 +38,7 @@ def test_show_reads_the_cached_tiers_and_says_when_they_are_out_of_date(make_rec
 
 
 def test_retrieval_boards_keep_the_qrels_and_rank_by_paired_query_tests(make_record, submit, root: Path, cli) -> None:
-    weak = submit(make_record(seed=1, kind="retrieval", skill=0.2, n_samples=120))
+    weak = submit(make_record(seed=1, kind="retrieval", skill=0.2, n_samples=120), baseline=True)
     strong = submit(make_record(seed=2, kind="retrieval", skill=2.0, n_samples=120))
     board = Board(root, "synthetic-retrieval")
     entry = board.read_entry(strong.entry_id)

@@ -1,4 +1,4 @@
-"""Outside configs: the allow-list refuses code execution before anything is built."""
+"""Outside configs select shipped options: anything else is refused before anything is built."""
 
 from __future__ import annotations
 
@@ -23,11 +23,19 @@ def test_the_resolved_default_config_is_allowed(compose_config) -> None:
     [
         ({"model": {"_target_": "os.system", "_args_": ["echo pwned"]}}, "model._target_"),
         ({"model": {"net": {"_target_": "builtins.eval", "_args_": ["1"]}}}, "model.net._target_"),
-        ({"a": {"_args_": [{"_target_": "subprocess.run", "_args_": [["true"]]}]}}, "a._args_[0]._target_"),
-        # Reached through an import inside an allowed package: judged by where it is defined.
-        ({"m": {"_target_": "medbench.record.shutil.rmtree", "_partial_": True}}, "m._target_"),
-        ({"m": {"_target_": "torch.nn.modules.module.torch.load"}}, "m._target_"),
-        ({"m": {"_target_": "medbench.record.__builtins__"}}, "m._target_"),
+        ({"a": {"_args_": [{"_target_": "subprocess.run", "_args_": [["true"]]}]}}, "a._args_"),
+        ({"model": {"_args_": [1], "_target_": "os.system"}}, "model._target_"),
+        ({"model": {"_target_": "medbench.record.shutil.rmtree", "_partial_": True}}, "model._target_"),
+        ({"model": {"net": {"_target_": "torch.nn.modules.module.torch.load"}}}, "model.net._target_"),
+        ({"model": {"_target_": "medbench.record.__builtins__"}}, "model._target_"),
+        # medbench's own functions and whole scikit-learn modules are not options.
+        ({"model": {"_target_": "medbench.app.main"}}, "model._target_"),
+        ({"model": {"estimator": {"_target_": "sklearn.linear_model.LogisticRegressionCV"}}}, "model.estimator._target_"),
+        # A shipped target, but at another place.
+        ({"trainer": {"_target_": "medbench.models.sklearn.SklearnClassifier"}}, "trainer._target_"),
+        ({"model": {"estimator": {"_target_": "sklearn.linear_model.LogisticRegression", "_recursive_": False}}}, "model.estimator._recursive_"),
+        ({"model": {"estimator": {"_target_": "sklearn.linear_model.LogisticRegression", "memory": "cache"}}}, "model.estimator.memory"),
+        ({"model": {"_target_": "medbench.models.sklearn.SklearnClassifier", "estimator": {"__init__": 1}}}, "model.estimator.__init__"),
     ],
 )
 def test_code_execution_targets_are_refused_naming_the_key(config: dict, key: str) -> None:
@@ -41,11 +49,29 @@ def test_interpolations_are_refused() -> None:
         check_outside_config(config, "bundle")
 
 
-def test_user_can_allow_more_modules_in_their_own_config() -> None:
-    config = OmegaConf.create({"model": {"_target_": "collections.OrderedDict"}})
-    with pytest.raises(SafetyError):
+def test_user_can_allow_exact_targets_in_their_own_config() -> None:
+    config = OmegaConf.create({"model": {"estimator": {"_target_": "sklearn.svm.SVC", "probability": True}}})
+    with pytest.raises(SafetyError, match="safety.allowed_targets"):
         check_outside_config(config, "bundle")
-    check_outside_config(config, "bundle", extra_modules=["collections"])
+    check_outside_config(config, "bundle", extra_targets=["sklearn.svm.SVC"])
+    for loose in ("sklearn.svm", "sklearn.svm.*", "sklearn.svm._classes.SVC"):
+        with pytest.raises(SafetyError):
+            check_outside_config(config, "bundle", extra_targets=[loose])
+
+
+def test_a_bundle_cannot_widen_its_own_allow_list() -> None:
+    config = {"safety": {"allowed_targets": ["os.system"]}, "model": {"_target_": "os.system"}}
+    with pytest.raises(SafetyError, match="model._target_"):
+        check_outside_config(config, "bundle")
+
+
+def test_values_keep_the_shipped_type_and_file_keys_are_refused() -> None:
+    with pytest.raises(SafetyError, match="trainer.max_epochs: a str"):
+        check_outside_config({"trainer": {"max_epochs": "many"}}, "bundle")
+    with pytest.raises(SafetyError, match="callbacks.model_checkpoint.filename"):
+        check_outside_config({"callbacks": {"model_checkpoint": {"filename": "../../x"}}}, "bundle")
+    with pytest.raises(SafetyError, match="trainer.default_root_dir"):
+        check_outside_config({"trainer": {"default_root_dir": "/tmp/elsewhere"}}, "bundle")
 
 
 def test_instantiate_outside_builds_nothing_when_refused(tmp_path: Path) -> None:
@@ -56,8 +82,8 @@ def test_instantiate_outside_builds_nothing_when_refused(tmp_path: Path) -> None
     with pytest.raises(SafetyError):
         instantiate_outside(node, "model", "bundle")
     assert not marker.exists()
-    built = instantiate_outside(OmegaConf.create({"_target_": "torch.nn.Linear", "in_features": 2, "out_features": 1}), "net", "bundle")
-    assert built.out_features == 1
+    built = instantiate_outside(OmegaConf.create({"_target_": "torch.optim.AdamW", "_partial_": True, "lr": 0.1}), "model.optimizer", "bundle")
+    assert built.keywords == {"lr": 0.1}
 
 
 def test_checkpoints_load_weights_only(tmp_path: Path) -> None:

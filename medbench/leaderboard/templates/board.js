@@ -1,176 +1,463 @@
-// Draw the board's rows from the embedded JSON (the same as the JSON download).
+// The board page, drawn from the embedded JSON (the same as the JSON download). Plain script, no
+// libraries: the page works from file:// without a server or a network. Every outside string goes
+// through esc(); every number cell carries its exact value in data-v for sorting and tests.
 (function () {
+  "use strict";
   var data = JSON.parse(document.getElementById("board-data").textContent);
-  var spec = data.board;
-  var others = spec.metrics.filter(function (name) { return name !== spec.primary; });
-  var WIDTH = 160, HEIGHT = 14;
+  var spec = data.board, primary = spec.protocol.primary, metrics = spec.protocol.metrics, scales = data.scales;
+  var others = metrics.filter(function (m) { return m !== primary; });
+  var byId = {};
+  data.entries.forEach(function (row) { byId[row.entry_id] = row; });
+  var baselineRow = spec.baseline && byId[spec.baseline] && byId[spec.baseline].section === "ranked" ? byId[spec.baseline] : null;
+  var levelText = data.level.length ? data.level.map(function (l) { return Math.round(l * 100) + "%"; }).join(" / ") : "";
+  var PAGE = 500;  // a big board draws its first groups only: browsers lay out 10,000 rows in seconds
+  var narrow = window.matchMedia("(max-width: 640px)");
 
   function esc(text) {
     return String(text).replace(/[&<>"']/g, function (c) {
       return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c];
     });
   }
-  function fixed(value) { return value === null || value === undefined ? "–" : value.toFixed(4); }
-  function dataV(value) { return value === null || value === undefined ? "" : String(value); }
-  function headline(entry) { return entry.metrics[spec.primary] || entry.metrics[entry.primary]; }
-  function label(entry) {
-    var target = entry.provenance.model_target;
-    return target.slice(target.lastIndexOf(".") + 1) + " seed=" + entry.provenance.seed;
+  function has(v) { return v !== null && v !== undefined; }
+  function fixed(v) { return has(v) ? v.toFixed(4) : "–"; }
+  function signed(v) { return has(v) ? (v >= 0 ? "+" : "") + v.toFixed(4) : "–"; }
+  function pText(p) { return has(p) ? (p < 0.0001 ? p.toExponential(1) : p.toPrecision(2)) : "–"; }
+  function dv(v) { return has(v) ? ' data-v="' + String(v) + '"' : ' data-v=""'; }
+  function arrow(metric) { return {higher: "↑", lower: "↓"}[scales[metric].better] || "→0←"; }
+  function better(metric) { return scales[metric].better + " is better"; }
+  function metricOf(row, m) { return row.entry.metrics[m] || null; }
+  function short(id) { return id.slice(0, 12); }
+  function interval(metric) { return metric && metric.ci ? "[" + fixed(metric.ci.low) + ", " + fixed(metric.ci.high) + "]" : ""; }
+
+  // ---- columns: which exist, which are shown (the chooser), how each cell reads ----
+  var COLUMNS = [{key: "rank", label: "#", num: true}, {key: "tier", label: "tier", num: true, optional: true},
+    {key: "name", label: "configuration"}, {key: "m:" + primary, label: primary, metric: primary, num: true}];
+  if (baselineRow) { COLUMNS.push({key: "delta", label: "Δ baseline", num: true, optional: true}); }
+  others.forEach(function (m) { COLUMNS.push({key: "m:" + m, label: m, metric: m, num: true, optional: true}); });
+  COLUMNS.push({key: "review", label: "review", optional: true}, {key: "actions", label: ""});
+  var shown = {};
+  COLUMNS.forEach(function (c) {
+    var wide = window.innerWidth >= 1000 && others.length <= 6;
+    shown[c.key] = !c.optional || (c.metric ? wide : !narrow.matches || c.key !== "tier");
+  });
+  function visible() { return COLUMNS.filter(function (c) { return shown[c.key]; }); }
+
+  function header(c) {
+    var title = c.metric ? ' title="' + esc(c.metric + ": " + better(c.metric)) + '"' : "";
+    var label = c.metric ? esc(c.label) + ' <span class="dir">' + arrow(c.metric) + "</span>" : esc(c.label);
+    if (c.metric === primary && levelText) { label += ' <span class="sub">[' + levelText + " CI]</span>"; }
+    var sortable = c.key !== "actions" && c.key !== "name" ? ' data-key="' + esc(c.key) + '"' : "";
+    return "<th" + (c.num ? ' class="num"' : "") + sortable + title + ' scope="col">' + label + "</th>";
   }
 
-  function axisOf(rows) {
-    var low = Infinity, high = -Infinity;
-    rows.forEach(function (row) {
-      var metric = headline(row.entry);
-      low = Math.min(low, metric.ci ? metric.ci.low : metric.value);
-      high = Math.max(high, metric.ci ? metric.ci.high : metric.value);
-    });
-    if (low === Infinity) { return [0, 1]; }
-    var pad = (high - low) * 0.05 || 0.01;
-    return [low - pad, high + pad];
-  }
-
-  function forest(metric, axis, baseline) {
-    function x(value) { return ((value - axis[0]) / (axis[1] - axis[0]) * WIDTH).toFixed(1); }
-    var mid = HEIGHT / 2;
-    var svg = '<svg class="ci" width="' + WIDTH + '" height="' + HEIGHT + '" role="img" aria-label="' + fixed(metric.value) + '">';
-    if (baseline !== null) {
-      svg += '<line class="base" x1="' + x(baseline) + '" x2="' + x(baseline) + '" y1="0" y2="' + HEIGHT + '"/>';
+  // ---- cells of a group row (several seeds) and of an entry row ----
+  function groupCell(c, group, section) {
+    var rows = group.entries.map(function (id) { return byId[id]; });
+    var label = ' data-label="' + esc(c.label) + '"';
+    if (c.key === "rank") { return "<td" + label + dv(group.rank) + ">" + (has(group.rank) ? group.rank : "–") + "</td>"; }
+    if (c.key === "tier") {
+      var tiers = rows.map(function (r) { return r.tier; }).filter(has);
+      var low = Math.min.apply(null, tiers), high = Math.max.apply(null, tiers);
+      return "<td" + label + dv(tiers.length ? low : null) + ">" + (tiers.length ? tierBadge(low) + (high > low ? "–" + tierBadge(high) : "") : "–") + "</td>";
     }
-    if (metric.ci) {
-      svg += '<line class="bar" x1="' + x(metric.ci.low) + '" x2="' + x(metric.ci.high) + '" y1="' + mid + '" y2="' + mid + '"/>';
+    if (c.key === "name") {
+      return '<td class="name"' + label + '><button type="button" class="expand" aria-expanded="false" title="show each seed">▸</button> ' +
+        nameHtml(group) + ' <span class="seeds">' + rows.length + " seeds</span></td>";
     }
-    return svg + '<circle cx="' + x(metric.value) + '" cy="' + mid + '" r="3"/></svg>';
+    if (c.metric) {
+      var s = group.spread[c.metric];
+      if (!s) { return "<td" + label + ' data-v="">–</td>'; }
+      var text = '<span class="nowrap">' + fixed(s.mean) + (has(s.sd) ? ' <span class="sd">± ' + s.sd.toFixed(4) + "</span>" : "") + "</span>";
+      if (c.metric === primary) { text += '<br><span class="sub">range ' + fixed(s.low) + "–" + fixed(s.high) + "</span>"; }
+      return '<td class="num mean"' + label + ' data-metric="' + esc(c.metric) + '"' + dv(s.mean) + ">" + text + "</td>";
+    }
+    if (c.key === "delta") {
+      var d = section === "ranked" && baselineRow ? group.spread[primary].mean - metricOf(baselineRow, primary).value : null;
+      return '<td class="num"' + label + dv(d) + ">" + (group.entries.indexOf(spec.baseline) >= 0 ? "holds the baseline" : signed(d)) + "</td>";
+    }
+    if (c.key === "review") {
+      var counts = {};
+      rows.forEach(function (r) { counts[r.review] = (counts[r.review] || 0) + 1; });
+      return "<td" + label + ">" + Object.keys(counts).sort().map(function (k) {
+        return '<span class="state-' + esc(k) + '">' + counts[k] + " " + esc(k) + "</span>";
+      }).join(" · ") + "</td>";
+    }
+    return "<td></td>";
   }
 
-  function metricCell(name, metric) {
-    return '<td data-metric="' + esc(name) + '" data-v="' + (metric ? dataV(metric.value) : "") + '">' + (metric ? fixed(metric.value) : "–") + "</td>";
+  function entryCell(c, row, seedRow) {
+    var label = ' data-label="' + esc(c.label) + '"';
+    if (c.key === "rank") { return "<td" + label + dv(row.rank) + ">" + (has(row.rank) ? (seedRow ? '<span class="sub">' + row.rank + "</span>" : row.rank) : "–") + "</td>"; }
+    if (c.key === "tier") { return "<td" + label + dv(row.tier) + ">" + (has(row.tier) ? tierBadge(row.tier) : "–") + "</td>"; }
+    if (c.key === "name") {
+      var id = '<span class="mono" title="' + esc(row.entry_id) + '">' + esc(short(row.entry_id)) + "</span>";
+      var who = "seed " + esc(row.entry.provenance.seed) + " · " + id + (row.baseline ? ' <b class="base-tag">baseline</b>' : "");
+      return '<td class="name"' + label + ">" + (seedRow ? '<span class="seed-of">' + who + "</span>" : nameHtml({name: row.name}) + '<br><span class="sub">' + who + "</span>") + "</td>";
+    }
+    if (c.metric) {
+      var metric = metricOf(row, c.metric);
+      var extra = c.metric === primary && metric && metric.ci ? '<br><span class="sub">' + interval(metric) + "</span>" : "";
+      return '<td class="num"' + label + ' data-metric="' + esc(c.metric) + '"' + dv(metric ? metric.value : null) + ">" + fixed(metric ? metric.value : null) + extra + "</td>";
+    }
+    if (c.key === "delta") { return '<td class="num"' + label + dv(row.baseline ? 0 : row.delta_baseline) + ">" + deltaHtml(row) + "</td>"; }
+    if (c.key === "review") { return "<td" + label + ' class="state-' + esc(row.review) + '">' + esc(row.review) + "</td>"; }
+    return '<td class="actions"><button type="button" class="open" aria-expanded="false">details</button> ' +
+      '<label class="pick"><input type="checkbox" class="compare" value="' + esc(row.entry_id) + '"' +
+      (picked.indexOf(row.entry_id) >= 0 ? " checked" : "") + "> compare</label></td>";
   }
 
-  function rowHtml(row, index, axis, baseline) {
-    var entry = row.entry, primary = headline(entry), p = entry.provenance;
-    var tier = row.tier === null ? "–" : '<span class="tier' + (row.tier % 2 ? " t-odd" : "") + '">T' + row.tier + "</span>";
-    var delta = row.baseline ? "baseline" : (row.delta_baseline === null ? "–" : (row.delta_baseline >= 0 ? "+" : "") + row.delta_baseline.toFixed(4));
-    var test = row.versus_baseline;
-    if (test) {
-      delta += ' <span class="test" title="paired ' + esc(test.method) + " test, Holm-corrected; 95% CI of the difference " +
-        (test.low === null ? "–" : "[" + fixed(test.low) + ", " + fixed(test.high) + "]") + '">p=' + test.p_holm.toPrecision(2) +
-        (test.p_holm < 0.05 ? " *" : "") + "</span>";
+  function tierBadge(tier) { return '<span class="tier' + (tier % 2 ? " t-odd" : "") + '">T' + tier + "</span>"; }
+  function nameHtml(group) {
+    var parts = group.name.split(" · ");
+    return '<span class="title">' + esc(parts[0]) + "</span>" + parts.slice(1).map(function (p) { return ' <span class="detail-tag">' + esc(p) + "</span>"; }).join("");
+  }
+  function deltaHtml(row) {
+    if (row.baseline) { return "baseline"; }
+    if (!has(row.delta_baseline)) { return "–"; }
+    var t = row.versus_baseline, html = signed(row.delta_baseline);
+    if (t) {
+      html += '<br><span class="sub" title="' + esc("paired " + t.method + " test (as medbench compare); " + (has(t.level) ? Math.round(t.level * 100) + "% " : "") +
+        "interval of the difference [" + fixed(t.low) + ", " + fixed(t.high) + "]; Holm-corrected across every entry compared with the baseline") +
+        '">p=' + pText(t.p_value) + " · Holm " + pText(t.p_holm) + (t.p_holm < 0.05 ? " *" : "") + "</span>";
     }
-    var html = '<tr data-entry="' + esc(row.entry_id) + '" data-index="' + index + '" class="' + (row.baseline ? "baseline" : "") + '">';
-    html += '<td data-v="' + dataV(row.rank) + '">' + (row.rank === null ? "–" : row.rank) + "</td>";
-    html += '<td data-v="' + dataV(row.tier) + '">' + tier + "</td>";
-    html += '<td class="text mono" data-v="' + esc(row.entry_id) + '">' + esc(row.entry_id.slice(0, 12)) + "</td>";
-    html += '<td class="text">' + esc(label(entry)) + "</td>";
-    html += metricCell(spec.primary, primary);
-    html += '<td data-v="' + (primary.ci ? dataV(primary.ci.high - primary.ci.low) : "") + '">' +
-      (primary.ci ? "[" + fixed(primary.ci.low) + ", " + fixed(primary.ci.high) + "]" : "–") + "</td>";
-    html += "<td>" + forest(primary, axis, baseline) + "</td>";
-    others.forEach(function (name) { html += metricCell(name, entry.metrics[name]); });
-    html += '<td data-v="' + dataV(row.delta_baseline) + '">' + delta + "</td>";
-    html += '<td class="text state-' + esc(row.review) + '">' + esc(row.review) + "</td>";
-    html += '<td class="text">' + esc(p.submitter) + "</td>";
-    html += '<td class="text">' + esc(p.submitted_at.slice(0, 10)) + "</td>";
-    html += '<td class="text prov"><details><summary>run ' + esc(p.run_id) + "</summary><dl></dl></details></td></tr>";
     return html;
   }
 
-  function provenance(row) {
+  // ---- a table of groups: one row per config, its seeds and details below it ----
+  function Table(section) {
+    this.section = section;
+    this.table = document.getElementById(section);
+    this.groups = (data.groups[section] || []).slice();
+    this.limit = PAGE;
+    this.open = {};
+    this.expanded = {};
+    if (!this.table) { return; }
+    var self = this;
+    this.table.addEventListener("click", function (event) { self.click(event); });
+    this.table.addEventListener("change", function (event) {
+      if (event.target.classList.contains("compare")) { pick(event.target.value, event.target.checked); }
+    });
+    var more = document.querySelector('p.more[data-for="' + section + '"]');
+    if (more) { more.querySelector("button").addEventListener("click", function () { self.limit = Infinity; self.draw(); }); }
+    this.more = more;
+  }
+  Table.prototype.matching = function () {
+    return this.groups.filter(function (g) { return matches(g); });
+  };
+  Table.prototype.draw = function () {
+    if (!this.table) { return; }
+    var cols = visible(), self = this, section = this.section;
+    var groups = this.matching(), drawn = groups.slice(0, this.limit);
+    var html = "<thead><tr>" + cols.map(header).join("") + "</tr></thead>";
+    drawn.forEach(function (group) {
+      var single = group.entries.length === 1;
+      html += '<tbody class="group" data-group="' + esc(group.group) + '">';
+      if (single) {
+        html += entryRow(byId[group.entries[0]], cols, false);
+      } else {
+        var open = !!self.expanded[group.group];
+        html += '<tr class="group-row' + (group.entries.indexOf(spec.baseline) >= 0 ? " baseline" : "") + '" data-group="' + esc(group.group) + '">' +
+          cols.map(function (c) { return groupCell(c, group, section); }).join("") + "</tr>";
+        group.entries.forEach(function (id) { html += entryRow(byId[id], cols, true, !open); });
+      }
+      html += "</tbody>";
+    });
+    if (!drawn.length) { html += '<tbody><tr><td colspan="' + cols.length + '" class="empty">no entry matches the filter</td></tr></tbody>'; }
+    this.table.innerHTML = html;
+    Object.keys(this.expanded).forEach(function (key) {
+      var button = self.table.querySelector('tr.group-row[data-group="' + key + '"] button.expand');
+      if (button) { button.setAttribute("aria-expanded", "true"); button.textContent = "▾"; }
+    });
+    Object.keys(this.open).forEach(function (id) { self.showDetails(id, true); });
+    if (this.more) {
+      this.more.hidden = drawn.length === groups.length;
+      this.more.querySelector("button").textContent = "show all " + groups.length + " rows";
+    }
+  };
+  function entryRow(row, cols, seedRow, hidden) {
+    return '<tr class="entry' + (seedRow ? " seed" : "") + (row.baseline ? " baseline" : "") + '" data-entry="' + esc(row.entry_id) + '"' +
+      (hidden ? " hidden" : "") + ">" + cols.map(function (c) { return entryCell(c, row, seedRow); }).join("") + "</tr>";
+  }
+  Table.prototype.click = function (event) {
+    var target = event.target;
+    if (target.classList.contains("expand")) {
+      var key = target.closest("tr").getAttribute("data-group");
+      var open = !this.expanded[key];
+      if (open) { this.expanded[key] = true; } else { delete this.expanded[key]; }
+      target.setAttribute("aria-expanded", String(open));
+      target.textContent = open ? "▾" : "▸";
+      this.table.querySelectorAll('tbody[data-group="' + key + '"] tr.seed').forEach(function (tr) { tr.hidden = !open; });
+    } else if (target.classList.contains("open")) {
+      var id = target.closest("tr").getAttribute("data-entry");
+      this.showDetails(id, !this.open[id]);
+    } else if (target.tagName === "TH" || target.closest("th")) {
+      this.sortBy(target.closest("th"));
+    }
+  };
+  Table.prototype.showDetails = function (id, open) {
+    var tr = this.table.querySelector('tr[data-entry="' + id + '"]');
+    if (!tr) { return; }
+    var next = tr.nextElementSibling;
+    if (next && next.classList.contains("detail")) { next.remove(); }
+    var button = tr.querySelector("button.open");
+    if (open) {
+      this.open[id] = true;
+      tr.hidden = false;
+      tr.insertAdjacentHTML("afterend", '<tr class="detail" data-for="' + esc(id) + '"><td colspan="' + visible().length + '">' + detailsHtml(byId[id]) + "</td></tr>");
+    } else {
+      delete this.open[id];
+    }
+    if (button) { button.setAttribute("aria-expanded", String(open)); button.textContent = open ? "close" : "details"; }
+  };
+  Table.prototype.sortBy = function (th) {
+    if (!th || !th.hasAttribute("data-key")) { return; }
+    var key = th.getAttribute("data-key"), ascending = th.getAttribute("aria-sort") !== "ascending";
+    function value(group) {
+      var rows = group.entries.map(function (id) { return byId[id]; });
+      if (key === "rank") { return has(group.rank) ? group.rank : rows[0].rank; }
+      if (key === "tier") { return Math.min.apply(null, rows.map(function (r) { return has(r.tier) ? r.tier : Infinity; })); }
+      if (key === "review") { return rows[0].review; }
+      if (key === "delta") { return group.spread[primary].mean; }
+      var s = group.spread[key.slice(2)];
+      return s ? s.mean : null;
+    }
+    this.groups = this.groups.map(function (g, i) { return [value(g), i, g]; }).sort(function (a, b) {
+      if (a[0] === b[0]) { return a[1] - b[1]; }
+      if (!has(a[0])) { return 1; }
+      if (!has(b[0])) { return -1; }
+      return (a[0] < b[0] ? -1 : 1) * (ascending ? 1 : -1);
+    }).map(function (item) { return item[2]; });
+    this.draw();
+    var again = this.table.querySelector('th[data-key="' + key + '"]');
+    if (again) { again.setAttribute("aria-sort", ascending ? "ascending" : "descending"); }
+  };
+
+  // ---- details under a row: provenance, subgroups, audit history, permalink ----
+  function detailsHtml(row) {
     var entry = row.entry, p = entry.provenance;
-    var packages = Object.keys(p.packages).sort().filter(function (k) { return p.packages[k]; })
-      .map(function (k) { return k + " " + p.packages[k]; }).join(", ");
+    var settings = Object.keys(p.settings || {}).sort().map(function (k) { return k + "=" + p.settings[k]; });
+    var choices = Object.keys(p.choices || {}).sort().map(function (k) { return k + "=" + p.choices[k]; });
+    var packages = Object.keys(p.packages).sort().filter(function (k) { return p.packages[k]; }).map(function (k) { return k + " " + p.packages[k]; });
     var splits = Object.keys(p.split_sizes).map(function (k) { return k + " " + p.split_sizes[k]; }).join(", ");
     var items = [
-      ["entry", row.entry_id], ["run id", p.run_id], ["model", p.model_target], ["seed", p.seed],
-      ["overrides", p.overrides.join(" ") || "none"],
-      ["parameters", p.parameter_count === null ? "unknown" : p.parameter_count],
-      ["checkpoint sha256", p.checkpoint_sha256 || "none"],
-      ["git commit", (p.git_commit || "unknown") + (p.git_dirty ? " (dirty)" : "")],
-      ["medbench", p.medbench_version], ["python / platform", p.python + " / " + p.platform], ["packages", packages],
-      ["task version", entry.task_version],
-      ["dataset", entry.dataset_fingerprint + " (" + p.dataset_source + "; " + splits + ")"],
-      ["test samples", entry.n_samples], ["predictions sha256", p.predictions_sha256],
-      ["run started", p.started_at + " (" + p.duration_s.toFixed(1) + " s)"],
+      ["entry", row.entry_id], ["name", row.name], ["run id", p.run_id], ["options", choices.join(" ") || "not recorded"],
+      ["run name / tags", (p.name || "–") + " / " + ((p.tags || []).join(", ") || "–")], ["model", p.model_target], ["seed", p.seed],
+      ["overrides", p.overrides.join(" ") || "none"], ["settings", settings.join(" ") || "not recorded"],
+      ["parameters", has(p.parameter_count) ? p.parameter_count : "unknown"], ["checkpoint sha256", p.checkpoint_sha256 || "none"],
+      ["git commit", (p.git_commit || "unknown") + (p.git_dirty ? " (dirty)" : "")], ["medbench", p.medbench_version],
+      ["python / platform", p.python + " / " + p.platform], ["packages", packages.join(", ")], ["task version", entry.protocol.version],
+      ["dataset", entry.dataset_fingerprint + " (" + p.dataset_source + "; " + splits + ")"], ["test samples", entry.n_samples],
+      ["intervals", Math.round(entry.protocol.confidence.level * 100) + "% " + entry.protocol.confidence.method + ", " + entry.protocol.confidence.n_resamples + " resamples"],
+      ["predictions sha256", p.predictions_sha256], ["run started", p.started_at + " (" + p.duration_s.toFixed(1) + " s)"],
       ["submitted", p.submitted_at + " by " + p.submitter]
     ];
-    row.history.forEach(function (e) {
-      items.push(["audit " + e[0], e[1] + " " + e[2] + " by " + e[3] + (e[4] ? ": " + e[4] : "")]);
-    });
-    return items.map(function (item) { return "<dt>" + esc(item[0]) + "</dt><dd>" + esc(item[1]) + "</dd>"; }).join("");
+    var html = '<div class="details"><div><h3>Provenance</h3><dl class="prov">' + items.map(function (item) {
+      return "<dt>" + esc(item[0]) + "</dt><dd>" + esc(item[1]) + "</dd>";
+    }).join("") + "</dl>";
+    html += '<p><a class="permalink" href="#entry=' + esc(row.entry_id) + '">permalink to this entry</a></p></div>';
+    html += "<div><h3>Subgroups</h3>" + subgroupsHtml(row) + "<h3>Audit history</h3><ol class=\"history\">" + row.history.map(function (e) {
+      return "<li>" + esc(e[1] + " " + e[2] + " by " + e[3] + (e[4] ? ": " + e[4] : "")) + "</li>";
+    }).join("") + "</ol></div></div>";
+    return html;
   }
-
-  // Sort keys by column (a header's data-key); missing values sort last.
-  var KEYS = {
-    rank: function (row) { return row.rank; },
-    tier: function (row) { return row.tier; },
-    entry: function (row) { return row.entry_id; },
-    model: function (row) { return label(row.entry).toLowerCase(); },
-    ci: function (row) { var m = headline(row.entry); return m.ci ? m.ci.high - m.ci.low : null; },
-    delta: function (row) { return row.baseline ? 0 : row.delta_baseline; },
-    review: function (row) { return row.review; },
-    submitter: function (row) { return row.entry.provenance.submitter.toLowerCase(); },
-    submitted: function (row) { return row.entry.provenance.submitted_at; }
-  };
-  function metricKey(name) {
-    return function (row) { var m = row.entry.metrics[name]; return m ? m.value : null; };
-  }
-
-  // A big board draws its first rows only: browsers lay out tables of 10,000 rows in seconds.
-  var PAGE = 500;
-
-  function Board(table, rows, baseline) {
-    this.table = table;
-    this.rows = rows;
-    this.baseline = baseline;
-    this.axis = axisOf(rows);
-    this.limit = PAGE;
-    this.more = document.querySelector('p.more[data-for="' + table.id + '"]');
-    table.querySelector("span.axis").textContent = "(" + this.axis[0].toFixed(4) + " to " + this.axis[1].toFixed(4) + ")";
-    var self = this;
-    this.more.querySelector("button").addEventListener("click", function () { self.limit = Infinity; self.draw(); });
-    Array.prototype.forEach.call(table.tHead.rows[0].cells, function (header) {
-      if (header.classList.contains("nosort")) { return; }
-      header.addEventListener("click", function () { self.sortBy(header); });
-    });
-    table.tBodies[0].addEventListener("toggle", function (event) {
-      var details = event.target, list = details.querySelector("dl");
-      if (details.open && !list.childNodes.length) {
-        list.innerHTML = provenance(self.rows[Number(details.closest("tr").getAttribute("data-index"))]);
-      }
-    }, true);
-    this.draw();
-  }
-  Board.prototype.sortBy = function (header) {
-    var name = header.getAttribute("data-key");
-    var key = name === "metric" ? metricKey(header.getAttribute("data-metric")) : KEYS[name];
-    var ascending = header.getAttribute("aria-sort") !== "ascending";
-    Array.prototype.forEach.call(header.parentNode.cells, function (h) { h.removeAttribute("aria-sort"); });
-    header.setAttribute("aria-sort", ascending ? "ascending" : "descending");
-    var keyed = this.rows.map(function (row, index) { return [key(row), index, row]; });
-    keyed.sort(function (a, b) {
-      if (a[0] === b[0]) { return a[1] - b[1]; }
-      if (a[0] === null || a[0] === undefined) { return 1; }
-      if (b[0] === null || b[0] === undefined) { return -1; }
-      return (a[0] < b[0] ? -1 : 1) * (ascending ? 1 : -1);
-    });
-    this.rows = keyed.map(function (item) { return item[2]; });
-    this.draw();
-  };
-  Board.prototype.draw = function () {
-    var self = this, shown = this.rows.slice(0, this.limit);
-    this.table.tBodies[0].innerHTML = shown.map(function (row, index) {
-      return rowHtml(row, index, self.axis, self.baseline);
+  function subgroupsHtml(row) {
+    var groups = row.entry.subgroups || {}, columns = Object.keys(groups);
+    if (!columns.length) { return '<p class="sub">no subgroups in this task\'s protocol</p>'; }
+    var metrics = [primary].concat(others);
+    return columns.map(function (column) {
+      var html = '<div class="scroll"><table class="subgroups" data-column="' + esc(column) + '"><thead><tr><th scope="col">' + esc(column) + "</th>" +
+        metrics.map(function (m) { return '<th class="num" scope="col" title="' + esc(better(m)) + '">' + esc(m) + " " + arrow(m) + "</th>"; }).join("") + "</tr></thead><tbody>";
+      Object.keys(groups[column]).forEach(function (level) {
+        html += '<tr data-level="' + esc(level) + '"><th scope="row">' + esc(level) + "</th>" + metrics.map(function (m) {
+          var metric = groups[column][level][m];
+          return '<td class="num" data-metric="' + esc(m) + '"' + dv(metric ? metric.value : null) + ">" + fixed(metric ? metric.value : null) +
+            (metric && metric.ci ? '<br><span class="sub">' + interval(metric) + "</span>" : "") + "</td>";
+        }).join("") + "</tr>";
+      });
+      return html + "</tbody></table></div>";
     }).join("");
-    this.more.hidden = shown.length === this.rows.length;
-    this.more.querySelector("button").textContent = "show all " + this.rows.length + " rows";
-  };
+  }
 
-  var groups = {current: data.entries.filter(function (row) { return !row.stale; }),
-                stale: data.entries.filter(function (row) { return row.stale; })};
-  var baselineRow = groups.current.filter(function (row) { return row.baseline; })[0];
-  var baselineValue = baselineRow ? headline(baselineRow.entry).value : null;
-  Object.keys(groups).forEach(function (id) {
-    var table = document.getElementById(id);
-    if (table) { new Board(table, groups[id], id === "current" ? baselineValue : null); }
+  // ---- two entries side by side ----
+  var picked = [];
+  function pick(id, on) {
+    picked = picked.filter(function (p) { return p !== id; });
+    if (on) { picked.push(id); }
+    if (picked.length > 2) { picked = picked.slice(-2); }
+    document.querySelectorAll("input.compare").forEach(function (box) { box.checked = picked.indexOf(box.value) >= 0; });
+    if (picked.length === 2) { location.hash = "compare=" + picked[0] + "," + picked[1]; } else { showSide(); }
+  }
+  function pairOf(a, b) {
+    var direct = data.pairs[a + ":" + b];
+    if (direct) { return {tests: direct, flipped: false}; }
+    var reverse = data.pairs[b + ":" + a];
+    return reverse ? {tests: reverse, flipped: true} : null;
+  }
+  function showSide() {
+    var side = document.getElementById("side");
+    if (picked.length !== 2) { side.hidden = true; side.innerHTML = ""; return; }
+    var a = byId[picked[0]], b = byId[picked[1]], pair = pairOf(a.entry_id, b.entry_id);
+    var html = '<h2>Side by side</h2><p class="lead"><b>A</b> ' + esc(a.name) + ' <span class="mono">' + esc(short(a.entry_id)) + "</span> (seed " + esc(a.entry.provenance.seed) +
+      ") &nbsp; vs &nbsp; <b>B</b> " + esc(b.name) + ' <span class="mono">' + esc(short(b.entry_id)) + "</span> (seed " + esc(b.entry.provenance.seed) + ")</p>";
+    html += '<div class="scroll"><table class="pair" id="pair"><thead><tr><th scope="col">metric</th><th class="num" scope="col">A</th><th class="num" scope="col">B</th>' +
+      '<th class="num" scope="col">Δ A − B' + (levelText ? " [" + levelText + " CI]" : "") + '</th><th class="num" scope="col">p (paired test)</th></tr></thead><tbody>';
+    metrics.forEach(function (m) {
+      var ma = metricOf(a, m), mb = metricOf(b, m), t = pair ? pair.tests[m] : null, sign = pair && pair.flipped ? -1 : 1;
+      var diff = t ? sign * t.difference : (ma && mb ? ma.value - mb.value : null);
+      var low = t && has(t.low) ? (sign > 0 ? t.low : -t.high) : null, high = t && has(t.high) ? (sign > 0 ? t.high : -t.low) : null;
+      html += '<tr data-metric="' + esc(m) + '"><th scope="row" title="' + esc(better(m)) + '">' + esc(m) + " " + arrow(m) + "</th>" +
+        '<td class="num a"' + dv(ma ? ma.value : null) + ">" + fixed(ma ? ma.value : null) + '<br><span class="sub">' + interval(ma) + "</span></td>" +
+        '<td class="num b"' + dv(mb ? mb.value : null) + ">" + fixed(mb ? mb.value : null) + '<br><span class="sub">' + interval(mb) + "</span></td>" +
+        '<td class="num diff"' + dv(diff) + ' data-low="' + (has(low) ? low : "") + '" data-high="' + (has(high) ? high : "") + '">' + signed(diff) +
+        (has(low) ? '<br><span class="sub">[' + signed(low) + ", " + signed(high) + "]</span>" : "") + "</td>" +
+        '<td class="num p"' + dv(t ? t.p_value : null) + ">" + (t ? pText(t.p_value) + ' <span class="sub">' + esc(t.method) + "</span>" : "–") + "</td></tr>";
+    });
+    html += "</tbody></table></div>";
+    if (!pair) {
+      html += '<p class="note">The paired tests are precomputed for each entry against the baseline and the leader; for this pair run ' +
+        "<code>medbench compare RUN_A RUN_B</code> on the two run records (runs " + esc(a.entry.provenance.run_id) + " and " + esc(b.entry.provenance.run_id) + ").</p>";
+    }
+    html += sideSubgroups(a, b);
+    html += '<p><a class="permalink" href="#compare=' + esc(a.entry_id) + "," + esc(b.entry_id) + '">permalink to this comparison</a> · ' +
+      '<button type="button" id="side-close">close</button></p>';
+    side.innerHTML = html;
+    side.hidden = false;
+    document.getElementById("side-close").addEventListener("click", function () { picked = []; history.replaceState(null, "", location.pathname); pick("", false); });
+  }
+  function sideSubgroups(a, b) {
+    var ga = a.entry.subgroups || {}, gb = b.entry.subgroups || {};
+    var columns = Object.keys(ga).filter(function (c) { return gb[c]; });
+    if (!columns.length) { return ""; }
+    var html = "<h3>" + esc(primary) + " by subgroup</h3>" + '<div class="scroll"><table class="pair-subgroups"><thead><tr><th scope="col">subgroup</th><th class="num" scope="col">A</th><th class="num" scope="col">B</th><th class="num" scope="col">Δ A − B</th></tr></thead><tbody>';
+    columns.forEach(function (column) {
+      Object.keys(ga[column]).forEach(function (level) {
+        var ma = ga[column][level][primary], mb = (gb[column][level] || {})[primary];
+        html += '<tr data-column="' + esc(column) + '" data-level="' + esc(level) + '"><th scope="row">' + esc(column + " = " + level) + "</th>" +
+          '<td class="num a"' + dv(ma ? ma.value : null) + ">" + fixed(ma ? ma.value : null) + '<br><span class="sub">' + interval(ma) + "</span></td>" +
+          '<td class="num b"' + dv(mb ? mb.value : null) + ">" + fixed(mb ? mb.value : null) + '<br><span class="sub">' + interval(mb) + "</span></td>" +
+          '<td class="num diff"' + dv(ma && mb ? ma.value - mb.value : null) + ">" + signed(ma && mb ? ma.value - mb.value : null) + "</td></tr>";
+      });
+    });
+    return html + "</tbody></table></div>";
+  }
+
+  // ---- the forest plot: one row per ranked group, an axis with ticks, clipped to the metric's range ----
+  var forest = document.getElementById("forest"), forestMetric = primary, FOREST_ROWS = 40;
+  function niceTicks(low, high) {
+    var span = high - low, step = Math.pow(10, Math.floor(Math.log10(span / 5)));
+    [1, 2, 2.5, 5, 10].some(function (f) { if (span / (step * f) <= 6) { step *= f; return true; } return false; });
+    var ticks = [];
+    for (var t = Math.ceil(low / step) * step; t <= high + step * 1e-9; t += step) { ticks.push(+t.toFixed(10)); }
+    return ticks;
+  }
+  function drawForest() {
+    var m = forestMetric, scale = scales[m], groups = tables.ranked.matching().slice(0, FOREST_ROWS);
+    var rows = groups.map(function (g) {
+      var members = g.entries.map(function (id) { return metricOf(byId[id], m); }).filter(has);
+      return {group: g, values: members.map(function (x) { return x.value; }),
+        low: Math.min.apply(null, members.map(function (x) { return x.ci ? x.ci.low : x.value; })),
+        high: Math.max.apply(null, members.map(function (x) { return x.ci ? x.ci.high : x.value; })),
+        mean: g.spread[m] ? g.spread[m].mean : null};
+    }).filter(function (r) { return r.values.length; });
+    var select = '<label>metric <select id="forest-metric">' + metrics.map(function (name) {
+      return "<option" + (name === m ? " selected" : "") + ' value="' + esc(name) + '">' + esc(name + " (" + better(name) + ")") + "</option>";
+    }).join("") + "</select></label>";
+    var caption = "<figcaption>Forest plot of " + esc(m) + " (" + better(m) + "): dot = value (mean over seeds), bar = " + esc(levelText || "no") +
+      " confidence interval (thick: the range of the seeds' values)" + (baselineRow ? "; dashed line = the baseline" : "") + ". " + select + "</figcaption>";
+    if (!rows.length) { forest.innerHTML = caption + '<p class="empty">no ranked entry matches the filter</p>'; bindForest(); return; }
+    var low = Math.min.apply(null, rows.map(function (r) { return r.low; })), high = Math.max.apply(null, rows.map(function (r) { return r.high; }));
+    var pad = (high - low) * 0.08 || 0.01;
+    low = has(scale.low) ? Math.max(scale.low, low - pad) : low - pad;
+    high = has(scale.high) ? Math.min(scale.high, high + pad) : high + pad;
+    var width = Math.max(160, (narrow.matches ? forest.clientWidth : forest.clientWidth * 0.62) - 24);
+    function x(v) { return (12 + (Math.min(Math.max(v, low), high) - low) / (high - low) * (width - 24)).toFixed(1); }
+    var ticks = niceTicks(low, high), base = baselineRow ? metricOf(baselineRow, m) : null;
+    function grid(h) {
+      return ticks.map(function (t) { return '<line class="grid" x1="' + x(t) + '" x2="' + x(t) + '" y1="0" y2="' + h + '"/>'; }).join("") +
+        (base ? '<line class="base" x1="' + x(base.value) + '" x2="' + x(base.value) + '" y1="0" y2="' + h + '"/>' : "");
+    }
+    var html = caption + '<div class="forest">';
+    rows.forEach(function (r) {
+      var g = r.group, several = r.values.length > 1;
+      var svg = '<svg width="' + width + '" height="20" role="img" aria-label="' + esc(g.name + ": " + fixed(r.mean)) + '">' + grid(20) +
+        '<line class="ci" x1="' + x(r.low) + '" x2="' + x(r.high) + '" y1="10" y2="10"/>' +
+        (several ? '<line class="seedrange" x1="' + x(Math.min.apply(null, r.values)) + '" x2="' + x(Math.max.apply(null, r.values)) + '" y1="10" y2="10"/>' : "") +
+        '<circle cx="' + x(r.mean) + '" cy="10" r="4"/></svg>';
+      html += '<div class="frow" data-group="' + esc(g.group) + '"><div class="flabel">' + (has(g.rank) ? g.rank + ". " : "") + esc(g.name) +
+        (several ? ' <span class="sub">(' + r.values.length + " seeds)</span>" : "") + '</div><div class="fbar">' + svg + "</div></div>";
+    });
+    var axis = '<svg width="' + width + '" height="34" class="axis" role="img" aria-label="' + esc("axis of " + m + " from " + fixed(low) + " to " + fixed(high)) + '">' +
+      '<line class="axisline" x1="12" x2="' + (width - 12) + '" y1="1" y2="1"/>' + ticks.map(function (t) {
+        return '<line class="tick" x1="' + x(t) + '" x2="' + x(t) + '" y1="1" y2="6"/><text x="' + x(t) + '" y="18" text-anchor="middle">' + esc(+t.toFixed(4)) + "</text>";
+      }).join("") + betterMark(scale.better, width) + "</svg>";
+    html += '<div class="frow axis-row"><div class="flabel"></div><div class="fbar">' + axis + "</div></div></div>";
+    var hidden = tables.ranked.matching().length - rows.length;
+    if (hidden > 0) { html += '<p class="sub">' + hidden + " more rows in the table below</p>"; }
+    forest.innerHTML = html;
+    bindForest();
+  }
+  function betterMark(way, width) {
+    var at = {higher: [width - 12, "end", "higher is better →"], lower: [12, "start", "← lower is better"]}[way] || [width / 2, "middle", "closer to 0 is better"];
+    return '<text class="better" x="' + at[0] + '" y="31" text-anchor="' + at[1] + '">' + at[2] + "</text>";
+  }
+  function bindForest() {
+    document.getElementById("forest-metric").addEventListener("change", function (event) { forestMetric = event.target.value; drawForest(); });
+  }
+
+  // ---- filter, column chooser, permalinks ----
+  var filterText = "";
+  function matches(group) {
+    if (!filterText) { return true; }
+    var hay = [group.name].concat(group.entries.map(function (id) {
+      var r = byId[id];
+      return [id, r.review, r.entry.provenance.submitter, r.entry.provenance.run_id, "seed " + r.entry.provenance.seed].join(" ");
+    })).join(" ").toLowerCase();
+    return filterText.split(/\s+/).every(function (word) { return hay.indexOf(word) >= 0; });
+  }
+  function drawAll() {
+    Object.keys(tables).forEach(function (k) { tables[k].draw(); });
+    drawForest();
+  }
+  var tables = {ranked: new Table("ranked"), rejected: new Table("rejected"), stale: new Table("stale")};
+  var typing = null;  // redraw once typing pauses: a big board takes a moment per redraw
+  document.getElementById("filter").addEventListener("input", function (event) {
+    clearTimeout(typing);
+    typing = setTimeout(function () { filterText = event.target.value.trim().toLowerCase(); drawAll(); }, 120);
   });
+  document.getElementById("column-chooser").innerHTML = COLUMNS.filter(function (c) { return c.optional; }).map(function (c) {
+    return '<label><input type="checkbox" value="' + esc(c.key) + '"' + (shown[c.key] ? " checked" : "") + "> " + esc(c.label) + "</label>";
+  }).join("");
+  document.getElementById("column-chooser").addEventListener("change", function (event) {
+    shown[event.target.value] = event.target.checked;
+    Object.keys(tables).forEach(function (k) { tables[k].draw(); });
+  });
+  function resolve(prefix) {
+    var found = data.entries.filter(function (r) { return r.entry_id.indexOf(prefix) === 0; });
+    return found.length === 1 ? found[0].entry_id : null;
+  }
+  function followHash() {
+    var hash = decodeURIComponent(location.hash.slice(1));
+    if (hash.indexOf("compare=") === 0) {
+      var ids = hash.slice(8).split(",").map(resolve).filter(has);
+      picked = ids.length === 2 ? ids : [];
+      document.querySelectorAll("input.compare").forEach(function (box) { box.checked = picked.indexOf(box.value) >= 0; });
+      showSide();
+      if (picked.length === 2) { document.getElementById("side").scrollIntoView(); }
+    } else if (hash.indexOf("entry=") === 0) {
+      var id = resolve(hash.slice(6));
+      if (!id) { return; }
+      var table = tables[byId[id].section];
+      var group = byId[id].group;
+      table.expanded[group] = true;
+      table.open[id] = true;
+      table.draw();
+      var tr = table.table.querySelector('tr[data-entry="' + id + '"]');
+      if (tr) { tr.scrollIntoView(); }
+    }
+  }
+  window.addEventListener("hashchange", followHash);
+  var resizing = null;
+  window.addEventListener("resize", function () { clearTimeout(resizing); resizing = setTimeout(drawForest, 100); });
+  drawAll();
+  followHash();
 })();
