@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Optional
 
 from medbench.errors import DataError, LeaderboardError
 from medbench.io import sha256_hex
+from medbench.tasks.registry import get_kind
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -27,8 +28,6 @@ if TYPE_CHECKING:
     from medbench.tasks.outputs import TaskOutputs
 
 SAMPLE_ID = "sample_id"
-# Kinds whose decisions (`prediction*` columns) the server re-derives from the scores.
-CLASSIFICATION = ("binary", "multiclass", "multilabel")
 PREDICTION_NAMES = ("risk", "doc_id", "rank")
 PREDICTION_PREFIXES = ("score", "prediction", "survival_", "quantile_")
 DERIVED_PREFIX = "prediction"
@@ -51,9 +50,11 @@ class HiddenLabels:
 def labels_of_record(record: "RunRecord") -> HiddenLabels:
     """The hidden labels of the test set a (hospital-side) run record was scored on."""
     frame, kind = record.predictions(), record.protocol.kind
+    # A classification kind's decisions (`prediction*` columns) the server re-derives from the scores.
+    classifies = get_kind(kind).classes is not None
     required = tuple(
         column for column in frame.columns
-        if is_prediction_column(column) and not (kind in CLASSIFICATION and column.startswith(DERIVED_PREFIX))
+        if is_prediction_column(column) and not (classifies and column.startswith(DERIVED_PREFIX))
     )
     truth = frame[[column for column in frame.columns if not is_prediction_column(column)]]
     if kind == "retrieval":
@@ -128,7 +129,8 @@ def outputs_of(scores: "pd.DataFrame", labels: HiddenLabels, kind: str) -> "Task
         return TaskOutputs(scores, labels.qrels)
     truth = labels.truth.assign(**{SAMPLE_ID: labels.truth[SAMPLE_ID].astype(str)})
     merged = truth.merge(scores, on=SAMPLE_ID, how="left", validate="one_to_one")
-    if kind not in CLASSIFICATION:
+    classes = get_kind(kind).classes
+    if classes is None:
         return TaskOutputs(merged)
     score_columns = [column for column in labels.required_columns if column.startswith("score")]
     targets = [column for column in truth.columns if column.startswith("target")]
@@ -140,8 +142,8 @@ def outputs_of(scores: "pd.DataFrame", labels: HiddenLabels, kind: str) -> "Task
     try:
         frame = classification_frame(
             merged[SAMPLE_ID].to_numpy(),
-            merged[targets].to_numpy() if kind == "multilabel" else merged[targets[0]].to_numpy(),
-            values if kind != "binary" else values[:, 0],
+            merged[targets[0]].to_numpy() if classes.exclusive else merged[targets].to_numpy(),
+            values[:, 0] if classes.single_score else values,
             kind,
             merged,
             metadata,
