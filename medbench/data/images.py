@@ -19,7 +19,7 @@ from medbench.data.split import Split
 from medbench.data.splits import check_seen_in_training, stratified_split
 from medbench.errors import DataError
 from medbench.tasks.kind import Classes
-from medbench.tasks.registry import KIND_MODULES, get_kind
+from medbench.tasks.registry import classes_of, classification_kinds
 
 PIXEL_SUFFIXES = (".png", ".jpg", ".jpeg")
 DICOM_SUFFIXES = (".dcm", ".dicom")
@@ -48,18 +48,17 @@ def task_kind_of(labels: np.ndarray) -> str:
     return "binary" if set(np.unique(labels).tolist()) <= {0, 1} else "multiclass"
 
 
-def classes_of(kind: str, source: str) -> Classes:
+def image_classes(kind: str, source: str) -> Classes:
     """The class layout of `kind`; images are classified, so a kind without one is refused."""
-    classes = get_kind(kind).classes if kind in KIND_MODULES else None
+    classes = classes_of(kind)
     if classes is None:
-        known = tuple(name for name in KIND_MODULES if get_kind(name).classes is not None)
-        raise DataError(f"{source}: image tasks are {known}, not {kind!r}")
+        raise DataError(f"{source}: image tasks are {classification_kinds()}, not {kind!r}")
     return classes
 
 
 def check_kind(labels: np.ndarray, kind: str, source: str) -> None:
     """Refuse labels that cannot be read as the task kind asks."""
-    classes = classes_of(kind, source)
+    classes = image_classes(kind, source)
     values = set(np.unique(labels).tolist())
     if not classes.exclusive and not values <= {0, 1}:
         raise DataError(f"{source}: a {kind} task needs 0/1 labels; found values {sorted(values)[:10]}")
@@ -92,7 +91,7 @@ class ImageDataModule(MedbenchDataModule):
         check_kind(all_labels, self.kind, self._source)
         targets = {name: self._targets(arrays[name].labels) for name in SPLIT_NAMES}
         check_seen_in_training(targets["train"], targets["test"], self._source)
-        classes = get_kind(self.kind).classes
+        classes = image_classes(self.kind, self._source)
         count = max(int(all_labels.max()) + 1, len(names), 2) if classes.exclusive else all_labels.shape[1]
         self._class_names = names or [str(k) for k in range(count)]
         self._num_outputs = 1 if classes.single_score else count
@@ -102,7 +101,7 @@ class ImageDataModule(MedbenchDataModule):
         }
 
     def _targets(self, labels: np.ndarray) -> np.ndarray:
-        if not get_kind(self.kind).classes.exclusive:
+        if not image_classes(self.kind, self._source).exclusive:
             return labels.astype(np.int64)
         return labels.reshape(len(labels)).astype(np.int64)
 

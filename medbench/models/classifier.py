@@ -10,7 +10,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from medbench.tasks.registry import KIND_MODULES, get_kind
+from medbench.tasks.registry import classes_of
 
 
 class ClassifierModule(pl.LightningModule):
@@ -35,14 +35,15 @@ class ClassifierModule(pl.LightningModule):
         super().__init__()
         # Plain floats: hyper-parameters are pickled into checkpoints that are reloaded with weights_only=True.
         class_weights = [float(weight) for weight in class_weights] if class_weights else None
-        if task_kind not in KIND_MODULES or get_kind(task_kind).classes is None:
+        classes = classes_of(task_kind)
+        if classes is None:
             raise ValueError(f"ClassifierModule handles classification task kinds, not task kind {task_kind!r}")
         self.save_hyperparameters(ignore=["net", "optimizer", "scheduler"])
         self.net = net
         self.optimizer_factory = optimizer
         self.scheduler_factory = scheduler
         self.task_kind = task_kind
-        self.classes = get_kind(task_kind).classes
+        self.classes = classes
         # Binary: one weight, that of the positive class (BCE pos_weight); otherwise one per class/label.
         self.register_buffer(
             "class_weights", torch.tensor(class_weights, dtype=torch.float32) if class_weights else None, persistent=False

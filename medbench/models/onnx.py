@@ -10,7 +10,7 @@ import numpy as np
 from medbench.data.split import Split
 from medbench.errors import ConfigError, DataError
 from medbench.models.external import existing_file, keep_copy
-from medbench.tasks.registry import KIND_MODULES, get_kind
+from medbench.tasks.registry import classes_of
 
 OUTPUTS = ("probabilities", "logits")
 
@@ -38,7 +38,7 @@ class OnnxModel:
 
         if output not in OUTPUTS:
             raise ConfigError(f"model.output: {output!r} is not one of {OUTPUTS}")
-        if task_kind not in KIND_MODULES or get_kind(task_kind).classes is None:
+        if classes_of(task_kind) is None:
             raise ConfigError(f"model: an ONNX model scores classification tasks, not task kind {task_kind!r}")
         self.path = existing_file(path, "model.path", sha256)
         self.task_kind = task_kind
@@ -86,7 +86,7 @@ def scores_from_outputs(values: np.ndarray, task_kind: str, output: str) -> np.n
     """The task kind's score layout from a model's raw outputs (see :mod:`medbench.models.base`)."""
     if values.ndim == 1:
         values = values[:, None]
-    columns, classes = values.shape[1], get_kind(task_kind).classes
+    columns, classes = values.shape[1], classes_of(task_kind)
     if classes.single_score and columns == 1:
         return (_sigmoid(values) if output == "logits" else values)[:, 0]
     if classes.single_score and columns == 2:

@@ -41,5 +41,10 @@ def get_kind(name: str) -> "TaskKind":
 
 
 def classes_of(name: Optional[str]) -> Optional["Classes"]:
-    """The class layout of kind `name`; None when no kind is named (left to the data) or it does not classify."""
-    return get_kind(name).classes if name is not None else None
+    """The class layout of kind `name`; None when no kind is named (left to the data), it is unknown, or it does not classify."""
+    return get_kind(name).classes if name in KIND_MODULES else None
+
+
+def classification_kinds() -> tuple[str, ...]:
+    """The registered kinds that classify (have a class layout), for messages that list them."""
+    return tuple(name for name in KIND_MODULES if classes_of(name) is not None)

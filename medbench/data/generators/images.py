@@ -12,7 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-KINDS = ("binary", "multiclass", "multilabel")
+from medbench.tasks.kind import Classes
+from medbench.tasks.registry import classes_of, classification_kinds
 
 
 def pattern_centres(n_patterns: int, size: int) -> list[tuple[float, float]]:
@@ -22,21 +23,26 @@ def pattern_centres(n_patterns: int, size: int) -> list[tuple[float, float]]:
     return [(size / 2 + radius * np.sin(a), size / 2 + radius * np.cos(a)) for a in angles]
 
 
+def _classes(kind: str) -> Classes:
+    """The class layout of classification kind `kind` (images here are generated for classification only)."""
+    classes = classes_of(kind)
+    if classes is None:
+        raise ValueError(f"kind must be one of {classification_kinds()}, not {kind!r}")
+    return classes
+
+
 def make_labels(kind: str, n: int, n_classes: int, rng: np.random.Generator) -> np.ndarray:
     """Labels in MedMNIST's shape: (n, 1) class indices, or (n, L) 0/1 for multi-label."""
-    if kind == "binary":
-        return rng.integers(0, 2, size=(n, 1))
-    if kind == "multiclass":
-        return rng.integers(0, n_classes, size=(n, 1))
-    if kind == "multilabel":
+    classes = _classes(kind)
+    if not classes.exclusive:
         return (rng.random((n, n_classes)) < 0.4).astype(np.int64)
-    raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
+    return rng.integers(0, 2 if classes.single_score else n_classes, size=(n, 1))
 
 
 def draw_images(labels: np.ndarray, kind: str, n_classes: int, size: int, channels: int, rng: np.random.Generator) -> np.ndarray:
     """uint8 images (n, size, size[, channels]) showing the patterns of `labels`."""
     n = len(labels)
-    n_patterns = 1 if kind == "binary" else n_classes
+    n_patterns = 1 if _classes(kind).single_score else n_classes
     centres = pattern_centres(n_patterns, size)
     rows, cols = np.mgrid[0:size, 0:size]
     images = rng.normal(80.0, 35.0, size=(n, size, size))
@@ -53,9 +59,10 @@ def draw_images(labels: np.ndarray, kind: str, n_classes: int, size: int, channe
 
 
 def _present_patterns(label_row: np.ndarray, kind: str) -> list[int]:
-    if kind == "binary":
+    classes = _classes(kind)
+    if classes.single_score:
         return [0] if label_row[0] == 1 else []
-    if kind == "multiclass":
+    if classes.exclusive:
         return [int(label_row[0])]
     return [int(k) for k in np.flatnonzero(label_row)]
 
