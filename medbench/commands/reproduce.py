@@ -76,4 +76,7 @@ def _on_committee(args: argparse.Namespace) -> int:
     print(f"{event['event']}: entry {event['entry'][:12]} on board {event['board']} ({event['note']}; audit event {event['seq']})")
     for name, values in differences.items():
         print(f"  {name}: submitted {values['submitted']:.6g}, reproduced {values['reproduced']:.6g}")
+    from medbench.leaderboard.location import committee_refresh_hint
+
+    print(committee_refresh_hint())
     return 0 if event["event"] == "reproduce" else 1

@@ -24,7 +24,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def execute(args: argparse.Namespace) -> int:
     from medbench.errors import LeaderboardError
-    from medbench.leaderboard.location import refresh_hint
+    from medbench.leaderboard.location import committee_refresh_hint, refresh_hint
     from medbench.leaderboard.review import find_entry, transition
 
     if args.server or args.db:
@@ -35,6 +35,7 @@ def execute(args: argparse.Namespace) -> int:
         event = open_committee(args.server, args.db, args.key).review(args.entry, args.decision, args.note)
         print(f"{PAST[args.decision]} entry {event['entry'][:12]} on board {event['board']} as {event['actor']} "
               f"(audit event {event['seq']}, {event['hash'][:12]})")
+        print(committee_refresh_hint())
         return 0
     if not args.reviewer:
         raise LeaderboardError("--reviewer: name who decides")

@@ -50,7 +50,7 @@ def _to_committee(args: argparse.Namespace) -> int:
         raise LeaderboardError("--predictions FILE: give the --board, and no run records")
     committee = open_committee(args.server, args.db, args.key)
     items = [(args.predictions, *file_submission(args.predictions, args.model), args.board)] if args.predictions else []
-    refused = 0
+    refused = added = 0
     for run_dir in args.run_dirs:
         try:
             frame, meta, task = record_submission(run_dir)
@@ -76,6 +76,11 @@ def _to_committee(args: argparse.Namespace) -> int:
         primary = entry["metrics"][primary_name]["value"]
         verb = "submitted" if outcome["added"] else "already on board"
         print(f"{verb} {source} to board {board} as entry {outcome['entry_id'][:12]}: {primary_name} {primary:.4f} (scored by the committee)")
+        added += outcome["added"]
+    if added:
+        from medbench.leaderboard.location import committee_refresh_hint
+
+        print(committee_refresh_hint())
     if refused:
         print(f"medbench submit: error: {refused} submission(s) refused (reasons above)", flush=True)
         return 2

@@ -39,3 +39,8 @@ def add_committee_options(parser, *, server: bool = True) -> None:  # noqa: ANN0
 def refresh_hint(root: Path) -> str:
     """What every command that changes a board prints: the static page shows the change once rebuilt."""
     return f"refresh the board page: `medbench leaderboard build --root {root}`, then reload it in the browser"
+
+
+def committee_refresh_hint() -> str:
+    """The same for a committee's boards: the service's JSON is live, its public site is an export."""
+    return "refresh the public board page: `medbench leaderboard export --db URL -o DIR` (GET /boards/BOARD is live)"
