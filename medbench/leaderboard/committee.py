@@ -130,6 +130,8 @@ class CommitteeStore:
         if role == SUBMITTER and not team:
             raise LeaderboardError("a submitter submits for a team: pass --team")
         _check_name(name, "user name")
+        if team:
+            _check_name(team, "team name")
         token = "mb_" + secrets.token_urlsafe(32)
         with self.engine.begin() as connection:
             self._lock_head(connection)
@@ -249,7 +251,7 @@ class CommitteeStore:
     def submit(self, board: str, frame: "pd.DataFrame", meta: dict[str, Any], actor: User) -> SubmitOutcome:
         """Score `frame` against the board's hidden labels and add the entry, unless this very
         submission (same board, team, scores and description) is there already."""
-        from sqlalchemy import func, insert, select
+        from sqlalchemy import insert
 
         from medbench.leaderboard.db.tables import entries
         from medbench.leaderboard.hidden import score, scores_sha256, submitted_scores, to_parquet
@@ -272,6 +274,7 @@ class CommitteeStore:
         known = self._entry_by_key(board, key)
         if known is not None:
             return known
+        self._check_quota(board, actor.team, row.daily_quota)  # before scoring: a spent quota costs the server nothing
         metrics = score(scores, labels, protocol)
         submitted_at = now_utc()
         try:
@@ -285,17 +288,7 @@ class CommitteeStore:
             known = self._entry_by_key(board, key, connection)
             if known is not None:
                 return known
-            today = submitted_at[:10]
-            used = connection.execute(
-                select(func.count()).select_from(entries).where(
-                    entries.c.board == board, entries.c.team == actor.team, entries.c.submitted_at >= today
-                )
-            ).scalar()
-            if used >= row.daily_quota:
-                raise QuotaExceeded(
-                    f"team {actor.team!r} has used its {row.daily_quota} submission(s) of {today} on board {board!r}; "
-                    "try again tomorrow (UTC)"
-                )
+            self._check_quota(board, actor.team, row.daily_quota, connection)
             connection.execute(
                 insert(entries).values(
                     id=entry_id, board=board, submission_key=key, team=actor.team, submitted_by=actor.name,
@@ -307,6 +300,25 @@ class CommitteeStore:
                 data={"team": actor.team, "submission_key": key, "scores_sha256": digest, "run_id": entry.provenance.run_id},
             )
         return SubmitOutcome(board, entry_id, True, json.loads(content))
+
+    def _check_quota(self, board: str, team: str, quota: int, connection: Any = None) -> None:
+        from sqlalchemy import func, select
+
+        from medbench.leaderboard.db.tables import entries
+
+        today = now_utc()[:10]
+        query = select(func.count()).select_from(entries).where(
+            entries.c.board == board, entries.c.team == team, entries.c.submitted_at >= today
+        )
+        if connection is None:
+            with self._reading() as own:
+                used = own.execute(query).scalar()
+        else:
+            used = connection.execute(query).scalar()
+        if used >= quota:
+            raise QuotaExceeded(
+                f"team {team!r} has used its {quota} submission(s) of {today} (UTC) on board {board!r}; try again tomorrow"
+            )
 
     def _entry_by_key(self, board: str, key: str, connection: Any = None) -> Optional[SubmitOutcome]:
         from sqlalchemy import select
@@ -561,10 +573,10 @@ def _not_own_team(actor: User, team: Optional[str], entry_id: str) -> None:
 
 
 def _check_name(name: str, what: str) -> None:
-    import re
+    """Board names become folders of the export; user and team names are shown everywhere: plain names only."""
+    from medbench.names import checked_name
 
-    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}", name or ""):
-        raise LeaderboardError(f"{what} {name!r}: use letters, digits, '_', '.' or '-', starting with a letter or digit")
+    checked_name(name, what)
 
 
 def _entry(

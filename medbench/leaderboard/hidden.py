@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Optional
 
 from medbench.errors import DataError, LeaderboardError
 from medbench.io import sha256_hex
@@ -30,7 +30,7 @@ SAMPLE_ID = "sample_id"
 # Kinds whose decisions (`prediction*` columns) the server re-derives from the scores.
 CLASSIFICATION = ("binary", "multiclass", "multilabel")
 PREDICTION_NAMES = ("risk", "doc_id", "rank")
-PREDICTION_PREFIXES = ("score", "prediction", "survival_")
+PREDICTION_PREFIXES = ("score", "prediction", "survival_", "quantile_")
 DERIVED_PREFIX = "prediction"
 MAX_REPORTED_IDS = 5
 

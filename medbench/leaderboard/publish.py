@@ -33,11 +33,13 @@ SITE = "site"
 
 
 def export(store: CommitteeStore, out: Path, *, tiers: bool = True) -> Path:
-    """Write the public export into `out` (replacing it as a whole); return `out`."""
+    """Write the public export into `out` (replacing an earlier export as a whole); return `out`."""
     from medbench.leaderboard.ranking import rank_entries
     from medbench.leaderboard.site import write_site
 
     out = Path(out)
+    if out.exists() and any(out.iterdir()) and not (out / HEAD).is_file():
+        raise LeaderboardError(f"{out}: exists and is not an earlier export (no {HEAD}); choose an empty or new folder")
     staging = out.with_name(f".{out.name}.staging")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)

@@ -58,10 +58,11 @@ class RegressorModule(pl.LightningModule):
         self.log("train/loss", loss, on_step=False, on_epoch=True, prog_bar=True, batch_size=len(targets))
         return loss
 
-    def validation_step(self, batch: tuple[Any, torch.Tensor], batch_idx: int) -> None:
+    def validation_step(self, batch: tuple[Any, torch.Tensor], batch_idx: int) -> torch.Tensor:
+        """Logs the loss; returns the predictions, from which the task's metrics are logged (`val/<metric>`)."""
         inputs, targets = batch
         self.log("val/loss", self.loss(inputs, targets), prog_bar=True, batch_size=len(targets))
-        self.log("val/mae", (self(inputs) - targets.float()).abs().mean(), batch_size=len(targets))
+        return self(inputs)
 
     def predict_step(self, batch: tuple[Any, torch.Tensor], batch_idx: int) -> torch.Tensor:
         inputs, _ = batch

@@ -131,3 +131,15 @@ def test_an_edited_board_file_is_caught(exported: Path) -> None:
     spec["baseline"] = None
     path.write_bytes(canonical_bytes(spec))
     assert any("board.json: does not match the hash" in problem for problem in verify_export(exported)[0])
+
+
+@SQLITE_ONLY
+def test_the_export_never_replaces_a_folder_that_is_not_an_export(store: CommitteeStore, tmp_path: Path) -> None:
+    from medbench.errors import LeaderboardError
+
+    precious = tmp_path / "home"
+    (precious / "thesis.tex").parent.mkdir()
+    (precious / "thesis.tex").write_text("years of work")
+    with pytest.raises(LeaderboardError, match="not an earlier export"):
+        export(store, precious)
+    assert (precious / "thesis.tex").read_text() == "years of work"

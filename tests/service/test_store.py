@@ -145,3 +145,29 @@ def test_concurrent_writers_keep_one_unbroken_chain(store, board, people, runs, 
     assert not errors, errors
     assert len(store.entries(board)) == 8
     assert verify_export(export(store, tmp_path / "public", tiers=False))[0] == []
+
+
+@SQLITE_ONLY
+def test_names_that_would_become_paths_are_refused(store: CommitteeStore, people, runs) -> None:
+    from medbench.leaderboard.board_admin import create_board_from_record
+    from medbench.names import UnsafeName
+
+    with pytest.raises(UnsafeName):
+        create_board_from_record(store, synthetic.write_record(runs, seed=0), "../outside", daily_quota=1, actor=people.admin)
+    with pytest.raises(UnsafeName):
+        store.create_user("eve", "submitter", "../team", people.admin)
+
+
+@SQLITE_ONLY
+def test_a_retrieval_board_scores_runs_against_its_hidden_qrels(store: CommitteeStore, people, runs) -> None:
+    from medbench.leaderboard.board_admin import create_board_from_record
+
+    create_board_from_record(store, synthetic.write_record(runs, seed=0, kind="retrieval", n_samples=30), "search", daily_quota=5, actor=people.admin)
+    record = read_record(synthetic.write_record(runs, seed=1, kind="retrieval", n_samples=30, skill=0.5))
+    outcome = store.submit("search", record.predictions(), {}, people.alice)
+    assert {name: value["value"] for name, value in outcome.aggregates["metrics"].items()} == {
+        name: value.value for name, value in record.metrics().values.items()
+    }
+    invented = record.predictions().assign(sample_id="q9999")
+    with pytest.raises(LeaderboardError, match="not in this board"):
+        store.submit("search", invented, {}, people.alice)

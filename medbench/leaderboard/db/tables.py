@@ -32,9 +32,9 @@ hidden_labels = Table(
 users = Table(
     "users",
     metadata,
-    Column("name", String(100), primary_key=True),
+    Column("name", String(128), primary_key=True),
     Column("role", String(20), nullable=False),
-    Column("team", String(100), nullable=True),
+    Column("team", String(128), nullable=True),
     Column("token_sha256", String(64), nullable=False, unique=True),
     Column("created_at", String(40), nullable=False),
 )
@@ -45,8 +45,8 @@ entries = Table(
     Column("id", String(64), primary_key=True),  # SHA-256 of `content`
     Column("board", String(200), ForeignKey("boards.name"), nullable=False, index=True),
     Column("submission_key", String(64), nullable=False),
-    Column("team", String(100), nullable=True),
-    Column("submitted_by", String(100), nullable=False),
+    Column("team", String(128), nullable=True),
+    Column("submitted_by", String(128), nullable=False),
     Column("submitted_at", String(40), nullable=False),
     Column("content", Text, nullable=False),  # canonical JSON {"entry": Entry, "subgroups": {...}}
     Column("scores", LargeBinary, nullable=False),  # parquet of the submitted per-sample scores
@@ -61,7 +61,7 @@ audit_events = Table(
     Column("board", String(200), nullable=True),
     Column("event", String(40), nullable=False),
     Column("entry", String(64), nullable=True, index=True),
-    Column("actor", String(100), nullable=False),
+    Column("actor", String(128), nullable=False),
     Column("note", Text, nullable=False),
     Column("data", Text, nullable=False),
     Column("prev", String(64), nullable=False),

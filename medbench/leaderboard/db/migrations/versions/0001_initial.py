@@ -31,9 +31,9 @@ def upgrade() -> None:
     )
     op.create_table(
         "users",
-        sa.Column("name", sa.String(100), primary_key=True),
+        sa.Column("name", sa.String(128), primary_key=True),
         sa.Column("role", sa.String(20), nullable=False),
-        sa.Column("team", sa.String(100), nullable=True),
+        sa.Column("team", sa.String(128), nullable=True),
         sa.Column("token_sha256", sa.String(64), nullable=False, unique=True),
         sa.Column("created_at", sa.String(40), nullable=False),
     )
@@ -42,8 +42,8 @@ def upgrade() -> None:
         sa.Column("id", sa.String(64), primary_key=True),
         sa.Column("board", sa.String(200), sa.ForeignKey("boards.name"), nullable=False, index=True),
         sa.Column("submission_key", sa.String(64), nullable=False),
-        sa.Column("team", sa.String(100), nullable=True),
-        sa.Column("submitted_by", sa.String(100), nullable=False),
+        sa.Column("team", sa.String(128), nullable=True),
+        sa.Column("submitted_by", sa.String(128), nullable=False),
         sa.Column("submitted_at", sa.String(40), nullable=False),
         sa.Column("content", sa.Text, nullable=False),
         sa.Column("scores", sa.LargeBinary, nullable=False),
@@ -56,7 +56,7 @@ def upgrade() -> None:
         sa.Column("board", sa.String(200), nullable=True),
         sa.Column("event", sa.String(40), nullable=False),
         sa.Column("entry", sa.String(64), nullable=True, index=True),
-        sa.Column("actor", sa.String(100), nullable=False),
+        sa.Column("actor", sa.String(128), nullable=False),
         sa.Column("note", sa.Text, nullable=False),
         sa.Column("data", sa.Text, nullable=False),
         sa.Column("prev", sa.String(64), nullable=False),
