@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The SLURM sweep tests start a real single-node cluster (tests/sweeps/slurm_cluster.py): they need
+# The SLURM sweep tests start a real single-node cluster (tests/sweeps/conftest.py): they need
 # Debian's slurm-wlm (slurmctld, slurmd, sbatch...) and munge. Installed when missing; the tests
 # skip, saying why, on a machine without them.
 set -euo pipefail
@@ -16,6 +16,13 @@ if ! command -v apt-get >/dev/null 2>&1; then
 fi
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+# The packages' scripts must not start system daemons (the tests start their own, privately):
+# Docker images forbid it with policy-rc.d; elsewhere one is put in place for the install.
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+    $SUDO chmod 755 /usr/sbin/policy-rc.d
+    trap '$SUDO rm -f /usr/sbin/policy-rc.d' EXIT
+fi
 install() {
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends slurm-wlm munge
 }

@@ -30,6 +30,9 @@ COMMAND_MODULES: tuple[str, ...] = (
     "medbench.commands.review",
     "medbench.commands.reproduce",
     "medbench.commands.export",
+    "medbench.commands.serve",
+    "medbench.commands.board",
+    "medbench.commands.admin",
 )
 
 

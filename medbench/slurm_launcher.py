@@ -118,10 +118,13 @@ def watch(
                         if now - gone_since.setdefault(job, now) >= settings.result_grace_s:
                             lost[job] = _ending(job, state, last_seen.get(job))
                         continue
+                    gone_since.pop(job, None)  # listed live again (requeued)
                     if state.pending:
                         _check_pending(state, now - pending_since.setdefault(job, now), settings)
                         if state.reason != "None" and state.reason != getattr(last_seen.get(job), "reason", None):
                             log.info("SLURM job %s pending: %s", job, state.reason)
+                    else:
+                        pending_since.pop(job, None)
                     last_seen[job] = state
             next_read = now + interval
             interval = min(2 * interval, settings.poll_max_s)
@@ -204,7 +207,7 @@ class SlurmLauncher(SubmititSlurmLauncher):
         except FailedJobError as error:
             _end_sweep(f"sbatch refused the sweep: {_sbatch_errors(str(error))}")
         submitted = array_ids([job.job_id for job in jobs])
-        log.info("SLURM job %s: %d task(s) submitted", ", ".join(submitted), count)
+        log.info("%d sweep job(s) submitted as SLURM job %s", count, ", ".join(submitted))
         try:
             # A job of several SLURM tasks (DDP ranks) writes one result per task; rank 0's is the job's.
             results = {job.job_id: [job.task(t).paths.result_pickle for t in range(job.num_tasks)] for job in jobs}

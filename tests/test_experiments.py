@@ -9,9 +9,11 @@ import pytest
 from medbench.app import config_dir
 
 EXPERIMENTS = sorted(path.stem for path in (config_dir() / "experiment").glob("*.yaml"))
+# A pretrained encoder over a whole corpus, or a 5,000-document corpus: tens of seconds on a CPU.
+SLOW = {"retrieval_minilm_dense", "retrieval_icd11_fr_bm25"}
 
 
-@pytest.mark.parametrize("experiment", EXPERIMENTS)
+@pytest.mark.parametrize("experiment", [pytest.param(name, marks=pytest.mark.slow) if name in SLOW else name for name in EXPERIMENTS])
 def test_experiment_runs(compose_config, experiment: str) -> None:
     from medbench.run import run
 

@@ -1,15 +1,20 @@
-"""`medbench leaderboard show|build|verify`: read the shared boards (never imports torch)."""
+"""`medbench leaderboard show|baseline|build|verify|export`: read and curate the boards (never imports torch).
+
+`show` reads a folder board, or a committee's (`--server`/`--db`); `export` writes a committee's
+public export (aggregates, signed log and head, site); `verify` checks folder boards, or an
+export folder offline.
+"""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 
-HELP = "Show a board in the terminal, choose its baseline, build the static web site, or verify every hash of the boards."
+HELP = "Show a board, choose its baseline, build the static site, export a committee's boards, or verify every hash."
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from medbench.leaderboard.location import SITE_DIR, default_root
+    from medbench.leaderboard.location import SITE_DIR, add_committee_options, default_root
 
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     show = actions.add_parser("show", help="print a board as a table", description="Print a board as a table.")
@@ -34,16 +39,34 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         description="Recompute every hash; exit 1 on any edit. The printed head hash of each audit log lets a "
         "reviewer notice later that events were cut from its end (compare it with the one you noted, or with git).",
     )
-    verify.add_argument("board", nargs="?", metavar="BOARD", help="one board (default: all)")
+    verify.add_argument("board", nargs="?", metavar="BOARD|DIR", help="one board (default: all), or a committee export folder")
+    verify.add_argument("--head", type=Path, help="with DIR: a head.json kept from an earlier export, which the log must extend")
+    verify.add_argument("--public-key", type=Path, help="with DIR: the committee's published key (default: the export's own)")
+    export = actions.add_parser(
+        "export", help="write a committee's public export",
+        description="Write aggregates, the signed audit log and head, and the static site of every committee board "
+        "(never per-sample data).",
+    )
+    export.add_argument("-o", "--out", type=Path, required=True, help="export folder (replaced)")
+    export.add_argument("--no-tiers", action="store_true", help="skip the paired tests that group entries into tiers")
+    add_committee_options(export, server=False)
+    add_committee_options(show)
     for action in (show, baseline, build, verify):
         action.add_argument("--root", type=Path, default=default_root(), help="leaderboards folder (default: %(default)s)")
 
 
 def execute(args: argparse.Namespace) -> int:
-    return {"show": _show, "baseline": _baseline, "build": _build, "verify": _verify}[args.action](args)
+    return {"show": _show, "baseline": _baseline, "build": _build, "verify": _verify, "export": _export}[args.action](args)
 
 
 def _show(args: argparse.Namespace) -> int:
+    if args.server or args.db:
+        from medbench.leaderboard.terminal import print_ranking
+        from medbench.service.client import open_committee, ranking_from_json
+
+        committee = open_committee(args.server, args.db, args.key)
+        print_ranking(ranking_from_json(committee.board_json(args.board)), limit=args.limit)
+        return 0
     from medbench.leaderboard.ranking import rank_board
     from medbench.leaderboard.store import Board
     from medbench.leaderboard.terminal import print_ranking
@@ -80,8 +103,49 @@ def _build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _export(args: argparse.Namespace) -> int:
+    import json
+
+    from medbench.errors import LeaderboardError
+    from medbench.leaderboard.committee import CommitteeStore
+    from medbench.leaderboard.publish import export
+
+    if not args.db:
+        raise LeaderboardError("--db: the export is made on the committee's database (or set MEDBENCH_DB)")
+    store = CommitteeStore(args.db, args.key)
+    try:
+        export(store, args.out, tiers=not args.no_tiers)
+    finally:
+        store.close()
+    head = json.loads((args.out / "head.json").read_bytes())
+    print(f"exported {head['count']} events (head {head['hash'][:16]}, key {head['public_key']}) to {args.out}; "
+          f"keep head.json to check later exports with `medbench leaderboard verify DIR --head`")
+    return 0
+
+
+def _verify_export(args: argparse.Namespace) -> int:
+    from medbench.leaderboard.publish import verify_export
+
+    key = args.public_key.read_text() if args.public_key else None
+    problems, facts = verify_export(Path(args.board), public_key_pem=key, old_head=args.head)
+    if problems:
+        print(f"export {args.board}: {len(problems)} problem(s)")
+        for problem in problems:
+            print(f"  {problem}")
+        return 1
+    pinned = "the key you pinned" if key else "the export's own key: compare its fingerprint with the committee's published one"
+    print(f"export {args.board}: ok ({facts['events']} signed events, {facts['boards']} board(s), head {facts['head'][:16]}; "
+          f"key {facts['key']}, {pinned}" + ("; extends the earlier head" if args.head else "") + ")")
+    return 0
+
+
 def _verify(args: argparse.Namespace) -> int:
     from medbench.errors import LeaderboardError
+
+    if args.board and (Path(args.board) / "head.json").is_file():
+        return _verify_export(args)
+    if args.head or args.public_key:
+        raise LeaderboardError(f"--head/--public-key: {args.board or args.root} is not an export folder (no head.json)")
     from medbench.leaderboard.audit import read_events
     from medbench.leaderboard.store import Board, board_names
     from medbench.leaderboard.verify import verify_boards

@@ -13,6 +13,8 @@ HELP = "Rerun a run folder, a transfer bundle or a leaderboard entry from its st
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from medbench.leaderboard.location import add_committee_options
+
     parser.add_argument("target", metavar="TARGET", help="a run record folder, a bundle (folder or .zip), or a leaderboard entry id (prefix)")
     parser.add_argument(
         "--tolerance",
@@ -29,9 +31,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "(the only part of a stored config you can change)",
     )
     parser.add_argument("--board", default=None, help="the board of a leaderboard entry (default: search every board)")
+    parser.add_argument(
+        "--run", type=Path, metavar="RERUN_DIR",
+        help="with --server/--db: the record of your rerun of the entry; the committee scores it and compares",
+    )
+    parser.add_argument("--predictions", type=Path, help="with --server/--db: the rerun's predictions file instead of --run")
+    add_committee_options(parser)
 
 
 def execute(args: argparse.Namespace) -> int:
+    if args.server or args.db:
+        return _on_committee(args)
     from medbench.errors import ConfigError
     from medbench.reproduce import link_to_leaderboard, local_config, open_claim, print_reproduction, reproduce
 
@@ -50,3 +60,23 @@ def execute(args: argparse.Namespace) -> int:
 
         print(refresh_hint(Path(str(local.paths.leaderboards_dir))))
     return 0 if reproduction.status == "match" else 1
+
+
+def _on_committee(args: argparse.Namespace) -> int:
+    """Send a rerun's predictions; the committee scores them and logs `reproduce` or `reproduction_failed`."""
+    from medbench.errors import ConfigError
+    from medbench.service.client import file_submission, open_committee, record_submission
+
+    if bool(args.run) == bool(args.predictions):
+        raise ConfigError("--run RERUN_DIR or --predictions FILE: the rerun whose predictions the committee scores")
+    frame = record_submission(args.run)[0] if args.run else file_submission(args.predictions, "rerun")[0]
+    tolerance = args.tolerance if args.tolerance is not None else 1e-9
+    event = open_committee(args.server, args.db, args.key).reproduce(args.target, frame, tolerance)
+    differences = event["data"]["differences"]
+    print(f"{event['event']}: entry {event['entry'][:12]} on board {event['board']} ({event['note']}; audit event {event['seq']})")
+    for name, values in differences.items():
+        print(f"  {name}: submitted {values['submitted']:.6g}, reproduced {values['reproduced']:.6g}")
+    from medbench.leaderboard.location import committee_refresh_hint
+
+    print(committee_refresh_hint())
+    return 0 if event["event"] == "reproduce" else 1

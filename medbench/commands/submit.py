@@ -1,4 +1,9 @@
-"""`medbench submit RUN_DIR...`: add run records to a shared leaderboard, or say why not."""
+"""`medbench submit RUN_DIR...`: add run records to a leaderboard, or say why not.
+
+Without `--server`/`--db` the records go to the folder boards under `--root`; with them, to the
+committee's store, which scores the records' predictions against its hidden labels itself.
+A partner without run records sends a predictions file instead (`--predictions FILE --board B`).
+"""
 
 from __future__ import annotations
 
@@ -9,9 +14,11 @@ HELP = "Submit run records to a leaderboard (checks completeness, schema, predic
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from medbench.leaderboard.location import default_root
+    from medbench.leaderboard.location import add_committee_options, default_root
 
-    parser.add_argument("run_dirs", nargs="+", type=Path, metavar="RUN_DIR", help="run record folders (runs/<task>/<run_id>)")
+    parser.add_argument("run_dirs", nargs="*", type=Path, metavar="RUN_DIR", help="run record folders (runs/<task>/<run_id>)")
+    parser.add_argument("--predictions", type=Path, help="a predictions file (parquet or CSV: sample_id, score...) instead of run records")
+    parser.add_argument("--model", default="partner model", help="the model's name for --predictions (default: %(default)s)")
     parser.add_argument("--board", help="board name (default: the record's task name)")
     parser.add_argument("--submitter", help="who submits (default: $MEDBENCH_SUBMITTER or the user name)")
     parser.add_argument(
@@ -19,9 +26,68 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--skip-failed", action="store_true", help="pass over records of failed runs instead of refusing them")
     parser.add_argument("--root", type=Path, default=default_root(), help="leaderboards folder (default: %(default)s)")
+    add_committee_options(parser)
 
 
 def execute(args: argparse.Namespace) -> int:
+    from medbench.errors import LeaderboardError
+
+    if args.server or args.db:
+        return _to_committee(args)
+    if args.predictions or not args.run_dirs:
+        raise LeaderboardError("folder boards take run records (RUN_DIR...); a predictions file goes to a committee (--server or --db)")
+    return _to_folder_boards(args)
+
+
+def _to_committee(args: argparse.Namespace) -> int:
+    from medbench.errors import LeaderboardError
+    from medbench.leaderboard.submit import FailedRun, SubmissionRefused
+    from medbench.service.client import file_submission, open_committee, record_submission
+
+    if args.submitter or args.baseline:
+        raise LeaderboardError("--submitter/--baseline: on a committee the token says who submits, and the committee names baselines")
+    if args.predictions and (args.run_dirs or not args.board):
+        raise LeaderboardError("--predictions FILE: give the --board, and no run records")
+    committee = open_committee(args.server, args.db, args.key)
+    items = [(args.predictions, *file_submission(args.predictions, args.model), args.board)] if args.predictions else []
+    refused = added = 0
+    for run_dir in args.run_dirs:
+        try:
+            frame, meta, task = record_submission(run_dir)
+        except FailedRun as error:
+            if not args.skip_failed:
+                refused += 1
+            print(f"{'skipped' if args.skip_failed else 'refused'} {run_dir}: {error}")
+            continue
+        except SubmissionRefused as error:
+            refused += 1
+            print(f"refused {run_dir}: {error}")
+            continue
+        items.append((run_dir, frame, meta, args.board or task))
+    for source, frame, meta, board in items:
+        try:
+            outcome = committee.submit(board, frame, meta)
+        except LeaderboardError as error:
+            refused += 1
+            print(f"refused {source}: {error}")
+            continue
+        entry = outcome["aggregates"]
+        primary_name = entry["protocol"]["primary"]
+        primary = entry["metrics"][primary_name]["value"]
+        verb = "submitted" if outcome["added"] else "already on board"
+        print(f"{verb} {source} to board {board} as entry {outcome['entry_id'][:12]}: {primary_name} {primary:.4f} (scored by the committee)")
+        added += outcome["added"]
+    if added:
+        from medbench.leaderboard.location import committee_refresh_hint
+
+        print(committee_refresh_hint())
+    if refused:
+        print(f"medbench submit: error: {refused} submission(s) refused (reasons above)", flush=True)
+        return 2
+    return 0
+
+
+def _to_folder_boards(args: argparse.Namespace) -> int:
     from medbench.leaderboard.location import refresh_hint
     from medbench.leaderboard.submit import FailedRun, SubmissionRefused, default_submitter, submit_run
 
@@ -45,6 +111,8 @@ def execute(args: argparse.Namespace) -> int:
             refused += 1
             print(f"refused {run_dir}: {error}")
             continue
+        for name, (claimed, recomputed) in (result.corrected or {}).items():
+            print(f"note {run_dir}: metrics.json claims {name} {claimed!r}; the board uses {recomputed!r}, recomputed from the predictions")
         if not result.added:
             print(f"already on board {result.board}: {run_dir} (entry {result.entry_id[:12]})")
             continue

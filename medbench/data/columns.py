@@ -109,8 +109,8 @@ def encode_features(frame: pd.DataFrame, types: ColumnTypes, train_rows: np.ndar
     from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
     table = pd.DataFrame(index=frame.index)
-    for name in types.numeric:
-        table[name] = _numbers(frame[name], name, Path("<table>"))
+    for name in types.numeric:  # checked by column_types: every present value reads as a number
+        table[name] = pd.to_numeric(frame[name].astype(object), errors="coerce").astype(np.float64)
     for name in types.categorical:
         # Plain objects with NaN holes: the layout SimpleImputer and OneHotEncoder expect for text
         # levels, whatever pandas dtype (object, str, category, string) the column came in.

@@ -160,6 +160,6 @@ def written_once(folder: Path, write: Callable[[Path], object]) -> Path:
 
 
 def _file_hash(path: Path) -> str:
-    from medbench.record import sha256_file
+    from medbench.io import sha256_file
 
     return sha256_file(path)

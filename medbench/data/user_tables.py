@@ -1,4 +1,5 @@
-"""The user's own patient table as a task: `task=tabular_csv` (classification) and `task=survival_csv`.
+"""The user's own patient table as a task: `task=tabular_csv` (classification), `task=regression_csv`
+(a numeric outcome: length of stay, cost) and `task=survival_csv`.
 
 One CSV or parquet file, one row per sample (an admission, a patient), read by
 :func:`medbench.data.tables.read_table`. The task config names the outcome column(s) and,
@@ -29,6 +30,8 @@ from medbench.errors import DataError
 log = logging.getLogger(__name__)
 
 INCOMPLETE_POLICIES = ("refuse", "drop")
+# Without a patient column, a numeric outcome's split is stratified by its quintiles.
+N_TARGET_BINS = 5
 TRUE_WORDS = {"1", "true", "yes", "y", "t", "1.0"}
 FALSE_WORDS = {"0", "false", "no", "n", "f", "0.0"}
 
@@ -212,6 +215,64 @@ class CsvClassificationDataModule(MedbenchDataModule):
             class_names=self._class_names,
             source=self._source,
         )
+
+
+class CsvRegressionDataModule(MedbenchDataModule):
+    """A numeric outcome from `target_column` of the user's table (length of stay, cost); features as declared or inferred."""
+
+    def __init__(
+        self,
+        path: str,
+        target_column: str,
+        id_column: Optional[str] = None,
+        patient_column: Optional[str] = None,
+        metadata_columns: Sequence[str] = (),
+        feature_columns: Sequence[str] = (),
+        numeric_columns: Sequence[str] = (),
+        categorical_columns: Sequence[str] = (),
+        drop_columns: Sequence[str] = (),
+        incomplete_rows: str = "refuse",
+        val_fraction: float = 0.15,
+        test_fraction: float = 0.25,
+        split_seed: int = 0,
+        batch_size: int = 64,
+        num_workers: int = 0,
+    ) -> None:
+        super().__init__(batch_size=batch_size, num_workers=num_workers)
+        self.table = _user_table(
+            path=path, id_column=id_column, patient_column=patient_column, metadata_columns=metadata_columns,
+            feature_columns=feature_columns, numeric_columns=numeric_columns, categorical_columns=categorical_columns,
+            drop_columns=drop_columns, incomplete_rows=incomplete_rows,
+        )
+        self.target_column = target_column
+        self.val_fraction, self.test_fraction, self.split_seed = val_fraction, test_fraction, split_seed
+        self._feature_names: list[str] = []
+        self._source = ""
+
+    def load_splits(self) -> dict[str, Split]:
+        table = self.table
+        frame = table.read([self.target_column])
+        targets = pd.to_numeric(frame[self.target_column], errors="coerce").to_numpy(dtype=np.float64)
+        if not np.isfinite(targets).all():
+            row = int(np.flatnonzero(~np.isfinite(targets))[0])
+            raise DataError(
+                f"{table.file}: column {self.target_column!r}, row {row + 1}: {frame[self.target_column].iloc[row]!r} "
+                "is not a number; a regression outcome must be numeric"
+            )
+        cuts = np.quantile(targets, np.linspace(0, 1, N_TARGET_BINS + 1)[1:-1])
+        indices = table.split(frame, np.searchsorted(cuts, targets, side="right"), self.val_fraction, self.test_fraction, self.split_seed)
+        types = table.features(frame, [self.target_column])
+        features, self._feature_names = encode_features(frame, types, indices["train"])
+        ids, metadata = table.ids(frame), table.metadata(frame)
+        self._source = table.source(frame, types)
+        return {
+            name: Split(ids=ids[idx], inputs=features[idx], targets=targets[idx], metadata=_rows(metadata, idx))
+            for name, idx in indices.items()
+        }
+
+    def info(self) -> DataInfo:
+        self.setup()
+        return DataInfo(network_kwargs={"in_features": len(self._feature_names), "num_outputs": 1}, source=self._source)
 
 
 def _label_text(value: Any) -> str:

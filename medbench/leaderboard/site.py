@@ -91,6 +91,11 @@ def _write_board(environment: Environment, ranking: Ranking, names: dict[str, En
     atomic_write(folder / json_name, data.encode("utf-8"), durable=False)
 
 
+def ranking_json(ranking: Ranking) -> str:
+    """The board page's JSON for a ranking from any store (the service answers with it)."""
+    return board_json(ranking, name_entries({row.entry_id: row.entry for row in _all_rows(ranking)}))
+
+
 def board_json(ranking: Ranking, names: dict[str, EntryName]) -> str:
     """The board, its entries (each serialised by its schema, then spliced in), groups, scales and paired tests."""
     spec = ranking.spec

@@ -146,7 +146,13 @@ class Board:
 
 
 def _parse(path: Path | str, model: type, data: Optional[bytes] = None):
+    data = data if data is not None else Path(path).read_bytes()
     try:
-        return model.model_validate_json(data if data is not None else Path(path).read_bytes())
+        return model.model_validate_json(data)
     except ValidationError as error:
+        if b'"protocol"' not in data and b'"task_version"' in data:
+            raise LeaderboardError(
+                f"{path}: written by an older medbench (board schema v1, no task protocol); "
+                "rebuild the board by resubmitting current records to a new board folder"
+            ) from None
         raise LeaderboardError(f"{path}: does not match the {model.__name__} schema: {validation_problems(error)}") from None

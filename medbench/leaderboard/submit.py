@@ -23,7 +23,7 @@ from medbench.leaderboard.comparability import judge
 from medbench.leaderboard.schema import BoardSpec, Entry, Provenance
 from medbench.leaderboard.store import Board
 from medbench.io import sha256_file
-from medbench.record import RunRecord, read_record
+from medbench.record import Metrics, RunRecord, read_record
 
 
 class SubmissionRefused(LeaderboardError):
@@ -41,6 +41,8 @@ class SubmitResult:
     added: bool
     upgraded_from: Optional[str] = None
     baseline: bool = False
+    # Metric → (claimed, recomputed) where the record's metrics.json did not match its predictions.
+    corrected: Optional[dict[str, tuple[float, float]]] = None
 
 
 def default_submitter() -> str:
@@ -51,9 +53,12 @@ def submit_run(
     root: Path, run_dir: Path, *, board: Optional[str] = None, submitter: str, baseline: bool = False
 ) -> SubmitResult:
     """Check the record at `run_dir` and add it to `board` (default: the task's name)."""
+    import dataclasses
+
     record = checked_record(run_dir)
     entry = entry_from_record(record, board or record.protocol.name, submitter)
-    return submit_entries(root, entry.board, [(entry, record.predictions_path(), record.qrels_path())], baseline=baseline)[0]
+    result = submit_entries(root, entry.board, [(entry, record.predictions_path(), record.qrels_path())], baseline=baseline)[0]
+    return dataclasses.replace(result, corrected=claimed_differences(record, entry) or None)
 
 
 def checked_record(run_dir: Path) -> RunRecord:
@@ -73,8 +78,9 @@ def checked_record(run_dir: Path) -> RunRecord:
 
 
 def entry_from_record(record: RunRecord, board: str, submitter: str) -> Entry:
-    """The entry of a checked record: its aggregates and provenance, no per-sample data."""
-    manifest, metrics = record.manifest, record.metrics()
+    """The entry of a checked record: its aggregates, recomputed here from its predictions under its
+    protocol (a record's `metrics.json` is a claim, never trusted), and its provenance."""
+    manifest, metrics = record.manifest, rescored_metrics(record)
     undefined = sorted(name for name, metric in metrics.values.items() if not math.isfinite(metric.value))
     if undefined:
         raise SubmissionRefused(f"{record.path}: metric(s) {undefined} are not finite numbers; a board cannot rank them")
@@ -111,12 +117,32 @@ def entry_from_record(record: RunRecord, board: str, submitter: str) -> Entry:
             name=str(config.get("name") or ""),
             tags=[str(tag) for tag in config.get("tags") or []],
             choices=dict(manifest.choices),
-            **_settings(config),
+            **run_settings(config),
         ),
     )
 
 
-def _settings(config) -> dict:
+def rescored_metrics(record: RunRecord) -> Metrics:
+    from medbench.errors import MedbenchError
+    from medbench.scoring import record_outputs, score_outputs
+
+    try:
+        return score_outputs(record_outputs(record), record.protocol)
+    except MedbenchError as error:
+        raise SubmissionRefused(f"{record.path}: its predictions cannot be rescored ({error})") from None
+
+
+def claimed_differences(record: RunRecord, entry: Entry) -> dict[str, tuple[float, float]]:
+    """Metric → (claimed in metrics.json, recomputed) where the record's claim is not what its predictions give."""
+    claimed = record.metrics().values
+    return {
+        name: (claimed[name].value if name in claimed else float("nan"), value.value)
+        for name, value in entry.metrics.items()
+        if name not in claimed or claimed[name] != value
+    }
+
+
+def run_settings(config) -> dict:
     """The run's semantic settings as `key=value` strings, and the hash of them all.
 
     The task is the board's (its version apart) and the seed varies within a config, so neither

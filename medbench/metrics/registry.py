@@ -93,6 +93,7 @@ def _indexed(keyword: str) -> Callable[[str], int]:
 
 CUTOFF = Argument("<k>", _positive_int, required=False)
 FRACTION = Argument("<fraction>", _fraction, required=True)
+OPTIONAL_FRACTION = Argument("<fraction>", _fraction, required=False)
 BINS = Argument("<bins>", _positive_int, required=False)
 CLASS = Argument("class=<k>", _indexed("class"), required=True)
 LABEL = Argument("label=<k>", _indexed("label"), required=True)

@@ -59,4 +59,6 @@ KIND = TaskKind(
     build_outputs=partial(classification_outputs, kind="binary"),
     plots=plots,
     paired_tests={"auroc": "delong"},
+    required_columns=("sample_id", TARGET, SCORE),
+    finite=(SCORE,),
 )

@@ -41,6 +41,15 @@ class TaskKind:
     # Metric family -> the classical paired test (DeLong, McNemar) that tiers prefer for it when
     # units are independent; other families are compared by paired bootstrap.
     paired_tests: Mapping[str, str] = field(default_factory=dict)
+    # What a stored predictions frame must hold (checked on every read, `medbench.tasks.stored`):
+    # these columns, at least one column starting with each prefix, one row per `row_keys`, and
+    # finite numbers in the `finite` columns (names, or prefixes ending in `_`).
+    required_columns: tuple[str, ...] = ("sample_id",)
+    required_prefixes: tuple[str, ...] = ()
+    row_keys: tuple[str, ...] = ("sample_id",)
+    finite: tuple[str, ...] = ()
+    # Whether every test unit has a row (a retrieval run may retrieve nothing for a query).
+    answers_every_unit: bool = True
 
     def paired_test(self, metric: str) -> Optional[str]:
         """The classical paired test for `metric` (a full name such as `auroc`), or None."""

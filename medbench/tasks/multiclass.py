@@ -16,4 +16,7 @@ KIND = TaskKind(
     output_description="one probability per class per sample, summing to 1",
     metrics_module="medbench.metrics.multiclass",
     build_outputs=partial(classification_outputs, kind="multiclass"),
+    required_columns=("sample_id", "target"),
+    required_prefixes=("score_",),
+    finite=("score_",),
 )

@@ -16,4 +16,6 @@ KIND = TaskKind(
     output_description="one independent probability per label per sample",
     metrics_module="medbench.metrics.multilabel",
     build_outputs=partial(classification_outputs, kind="multilabel"),
+    required_prefixes=("target_", "score_"),
+    finite=("score_",),
 )

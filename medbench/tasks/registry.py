@@ -23,6 +23,7 @@ KIND_MODULES: dict[str, str] = {
     "retrieval": "medbench.tasks.retrieval",
     "survival": "medbench.tasks.survival",
     "regression": "medbench.tasks.regression",
+    "forecasting": "medbench.tasks.forecasting",
 }
 
 

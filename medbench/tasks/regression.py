@@ -75,4 +75,6 @@ KIND = TaskKind(
     metrics_module="medbench.metrics.regression",
     build_outputs=regression_outputs,
     plots=plots,
+    required_columns=(SAMPLE_ID, TARGET, PREDICTION),
+    finite=(TARGET, PREDICTION),
 )

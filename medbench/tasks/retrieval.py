@@ -112,4 +112,8 @@ KIND = TaskKind(
     metrics_module="medbench.metrics.retrieval",
     build_outputs=retrieval_outputs,
     plots=plots,
+    required_columns=(SAMPLE_ID, DOC_ID, SCORE),
+    row_keys=(SAMPLE_ID, DOC_ID),
+    finite=(SCORE,),
+    answers_every_unit=False,
 )

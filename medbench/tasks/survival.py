@@ -137,4 +137,7 @@ KIND = TaskKind(
     output_description="per patient a risk score (higher = earlier event) and survival probabilities at the task's times",
     metrics_module="medbench.metrics.survival",
     build_outputs=survival_outputs,
+    required_columns=(SAMPLE_ID, TIME, EVENT, RISK),
+    required_prefixes=(SURVIVAL_PREFIX,),
+    finite=(RISK, TIME, SURVIVAL_PREFIX),
 )

@@ -103,6 +103,8 @@ def test_each_metric_has_its_direction_and_range() -> None:
     assert scale_of("ibs").better == "lower" and scale_of("brier").better == "lower"
     assert scale_of("auroc").better == "higher" and scale_of("auroc").high == 1.0
     assert scale_of("log_loss").high is None and scale_of("ndcg@10").better == "higher"
+    assert scale_of("rmse").better == "lower" and scale_of("rmse").high is None
+    assert scale_of("r2").low is None and scale_of("mean_error").better == "closer to 0"
 
 
 def test_the_page_states_the_protocols_confidence_level(make_record, submit, root: Path, tmp_path: Path) -> None:

@@ -222,7 +222,7 @@ def test_a_hostile_submitter_name_leaves_the_table_intact(board_site: dict, brow
     assert len(css(browser, "table#rejected tr.entry")) == 1 and len(css(browser, "table#stale tr.entry")) == 2
     assert not [b for b in css(browser, "b") if b.text == "x"]  # no markup injected
     provenance = css(browser, "tr.detail dl.prov")[0].text
-    assert HOSTILE[0] in provenance
+    assert HOSTILE[0] in provenance and "undefined" not in provenance and "task version\n1.0" in provenance
     page = board_site["page"].read_text()
     data = page[page.index('id="board-data">') : page.index("</script>", page.index('id="board-data">'))]
     assert "<" not in data.split(">", 1)[1]

@@ -7,10 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from medbench.io import sha256_hex
+from medbench.io import sha256_file, sha256_hex
 from medbench.leaderboard.store import Board
 from medbench.leaderboard.submit import FailedRun, SubmissionRefused
-from medbench.io import sha256_file
 from medbench.record import MANIFEST_FILE, PREDICTIONS_FILE, read_record
 
 
@@ -81,3 +80,30 @@ def test_cli_reports_each_refusal_and_skips_failed_runs_on_request(make_record, 
     skipped = cli("submit", "--skip-failed", str(good), str(failed))
     assert skipped.returncode == 0, skipped.stdout + skipped.stderr
     assert f"already on board synthetic: {good}" in skipped.stdout and f"skipped {failed}" in skipped.stdout
+
+
+def test_claimed_metrics_are_recomputed_not_trusted(make_record, submit, root: Path) -> None:
+    """A dishonest submitter edits metrics.json: the board ranks the predictions' own numbers."""
+    from medbench.record import METRICS_FILE
+
+    run_dir = make_record(seed=1)
+    honest = read_record(run_dir).metrics().values["auroc"]
+    metrics = json.loads((run_dir / METRICS_FILE).read_text())
+    metrics["values"]["auroc"]["value"] = 0.9999
+    (run_dir / METRICS_FILE).write_text(json.dumps(metrics))
+    result = submit(run_dir)
+    assert Board(root, "synthetic").read_entry(result.entry_id).metrics["auroc"] == honest
+    assert result.corrected == {"auroc": (0.9999, honest.value)}
+
+
+def test_a_board_from_before_the_protocol_says_to_rebuild(make_record, submit, root: Path) -> None:
+    from medbench.errors import LeaderboardError
+
+    submit(make_record(seed=1))
+    board = Board(root, "synthetic")
+    content = json.loads(board.spec_path.read_text())
+    protocol = content.pop("protocol")
+    content.update(schema_version=1, task=protocol["name"], task_version=protocol["version"], kind="binary")
+    board.spec_path.write_text(json.dumps(content))
+    with pytest.raises(LeaderboardError, match="older medbench .*resubmitting current records"):
+        board.spec()

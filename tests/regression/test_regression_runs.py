@@ -23,7 +23,7 @@ def test_ridge_on_diabetes_explains_part_of_the_progression(compose_config, tmp_
     assert mae.ci.low < mae.value < mae.ci.high
     assert score_outputs(record_outputs(record), record.protocol) == metrics
     bundle = export_bundle(record.path, tmp_path / "bundle")
-    assert "Calibration by decile" in (bundle / "report.html").read_text()
+    assert "Calibration by decile" in (bundle.path / "report.html").read_text()
 
 
 @pytest.mark.slow

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import numpy as np
@@ -71,19 +70,23 @@ def test_onnx_errors_name_the_problem(tmp_path: Path, onnx_model) -> None:
         OnnxEncoder(str(onnx_model[0]), tokenizer=WordTokenizer([]), output_name="pooled")
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("tokenizers") is not None or importlib.util.find_spec("transformers") is not None,
-    reason="a tokenizer package is installed",
-)
-def test_without_a_tokenizer_package_the_error_says_what_to_install(onnx_model) -> None:
+def test_without_a_tokenizer_package_the_error_says_what_to_install(onnx_model, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    # A module set to None in sys.modules cannot be imported: as if neither package were installed.
+    monkeypatch.setitem(sys.modules, "tokenizers", None)
+    monkeypatch.setitem(sys.modules, "transformers", None)
     with pytest.raises(ConfigError, match="needs the `tokenizers` or `transformers` package"):
         OnnxEncoder(str(onnx_model[0]))
     with pytest.raises(ConfigError, match="does not exist"):
         HuggingFaceTokenizer("/nonexistent/folder")
 
 
-@pytest.mark.skipif(importlib.util.find_spec("sentence_transformers") is not None, reason="sentence-transformers is installed")
-def test_without_sentence_transformers_the_error_says_what_to_install(tmp_path: Path) -> None:
+def test_without_sentence_transformers_the_error_says_what_to_install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "sentence_transformers", None)
+    monkeypatch.setattr("medbench.models.retrieval.sentence_transformer_encoder.offline_hugging_face", lambda: None)
     with pytest.raises(ConfigError, match="sentence-transformers package is not installed"):
         SentenceTransformerEncoder(str(tmp_path))
     with pytest.raises(ConfigError, match="is not a folder"):

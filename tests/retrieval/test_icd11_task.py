@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -52,8 +51,7 @@ def test_bad_settings_and_a_missing_package_say_what_to_do(tmp_path: Path, monke
 @pytest.mark.slow
 def test_french_bm25_experiment_writes_a_record(compose_config) -> None:
     record = run(compose_config("experiment=retrieval_icd11_fr_bm25", "task.data.n_queries=40"))
-    assert record.complete and record.manifest.task.name == "retrieval_icd11_fr"
+    assert record.complete and record.protocol.name == "retrieval_icd11_fr" and record.protocol.kind == "retrieval"
     assert record.manifest.dataset.split_sizes == {"train": 8, "val": 2, "test": 30}
     predictions = record.predictions()
     assert predictions["doc_id"].str.fullmatch(r"[0-9A-Za-z\-]+").all()  # short ids, no URLs
-    assert json.loads((record.path / "manifest.json").read_text())["task"]["name"] == "retrieval_icd11_fr"

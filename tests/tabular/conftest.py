@@ -44,6 +44,7 @@ def join_as_a_user_would(patients_csv: Path, conditions_csv: Path, seed: int = 0
     event_time, censor_time = rng.exponential(1 / hazard), rng.uniform(400, 3000, len(table))
     table["days"] = np.maximum(np.minimum(event_time, censor_time).round(), 1)
     table["died"] = (event_time <= censor_time).astype(int)
+    table["los_days"] = np.round(2 + 0.05 * (age - 60) + 1.5 * table["Diabetes"] + rng.gamma(2.0, 1.0, len(table)), 1)
     return table
 
 

@@ -20,7 +20,7 @@ def test_tabular_csv_run_exports_and_reproduces_from_its_bundle(cohort_csv, comp
     path = cohort_csv()
     cfg = compose_config(
         "task=tabular_csv", "model=logreg", f"task.data.path={path}", "task.data.target_column=stroke",
-        "task.data.positive_label=yes", "task.data.patient_column=Id", "task.data.drop_columns=[days,died]",
+        "task.data.positive_label=yes", "task.data.patient_column=Id", "task.data.drop_columns=[days,died,los_days]",
         "task.subgroup_columns=[GENDER]", "task.confidence.n_resamples=200",
     )
     record = read_record(run(cfg).path)
@@ -49,8 +49,23 @@ def test_survival_csv_run_with_deepsurv(cohort_csv, compose_config) -> None:
     cfg = compose_config(
         "task=survival_csv", "model=deepsurv", f"task.data.path={cohort_csv()}", "task.data.time_column=days",
         "task.data.event_column=died", "task.eval_times=[180,365,730]", "task.data.id_column=Id",
-        "task.data.drop_columns=[stroke]", "task.confidence.n_resamples=100",
+        "task.data.drop_columns=[stroke,los_days]", "task.confidence.n_resamples=100",
     )
     record = read_record(run(cfg).path)
     assert record.complete
     assert set(record.metrics().values) == {"c_index", "uno_c_index", "ibs"}
+
+
+def test_regression_csv_run_with_the_mlp_selects_on_validation_mae(cohort_csv, compose_config) -> None:
+    from medbench.run import run
+
+    cfg = compose_config(
+        "task=regression_csv", "model=mlp_regressor", f"task.data.path={cohort_csv()}", "task.data.target_column=los_days",
+        "task.data.patient_column=Id", "task.data.drop_columns=[stroke,days,died]", "task.confidence.n_resamples=100",
+    )
+    assert cfg.callbacks.model_checkpoint.monitor == "val/mae" and cfg.callbacks.model_checkpoint.mode == "min"
+    record = read_record(run(cfg).path)
+    assert record.complete
+    metrics = record.metrics()
+    assert metrics.primary == "mae" and metrics.values["mae"].ci.resampling_unit == "cluster:Id"
+    assert "val/mae" in record.logged_metrics().columns

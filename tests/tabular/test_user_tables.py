@@ -9,14 +9,14 @@ import pandas as pd
 import pytest
 
 from medbench.data.survival import encode_covariates
-from medbench.data.user_tables import CsvClassificationDataModule, CsvSurvivalDataModule
+from medbench.data.user_tables import CsvClassificationDataModule, CsvRegressionDataModule, CsvSurvivalDataModule
 from medbench.errors import DataError
 
 SPLITS = ("train", "val", "test")
 
 
 def classification(path: Path, **options) -> CsvClassificationDataModule:
-    options = {"target_column": "stroke", "positive_label": "yes", "id_column": "Id", "drop_columns": ["days", "died"], **options}
+    options = {"target_column": "stroke", "positive_label": "yes", "id_column": "Id", "drop_columns": ["days", "died", "los_days"], **options}
     module = CsvClassificationDataModule(path=str(path), kind="binary", **options)
     module.setup()
     return module
@@ -80,7 +80,8 @@ def test_admissions_are_split_by_patient(cohort_csv, tmp_path: Path) -> None:
     path = tmp_path / "admissions.parquet"
     admissions.to_parquet(path)
     module = classification(
-        path, id_column="admission_id", patient_column="Id", metadata_columns=["GENDER"], drop_columns=["days", "died", "admission"]
+        path, id_column="admission_id", patient_column="Id", metadata_columns=["GENDER"],
+        drop_columns=["days", "died", "los_days", "admission"],
     )
     patients = {name: set(module.split(name).metadata["Id"]) for name in SPLITS}
     assert not (patients["train"] & patients["test"]) and not (patients["train"] & patients["val"])
@@ -115,3 +116,19 @@ def test_survival_covariates_of_any_text_dtype_are_categories(dtype) -> None:
     features, names = encode_covariates(covariates, np.arange(4), "test")
     assert names == ["age", "sex=M"]
     assert np.isfinite(features).all()
+
+
+def test_a_numeric_outcome_for_regression(cohort_csv, tmp_path: Path) -> None:
+    path = cohort_csv()
+    module = CsvRegressionDataModule(path=str(path), target_column="los_days", id_column="Id", drop_columns=["stroke", "days", "died"])
+    module.setup()
+    assert module.info().network_kwargs == {"in_features": len(module._feature_names), "num_outputs": 1}
+    assert module.split("test").targets.dtype == np.float64
+    assert sum(len(module.split(name)) for name in SPLITS) == 240
+    table = pd.read_csv(path, index_col=0)
+    table["los_days"] = table["los_days"].astype(object)
+    table.loc[4, "los_days"] = "long"
+    table.to_csv(tmp_path / "bad.csv")
+    bad = CsvRegressionDataModule(path=str(tmp_path / "bad.csv"), target_column="los_days", id_column="Id")
+    with pytest.raises(DataError, match=r"'los_days', row 5: 'long' is not a number"):
+        bad.setup()

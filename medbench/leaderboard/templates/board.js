@@ -23,7 +23,7 @@
   function signed(v) { return has(v) ? (v >= 0 ? "+" : "") + v.toFixed(4) : "–"; }
   function pText(p) { return has(p) ? (p < 0.0001 ? p.toExponential(1) : p.toPrecision(2)) : "–"; }
   function dv(v) { return has(v) ? ' data-v="' + String(v) + '"' : ' data-v=""'; }
-  function arrow(metric) { return scales[metric].better === "higher" ? "↑" : "↓"; }
+  function arrow(metric) { return {higher: "↑", lower: "↓"}[scales[metric].better] || "→0←"; }
   function better(metric) { return scales[metric].better + " is better"; }
   function metricOf(row, m) { return row.entry.metrics[m] || null; }
   function short(id) { return id.slice(0, 12); }
@@ -245,7 +245,7 @@
       ["overrides", p.overrides.join(" ") || "none"], ["settings", settings.join(" ") || "not recorded"],
       ["parameters", has(p.parameter_count) ? p.parameter_count : "unknown"], ["checkpoint sha256", p.checkpoint_sha256 || "none"],
       ["git commit", (p.git_commit || "unknown") + (p.git_dirty ? " (dirty)" : "")], ["medbench", p.medbench_version],
-      ["python / platform", p.python + " / " + p.platform], ["packages", packages.join(", ")], ["task version", entry.task_version],
+      ["python / platform", p.python + " / " + p.platform], ["packages", packages.join(", ")], ["task version", entry.protocol.version],
       ["dataset", entry.dataset_fingerprint + " (" + p.dataset_source + "; " + splits + ")"], ["test samples", entry.n_samples],
       ["intervals", Math.round(entry.protocol.confidence.level * 100) + "% " + entry.protocol.confidence.method + ", " + entry.protocol.confidence.n_resamples + " resamples"],
       ["predictions sha256", p.predictions_sha256], ["run started", p.started_at + " (" + p.duration_s.toFixed(1) + " s)"],
@@ -367,7 +367,7 @@
     if (!rows.length) { forest.innerHTML = caption + '<p class="empty">no ranked entry matches the filter</p>'; bindForest(); return; }
     var low = Math.min.apply(null, rows.map(function (r) { return r.low; })), high = Math.max.apply(null, rows.map(function (r) { return r.high; }));
     var pad = (high - low) * 0.08 || 0.01;
-    low = Math.max(scale.low, low - pad);
+    low = has(scale.low) ? Math.max(scale.low, low - pad) : low - pad;
     high = has(scale.high) ? Math.min(scale.high, high + pad) : high + pad;
     var width = Math.max(160, (narrow.matches ? forest.clientWidth : forest.clientWidth * 0.62) - 24);
     function x(v) { return (12 + (Math.min(Math.max(v, low), high) - low) / (high - low) * (width - 24)).toFixed(1); }
@@ -389,13 +389,16 @@
     var axis = '<svg width="' + width + '" height="34" class="axis" role="img" aria-label="' + esc("axis of " + m + " from " + fixed(low) + " to " + fixed(high)) + '">' +
       '<line class="axisline" x1="12" x2="' + (width - 12) + '" y1="1" y2="1"/>' + ticks.map(function (t) {
         return '<line class="tick" x1="' + x(t) + '" x2="' + x(t) + '" y1="1" y2="6"/><text x="' + x(t) + '" y="18" text-anchor="middle">' + esc(+t.toFixed(4)) + "</text>";
-      }).join("") + '<text class="better" x="' + (scale.better === "higher" ? width - 12 : 12) + '" y="31" text-anchor="' + (scale.better === "higher" ? "end" : "start") + '">' +
-      (scale.better === "higher" ? "higher is better →" : "← lower is better") + "</text></svg>";
+      }).join("") + betterMark(scale.better, width) + "</svg>";
     html += '<div class="frow axis-row"><div class="flabel"></div><div class="fbar">' + axis + "</div></div></div>";
     var hidden = tables.ranked.matching().length - rows.length;
     if (hidden > 0) { html += '<p class="sub">' + hidden + " more rows in the table below</p>"; }
     forest.innerHTML = html;
     bindForest();
+  }
+  function betterMark(way, width) {
+    var at = {higher: [width - 12, "end", "higher is better →"], lower: [12, "start", "← lower is better"]}[way] || [width / 2, "middle", "closer to 0 is better"];
+    return '<text class="better" x="' + at[0] + '" y="31" text-anchor="' + at[1] + '">' + at[2] + "</text>";
   }
   function bindForest() {
     document.getElementById("forest-metric").addEventListener("change", function (event) { forestMetric = event.target.value; drawForest(); });

@@ -90,7 +90,7 @@ def _archive_of(spec: PackagedModel, name: str) -> Path:
 
 @functools.lru_cache(maxsize=None)
 def _digest(archive: Path) -> str:
-    from medbench.record import sha256_file
+    from medbench.io import sha256_file
 
     return sha256_file(archive)
 
