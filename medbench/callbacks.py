@@ -31,8 +31,8 @@ class ValidationMetrics(pl.Callback):
     The module's `validation_step` returns the same array its `predict_step` does (probabilities;
     risk and survival curves); batches come in the order of the validation split, so the first
     `n` predictions belong to its first `n` samples (`limit_val_batches` scores a prefix). A
-    module whose `validation_step` returns nothing is asked for `predict_step` on the validation
-    loader instead. A metric the prefix cannot define (one class only) is logged as NaN.
+    module whose `validation_step` returns nothing (and every module under DDP, whose ranks see
+    interleaved shards) is asked for `predict_step` on the whole validation loader instead. A metric the prefix cannot define (one class only) is logged as NaN.
     """
 
     def __init__(self, primary: str, kind: Any, metrics: Sequence[str] = ()) -> None:
@@ -53,7 +53,8 @@ class ValidationMetrics(pl.Callback):
     def on_validation_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         if trainer.sanity_checking:
             return
-        if not self._batches:
+        if not self._batches or trainer.world_size > 1:
+            # Under DDP each rank saw an interleaved shard: every rank predicts the whole split instead.
             self._batches = self._predicted(trainer.datamodule.val_dataloader(), pl_module)
         if not self._batches:
             return
