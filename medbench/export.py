@@ -128,6 +128,9 @@ def _copy_checkpoint(record: RunRecord, staging: Path, left_out: list[str]) -> O
         if record.manifest.model.checkpoint_file is None:
             left_out.append("the model's weights: the run kept none (it is rebuilt or retrained from config.yaml)")
         return None
+    if source.suffix == ".npz":
+        left_out.append(f"{source.name}: a survival baseline holds the training patients' event times")
+        return None
     if source.suffix not in WEIGHT_FORMATS:
         left_out.append(f"{source.name}: not weights that load without running code (only .pt and .onnx travel)")
         return None

@@ -24,12 +24,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "baseline",
         help="choose the entry every other is compared with (logged)",
         description="Choose the board's baseline: the entry every other entry is compared with (Δ, paired test). "
-        "Until the committee chooses one, the board has none. The choice is written to the board file and the audit log.",
+        "Until the committee chooses one, the board has none. The choice is written to the board file and the audit log; "
+        "with --server/--db it goes to the committee, as the reviewer or admin whose MEDBENCH_TOKEN is set.",
     )
     baseline.add_argument("board", metavar="BOARD")
     baseline.add_argument("entry", metavar="ENTRY", help="entry id or a unique prefix of it (as `leaderboard show` prints)")
-    baseline.add_argument("--by", required=True, metavar="NAME", help="who chooses it")
-    baseline.add_argument("--note", default="", help="why, kept in the audit log")
+    baseline.add_argument("--by", metavar="NAME", help="who chooses it (folder boards only; on a committee the token says who)")
+    baseline.add_argument("--note", default="", help="why, kept in the audit log (required on a committee)")
+    add_committee_options(baseline)
     build = actions.add_parser("build", help="write the static site", description="Write the static site (no server needed).")
     build.add_argument("--out", type=Path, help=f"site folder (default: <root>/{SITE_DIR})")
     build.add_argument("--no-tiers", action="store_true", help="skip the paired tests that group entries into tiers")
@@ -82,6 +84,10 @@ def _baseline(args: argparse.Namespace) -> int:
     from medbench.leaderboard.review import choose_baseline
     from medbench.leaderboard.store import Board
 
+    if args.server or args.db:
+        return _committee_baseline(args)
+    if not args.by:
+        raise LeaderboardError("--by: name who chooses the baseline")
     board = Board(args.root, args.board)
     board.spec()
     entry_id = board.resolve(args.entry)
@@ -90,6 +96,20 @@ def _baseline(args: argparse.Namespace) -> int:
     event = choose_baseline(board, entry_id, actor=args.by, note=args.note)
     print(f"baseline of board {board.name}: entry {entry_id[:12]} (audit event {event.seq}, {event.hash[:12]})")
     print(refresh_hint(args.root))
+    return 0
+
+
+def _committee_baseline(args: argparse.Namespace) -> int:
+    from medbench.errors import LeaderboardError
+    from medbench.leaderboard.location import committee_refresh_hint
+    from medbench.service.client import open_committee
+
+    if args.by:
+        raise LeaderboardError("--by: on a committee the token (MEDBENCH_TOKEN) says who chooses the baseline")
+    event = open_committee(args.server, args.db, args.key).baseline(args.board, args.entry, args.note)
+    print(f"baseline of board {event['board']}: entry {event['entry'][:12]} chosen by {event['actor']} "
+          f"(audit event {event['seq']}, {event['hash'][:12]})")
+    print(committee_refresh_hint())
     return 0
 
 

@@ -4,6 +4,12 @@ Events: `create` and `upgrade` of the board (with the SHA-256 of the board file 
 `baseline`, `submit`, `reproduce`, `reproduction_failed`, `approve`, `reject`. A line's `hash` is
 the SHA-256 of its other fields, `prev` included, so editing, removing or reordering any line
 breaks the chain from that line on. Appends happen under the board's lock (see `store.Board`).
+
+A line counts once its closing newline is on disk: that is the commit point of every change to a
+board (an entry file without its `submit` event is ignored by readers; `verify` reports it). An
+unterminated last line is a write that was interrupted: readers ignore it, `chain_problems`
+reports it, and the next append cuts it off and records a `repair` event with the hash of the
+dropped bytes, so the repair itself is on the chain.
 """
 
 from __future__ import annotations
@@ -57,7 +63,9 @@ def append_event(
     data: Optional[dict[str, Any]] = None,
 ) -> AuditEvent:
     """Append one chained event. The caller holds the board's lock."""
-    last = _last_line(log_path)
+    last, torn = _tail(log_path)
+    if torn:
+        last = _drop_torn_tail(log_path, last, torn, actor).encode()
     previous = AuditEvent.from_line(last) if last else None
     fields: dict[str, Any] = {
         "seq": previous.seq + 1 if previous else 0,
@@ -70,25 +78,59 @@ def append_event(
         "prev": previous.hash if previous else GENESIS,
     }
     fields["hash"] = line_hash(fields)
+    _append_line(log_path, compact_bytes(fields) + b"\n")
+    return AuditEvent(**fields)
+
+
+def _append_line(log_path: Path, line: bytes) -> None:
     fd = os.open(log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     try:
-        os.write(fd, compact_bytes(fields) + b"\n")
+        os.write(fd, line)
         os.fsync(fd)
     finally:
         os.close(fd)
-    return AuditEvent(**fields)
+
+
+def _drop_torn_tail(log_path: Path, last: bytes, torn: int, actor: str) -> str:
+    """Cut the unterminated last `torn` bytes off the log and chain a `repair` event saying so.
+
+    Returns the repair line, now the log's last line.
+    """
+    with open(log_path, "r+b") as handle:
+        size = handle.seek(0, os.SEEK_END)
+        handle.seek(size - torn)
+        dropped = handle.read(torn)
+        handle.truncate(size - torn)
+        handle.flush()
+        os.fsync(handle.fileno())
+    previous = AuditEvent.from_line(last) if last else None
+    fields: dict[str, Any] = {
+        "seq": previous.seq + 1 if previous else 0,
+        "time": now_utc(),
+        "event": "repair",
+        "entry": None,
+        "actor": actor,
+        "note": "dropped an unterminated last line (an interrupted write; the change it began never committed)",
+        "data": {"dropped_bytes": torn, "dropped_sha256": sha256_hex(dropped)},
+        "prev": previous.hash if previous else GENESIS,
+    }
+    fields["hash"] = line_hash(fields)
+    line = compact_bytes(fields)
+    _append_line(log_path, line + b"\n")
+    return line.decode()
 
 
 def read_events(log_path: Path, *, skip_unreadable: bool = False) -> list[AuditEvent]:
     """Every event of the log, in order, without checking the chain (see `chain_problems`).
 
     An unreadable line is an error naming it, or skipped with `skip_unreadable` (verification
-    reports it through `chain_problems` and still checks the rest).
+    reports it through `chain_problems` and still checks the rest). An unterminated last line
+    never committed and is not an event.
     """
     if not log_path.is_file():
         return []
     events = []
-    for number, line in enumerate(log_path.read_bytes().splitlines(), start=1):
+    for number, line in enumerate(committed_lines(log_path), start=1):
         try:
             events.append(AuditEvent.from_line(line))
         except (ValueError, TypeError):
@@ -104,8 +146,15 @@ def chain_problems(log_path: Path) -> list[str]:
     if not log_path.is_file():
         return [f"{log_path}: the audit log is missing"]
     problems: list[str] = []
+    data = log_path.read_bytes()
+    if data and not data.endswith(b"\n"):
+        last_number = data.count(b"\n") + 1
+        problems.append(
+            f"{log_path}:{last_number}: unterminated last line (a write was interrupted; "
+            "it is ignored, and the next submit or review cuts it off and logs a repair event)"
+        )
     expected_prev, expected_seq = GENESIS, 0
-    for number, line in enumerate(log_path.read_bytes().splitlines(), start=1):
+    for number, line in enumerate(data[: data.rfind(b"\n") + 1].splitlines(), start=1):
         where = f"{log_path}:{number}"
         try:
             fields = json.loads(line)
@@ -125,18 +174,38 @@ def chain_problems(log_path: Path) -> list[str]:
     return problems
 
 
-def _last_line(path: Path) -> bytes:
-    """The last non-empty line, reading only the end of the file (logs grow with every event)."""
+def committed_lines(log_path: Path) -> list[bytes]:
+    """The log's newline-terminated lines (an unterminated last line never committed)."""
+    if not log_path.is_file():
+        return []
+    data = log_path.read_bytes()
+    return data[: data.rfind(b"\n") + 1].splitlines()
+
+
+def submitted_entries(log_path: Path) -> set[str]:
+    """The ids of the entries whose `submit` event committed: the only entries a board holds."""
+    marker = b'"event":"submit"'
+    return {json.loads(line)["entry"] for line in committed_lines(log_path) if marker in line}
+
+
+def has_events(log_path: Path) -> bool:
+    return _tail(log_path)[0] != b""
+
+
+def _tail(path: Path) -> tuple[bytes, int]:
+    """The last complete non-empty line and the length of the unterminated bytes after it,
+    reading only the end of the file (logs grow with every event)."""
     if not path.is_file():
-        return b""
+        return b"", 0
     with open(path, "rb") as handle:
-        handle.seek(0, os.SEEK_END)
-        size = handle.tell()
+        size = handle.seek(0, os.SEEK_END)
         block = 4096
         while True:
             start = max(0, size - block)
             handle.seek(start)
-            tail = handle.read(size - start).rstrip(b"\n")
-            if b"\n" in tail or start == 0:
-                return tail.rsplit(b"\n", 1)[-1]
+            tail = handle.read(size - start)
+            cut = tail.rfind(b"\n")
+            complete = tail[: cut + 1].rstrip(b"\n")
+            if b"\n" in complete or start == 0:
+                return complete.rsplit(b"\n", 1)[-1], len(tail) - cut - 1
             block *= 2

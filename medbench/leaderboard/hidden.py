@@ -3,7 +3,8 @@ number on a board is computed there from the scores a submission sent.
 
 A board's labels come from a hospital's own run record of the task: its predictions frame split
 into the *truth* (sample ids, targets, survival times and events, metadata such as patient or
-site) and the names of the *prediction* columns a submission must send. A submission is a frame
+site) and the names of the *prediction* columns a submission must send, as the task kind's spec
+declares them (`TaskKind.prediction_columns`, `medbench.tasks.registry`). A submission is a frame
 of sample ids and scores; whatever else it holds (targets, say) is dropped. Its ids must be
 exactly the test set's (retrieval: queries of the test set; a skipped query scores 0), and the
 classification decisions are re-derived from the scores, so nothing the submitter states is
@@ -18,7 +19,6 @@ from typing import TYPE_CHECKING, Optional
 
 from medbench.errors import DataError, LeaderboardError
 from medbench.io import sha256_hex
-from medbench.tasks.registry import get_kind
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -28,14 +28,14 @@ if TYPE_CHECKING:
     from medbench.tasks.outputs import TaskOutputs
 
 SAMPLE_ID = "sample_id"
-PREDICTION_NAMES = ("risk", "doc_id", "rank")
-PREDICTION_PREFIXES = ("score", "prediction", "survival_", "quantile_")
-DERIVED_PREFIX = "prediction"
 MAX_REPORTED_IDS = 5
 
 
-def is_prediction_column(name: str) -> bool:
-    return name in PREDICTION_NAMES or name.startswith(PREDICTION_PREFIXES)
+def is_prediction_column(name: str, kind: Optional[str] = None) -> bool:
+    """Whether the model produced column `name` under task `kind` (any registered kind when None)."""
+    from medbench.tasks.registry import KIND_MODULES, get_kind
+
+    return any(get_kind(each).is_prediction(name) for each in ([kind] if kind else KIND_MODULES))
 
 
 @dataclass(frozen=True)
@@ -49,22 +49,25 @@ class HiddenLabels:
 
 def labels_of_record(record: "RunRecord") -> HiddenLabels:
     """The hidden labels of the test set a (hospital-side) run record was scored on."""
-    frame, kind = record.predictions(), record.protocol.kind
-    # A classification kind's decisions (`prediction*` columns) the server re-derives from the scores.
-    classifies = get_kind(kind).classes is not None
-    required = tuple(
-        column for column in frame.columns
-        if is_prediction_column(column) and not (classifies and column.startswith(DERIVED_PREFIX))
-    )
-    truth = frame[[column for column in frame.columns if not is_prediction_column(column)]]
+    from medbench.tasks.registry import get_kind
+
+    frame, spec = record.predictions(), get_kind(record.protocol.kind)
+    kind = spec.name
+    predicted = [column for column in frame.columns if spec.is_prediction(column)]
+    required = tuple(column for column in predicted if not column.startswith(spec.derived_prefixes))
+    truth = frame[[column for column in frame.columns if column not in predicted]]
     if kind == "retrieval":
         truth = truth.drop_duplicates(SAMPLE_ID)
     return HiddenLabels(truth.reset_index(drop=True), record.qrels(), required)
 
 
-def public_columns(frame: "pd.DataFrame") -> "pd.DataFrame":
-    """The columns of a predictions frame a submitter sends: sample ids and scores, no targets."""
-    return frame[[SAMPLE_ID] + [column for column in frame.columns if is_prediction_column(column)]]
+def public_columns(frame: "pd.DataFrame", kind: Optional[str] = None) -> "pd.DataFrame":
+    """The columns of a predictions frame a submitter sends: sample ids and scores, no targets.
+
+    Without `kind` (a partner's file, whose board's kind the client does not know), what any
+    kind's model produces: the server keeps only what its board's kind requires.
+    """
+    return frame[[SAMPLE_ID] + [column for column in frame.columns if column != SAMPLE_ID and is_prediction_column(column, kind)]]
 
 
 def to_parquet(frame: "pd.DataFrame") -> bytes:
@@ -124,15 +127,16 @@ def outputs_of(scores: "pd.DataFrame", labels: HiddenLabels, kind: str) -> "Task
 
     from medbench.tasks.outputs import TaskOutputs
     from medbench.tasks.predictions import classification_frame
+    from medbench.tasks.registry import classes_of
 
     if kind == "retrieval":
         return TaskOutputs(scores, labels.qrels)
     truth = labels.truth.assign(**{SAMPLE_ID: labels.truth[SAMPLE_ID].astype(str)})
     merged = truth.merge(scores, on=SAMPLE_ID, how="left", validate="one_to_one")
-    classes = get_kind(kind).classes
+    classes = classes_of(kind)
     if classes is None:
         return TaskOutputs(merged)
-    score_columns = [column for column in labels.required_columns if column.startswith("score")]
+    score_columns = list(labels.required_columns)
     targets = [column for column in truth.columns if column.startswith("target")]
     metadata = [column for column in truth.columns if column != SAMPLE_ID and column not in targets]
     try:

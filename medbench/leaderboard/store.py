@@ -23,6 +23,7 @@ from pydantic import ValidationError
 
 from medbench.errors import LeaderboardError
 from medbench.io import atomic_write, canonical_bytes, sha256_hex, validation_problems
+from medbench.leaderboard import audit
 from medbench.leaderboard.schema import BoardSpec, Entry
 from medbench.names import checked_name
 
@@ -107,14 +108,21 @@ class Board:
         return self._checked_entry(entry_id, data, path)
 
     def entries(self) -> dict[str, Entry]:
-        """Every entry by id, each checked against its hash.
+        """Every committed entry by id, each checked against its hash.
+
+        An entry counts once its `submit` event is in the audit log: a file without one is a
+        submission interrupted before it committed (or added by hand), ignored here and reported
+        by `medbench leaderboard verify`.
 
         Plain `open` on string paths: on a board of 10,000 entries pathlib's per-file objects
         cost as much as reading the files.
         """
         directory = str(self.entries_dir)
         entries = {}
+        committed = audit.submitted_entries(self.audit_path)
         for entry_id in self.entry_ids():
+            if entry_id not in committed:
+                continue
             path = os.path.join(directory, f"{entry_id}.json")
             with open(path, "rb") as handle:
                 entries[entry_id] = self._checked_entry(entry_id, handle.read(), path)

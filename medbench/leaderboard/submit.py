@@ -221,7 +221,8 @@ def _spec_for(board: Board, entry: Entry) -> tuple[BoardSpec, Optional[str]]:
         dataset_fingerprint=entry.dataset_fingerprint,
         created_at=audit.now_utc(),
     )
-    if not board.exists():
+    if not board.exists() or not audit.has_events(board.audit_path):
+        # No committed event: a board file without its `create` event was interrupted; write it anew.
         digest = board.write_spec(new_spec)
         audit.append_event(
             board.audit_path, "create", actor=entry.provenance.submitter, data={"board_sha256": digest, "task_version": entry.task_version}
@@ -252,11 +253,9 @@ def _submitted(board: Board, run_ids: set[str]) -> dict[tuple[str, str], str]:
     the canonical line): the log grows with every event, and each submission reads it under the
     lock every other submitter waits on.
     """
-    if not board.audit_path.is_file():
-        return {}
     marker = b'"run_id":"'
     known = {}
-    for line in board.audit_path.read_bytes().splitlines():
+    for line in audit.committed_lines(board.audit_path):
         start = line.find(marker)
         if start < 0 or b'"event":"submit"' not in line:
             continue

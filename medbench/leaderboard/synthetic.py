@@ -71,6 +71,46 @@ def retrieval_outputs(n_queries: int, data_seed: int, skill: float, seed: int) -
     return run, qrels
 
 
+# The metrics of the other kinds' synthetic tasks (`synthetic-<kind>`).
+KIND_METRICS = {
+    "multiclass": ("macro_auroc", "accuracy"),
+    "survival": ("c_index", "ibs"),
+    "regression": ("mae", "rmse"),
+}
+N_CLASSES = 3
+SURVIVAL_TIMES = (1.0, 2.0, 3.0)
+
+
+def kind_frame(kind: str, n_samples: int, data_seed: int, skill: float, seed: int) -> tuple[Any, list[Any]]:
+    """A multiclass, survival or regression predictions frame whose quality grows with `skill`,
+    and the truth its dataset fingerprint hashes (the same for every model given `data_seed`)."""
+    import pandas as pd
+
+    from medbench.tasks.predictions import classification_frame
+    from medbench.tasks.survival import survival_column
+
+    data, noise = np.random.default_rng(data_seed), np.random.default_rng(seed + 1_000_003)
+    ids = np.array([f"s{index:05d}" for index in range(n_samples)])
+    if kind == "multiclass":
+        targets = data.integers(0, N_CLASSES, size=n_samples)
+        logits = skill * 3.0 * np.eye(N_CLASSES)[targets] + noise.normal(size=(n_samples, N_CLASSES))
+        probabilities = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+        return classification_frame(ids, targets, probabilities, "multiclass"), [ids, targets]
+    if kind == "regression":
+        targets = data.normal(size=n_samples)
+        predictions = skill * targets + (1.0 - skill) * noise.normal(size=n_samples)
+        return pd.DataFrame({"sample_id": ids, "target": targets, "prediction": predictions}), [ids, targets]
+    if kind == "survival":
+        time = data.exponential(2.0, size=n_samples) + 0.1
+        event = (data.random(n_samples) < 0.7).astype(np.int64)
+        risk = -skill * np.log(time) + (1.0 - skill) * noise.normal(size=n_samples)
+        frame = pd.DataFrame({"sample_id": ids, "time": time, "event": event, "risk": risk})
+        for t in SURVIVAL_TIMES:
+            frame[survival_column(t)] = np.exp(-0.3 * t * np.exp(risk))
+        return frame, [ids, time, event]
+    raise ValueError(f"no synthetic {kind} task")
+
+
 def write_record(
     runs_dir: Path,
     *,
@@ -91,7 +131,8 @@ def write_record(
 ) -> Path:
     """Write one complete (or failed) synthetic run record, scored with bootstrap intervals; return its folder.
 
-    `kind` "binary": `n_samples` samples; "retrieval": `n_samples` queries (task `synthetic-retrieval`).
+    `kind` "binary": `n_samples` samples; "retrieval": `n_samples` queries (task `synthetic-retrieval`);
+    "multiclass", "survival", "regression": `n_samples` samples (`kind_frame`).
     `model` is the model option Hydra would record, `settings` its keys (`model.<key>` in the config),
     `name` the run's name; `subgroups` adds a sex and an age band per sample (a language per query)
     and scores every metric per level of them.
@@ -101,7 +142,7 @@ def write_record(
     from medbench.tasks.predictions import classification_frame
 
     task = TASK if kind == "binary" else f"{TASK}-{kind}"
-    metrics = metrics or (METRICS if kind == "binary" else RETRIEVAL_METRICS)
+    metrics = metrics or (METRICS if kind == "binary" else KIND_METRICS.get(kind, RETRIEVAL_METRICS))
     settings = dict(settings or {})
     run_id = content_hash(
         [task, task_version, seed, skill, n_samples, data_seed, list(metrics), failed, model, name, sorted(settings.items()), subgroups, level]
@@ -111,13 +152,16 @@ def write_record(
         ids, targets = samples(n_samples, data_seed)
         frame = classification_frame(ids, targets, scores(targets, skill, seed), "binary")
         truth: Any = [ids, targets]
+    elif kind in KIND_METRICS:
+        frame, truth = kind_frame(kind, n_samples, data_seed, skill, seed)
+        ids = frame["sample_id"].to_numpy()
     else:
         frame, qrels = retrieval_outputs(n_samples, data_seed, skill, seed)
         ids = frame["sample_id"].unique()
         truth = [qrels["sample_id"].to_numpy(), qrels["doc_id"].to_numpy()]
     if subgroups:
         frame = _with_subgroups(frame, ids, data_seed, kind)
-    outputs = TaskOutputs(frame, qrels if kind != "binary" else None)
+    outputs = TaskOutputs(frame, qrels if kind == "retrieval" else None)
     protocol = Protocol(
         name=task, version=task_version, kind=kind, metrics=tuple(metrics), primary=metrics[0],
         confidence=Confidence(level=level, n_resamples=n_resamples), subgroup_columns=subgroup_columns,

@@ -41,7 +41,8 @@ def verify_board(board: Board) -> list[str]:
             problems.append(f"{path}: does not match the entry schema ({error.error_count()} problem(s))")
             continue
         if entry_id not in submitted:
-            problems.append(f"{path}: entry has no submit event in {board.audit_path} (added by hand)")
+            problems.append(f"{path}: entry has no submit event in {board.audit_path} "
+                "(added by hand, or a submission interrupted before it committed): it is not ranked; remove the file")
         for sha in filter(None, (entry.provenance.predictions_sha256, entry.provenance.qrels_sha256)):
             if sha not in checked_predictions:
                 checked_predictions[sha] = _predictions_intact(board, sha, problems)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Optional
+
 import numpy as np
 
 from medbench.data.survival import SurvivalSplit
@@ -30,6 +33,21 @@ class CoxPH(SklearnModel):
         super().fit(train, val)
         risk = self.estimator.predict(np.asarray(train.inputs))
         self.baseline.fit(risk, train.event, train.time)
+
+    def save(self, path: Path) -> Optional[Path]:
+        """Coefficients and Breslow's baseline as plain arrays (`.npz`, read with allow_pickle=False).
+
+        Kept in the record only: the baseline's steps are the training patients' event times, so
+        `medbench export` leaves this file out."""
+        target = path.with_suffix(".npz")
+        with open(target, "wb") as stream:
+            np.savez(
+                stream,
+                coef=np.asarray(self.estimator.coef_, dtype=np.float64),
+                baseline_event_times=self.baseline.event_times_,
+                baseline_cumulative_hazard=self.baseline.cumulative_hazard_,
+            )
+        return target
 
     def predict_scores(self, split: SurvivalSplit) -> np.ndarray:
         """[risk, S(t_1)..S(t_m)] at the split's evaluation times (see :mod:`medbench.tasks.survival`)."""

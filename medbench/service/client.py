@@ -26,6 +26,7 @@ class Committee(Protocol):
     def board_json(self, board: str) -> str: ...
     def review(self, prefix: str, decision: str, note: str) -> dict[str, Any]: ...
     def reproduce(self, prefix: str, frame: Any, tolerance: float) -> dict[str, Any]: ...
+    def baseline(self, board: str, prefix: str, note: str) -> dict[str, Any]: ...
 
 
 def token() -> Optional[str]:
@@ -72,6 +73,11 @@ class LocalCommittee:
         from dataclasses import asdict
 
         return asdict(self.store.record_reproduction(prefix, frame, self._user(), tolerance=tolerance))
+
+    def baseline(self, board: str, prefix: str, note: str) -> dict[str, Any]:
+        from dataclasses import asdict
+
+        return asdict(self.store.set_baseline(board, prefix, note, self._user()))
 
 
 class HttpCommittee:
@@ -120,6 +126,9 @@ class HttpCommittee:
     def reproduce(self, prefix: str, frame: Any, tolerance: float) -> dict[str, Any]:
         body = {"predictions": _encoded(frame), "tolerance": tolerance}
         return self._request("POST", f"/entries/{prefix}/reproductions", json=body).json()
+
+    def baseline(self, board: str, prefix: str, note: str) -> dict[str, Any]:
+        return self._request("POST", f"/boards/{board}/baseline", json={"entry": prefix, "note": note}).json()
 
 
 def _encoded(frame: Any) -> str:

@@ -61,5 +61,7 @@ KIND = TaskKind(
     plots=plots,
     paired_tests={"auroc": "delong"},
     required_columns=("sample_id", TARGET, SCORE),
+    prediction_columns=(SCORE, "prediction"),
+    derived_prefixes=("prediction",),
     finite=(SCORE,),
 )

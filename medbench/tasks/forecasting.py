@@ -122,5 +122,7 @@ KIND = TaskKind(
     build_outputs=forecasting_outputs,
     plots=plots,
     required_columns=(SAMPLE_ID, TARGET, PREDICTION, "scale"),
+    prediction_columns=(PREDICTION,),
+    prediction_prefixes=(QUANTILE_PREFIX,),
     finite=(TARGET, PREDICTION, "scale", QUANTILE_PREFIX),
 )

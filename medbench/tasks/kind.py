@@ -71,6 +71,16 @@ class TaskKind:
     answers_every_unit: bool = True
     # Set on classification kinds only: their class layout (None: the kind does not classify).
     classes: Optional[Classes] = None
+    # The columns the model produced, by name and by prefix: what a submission to a committee sends.
+    # Every other column is the test set's truth or metadata, which a committee keeps hidden
+    # (`medbench.leaderboard.hidden`). Those starting with a `derived_prefixes` entry (decisions)
+    # the committee re-derives from the scores, so a submission need not send them.
+    prediction_columns: tuple[str, ...] = ()
+    prediction_prefixes: tuple[str, ...] = ()
+    derived_prefixes: tuple[str, ...] = ()
+
+    def is_prediction(self, column: str) -> bool:
+        return column in self.prediction_columns or column.startswith(self.prediction_prefixes)
 
     def paired_test(self, metric: str) -> Optional[str]:
         """The classical paired test for `metric` (a full name such as `auroc`), or None."""

@@ -19,5 +19,8 @@ KIND = TaskKind(
     build_outputs=partial(classification_outputs, kind="multiclass"),
     required_columns=("sample_id", "target"),
     required_prefixes=("score_",),
+    prediction_columns=("prediction",),
+    prediction_prefixes=("score_",),
+    derived_prefixes=("prediction",),
     finite=("score_",),
 )

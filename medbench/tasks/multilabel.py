@@ -18,5 +18,7 @@ KIND = TaskKind(
     metrics_module="medbench.metrics.multilabel",
     build_outputs=partial(classification_outputs, kind="multilabel"),
     required_prefixes=("target_", "score_"),
+    prediction_prefixes=("score_", "prediction_"),
+    derived_prefixes=("prediction_",),
     finite=("score_",),
 )

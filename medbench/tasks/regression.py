@@ -76,5 +76,6 @@ KIND = TaskKind(
     build_outputs=regression_outputs,
     plots=plots,
     required_columns=(SAMPLE_ID, TARGET, PREDICTION),
+    prediction_columns=(PREDICTION,),
     finite=(TARGET, PREDICTION),
 )

@@ -114,6 +114,7 @@ KIND = TaskKind(
     plots=plots,
     required_columns=(SAMPLE_ID, DOC_ID, SCORE),
     row_keys=(SAMPLE_ID, DOC_ID),
+    prediction_columns=(DOC_ID, SCORE, RANK),
     finite=(SCORE,),
     answers_every_unit=False,
 )

@@ -139,5 +139,7 @@ KIND = TaskKind(
     build_outputs=survival_outputs,
     required_columns=(SAMPLE_ID, TIME, EVENT, RISK),
     required_prefixes=(SURVIVAL_PREFIX,),
+    prediction_columns=(RISK,),
+    prediction_prefixes=(SURVIVAL_PREFIX,),
     finite=(RISK, TIME, SURVIVAL_PREFIX),
 )

@@ -143,3 +143,13 @@ def test_http_status_codes_say_what_went_wrong(committee, runs) -> None:
     again = httpx.post(f"{url}/boards/synthetic/submissions", json=body, headers=alice, timeout=60)
     assert (first.status_code, again.status_code) == (201, 200) and first.json()["entry_id"] == again.json()["entry_id"]
     assert all("sample_id" not in json.dumps(row) for row in httpx.get(f"{url}/log").json())
+
+
+def test_the_baseline_is_chosen_over_http_as_the_tokens_reviewer(committee, medbench_cli, runs) -> None:
+    tokens, url, _ = committee
+    submitted = medbench_cli("submit", str(synthetic.write_record(runs, seed=6)), "--server", url, token=tokens["alice"])
+    entry = submitted.stdout.split(" as entry ")[1][:12]
+    chosen = medbench_cli("leaderboard", "baseline", "synthetic", entry, "--note", "reference", "--server", url, token=tokens["bob"])
+    assert chosen.returncode == 0 and "chosen by bob" in chosen.stdout, chosen.stdout + chosen.stderr
+    board = httpx.get(f"{url}/boards/synthetic").json()
+    assert board["board"]["baseline"].startswith(entry)

@@ -171,3 +171,22 @@ def test_a_retrieval_board_scores_runs_against_its_hidden_qrels(store: Committee
     invented = record.predictions().assign(sample_id="q9999")
     with pytest.raises(LeaderboardError, match="not in this board"):
         store.submit("search", invented, {}, people.alice)
+
+
+@SQLITE_ONLY
+@pytest.mark.parametrize("kind", ["multiclass", "survival", "regression"])
+def test_every_task_kind_is_scored_against_the_boards_hidden_truth(store: CommitteeStore, people, runs, kind: str) -> None:
+    """The submitted frame carries forged truth columns; the server drops them and scores against its own."""
+    from medbench.leaderboard.board_admin import create_board_from_record
+
+    create_board_from_record(store, synthetic.write_record(runs, seed=0, kind=kind, n_samples=60), kind, daily_quota=5, actor=people.admin)
+    record = read_record(synthetic.write_record(runs, seed=1, kind=kind, n_samples=60, skill=0.5))
+    forged = record.predictions()
+    truth_columns = {"multiclass": ["target"], "regression": ["target"], "survival": ["time", "event"]}[kind]
+    forged[truth_columns] = forged[truth_columns].iloc[::-1].to_numpy()
+    outcome = store.submit(kind, forged, {}, people.alice)
+    expected = {name: value.value for name, value in record.metrics().values.items()}
+    assert set(expected) == set(synthetic.KIND_METRICS[kind])
+    assert {name: value["value"] for name, value in outcome.aggregates["metrics"].items()} == pytest.approx(expected)
+    with pytest.raises(LeaderboardError, match="lack column"):
+        store.submit(kind, forged.drop(columns=[forged.columns[-1]]), {}, people.alice)

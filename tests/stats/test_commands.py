@@ -64,7 +64,8 @@ def test_compare_refuses_records_of_different_test_samples(two_records, cli_env:
     frame.to_parquet(mlp.path / "predictions.parquet", index=False)
     result = medbench("compare", str(logreg.path), str(mlp.path), env=cli_env)
     assert result.returncode == 2
-    assert "not scored on the same samples" in result.stderr
+    # Checked when the record is read: its predictions no longer cover its own test split.
+    assert "no predictions for 3 of the 143 test samples" in result.stderr
 
 
 def test_score_refuses_bad_overrides_and_missing_records(tmp_path: Path, cli_env: dict[str, str]) -> None:

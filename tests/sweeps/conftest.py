@@ -4,15 +4,18 @@ Started once per session, when a test asks for `slurm_cluster`: a private munged
 socket, run as user `munge`) and a `slurm.conf` in temporary folders, on free ports, so that it
 touches neither a SLURM nor a munge of the machine. No accounting (`sacct` fails, as on many small
 clusters), one node with the CPUs and memory `slurmd -C` finds. Stopped after: jobs cancelled,
-daemons terminated, folders removed. Needs root and Debian's `slurm-wlm` and `munge`, which
-`.ci/slurm.sh` installs; the tests skip, saying so, without them.
+daemons terminated, folders removed; the daemons also die with pytest if it is killed. Needs
+root and Debian's `slurm-wlm` and `munge`, which `.ci/slurm.sh` installs; the tests skip, saying
+so, without them.
 """
 
 from __future__ import annotations
 
+import ctypes
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -27,6 +30,15 @@ import pytest
 BINARIES = ("munged", "mungekey", "slurmctld", "slurmd", "sbatch", "squeue", "scontrol", "scancel", "sinfo")
 PARTITION = "medbench"
 START_TIMEOUT_S = 30.0
+
+
+def _die_with_pytest() -> None:
+    """In the daemon, before exec: SIGTERM when pytest dies, even killed without teardown (prctl PR_SET_PDEATHSIG)."""
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)
+
+
+# Own session (Ctrl-C reaches pytest's teardown, not the daemons), but never outliving pytest.
+_DAEMON = dict(start_new_session=True, preexec_fn=_die_with_pytest)
 
 
 @dataclass(frozen=True)
@@ -90,7 +102,7 @@ def _munged() -> Iterator[Path]:
         command += [f"--pid-file={folder / 'munged.pid'}", f"--log-file={folder / 'munged.log'}"]
         command += [f"--seed-file={folder / 'munged.seed'}"]
         with open(folder / "munged.out", "wb") as out:
-            daemon = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, start_new_session=True, **as_munge)
+            daemon = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, **_DAEMON, **as_munge)
         try:
             _wait_for(lambda: munge_socket.exists(), "munged's socket", folder / "munged.out")
             yield munge_socket
@@ -153,7 +165,7 @@ def _free_port() -> int:
 @contextmanager
 def _daemon(command: list[str], env: dict[str, str], log: Path) -> Iterator[None]:
     with open(log, "wb") as out:
-        daemon = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        daemon = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT, **_DAEMON)
     try:
         time.sleep(0.2)
         if daemon.poll() is not None:
