@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from sksurv.metrics import concordance_index_censored, concordance_index_ipcw, integrated_brier_score
@@ -34,8 +35,10 @@ def test_coxph_experiment_writes_a_complete_record(compose_config) -> None:
 
     record = read_record(run(compose_config("experiment=survival_coxph")).path)
     assert record.complete and record.protocol.kind == "survival"
-    # No ONNX form for a Cox model, and nothing is pickled: the record keeps no weights (reproduce refits).
-    assert record.manifest.model.checkpoint_file is None and record.manifest.model.parameter_count == 14
+    # Nothing is pickled: coefficients and Breslow's baseline as plain arrays, read without pickle.
+    assert record.manifest.model.checkpoint_file == "model.npz" and record.manifest.model.parameter_count == 14
+    with np.load(record.path / "model.npz", allow_pickle=False) as weights:
+        assert weights["coef"].shape == (14,)
     frame = record.predictions()
     times = record.protocol.eval_times
     assert list(frame.columns) == ["sample_id", "time", "event", "risk"] + [survival_column(t) for t in times]
