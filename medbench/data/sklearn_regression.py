@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from medbench.data.base import DataInfo, MedbenchDataModule, Split
-from medbench.data.splits import stratified_split
+from medbench.data.splits import standardized_on, stratified_split
 from medbench.errors import DataError
 
 SKLEARN_DATASETS = {"diabetes": "load_diabetes"}
@@ -50,9 +50,7 @@ class SklearnRegressionDataModule(MedbenchDataModule):
         bins = np.searchsorted(np.quantile(targets, np.linspace(0, 1, N_TARGET_BINS + 1)[1:-1]), targets, side="right")
         indices = stratified_split(bins, self.val_fraction, self.test_fraction, self.split_seed)
         if self.standardize:
-            train = features[indices["train"]]
-            mean, std = train.mean(axis=0), train.std(axis=0)
-            features = (features - mean) / np.where(std > 0, std, 1.0)
+            features = standardized_on(indices["train"], features)
         return {
             name: Split(ids=ids[idx], inputs=features[idx].astype(np.float32), targets=targets[idx])
             for name, idx in indices.items()

@@ -59,3 +59,12 @@ def check_seen_in_training(train: np.ndarray, test: np.ndarray, source: str, nam
     if unseen:
         unseen = [names[k] for k in unseen] if names else unseen
         raise DataError(f"{source}: test {what} {unseen} never occur in the training split; the model cannot learn them")
+
+
+def standardized_on(rows: np.ndarray, features: np.ndarray) -> np.ndarray:
+    """`features` centred and scaled by the mean and standard deviation of the training `rows` only,
+    so that nothing of the validation or test samples leaks into the inputs; constant columns are
+    left unscaled."""
+    train = features[rows]
+    mean, std = train.mean(axis=0), train.std(axis=0)
+    return (features - mean) / np.where(std > 0, std, 1.0)

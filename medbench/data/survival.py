@@ -19,7 +19,7 @@ from torch.utils.data import Dataset, TensorDataset
 
 from medbench.data.base import DataInfo, MedbenchDataModule
 from medbench.data.split import Split
-from medbench.data.splits import stratified_split
+from medbench.data.splits import standardized_on, stratified_split
 from medbench.errors import DataError
 from medbench.tasks.survival import survival_targets
 
@@ -137,10 +137,7 @@ def encode_covariates(covariates: pd.DataFrame, train_rows: np.ndarray, source: 
             f"{source}: covariates {bad} hold missing values; use task=survival_csv, which imputes them "
             "(fitted on the training split), or fill them"
         )
-    train = features[train_rows]
-    mean, std = train.mean(axis=0), train.std(axis=0)
-    features = (features - mean) / np.where(std > 0, std, 1.0)
-    return features.astype(np.float32), list(columns)
+    return standardized_on(train_rows, features).astype(np.float32), list(columns)
 
 
 def _levels(column: pd.Series) -> list[str]:

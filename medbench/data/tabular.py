@@ -7,7 +7,7 @@ from typing import Optional
 import numpy as np
 
 from medbench.data.base import DataInfo, MedbenchDataModule, Split
-from medbench.data.splits import stratified_split
+from medbench.data.splits import standardized_on, stratified_split
 from medbench.errors import DataError
 
 # scikit-learn loaders of real clinical data that ship inside the package (no download).
@@ -46,9 +46,7 @@ class TabularDataModule(MedbenchDataModule):
             raise DataError(f"{self._source}: features contain NaN or infinite values")
         indices = stratified_split(labels, self.val_fraction, self.test_fraction, self.split_seed)
         if self.standardize:
-            train = features[indices["train"]]
-            mean, std = train.mean(axis=0), train.std(axis=0)
-            features = (features - mean) / np.where(std > 0, std, 1.0)
+            features = standardized_on(indices["train"], features)
         return {
             name: Split(ids=ids[idx], inputs=features[idx].astype(np.float32), targets=labels[idx])
             for name, idx in indices.items()
