@@ -37,9 +37,9 @@ def run_medbench(root: Path, overrides: list[str], threads: int = 2) -> Any:
     from hydra import compose, initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
 
-    from medbench.app import config_dir
-    from medbench.run import run
-    from medbench.schema import register_configs
+    from medbench.config.location import config_dir
+    from medbench.engine.run import run
+    from medbench.config.schema import register_configs
 
     register_configs()
     GlobalHydra.instance().clear()

@@ -5,7 +5,7 @@
 Both compute a 95% percentile interval of AUROC from `resamples` resamples of `samples` binary
 predictions with continuous scores. scipy gets its best case: a vectorized statistic (the
 Mann-Whitney AUROC with `scipy.stats.rankdata` along the resample axis) and `paired=True`.
-medbench: `medbench.scoring.score_outputs` path pieces (the registry's AUROC on a
+medbench: `medbench.evaluation.scoring.score_outputs` path pieces (the registry's AUROC on a
 (resamples, samples) weight matrix of draw counts, chunked; the sort is done once). A BCa
 timing for medbench is printed too. Timings are wall-clock, best of `--repeat`, one thread.
 """
@@ -32,7 +32,7 @@ def auroc_vectorized(targets: np.ndarray, scores: np.ndarray, axis: int = -1) ->
 
 def main() -> None:
     from medbench.metrics.registry import get_metric, prepare
-    from medbench.scoring import statistic_of
+    from medbench.evaluation.scoring import statistic_of
     from medbench.stats.bootstrap import confidence_intervals
     from medbench.stats.resampling import Resampler
     from medbench.tasks.outputs import TaskOutputs

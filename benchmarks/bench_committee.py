@@ -29,10 +29,10 @@ from pathlib import Path
 
 from timing import clock
 
-from medbench.leaderboard import synthetic
-from medbench.leaderboard.board_admin import create_board_from_record
-from medbench.leaderboard.committee import CommitteeStore
-from medbench.leaderboard.publish import export, verify_export
+from medbench.testing import synthetic
+from medbench.leaderboard.committee.board_admin import create_board_from_record
+from medbench.leaderboard.committee.store import CommitteeStore
+from medbench.leaderboard.committee.publish import export, verify_export
 
 
 def free_port() -> int:
@@ -89,7 +89,7 @@ def requests_per_second(url: str, clients: int, seconds: float) -> float:
 
 
 def main() -> None:
-    from medbench.service.client import HttpCommittee
+    from medbench.leaderboard.committee.client import HttpCommittee
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db")

@@ -2,7 +2,7 @@
 
     python benchmarks/bench_leaderboard.py [--entries 10000] [--keep DIR]
 
-The board is made of synthetic entries (`medbench.leaderboard.synthetic.entry`), submitted through
+The board is made of synthetic entries (`medbench.testing.synthetic.entry`), submitted through
 the store like any other (content-addressed files, audit events), sharing a few predictions files.
 Build is timed in-process (best of --repeat, wall and CPU seconds) and as the command a user types;
 show as the command. As a yardstick on the same machine in the same run, the script also times the
@@ -21,10 +21,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from medbench.leaderboard import synthetic
-from medbench.leaderboard.site import build_site
-from medbench.leaderboard.submit import submit_entries
-from medbench.record import read_record
+from medbench.testing import synthetic
+from medbench.leaderboard.views.site import build_site
+from medbench.leaderboard.folder.submit import submit_entries
+from medbench.records.record import read_record
 
 
 def make_board(root: Path, runs: Path, n_entries: int) -> None:

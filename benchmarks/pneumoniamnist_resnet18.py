@@ -57,9 +57,9 @@ def train_and_test(config_overrides: list[str]):
     from hydra import compose, initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
 
-    from medbench.app import config_dir
-    from medbench.run import run
-    from medbench.schema import register_configs
+    from medbench.config.location import config_dir
+    from medbench.engine.run import run
+    from medbench.config.schema import register_configs
 
     register_configs()
     GlobalHydra.instance().clear()

@@ -29,10 +29,10 @@ def encode_corpus(folder: Path, model: str, cache_dir: Path, device: str) -> dic
     from hydra.core.global_hydra import GlobalHydra
     from hydra.utils import instantiate
 
-    from medbench.app import config_dir
+    from medbench.config.location import config_dir
     from medbench.data.beir import CORPUS_FILE, load_corpus
     from medbench.models.retrieval.embedding_cache import EmbeddingCache
-    from medbench.schema import register_configs
+    from medbench.config.schema import register_configs
 
     register_configs()
     GlobalHydra.instance().clear()

@@ -1,6 +1,6 @@
 """medbench: declarative experiments and trustworthy evaluation for medical AI.
 
-Every run writes one self-describing record (see :mod:`medbench.record`); statistics,
+Every run writes one self-describing record (see :mod:`medbench.records.record`); statistics,
 leaderboards, reproduction and export all read that record and nothing else.
 """
 

@@ -1,4 +1,4 @@
-"""The thin Hydra shell around :func:`medbench.run.run`.
+"""The thin Hydra shell around :func:`medbench.engine.run.run`.
 
 Hydra composes `conf/` with the user's overrides (and `-m` sweeps); this module only hands the
 result to `run` and turns medbench's own errors into a clear message and a non-zero exit.
@@ -19,28 +19,20 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
 from medbench.errors import MedbenchError, debugging, one_line
-from medbench.schema import register_configs
-from medbench.suggest import check_group_choices
-
-
-def config_dir() -> Path:
-    """`conf/` of a source checkout, or the copy packed inside an installed wheel."""
-    package = Path(__file__).resolve().parent
-    for candidate in (package / "conf", package.parent / "conf"):
-        if (candidate / "config.yaml").is_file():
-            return candidate
-    raise MedbenchError(f"medbench's config folder was not found next to {package}; reinstall medbench")
+from medbench.config.schema import register_configs
+from medbench.config.location import config_dir
+from medbench.config.suggest import check_group_choices
 
 
 def _job(cfg: DictConfig) -> Optional[float]:
-    from medbench.console import headline, next_step, print_config_tree
-    from medbench.run import run
+    from medbench.engine.console import headline, next_step, print_config_tree
+    from medbench.engine.run import run
 
     hydra_cfg = HydraConfig.get()
     # As typed: iterating the ListConfig would resolve `${oc.env:...}` inside them (secrets in the record).
     overrides = [str(o) for o in OmegaConf.to_container(hydra_cfg.overrides.task, resolve=False)]
     if hydra_cfg.mode == RunMode.MULTIRUN:
-        from medbench.sweep import run_job
+        from medbench.sweeps.sweep import run_job
 
         return run_job(cfg, overrides, Path(hydra_cfg.runtime.output_dir), int(hydra_cfg.job.num))
     if cfg.print_config:

@@ -71,7 +71,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     command = argv[split - 1]
     if not command.startswith("-") and command not in command_names():
-        from medbench.suggest import unknown_choice_message
+        from medbench.config.suggest import unknown_choice_message
 
         print(f"medbench: error: {unknown_choice_message('command', command, command_names())}", file=sys.stderr)
         return 2

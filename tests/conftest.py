@@ -34,8 +34,8 @@ def compose_config(tmp_path: Path) -> Iterator[Callable[..., "object"]]:
     from hydra import compose, initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
 
-    from medbench.app import config_dir
-    from medbench.schema import register_configs
+    from medbench.config.location import config_dir
+    from medbench.config.schema import register_configs
 
     register_configs()
     GlobalHydra.instance().clear()
@@ -64,9 +64,9 @@ def default_run_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     from hydra import compose, initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
 
-    from medbench.app import config_dir
-    from medbench.run import run
-    from medbench.schema import register_configs
+    from medbench.config.location import config_dir
+    from medbench.engine.run import run
+    from medbench.config.schema import register_configs
 
     monkeypatch.setenv("MEDBENCH_ROOT", str(tmp_path))
     register_configs()

@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 from medbench.data.tabular import SklearnTabularDataModule
-from medbench.training import fit_and_predict
+from medbench.engine.training import fit_and_predict
 
 GOOD_EPOCH = 1
 

@@ -9,7 +9,7 @@ from pathlib import Path
 HEAVY = ("torch", "pytorch_lightning", "lightning", "torchmetrics", "datasets", "wandb")
 # What building the parser must not import either: only the chosen command loads its machinery.
 COMMAND_MACHINERY = (
-    "pydantic", "pandas", "hydra", "medbench.leaderboard.store", "medbench.record",
+    "pydantic", "pandas", "hydra", "medbench.leaderboard.folder.store", "medbench.records.record",
     "sqlalchemy", "fastapi", "uvicorn", "httpx", "cryptography", "alembic",
 )
 

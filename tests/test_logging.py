@@ -6,7 +6,7 @@ import pytest
 
 
 def test_csv_logger_writes_inside_the_record(compose_config) -> None:
-    from medbench.run import run
+    from medbench.engine.run import run
 
     record = run(compose_config())
     assert (record.logs_dir() / "metrics.csv").is_file()
@@ -19,7 +19,7 @@ def test_wandb_runs_offline_and_finishes_on_failure(compose_config, monkeypatch:
     import wandb
 
     from medbench.models.classifier import ClassifierModule
-    from medbench.run import run
+    from medbench.engine.run import run
 
     record = run(compose_config("logger=wandb"))
     offline_runs = list(record.path.glob("wandb/offline-run-*"))

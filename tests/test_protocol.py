@@ -9,10 +9,10 @@ import pytest
 from omegaconf import OmegaConf
 
 from medbench.errors import ConfigError, RecordError
-from medbench.leaderboard import synthetic
-from medbench.protocol import Confidence, Protocol
-from medbench.record import MANIFEST_FILE, read_record
-from medbench.scoring import check_protocol
+from medbench.testing import synthetic
+from medbench.records.protocol import Confidence, Protocol
+from medbench.records.record import MANIFEST_FILE, read_record
+from medbench.evaluation.scoring import check_protocol
 
 TASKS = sorted(path.stem for path in (Path(__file__).resolve().parents[1] / "conf" / "task").glob("*.yaml"))
 

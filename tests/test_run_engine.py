@@ -9,13 +9,13 @@ import pandas as pd
 import pytest
 
 from medbench.errors import ConfigError, DataError, RecordError
-from medbench.identity import run_id_of
-from medbench.record import iter_records, read_record
+from medbench.config.identity import run_id_of
+from medbench.records.record import iter_records, read_record
 
 
 @pytest.fixture
 def default_record(compose_config):
-    from medbench.run import run
+    from medbench.engine.run import run
 
     cfg = compose_config()
     return run(cfg, overrides=["debug=fast"])
@@ -57,7 +57,7 @@ def test_splits_are_disjoint_stratified_and_cover_the_data(default_record) -> No
 
 
 def test_same_config_and_seed_give_identical_results(compose_config, tmp_path: Path) -> None:
-    from medbench.run import run
+    from medbench.engine.run import run
 
     first = run(compose_config())
     second = run(compose_config("force=true"))
@@ -68,7 +68,7 @@ def test_same_config_and_seed_give_identical_results(compose_config, tmp_path: P
 
 
 def test_seed_changes_run_id_but_not_split(compose_config) -> None:
-    from medbench.run import run
+    from medbench.engine.run import run
 
     zero, one = run(compose_config("seed=0")), run(compose_config("seed=1"))
     assert zero.run_id != one.run_id
@@ -85,7 +85,7 @@ def test_run_id_ignores_non_semantic_keys(compose_config, tmp_path: Path) -> Non
 
 
 def test_complete_record_is_reused_not_recomputed(compose_config) -> None:
-    from medbench.run import run
+    from medbench.engine.run import run
 
     first = run(compose_config())
     again = run(compose_config())
@@ -96,7 +96,7 @@ def test_failed_run_is_recorded_then_rerun(compose_config, monkeypatch: pytest.M
     import numpy as np
 
     from medbench.models.sklearn import SklearnClassifier
-    from medbench.run import run
+    from medbench.engine.run import run
 
     cfg = compose_config("model=logreg")
     monkeypatch.setattr(SklearnClassifier, "predict_scores", lambda self, split: np.full(len(split), np.nan))
@@ -111,7 +111,7 @@ def test_failed_run_is_recorded_then_rerun(compose_config, monkeypatch: pytest.M
 
 
 def test_missing_mandatory_value_is_named_and_nothing_is_written(compose_config) -> None:
-    from medbench.run import run
+    from medbench.engine.run import run
 
     cfg = compose_config("task.version=???")
     with pytest.raises(ConfigError, match="task.version"):
@@ -120,7 +120,7 @@ def test_missing_mandatory_value_is_named_and_nothing_is_written(compose_config)
 
 
 def test_unknown_metric_is_refused_before_running(compose_config) -> None:
-    from medbench.run import run
+    from medbench.engine.run import run
 
     cfg = compose_config("task.metrics=[auroc,not_a_metric]")
     with pytest.raises(ConfigError, match="not_a_metric"):

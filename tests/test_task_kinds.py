@@ -9,7 +9,7 @@ import pytest
 
 from medbench.errors import ConfigError
 from medbench.metrics.registry import known_names
-from medbench.protocol import Protocol
+from medbench.records.protocol import Protocol
 from medbench.tasks.registry import KIND_MODULES, get_kind
 
 PACKAGE = Path(__file__).resolve().parents[1] / "medbench"

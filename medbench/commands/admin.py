@@ -8,7 +8,7 @@ HELP = "Create committee users (submitter, reviewer, admin); prints the API toke
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from medbench.leaderboard.location import add_committee_options
+    from medbench.leaderboard.folder.location import add_committee_options
 
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     create = actions.add_parser(
@@ -23,8 +23,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def execute(args: argparse.Namespace) -> int:
     from medbench.errors import LeaderboardError
-    from medbench.leaderboard.committee import CommitteeStore
-    from medbench.service.client import token
+    from medbench.leaderboard.committee.store import CommitteeStore
+    from medbench.leaderboard.committee.client import token
 
     if not args.db:
         raise LeaderboardError("--db: users are created on the hospital's database (or set MEDBENCH_DB)")

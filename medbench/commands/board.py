@@ -9,7 +9,7 @@ HELP = "Create a committee board from the hospital's run record of a task: proto
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from medbench.leaderboard.location import add_committee_options
+    from medbench.leaderboard.folder.location import add_committee_options
 
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     create = actions.add_parser("create", help="create a board", description=HELP)
@@ -24,9 +24,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def execute(args: argparse.Namespace) -> int:
     from medbench.errors import LeaderboardError
-    from medbench.leaderboard.board_admin import create_board_from_record
-    from medbench.leaderboard.committee import CommitteeStore
-    from medbench.service.client import token
+    from medbench.leaderboard.committee.board_admin import create_board_from_record
+    from medbench.leaderboard.committee.store import CommitteeStore
+    from medbench.leaderboard.committee.client import token
 
     if not args.db:
         raise LeaderboardError("--db: boards are created on the hospital's database (or set MEDBENCH_DB)")

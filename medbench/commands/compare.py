@@ -31,9 +31,9 @@ def execute(args: argparse.Namespace) -> int:
     import dataclasses
 
     from medbench.errors import MedbenchError, RecordError
-    from medbench.record import read_record
-    from medbench.comparison import compare_paired, default_method
-    from medbench.scoring import record_outputs
+    from medbench.records.record import read_record
+    from medbench.evaluation.comparison import compare_paired, default_method
+    from medbench.evaluation.scoring import record_outputs
 
     record_a, record_b = read_record(args.run_a), read_record(args.run_b)
     task_a, task_b = record_a.protocol, record_b.protocol
@@ -94,7 +94,7 @@ def execute(args: argparse.Namespace) -> int:
 def _levels(outputs_a, outputs_b, column: str):
     """Pairs of (level, outputs) of A and B for each level of `column`; both runs hold the same samples."""
     from medbench.errors import DataError
-    from medbench.scoring import subgroup_outputs
+    from medbench.evaluation.scoring import subgroup_outputs
 
     levels_a, levels_b = list(subgroup_outputs(outputs_a, column)), list(subgroup_outputs(outputs_b, column))
     if [level for level, _ in levels_a] != [level for level, _ in levels_b]:

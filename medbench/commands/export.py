@@ -24,10 +24,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def execute(args: argparse.Namespace) -> int:
     from medbench.errors import ConfigError
-    from medbench.export import check_exported, export_bundle
+    from medbench.transfer.export import check_exported, export_bundle
 
     if args.check:
-        from medbench.reproduce import local_config
+        from medbench.reproduce.reproduction import local_config
 
         check_exported(args.run_dir, Path(str(local_config().paths.runs_dir)))
         print(f"{args.run_dir}: no sample ids, raw text or per-sample rows found")

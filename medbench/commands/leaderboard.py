@@ -14,7 +14,7 @@ HELP = "Show a board, choose its baseline, build the static site, export a commi
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from medbench.leaderboard.location import SITE_DIR, add_committee_options, default_root
+    from medbench.leaderboard.folder.location import SITE_DIR, add_committee_options, default_root
 
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     show = actions.add_parser("show", help="print a board as a table", description="Print a board as a table.")
@@ -63,16 +63,16 @@ def execute(args: argparse.Namespace) -> int:
 
 def _show(args: argparse.Namespace) -> int:
     if args.server or args.db:
-        from medbench.leaderboard.terminal import print_ranking
-        from medbench.service.client import open_committee, ranking_from_json
+        from medbench.leaderboard.views.terminal import print_ranking
+        from medbench.leaderboard.committee.client import open_committee, ranking_from_json
 
         committee = open_committee(args.server, args.db, args.key)
         print_ranking(ranking_from_json(committee.board_json(args.board)), limit=args.limit)
         return 0
-    from medbench.leaderboard.ranking import rank_board
-    from medbench.leaderboard.store import Board
-    from medbench.leaderboard.terminal import print_ranking
-    from medbench.leaderboard.tiers import cached_tiers
+    from medbench.leaderboard.board.ranking import rank_board
+    from medbench.leaderboard.folder.store import Board
+    from medbench.leaderboard.views.terminal import print_ranking
+    from medbench.leaderboard.board.tiers import cached_tiers
 
     print_ranking(rank_board(Board(args.root, args.board), cached_tiers), limit=args.limit)
     return 0
@@ -80,9 +80,9 @@ def _show(args: argparse.Namespace) -> int:
 
 def _baseline(args: argparse.Namespace) -> int:
     from medbench.errors import LeaderboardError
-    from medbench.leaderboard.location import refresh_hint
-    from medbench.leaderboard.review import choose_baseline
-    from medbench.leaderboard.store import Board
+    from medbench.leaderboard.folder.location import refresh_hint
+    from medbench.leaderboard.folder.review import choose_baseline
+    from medbench.leaderboard.folder.store import Board
 
     if args.server or args.db:
         return _committee_baseline(args)
@@ -101,8 +101,8 @@ def _baseline(args: argparse.Namespace) -> int:
 
 def _committee_baseline(args: argparse.Namespace) -> int:
     from medbench.errors import LeaderboardError
-    from medbench.leaderboard.location import committee_refresh_hint
-    from medbench.service.client import open_committee
+    from medbench.leaderboard.folder.location import committee_refresh_hint
+    from medbench.leaderboard.committee.client import open_committee
 
     if args.by:
         raise LeaderboardError("--by: on a committee the token (MEDBENCH_TOKEN) says who chooses the baseline")
@@ -114,9 +114,9 @@ def _committee_baseline(args: argparse.Namespace) -> int:
 
 
 def _build(args: argparse.Namespace) -> int:
-    from medbench.leaderboard.site import build_site
-    from medbench.leaderboard.location import SITE_DIR
-    from medbench.leaderboard.tiers import board_tiers
+    from medbench.leaderboard.views.site import build_site
+    from medbench.leaderboard.folder.location import SITE_DIR
+    from medbench.leaderboard.board.tiers import board_tiers
 
     index = build_site(args.root, args.out or args.root / SITE_DIR, tiers=None if args.no_tiers else board_tiers)
     print(f"leaderboard site: {index.resolve()}  (open it in a browser; no server needed)")
@@ -127,8 +127,8 @@ def _export(args: argparse.Namespace) -> int:
     import json
 
     from medbench.errors import LeaderboardError
-    from medbench.leaderboard.committee import CommitteeStore
-    from medbench.leaderboard.publish import export
+    from medbench.leaderboard.committee.store import CommitteeStore
+    from medbench.leaderboard.committee.publish import export
 
     if not args.db:
         raise LeaderboardError("--db: the export is made on the committee's database (or set MEDBENCH_DB)")
@@ -144,7 +144,7 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _verify_export(args: argparse.Namespace) -> int:
-    from medbench.leaderboard.publish import verify_export
+    from medbench.leaderboard.committee.publish import verify_export
 
     key = args.public_key.read_text() if args.public_key else None
     problems, facts = verify_export(Path(args.board), public_key_pem=key, old_head=args.head)
@@ -166,9 +166,9 @@ def _verify(args: argparse.Namespace) -> int:
         return _verify_export(args)
     if args.head or args.public_key:
         raise LeaderboardError(f"--head/--public-key: {args.board or args.root} is not an export folder (no head.json)")
-    from medbench.leaderboard.audit import read_events
-    from medbench.leaderboard.store import Board, board_names
-    from medbench.leaderboard.verify import verify_boards
+    from medbench.leaderboard.folder.audit import read_events
+    from medbench.leaderboard.folder.store import Board, board_names
+    from medbench.leaderboard.folder.verify import verify_boards
 
     names = [args.board] if args.board else board_names(args.root)
     if not names:

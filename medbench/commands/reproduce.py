@@ -13,7 +13,7 @@ HELP = "Rerun a run folder, a transfer bundle or a leaderboard entry from its st
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from medbench.leaderboard.location import add_committee_options
+    from medbench.leaderboard.folder.location import add_committee_options
 
     parser.add_argument("target", metavar="TARGET", help="a run record folder, a bundle (folder or .zip), or a leaderboard entry id (prefix)")
     parser.add_argument(
@@ -43,7 +43,7 @@ def execute(args: argparse.Namespace) -> int:
     if args.server or args.db:
         return _on_committee(args)
     from medbench.errors import ConfigError
-    from medbench.reproduce import link_to_leaderboard, local_config, open_claim, print_reproduction, reproduce
+    from medbench.reproduce.reproduction import link_to_leaderboard, local_config, open_claim, print_reproduction, reproduce
 
     if args.tolerance is not None and not args.tolerance >= 0:
         raise ConfigError(f"--tolerance: must be a non-negative number, got {args.tolerance}")
@@ -56,7 +56,7 @@ def execute(args: argparse.Namespace) -> int:
             reproduction = link_to_leaderboard(reproduction, claim, Path(str(local.paths.leaderboards_dir)))
     print_reproduction(reproduction)
     if claim.entry is not None:
-        from medbench.leaderboard.location import refresh_hint
+        from medbench.leaderboard.folder.location import refresh_hint
 
         print(refresh_hint(Path(str(local.paths.leaderboards_dir))))
     return 0 if reproduction.status == "match" else 1
@@ -65,7 +65,7 @@ def execute(args: argparse.Namespace) -> int:
 def _on_committee(args: argparse.Namespace) -> int:
     """Send a rerun's predictions; the committee scores them and logs `reproduce` or `reproduction_failed`."""
     from medbench.errors import ConfigError
-    from medbench.service.client import file_submission, open_committee, record_submission
+    from medbench.leaderboard.committee.client import file_submission, open_committee, record_submission
 
     if bool(args.run) == bool(args.predictions):
         raise ConfigError("--run RERUN_DIR or --predictions FILE: the rerun whose predictions the committee scores")
@@ -76,7 +76,7 @@ def _on_committee(args: argparse.Namespace) -> int:
     print(f"{event['event']}: entry {event['entry'][:12]} on board {event['board']} ({event['note']}; audit event {event['seq']})")
     for name, values in differences.items():
         print(f"  {name}: submitted {values['submitted']:.6g}, reproduced {values['reproduced']:.6g}")
-    from medbench.leaderboard.location import committee_refresh_hint
+    from medbench.leaderboard.folder.location import committee_refresh_hint
 
     print(committee_refresh_hint())
     return 0 if event["event"] == "reproduce" else 1

@@ -11,7 +11,7 @@ HELP = "Approve (after reproduction) or reject a leaderboard entry; logged in th
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from medbench.leaderboard.location import add_committee_options, default_root
+    from medbench.leaderboard.folder.location import add_committee_options, default_root
 
     parser.add_argument("decision", choices=("approve", "reject"))
     parser.add_argument("entry", metavar="ENTRY", help="entry id or a unique prefix of it (as `leaderboard show` prints)")
@@ -24,11 +24,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def execute(args: argparse.Namespace) -> int:
     from medbench.errors import LeaderboardError
-    from medbench.leaderboard.location import committee_refresh_hint, refresh_hint
-    from medbench.leaderboard.review import find_entry, transition
+    from medbench.leaderboard.folder.location import committee_refresh_hint, refresh_hint
+    from medbench.leaderboard.folder.review import find_entry, transition
 
     if args.server or args.db:
-        from medbench.service.client import open_committee
+        from medbench.leaderboard.committee.client import open_committee
 
         if args.reviewer:
             raise LeaderboardError("--reviewer: on a committee the token (MEDBENCH_TOKEN) says who reviews")

@@ -21,9 +21,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def execute(args: argparse.Namespace) -> int:
-    from medbench.console import metric_lines
-    from medbench.record import read_record
-    from medbench.scoring import record_outputs, score_outputs
+    from medbench.engine.console import metric_lines
+    from medbench.records.record import read_record
+    from medbench.evaluation.scoring import record_outputs, score_outputs
 
     record = read_record(args.run_dir)
     protocol = apply_overrides(record.protocol, args.overrides)

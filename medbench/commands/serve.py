@@ -8,7 +8,7 @@ HELP = "Serve the committee's boards over HTTP: hidden-label scoring, tokens and
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from medbench.leaderboard.location import add_committee_options
+    from medbench.leaderboard.folder.location import add_committee_options
 
     add_committee_options(parser, server=False)
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
@@ -17,7 +17,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def execute(args: argparse.Namespace) -> int:
     from medbench.errors import LeaderboardError
-    from medbench.service.app import serve
+    from medbench.leaderboard.committee.app import serve
 
     if not args.db:
         raise LeaderboardError("--db: name the database, e.g. --db postgresql://medbench@localhost/medbench or sqlite:///committee.db")

@@ -14,7 +14,7 @@ HELP = "Submit run records to a leaderboard (checks completeness, schema, predic
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from medbench.leaderboard.location import add_committee_options, default_root
+    from medbench.leaderboard.folder.location import add_committee_options, default_root
 
     parser.add_argument("run_dirs", nargs="*", type=Path, metavar="RUN_DIR", help="run record folders (runs/<task>/<run_id>)")
     parser.add_argument("--predictions", type=Path, help="a predictions file (parquet or CSV: sample_id, score...) instead of run records")
@@ -41,8 +41,8 @@ def execute(args: argparse.Namespace) -> int:
 
 def _to_committee(args: argparse.Namespace) -> int:
     from medbench.errors import LeaderboardError
-    from medbench.leaderboard.submit import FailedRun, SubmissionRefused
-    from medbench.service.client import file_submission, open_committee, record_submission
+    from medbench.leaderboard.folder.submit import FailedRun, SubmissionRefused
+    from medbench.leaderboard.committee.client import file_submission, open_committee, record_submission
 
     if args.submitter or args.baseline:
         raise LeaderboardError("--submitter/--baseline: on a committee the token says who submits, and the committee names baselines")
@@ -78,7 +78,7 @@ def _to_committee(args: argparse.Namespace) -> int:
         print(f"{verb} {source} to board {board} as entry {outcome['entry_id'][:12]}: {primary_name} {primary:.4f} (scored by the committee)")
         added += outcome["added"]
     if added:
-        from medbench.leaderboard.location import committee_refresh_hint
+        from medbench.leaderboard.folder.location import committee_refresh_hint
 
         print(committee_refresh_hint())
     if refused:
@@ -88,8 +88,8 @@ def _to_committee(args: argparse.Namespace) -> int:
 
 
 def _to_folder_boards(args: argparse.Namespace) -> int:
-    from medbench.leaderboard.location import refresh_hint
-    from medbench.leaderboard.submit import FailedRun, SubmissionRefused, default_submitter, submit_run
+    from medbench.leaderboard.folder.location import refresh_hint
+    from medbench.leaderboard.folder.submit import FailedRun, SubmissionRefused, default_submitter, submit_run
 
     submitter = args.submitter or default_submitter()
     refused = added = 0

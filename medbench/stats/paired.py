@@ -2,7 +2,7 @@
 
 Two runs evaluated on the same resamples keep their correlation, so the interval of their
 difference is narrower than two separate intervals suggest. This module knows nothing of tasks,
-metrics or files: callers (:mod:`medbench.comparison`) hand it statistics, per-unit values and
+metrics or files: callers (:mod:`medbench.evaluation.comparison`) hand it statistics, per-unit values and
 callables, and get back distributions and p-values.
 """
 

@@ -73,7 +73,7 @@ class TaskKind:
     classes: Optional[Classes] = None
     # The columns the model produced, by name and by prefix: what a submission to a committee sends.
     # Every other column is the test set's truth or metadata, which a committee keeps hidden
-    # (`medbench.leaderboard.hidden`). Those starting with a `derived_prefixes` entry (decisions)
+    # (`medbench.leaderboard.committee.hidden`). Those starting with a `derived_prefixes` entry (decisions)
     # the committee re-derives from the scores, so a submission need not send them.
     prediction_columns: tuple[str, ...] = ()
     prediction_prefixes: tuple[str, ...] = ()

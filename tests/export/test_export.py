@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from medbench.bundle import METADATA_SCHEMA_PATH, BundleMetadata, metadata_json_schema, read_bundle
+from medbench.transfer.bundle import METADATA_SCHEMA_PATH, BundleMetadata, metadata_json_schema, read_bundle
 from medbench.cli import main
 from medbench.errors import RecordError
 from medbench.io import sha256_file
-from medbench.record import read_record
-from medbench.reproduce import read_reproduction
+from medbench.records.record import read_record
+from medbench.reproduce.reproduction import read_reproduction
 
 pytestmark = pytest.mark.slow
 
@@ -113,7 +113,7 @@ def test_export_refuses_to_overwrite(default_run_dir: Path, tmp_path: Path, caps
 
 
 def test_retrieval_report_plots_the_primary_metric_per_query(compose_config, tmp_path: Path) -> None:
-    from medbench.run import run
+    from medbench.engine.run import run
 
     record = run(compose_config("experiment=retrieval_bm25"))
     assert main(["export", str(record.path), "-o", str(tmp_path / "bundle")]) == 0

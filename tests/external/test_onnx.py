@@ -50,7 +50,7 @@ def test_onnx_scores_equal_the_exported_model(tmp_path: Path, breast_cancer, fit
 def test_run_records_the_onnx_file_and_its_hash(compose_config, tmp_path: Path, breast_cancer, fitted_logreg) -> None:
     from sklearn.metrics import roc_auc_score
 
-    from medbench.run import run
+    from medbench.engine.run import run
 
     path = export_logreg(fitted_logreg, tmp_path / "partner.onnx", "logits")
     record = run(compose_config("model=onnx", f"model.path={path}", "model.output=logits"))
@@ -83,7 +83,7 @@ def test_bad_onnx_inputs_are_refused(tmp_path: Path, breast_cancer, fitted_logre
 
 
 def test_the_onnx_path_is_mandatory(compose_config) -> None:
-    from medbench.run import run
+    from medbench.engine.run import run
 
     with pytest.raises(ConfigError, match="model.path"):
         run(compose_config("model=onnx"))

@@ -35,7 +35,7 @@ def test_scores_are_read_in_the_test_splits_order(tmp_path: Path, breast_cancer,
 def test_run_scores_the_file_and_records_its_hash(compose_config, tmp_path: Path, breast_cancer, partner_table) -> None:
     from sklearn.metrics import roc_auc_score
 
-    from medbench.run import run
+    from medbench.engine.run import run
 
     path = tmp_path / "partner.csv"
     partner_table.to_csv(path, index=False)

@@ -34,7 +34,7 @@ class TinyLogisticModule(pl.LightningModule):
 
 
 def test_any_lightning_module_by_target(compose_config) -> None:
-    from medbench.run import run
+    from medbench.engine.run import run
 
     cfg = compose_config("callbacks=none", "trainer.max_epochs=5", "trainer.limit_train_batches=null", fast=True)
     with open_dict(cfg):
@@ -46,7 +46,7 @@ def test_any_lightning_module_by_target(compose_config) -> None:
 
 def test_a_trained_lightning_checkpoint_is_evaluated_without_training(compose_config, tmp_path, breast_cancer) -> None:
     """`_target_: <Module>.load_from_checkpoint` with `trainer.max_epochs=0`: the partner's weights, untouched."""
-    from medbench.run import run
+    from medbench.engine.run import run
 
     module = TinyLogisticModule(in_features=30)
     trainer = pl.Trainer(max_epochs=3, logger=False, enable_progress_bar=False, enable_checkpointing=False)
@@ -65,7 +65,7 @@ def test_a_trained_lightning_checkpoint_is_evaluated_without_training(compose_co
 
 
 def test_any_sklearn_estimator_by_target(compose_config) -> None:
-    from medbench.run import run
+    from medbench.engine.run import run
 
     record = run(
         compose_config(

@@ -6,15 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from medbench.export import export_bundle
-from medbench.scoring import record_outputs, score_outputs
+from medbench.transfer.export import export_bundle
+from medbench.evaluation.scoring import record_outputs, score_outputs
 
 SMALL = ["task.data.n_days=600", "task.data.n_test_origins=6"]
 
 
 @pytest.mark.slow
 def test_gradient_boosting_beats_seasonal_naive_on_generated_admissions(compose_config, tmp_path: Path) -> None:
-    from medbench.run import run
+    from medbench.engine.run import run
 
     naive = run(compose_config("experiment=forecasting_seasonal_naive", *SMALL))
     boosted = run(compose_config("experiment=forecasting_gbm", *SMALL, "model.max_iter=60"))

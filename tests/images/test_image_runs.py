@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from medbench.run import run
+from medbench.engine.run import run
 
 EXPECTED_COLUMNS = {
     "medmnist_generated": {"sample_id", "target", "score", "prediction"},

@@ -148,8 +148,8 @@ def test_generated_data_are_not_compared(medmnist_file, tmp_path) -> None:
 
 @pytest.mark.slow
 def test_a_run_on_a_non_official_file_says_so_in_manifest_and_description(compose_config, medmnist_file) -> None:
-    from medbench.record import read_record
-    from medbench.run import run
+    from medbench.records.record import read_record
+    from medbench.engine.run import run
 
     path = medmnist_file("pneumoniamnist.npz")
     with pytest.warns(NonOfficialSplitWarning):

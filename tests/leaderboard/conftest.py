@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from medbench.leaderboard import synthetic
-from medbench.leaderboard.submit import submit_run
+from medbench.testing import synthetic
+from medbench.leaderboard.folder.submit import submit_run
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 

@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 
 from medbench.errors import LeaderboardError
-from medbench.leaderboard import audit
-from medbench.leaderboard.metric_scales import scale_of
-from medbench.leaderboard.ranking import rank_board
-from medbench.leaderboard.review import choose_baseline, transition
-from medbench.leaderboard.site import defused, embeddable
-from medbench.leaderboard.store import Board
+from medbench.leaderboard.folder import audit
+from medbench.leaderboard.board.metric_scales import scale_of
+from medbench.leaderboard.board.ranking import rank_board
+from medbench.leaderboard.folder.review import choose_baseline, transition
+from medbench.leaderboard.views.site import defused, embeddable
+from medbench.leaderboard.folder.store import Board
 
 
 def test_no_baseline_until_chosen_then_logged_and_verifiable(make_record, submit, root: Path, cli) -> None:
@@ -76,7 +76,7 @@ def test_each_refusal_of_review_names_the_command_that_unblocks_it(make_record, 
 def test_show_keeps_entry_ids_whole_at_80_columns(make_record, submit, root: Path) -> None:
     from rich.console import Console
 
-    from medbench.leaderboard.terminal import print_ranking
+    from medbench.leaderboard.views.terminal import print_ranking
 
     ids = [submit(make_record(seed=seed, model="mlp")).entry_id for seed in (1, 2)]
     ids.append(submit(make_record(seed=1, model="logreg", skill=0.4), baseline=False).entry_id)
@@ -108,7 +108,7 @@ def test_each_metric_has_its_direction_and_range() -> None:
 
 
 def test_the_page_states_the_protocols_confidence_level(make_record, submit, root: Path, tmp_path: Path) -> None:
-    from medbench.leaderboard.site import build_site
+    from medbench.leaderboard.views.site import build_site
 
     for seed in (1, 2):
         submit(make_record(seed=seed, level=0.9))
@@ -123,8 +123,8 @@ def test_compare_and_the_board_give_one_p_value_per_pair_and_the_same_subgroup_n
     import subprocess
     import sys
 
-    from medbench.leaderboard.tiers import board_tiers
-    from medbench.record import read_record
+    from medbench.leaderboard.board.tiers import board_tiers
+    from medbench.records.record import read_record
 
     run_a, run_b = make_record(seed=1, skill=0.9, subgroups=True), make_record(seed=2, skill=0.5, subgroups=True)
     entry_a, entry_b = submit(run_a).entry_id, submit(run_b, baseline=True).entry_id

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from medbench.leaderboard.ranking import rank_board
-from medbench.leaderboard.store import Board
-from medbench.leaderboard.submit import SubmissionRefused
+from medbench.leaderboard.board.ranking import rank_board
+from medbench.leaderboard.folder.store import Board
+from medbench.leaderboard.folder.submit import SubmissionRefused
 
 
 @pytest.fixture

@@ -7,15 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from medbench.leaderboard import audit
-from medbench.leaderboard.store import Board
-from medbench.leaderboard.verify import verify_board
+from medbench.leaderboard.folder import audit
+from medbench.leaderboard.folder.store import Board
+from medbench.leaderboard.folder.verify import verify_board
 
 PROCESSES, PER_PROCESS = 8, 50
 
 
 def _submit_all(root: str, run_dirs: list[str], submitter: str) -> int:
-    from medbench.leaderboard.submit import submit_run
+    from medbench.leaderboard.folder.submit import submit_run
 
     return sum(submit_run(Path(root), Path(run_dir), submitter=submitter).added for run_dir in run_dirs)
 

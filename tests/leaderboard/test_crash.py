@@ -12,9 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from medbench.leaderboard import audit, submit as submit_module
-from medbench.leaderboard.ranking import rank_board
-from medbench.leaderboard.store import Board
+from medbench.leaderboard.folder import audit
+
+from medbench.leaderboard.folder import submit as submit_module
+from medbench.leaderboard.board.ranking import rank_board
+from medbench.leaderboard.folder.store import Board
 
 
 class Crash(Exception):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from medbench.leaderboard.naming import name_entries
-from medbench.leaderboard.store import Board
+from medbench.leaderboard.board.naming import name_entries
+from medbench.leaderboard.folder.store import Board
 
 
 def names_of(root: Path, board: str = "synthetic") -> dict[str, str]:
@@ -34,7 +34,7 @@ def test_the_runs_name_joins_the_title_and_older_entries_fall_back_to_their_over
     names = names_of(root)
     assert names[named] == "mlp · wide-net"
 
-    from medbench.leaderboard.schema import Entry
+    from medbench.leaderboard.board.schema import Entry
 
     board = Board(root, "synthetic")
     entry = board.read_entry(named)

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from medbench.errors import LeaderboardError
-from medbench.leaderboard import audit
-from medbench.leaderboard.review import record_reproduction, review_states, transition
-from medbench.leaderboard.store import Board
+from medbench.leaderboard.folder import audit
+from medbench.leaderboard.folder.review import record_reproduction, review_states, transition
+from medbench.leaderboard.folder.store import Board
 
 
 @pytest.fixture

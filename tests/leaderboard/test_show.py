@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from medbench.leaderboard.store import Board
+from medbench.leaderboard.folder.store import Board
 
 HEAVY = ("torch", "pytorch_lightning", "lightning", "torchmetrics", "datasets", "wandb", "pandas")
 

@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from medbench.leaderboard.review import choose_baseline, record_reproduction, transition
-from medbench.leaderboard.site import build_site
-from medbench.leaderboard.store import Board
-from medbench.leaderboard.tiers import board_tiers
+from medbench.leaderboard.folder.review import choose_baseline, record_reproduction, transition
+from medbench.leaderboard.views.site import build_site
+from medbench.leaderboard.folder.store import Board
+from medbench.leaderboard.board.tiers import board_tiers
 
 CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
 pytestmark = [
@@ -39,8 +39,8 @@ SIZES = {"desktop": (1366, 768), "phone": (400, 800)}
 @pytest.fixture(scope="module")
 def board_site(tmp_path_factory) -> dict:
     """Build the committee's board once for the module; return paths and entry ids."""
-    from medbench.leaderboard import synthetic
-    from medbench.leaderboard.submit import submit_run
+    from medbench.testing import synthetic
+    from medbench.leaderboard.folder.submit import submit_run
 
     base = tmp_path_factory.mktemp("board")
     runs, root = base / "runs", base / "leaderboards"

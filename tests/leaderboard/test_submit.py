@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from medbench.io import sha256_file, sha256_hex
-from medbench.leaderboard.store import Board
-from medbench.leaderboard.submit import FailedRun, SubmissionRefused
-from medbench.record import MANIFEST_FILE, PREDICTIONS_FILE, read_record
+from medbench.leaderboard.folder.store import Board
+from medbench.leaderboard.folder.submit import FailedRun, SubmissionRefused
+from medbench.records.record import MANIFEST_FILE, PREDICTIONS_FILE, read_record
 
 
 def test_first_submission_creates_the_board_from_the_record(make_record, submit, root: Path) -> None:
@@ -84,7 +84,7 @@ def test_cli_reports_each_refusal_and_skips_failed_runs_on_request(make_record, 
 
 def test_claimed_metrics_are_recomputed_not_trusted(make_record, submit, root: Path) -> None:
     """A dishonest submitter edits metrics.json: the board ranks the predictions' own numbers."""
-    from medbench.record import METRICS_FILE
+    from medbench.records.record import METRICS_FILE
 
     run_dir = make_record(seed=1)
     honest = read_record(run_dir).metrics().values["auroc"]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from medbench.leaderboard.ranking import rank_board
-from medbench.leaderboard.store import Board
-from medbench.leaderboard.tiers import board_tiers, cached_tiers
+from medbench.leaderboard.board.ranking import rank_board
+from medbench.leaderboard.folder.store import Board
+from medbench.leaderboard.board.tiers import board_tiers, cached_tiers
 
 
 def test_clearly_different_entries_get_different_tiers_and_close_ones_share(make_record, submit, root: Path, cli) -> None:
@@ -53,7 +53,7 @@ def test_retrieval_boards_keep_the_qrels_and_rank_by_paired_query_tests(make_rec
 
 def test_tiers_draw_intervals_as_the_boards_protocol_says(make_record, submit, root: Path, monkeypatch) -> None:
     """The resamples, level and seed of the paired tests are the board's, not a constant of the tiers module."""
-    import medbench.comparison as paired
+    import medbench.evaluation.comparison as paired
 
     submit(make_record(seed=1, n_resamples=40))
     submit(make_record(seed=2, n_resamples=40))

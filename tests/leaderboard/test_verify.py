@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from medbench.errors import LeaderboardError
-from medbench.leaderboard.store import Board
+from medbench.leaderboard.folder.store import Board
 
 
 @pytest.fixture

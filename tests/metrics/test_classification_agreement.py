@@ -9,7 +9,7 @@ from sklearn import metrics as sk
 from sklearn.calibration import calibration_curve as sk_calibration_curve
 
 from medbench.metrics.binary import calibration_curve
-from medbench.scoring import point_values
+from medbench.evaluation.scoring import point_values
 from medbench.tasks.outputs import TaskOutputs
 from medbench.tasks.predictions import classification_frame
 

@@ -9,8 +9,8 @@ from sklearn.metrics import mean_absolute_error, mean_pinball_loss, root_mean_sq
 
 from medbench.errors import DataError
 from medbench.metrics.registry import get_metric, prepare
-from medbench.protocol import Confidence, Protocol
-from medbench.scoring import point_values, score_outputs
+from medbench.records.protocol import Confidence, Protocol
+from medbench.evaluation.scoring import point_values, score_outputs
 from medbench.tasks.outputs import TaskOutputs
 
 LEVELS = (0.05, 0.25, 0.5, 0.75, 0.95)

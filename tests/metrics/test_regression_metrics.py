@@ -8,8 +8,8 @@ import pytest
 from sklearn import metrics as sk
 
 from medbench.metrics.registry import get_metric, prepare
-from medbench.protocol import Confidence, Protocol
-from medbench.scoring import point_values, score_outputs
+from medbench.records.protocol import Confidence, Protocol
+from medbench.evaluation.scoring import point_values, score_outputs
 from medbench.tasks.outputs import TaskOutputs
 
 REFERENCES = {

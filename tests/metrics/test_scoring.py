@@ -8,8 +8,8 @@ import pytest
 from omegaconf import OmegaConf
 
 from medbench.errors import ConfigError, DataError
-from medbench.protocol import Confidence, Protocol
-from medbench.scoring import check_protocol, score_outputs
+from medbench.records.protocol import Confidence, Protocol
+from medbench.evaluation.scoring import check_protocol, score_outputs
 from medbench.tasks.outputs import TaskOutputs
 from medbench.tasks.predictions import classification_frame
 
@@ -97,7 +97,7 @@ def test_bad_confidence_block_is_refused(confidence, message: str) -> None:
 
 
 def test_nan_metric_survives_the_record_schema() -> None:
-    from medbench.record import Metrics
+    from medbench.records.record import Metrics
 
     frame = pd.DataFrame({"sample_id": ["a", "b", "c"], "target": [0, 0, 0], "score": [0.1, 0.6, 0.3], "prediction": [0, 1, 0]})
     metrics = score_outputs(TaskOutputs(frame), protocol())

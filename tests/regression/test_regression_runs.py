@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from medbench.export import export_bundle
-from medbench.scoring import record_outputs, score_outputs
+from medbench.transfer.export import export_bundle
+from medbench.evaluation.scoring import record_outputs, score_outputs
 
 
 def test_ridge_on_diabetes_explains_part_of_the_progression(compose_config, tmp_path: Path) -> None:
-    from medbench.run import run
+    from medbench.engine.run import run
 
     record = run(compose_config("experiment=diabetes_ridge"))
     assert record.complete and record.protocol.kind == "regression" and record.protocol.direction == "minimize"
@@ -28,17 +28,17 @@ def test_ridge_on_diabetes_explains_part_of_the_progression(compose_config, tmp_
 
 @pytest.mark.slow
 def test_the_mlp_learns_the_target_in_its_own_unit(compose_config) -> None:
-    from medbench.run import run
+    from medbench.engine.run import run
 
     record = run(compose_config("experiment=diabetes_mlp", fast=False))
     assert record.complete and record.metrics().values["r2"].value > 0.3
 
 
 def test_linear_and_ridge_runs_are_named_by_their_model_option_on_the_board(compose_config, tmp_path: Path) -> None:
-    from medbench.leaderboard.naming import name_entries
-    from medbench.leaderboard.store import Board
-    from medbench.leaderboard.submit import submit_run
-    from medbench.run import run
+    from medbench.leaderboard.board.naming import name_entries
+    from medbench.leaderboard.folder.store import Board
+    from medbench.leaderboard.folder.submit import submit_run
+    from medbench.engine.run import run
 
     # As `medbench run task=diabetes model=...` does: the overrides go into the record, which names the entry.
     overrides = {model: ["task=diabetes", f"model={model}"] for model in ("linear", "ridge")}

@@ -10,8 +10,8 @@ import pytest
 import yaml
 
 from medbench.cli import main
-from medbench.record import MANIFEST_FILE, METRICS_FILE, read_record
-from medbench.reproduce import read_reproduction
+from medbench.records.record import MANIFEST_FILE, METRICS_FILE, read_record
+from medbench.reproduce.reproduction import read_reproduction
 
 pytestmark = pytest.mark.slow
 
@@ -77,10 +77,10 @@ def test_an_unsafe_stored_config_is_refused_before_anything_runs(default_run_dir
 
 
 def test_a_leaderboard_entry_moves_to_reproduced(default_run_dir: Path, tmp_path: Path) -> None:
-    from medbench.leaderboard import audit
-    from medbench.leaderboard.review import review_states
-    from medbench.leaderboard.store import Board
-    from medbench.leaderboard.submit import submit_run
+    from medbench.leaderboard.folder import audit
+    from medbench.leaderboard.folder.review import review_states
+    from medbench.leaderboard.folder.store import Board
+    from medbench.leaderboard.folder.submit import submit_run
 
     root = tmp_path / "leaderboards"
     result = submit_run(root, default_run_dir, submitter="grace")

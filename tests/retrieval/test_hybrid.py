@@ -6,13 +6,13 @@ import pandas as pd
 import pytest
 
 from medbench.errors import ConfigError
-from medbench.identity import run_id_of
+from medbench.config.identity import run_id_of
 from medbench.models.retrieval.bm25 import BM25Retriever
 from medbench.models.retrieval.dense import DenseRetriever
 from medbench.models.retrieval.hybrid import HybridRetriever
 from medbench.models.retrieval.lsa import LsaEncoder
 from medbench.models.retrieval.rerank import BiEncoderScorer, RerankingRetriever
-from medbench.run import run
+from medbench.engine.run import run
 from tests.retrieval.encoders import CountingEncoder
 
 

@@ -9,7 +9,7 @@ import pytest
 from medbench.data.beir import load_beir
 from medbench.data.icd11_retrieval import write_icd11_folder
 from medbench.errors import ConfigError
-from medbench.run import run
+from medbench.engine.run import run
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,7 @@ from medbench.models.retrieval.packaged import packaged_model_folder
 from medbench.models.retrieval.rerank import CrossEncoderScorer, RerankingRetriever
 from medbench.models.retrieval.bm25 import BM25Retriever
 from medbench.models.retrieval.sentence_transformer_encoder import SentenceTransformerEncoder
-from medbench.run import run
+from medbench.engine.run import run
 
 pytestmark = pytest.mark.slow
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from medbench.identity import run_id_of
+from medbench.config.identity import run_id_of
 
 
 def test_embedding_cache_folder_is_not_part_of_the_run_id(compose_config) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from medbench.run import run
+from medbench.engine.run import run
 
 METRICS = {"ndcg@10", "map@100", "recall@100", "mrr@10"}
 

@@ -90,8 +90,8 @@ def test_problems_name_the_run_file(data, tmp_path: Path, caplog: pytest.LogCapt
 def test_a_run_that_skips_queries_scores_them_zero(generated_data, tmp_path: Path) -> None:
     """The task counts every judged test query: leaving out hard queries cannot raise a score."""
     from medbench.data.trec import write_run
-    from medbench.protocol import Confidence, Protocol
-    from medbench.scoring import score_outputs
+    from medbench.records.protocol import Confidence, Protocol
+    from medbench.evaluation.scoring import score_outputs
 
     test = generated_data.split("test")
     bm25 = BM25Retriever()

@@ -10,7 +10,7 @@ import pytest
 from omegaconf import OmegaConf
 
 from medbench.errors import RecordError
-from medbench.safety import SafetyError, check_outside_config
+from medbench.config.safety import SafetyError, check_outside_config
 
 
 def test_the_resolved_default_config_is_allowed(compose_config) -> None:
@@ -25,9 +25,9 @@ def test_the_resolved_default_config_is_allowed(compose_config) -> None:
         ({"model": {"net": {"_target_": "builtins.eval", "_args_": ["1"]}}}, "model.net._target_"),
         ({"a": {"_args_": [{"_target_": "subprocess.run", "_args_": [["true"]]}]}}, "a._args_"),
         ({"model": {"_args_": [1], "_target_": "os.system"}}, "model._target_"),
-        ({"model": {"_target_": "medbench.record.shutil.rmtree", "_partial_": True}}, "model._target_"),
+        ({"model": {"_target_": "medbench.records.record.shutil.rmtree", "_partial_": True}}, "model._target_"),
         ({"model": {"net": {"_target_": "torch.nn.modules.module.torch.load"}}}, "model.net._target_"),
-        ({"model": {"_target_": "medbench.record.__builtins__"}}, "model._target_"),
+        ({"model": {"_target_": "medbench.records.record.__builtins__"}}, "model._target_"),
         # medbench's own functions and whole scikit-learn modules are not options.
         ({"model": {"_target_": "medbench.app.main"}}, "model._target_"),
         ({"model": {"estimator": {"_target_": "sklearn.linear_model.LogisticRegressionCV"}}}, "model.estimator._target_"),
@@ -75,7 +75,7 @@ def test_values_keep_the_shipped_type_and_file_keys_are_refused() -> None:
 
 
 def test_instantiate_outside_builds_nothing_when_refused(tmp_path: Path) -> None:
-    from medbench.instantiation import instantiate_outside
+    from medbench.config.instantiation import instantiate_outside
 
     marker = tmp_path / "ran"
     node = OmegaConf.create({"_target_": "pathlib.Path.touch", "_args_": [str(marker)]})
@@ -89,7 +89,7 @@ def test_instantiate_outside_builds_nothing_when_refused(tmp_path: Path) -> None
 def test_checkpoints_load_weights_only(tmp_path: Path) -> None:
     import torch
 
-    from medbench.checkpoints import load_state_dict
+    from medbench.engine.checkpoints import load_state_dict
     from medbench.io import sha256_file
 
     good = tmp_path / "model.pt"

@@ -43,7 +43,7 @@ def _refused(capsys, *needles: str) -> str:
 # 1. Code execution through the allow-list: a nested medbench run, any function not an option.
 @pytest.mark.parametrize(
     "target",
-    ["medbench.app.launch", "medbench.run.run", "medbench.export.export_bundle", "pathlib.Path.write_text"],
+    ["medbench.app.launch", "medbench.engine.run.run", "medbench.transfer.export.export_bundle", "pathlib.Path.write_text"],
 )
 def test_a_bundle_naming_a_medbench_entry_point_runs_nothing(default_run_dir: Path, tmp_path: Path, capsys, target: str) -> None:
     bundle = _export(default_run_dir, tmp_path / "bundle")
@@ -82,7 +82,7 @@ def test_a_joblib_memory_cache_in_the_bundle_is_never_unpickled(default_run_dir:
     assert main(["reproduce", str(bundle)]) == 2
     _refused(capsys, "model.estimator._target_")
     # Even with the pipeline allowed by the receiver, `memory` is refused.
-    from medbench.safety import SafetyError, check_outside_config
+    from medbench.config.safety import SafetyError, check_outside_config
 
     config = yaml.safe_load((bundle / "config.yaml").read_text())
     with pytest.raises(SafetyError, match="model.estimator.memory"):
@@ -99,9 +99,9 @@ def test_a_task_name_with_dots_writes_nothing_outside_runs(tmp_path: Path, monke
 
 
 def test_names_from_records_and_boards_are_validated(tmp_path: Path) -> None:
-    from medbench.leaderboard.store import Board
+    from medbench.leaderboard.folder.store import Board
     from medbench.names import UnsafeName
-    from medbench.record import record_dir
+    from medbench.records.record import record_dir
 
     for task, run_id in (("..", "abc"), ("task", "../../x"), ("/etc", "x"), ("a/b", "x"), ("ok", "")):
         with pytest.raises(UnsafeName):
@@ -200,7 +200,7 @@ def test_export_refuses_a_bundle_with_sample_ids_or_rows(default_run_dir: Path, 
 def test_a_changed_data_file_is_run_again(tmp_path: Path, monkeypatch, caplog, notes_overrides: list[str], notes_csv: Path) -> None:
     import pandas as pd
 
-    from medbench.record import read_record
+    from medbench.records.record import read_record
 
     monkeypatch.setenv("MEDBENCH_ROOT", str(tmp_path / "root"))
     assert main(["run", *notes_overrides]) == 0

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from medbench.leaderboard import synthetic
-from medbench.leaderboard.committee import CommitteeStore, User
+from medbench.testing import synthetic
+from medbench.leaderboard.committee.store import CommitteeStore, User
 from tests.service.postgres import Cluster, server_binaries
 
 BOARD = "synthetic"
@@ -72,7 +72,7 @@ def runs(tmp_path: Path) -> Path:
 @pytest.fixture
 def board(store: CommitteeStore, people: People, runs: Path) -> str:
     """A board whose hidden labels come from the hospital's own run of the task (seed 0)."""
-    from medbench.leaderboard.board_admin import create_board_from_record
+    from medbench.leaderboard.committee.board_admin import create_board_from_record
 
     create_board_from_record(store, synthetic.write_record(runs, seed=0), BOARD, daily_quota=5, actor=people.admin)
     return BOARD

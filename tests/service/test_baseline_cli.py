@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from medbench.leaderboard import synthetic
-from medbench.leaderboard.hidden import public_columns
-from medbench.record import read_record
+from medbench.testing import synthetic
+from medbench.leaderboard.committee.hidden import public_columns
+from medbench.records.record import read_record
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)

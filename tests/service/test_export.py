@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from medbench.leaderboard import synthetic
-from medbench.leaderboard.committee import CommitteeStore
+from medbench.testing import synthetic
+from medbench.leaderboard.committee.store import CommitteeStore
 from medbench.io import canonical_bytes, compact_bytes, sha256_hex
-from medbench.leaderboard.publish import export, verify_export
-from medbench.leaderboard.signed_log import event_hash, head_message
-from medbench.leaderboard.signing import fingerprint, load_or_create_key, public_pem, sign
-from medbench.record import read_record
+from medbench.leaderboard.committee.publish import export, verify_export
+from medbench.leaderboard.committee.signed_log import event_hash, head_message
+from medbench.leaderboard.committee.signing import fingerprint, load_or_create_key, public_pem, sign
+from medbench.records.record import read_record
 
 # Tampering happens to the exported files: one backend shows it (both export in test 1).
 SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)

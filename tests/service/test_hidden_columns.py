@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from medbench.leaderboard.hidden import is_prediction_column
+from medbench.leaderboard.committee.hidden import is_prediction_column
 from medbench.tasks.registry import KIND_MODULES, get_kind
 
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from medbench.leaderboard import synthetic
-from medbench.record import METRICS_FILE, read_record
+from medbench.testing import synthetic
+from medbench.records.record import METRICS_FILE, read_record
 
 
 def token_of(result) -> str:
@@ -25,8 +25,8 @@ def token_of(result) -> str:
 def committee(postgres, tmp_path_factory):
     """One PostgreSQL database, its users and board (made through the store API), and one
     `medbench serve` process, shared by this module's tests (each submits its own runs)."""
-    from medbench.leaderboard.board_admin import create_board_from_record
-    from medbench.leaderboard.committee import CommitteeStore
+    from medbench.leaderboard.committee.board_admin import create_board_from_record
+    from medbench.leaderboard.committee.store import CommitteeStore
     from tests.service.conftest import LiveServer
 
     folder = tmp_path_factory.mktemp("committee")
@@ -129,7 +129,7 @@ def test_the_export_verifies_offline_and_catches_a_cut_log(committee, medbench_c
 
 
 def test_http_status_codes_say_what_went_wrong(committee, runs) -> None:
-    from medbench.leaderboard.hidden import public_columns, to_parquet
+    from medbench.leaderboard.committee.hidden import public_columns, to_parquet
 
     tokens, url, _ = committee
     body = {"meta": {}, "predictions": base64.b64encode(to_parquet(public_columns(read_record(synthetic.write_record(runs, seed=9)).predictions()))).decode()}

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from medbench.leaderboard import synthetic
-from medbench.leaderboard.board_admin import create_board_from_record
-from medbench.leaderboard.publish import export, verify_export
+from medbench.testing import synthetic
+from medbench.leaderboard.committee.board_admin import create_board_from_record
+from medbench.leaderboard.committee.publish import export, verify_export
 
 CLIENTS, PER_CLIENT = 8, 50
 N_SAMPLES = 100
@@ -22,7 +22,7 @@ N_SAMPLES = 100
 def test_400_submissions_survive_a_killed_server(store, live_server, runs: Path, tmp_path: Path) -> None:
     import pandas as pd
 
-    from medbench.service.client import HttpCommittee
+    from medbench.leaderboard.committee.client import HttpCommittee
 
     admin, _ = store.create_user("root", "admin", None, None)
     tokens = [store.create_user(f"client{k}", "submitter", f"team{k}", admin)[1] for k in range(CLIENTS)]

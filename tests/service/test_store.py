@@ -11,9 +11,9 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from medbench.errors import LeaderboardError
-from medbench.leaderboard import synthetic
-from medbench.leaderboard.committee import CommitteeStore, Forbidden, QuotaExceeded, Unauthenticated
-from medbench.record import read_record
+from medbench.testing import synthetic
+from medbench.leaderboard.committee.store import CommitteeStore, Forbidden, QuotaExceeded, Unauthenticated
+from medbench.records.record import read_record
 
 # Checks that run the same SQL on both backends: one backend shows them.
 SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
@@ -113,7 +113,7 @@ def test_a_store_refuses_another_signing_key(store: CommitteeStore, db_url: str,
 def test_the_schema_revision_constant_is_alembics_head() -> None:
     from alembic.script import ScriptDirectory
 
-    from medbench.leaderboard.db.engine import SCHEMA_REVISION, alembic_config
+    from medbench.leaderboard.committee.db.engine import SCHEMA_REVISION, alembic_config
 
     assert ScriptDirectory.from_config(alembic_config()).get_current_head() == SCHEMA_REVISION
 
@@ -122,7 +122,7 @@ def test_concurrent_writers_keep_one_unbroken_chain(store, board, people, runs, 
     """Four writers (each its own engine, as separate processes would be) submit at once."""
     import threading
 
-    from medbench.leaderboard.publish import export, verify_export
+    from medbench.leaderboard.committee.publish import export, verify_export
 
     frames = [read_record(synthetic.write_record(runs, seed=20 + k)).predictions() for k in range(8)]
     writers = [CommitteeStore(db_url, key_path) for _ in range(4)]
@@ -149,7 +149,7 @@ def test_concurrent_writers_keep_one_unbroken_chain(store, board, people, runs, 
 
 @SQLITE_ONLY
 def test_names_that_would_become_paths_are_refused(store: CommitteeStore, people, runs) -> None:
-    from medbench.leaderboard.board_admin import create_board_from_record
+    from medbench.leaderboard.committee.board_admin import create_board_from_record
     from medbench.names import UnsafeName
 
     with pytest.raises(UnsafeName):
@@ -160,7 +160,7 @@ def test_names_that_would_become_paths_are_refused(store: CommitteeStore, people
 
 @SQLITE_ONLY
 def test_a_retrieval_board_scores_runs_against_its_hidden_qrels(store: CommitteeStore, people, runs) -> None:
-    from medbench.leaderboard.board_admin import create_board_from_record
+    from medbench.leaderboard.committee.board_admin import create_board_from_record
 
     create_board_from_record(store, synthetic.write_record(runs, seed=0, kind="retrieval", n_samples=30), "search", daily_quota=5, actor=people.admin)
     record = read_record(synthetic.write_record(runs, seed=1, kind="retrieval", n_samples=30, skill=0.5))
@@ -177,7 +177,7 @@ def test_a_retrieval_board_scores_runs_against_its_hidden_qrels(store: Committee
 @pytest.mark.parametrize("kind", ["multiclass", "survival", "regression"])
 def test_every_task_kind_is_scored_against_the_boards_hidden_truth(store: CommitteeStore, people, runs, kind: str) -> None:
     """The submitted frame carries forged truth columns; the server drops them and scores against its own."""
-    from medbench.leaderboard.board_admin import create_board_from_record
+    from medbench.leaderboard.committee.board_admin import create_board_from_record
 
     create_board_from_record(store, synthetic.write_record(runs, seed=0, kind=kind, n_samples=60), kind, daily_quota=5, actor=people.admin)
     record = read_record(synthetic.write_record(runs, seed=1, kind=kind, n_samples=60, skill=0.5))

@@ -10,7 +10,7 @@ from scipy import stats
 from sklearn.metrics import roc_auc_score
 
 from medbench.metrics.registry import get_metric, prepare
-from medbench.scoring import statistic_of
+from medbench.evaluation.scoring import statistic_of
 from medbench.stats.bootstrap import distributions, interval, jackknife
 from medbench.stats.resampling import Resampler
 from medbench.tasks.outputs import TaskOutputs

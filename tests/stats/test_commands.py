@@ -29,7 +29,7 @@ def medbench(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
 
 @pytest.fixture
 def two_records(compose_config):
-    from medbench.run import run
+    from medbench.engine.run import run
 
     return run(compose_config("model=logreg")), run(compose_config())
 

@@ -8,8 +8,8 @@ import pytest
 from scipy.stats import binomtest, norm
 
 from medbench.errors import ConfigError, DataError
-from medbench.protocol import Confidence
-from medbench.comparison import compare_paired
+from medbench.records.protocol import Confidence
+from medbench.evaluation.comparison import compare_paired
 from medbench.stats.significance import delong_test, delong_variance, holm, mcnemar_test
 from medbench.tasks.outputs import TaskOutputs
 from medbench.tasks.predictions import classification_frame
@@ -87,8 +87,8 @@ def test_identical_runs_do_not_differ() -> None:
 
 
 def test_paired_interval_is_narrower_than_unpaired_intervals() -> None:
-    from medbench.protocol import Protocol
-    from medbench.scoring import score_outputs
+    from medbench.records.protocol import Protocol
+    from medbench.evaluation.scoring import score_outputs
 
     a, b, *_ = two_runs(gap=0.05)
     paired = compare_paired(a, b, "binary", "auroc", confidence=Confidence(n_resamples=500))

@@ -10,8 +10,8 @@ import pytest
 from sksurv.metrics import concordance_index_censored, concordance_index_ipcw, integrated_brier_score
 from sksurv.util import Surv
 
-from medbench.record import read_record
-from medbench.scoring import score_outputs
+from medbench.records.record import read_record
+from medbench.evaluation.scoring import score_outputs
 from medbench.tasks.outputs import TaskOutputs
 from medbench.tasks.survival import survival_column
 
@@ -31,7 +31,7 @@ def sksurv_metrics_of(record) -> dict[str, float]:
 
 
 def test_coxph_experiment_writes_a_complete_record(compose_config) -> None:
-    from medbench.run import run
+    from medbench.engine.run import run
 
     record = read_record(run(compose_config("experiment=survival_coxph")).path)
     assert record.complete and record.protocol.kind == "survival"
@@ -53,7 +53,7 @@ def test_coxph_experiment_writes_a_complete_record(compose_config) -> None:
 
 
 def test_bca_intervals_of_survival_metrics(compose_config) -> None:
-    from medbench.run import run
+    from medbench.engine.run import run
 
     metrics = run(compose_config("experiment=survival_coxph", "task.confidence.method=bca", "task.confidence.n_resamples=200")).metrics()
     for value in metrics.values.values():
@@ -62,7 +62,7 @@ def test_bca_intervals_of_survival_metrics(compose_config) -> None:
 
 @pytest.mark.parametrize("task", ["survival_gbsg2", "survival_veterans"])
 def test_coxph_beats_chance_on_each_dataset(compose_config, task: str) -> None:
-    from medbench.run import run
+    from medbench.engine.run import run
 
     metrics = run(compose_config(f"task={task}", "model=coxph", "task.confidence.n_resamples=50")).metrics()
     assert metrics.values["c_index"].value > 0.6 and metrics.values["uno_c_index"].value > 0.6
@@ -70,7 +70,7 @@ def test_coxph_beats_chance_on_each_dataset(compose_config, task: str) -> None:
 
 @pytest.mark.parametrize("task", ["survival_whas500", "survival_gbsg2"])
 def test_deepsurv_learns(compose_config, task: str) -> None:
-    from medbench.run import run
+    from medbench.engine.run import run
 
     cfg = compose_config("experiment=survival_deepsurv", f"task={task}", "task.confidence.n_resamples=50", fast=False)
     record = run(cfg)
@@ -83,7 +83,7 @@ def test_deepsurv_learns(compose_config, task: str) -> None:
 
 def test_a_partners_survival_predictions_are_scored(compose_config, tmp_path: Path) -> None:
     """A predictions file with risk and survival columns is evaluated like a model trained here."""
-    from medbench.run import run
+    from medbench.engine.run import run
 
     cox = run(compose_config("experiment=survival_coxph", "task.confidence.n_resamples=50"))
     sent = cox.predictions().drop(columns=["time", "event"])
@@ -106,7 +106,7 @@ def test_a_partners_survival_predictions_are_scored(compose_config, tmp_path: Pa
 @pytest.mark.parametrize("model", ["coxph", "deepsurv"])
 def test_survival_models_refuse_classification_tasks(compose_config, model: str) -> None:
     from medbench.errors import ConfigError
-    from medbench.run import run
+    from medbench.engine.run import run
 
     with pytest.raises(ConfigError, match="survival"):
         run(compose_config(f"model={model}"))

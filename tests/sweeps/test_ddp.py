@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from medbench.record import iter_records
+from medbench.records.record import iter_records
 
 
 @pytest.mark.slow

@@ -19,8 +19,8 @@ def compose_hydra(tmp_path: Path):
     from hydra import compose, initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
 
-    from medbench.app import config_dir
-    from medbench.schema import register_configs
+    from medbench.config.location import config_dir
+    from medbench.config.schema import register_configs
 
     register_configs()
     warnings.filterwarnings("ignore", message=r"[\s\S]*is validated against ConfigStore schema with the same name")

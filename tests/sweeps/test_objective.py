@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 
 from medbench.errors import RecordError
-from medbench.sweep import objective_value
+from medbench.sweeps.sweep import objective_value
 
 
 def test_objective_reads_the_best_logged_epoch_or_the_primary_metric(compose_config) -> None:
-    from medbench.run import run
+    from medbench.engine.run import run
 
     record = run(compose_config())
     logged = record.logged_metrics()["val/auroc"].dropna()

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from medbench.record import RunRecord, iter_records
-from medbench.sweep import SUMMARY_JSON
+from medbench.records.record import RunRecord, iter_records
+from medbench.sweeps.sweep import SUMMARY_JSON
 
 pytestmark = pytest.mark.slow
 
@@ -57,7 +57,7 @@ def _settled(cluster, job: str) -> dict[str, str]:
 def test_sweep_runs_under_slurm_and_matches_the_same_runs_made_locally(
     slurm_cluster, cli_env, compose_config, tmp_path: Path
 ) -> None:
-    from medbench.run import run
+    from medbench.engine.run import run
 
     result = _medbench(slurm_cluster.env(cli_env), SLURM, *FAST, "seed=0,1")
     assert result.returncode == 0, result.stderr[-3000:]
@@ -85,7 +85,7 @@ def test_sweep_runs_under_slurm_and_matches_the_same_runs_made_locally(
 def test_a_failing_job_is_recorded_and_a_cancelled_one_leaves_the_others(
     slurm_cluster, cli_env, compose_config, tmp_path: Path
 ) -> None:
-    from medbench.identity import run_id_of
+    from medbench.config.identity import run_id_of
 
     # Two tasks at a time: the third waits in the queue while the first two run, and is cancelled there.
     launcher = subprocess.Popen(

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from medbench.slurm_launcher import JobCannotStart, WatchSettings, array_ids, watch
-from medbench.slurm_queue import JobState, SlurmQueueError, parse_squeue
+from medbench.sweeps.slurm_launcher import JobCannotStart, WatchSettings, array_ids, watch
+from medbench.sweeps.slurm_queue import JobState, SlurmQueueError, parse_squeue
 
 SETTINGS = WatchSettings(max_pending_min=None, status_timeout_s=60, poll_max_s=30, result_grace_s=15)
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from medbench.record import iter_records
-from medbench.sweep import SUMMARY_CSV, SUMMARY_JSON
+from medbench.records.record import iter_records
+from medbench.sweeps.sweep import SUMMARY_CSV, SUMMARY_JSON
 
 pytestmark = pytest.mark.slow
 

@@ -8,14 +8,14 @@ from pathlib import Path
 import pytest
 
 from medbench.cli import main
-from medbench.record import read_record
-from medbench.reproduce import read_reproduction
+from medbench.records.record import read_record
+from medbench.reproduce.reproduction import read_reproduction
 
 pytestmark = pytest.mark.slow
 
 
 def test_tabular_csv_run_exports_and_reproduces_from_its_bundle(cohort_csv, compose_config, tmp_path: Path, monkeypatch) -> None:
-    from medbench.run import run
+    from medbench.engine.run import run
 
     path = cohort_csv()
     cfg = compose_config(
@@ -44,7 +44,7 @@ def test_tabular_csv_run_exports_and_reproduces_from_its_bundle(cohort_csv, comp
 
 
 def test_survival_csv_run_with_deepsurv(cohort_csv, compose_config) -> None:
-    from medbench.run import run
+    from medbench.engine.run import run
 
     cfg = compose_config(
         "task=survival_csv", "model=deepsurv", f"task.data.path={cohort_csv()}", "task.data.time_column=days",
@@ -57,7 +57,7 @@ def test_survival_csv_run_with_deepsurv(cohort_csv, compose_config) -> None:
 
 
 def test_regression_csv_run_with_the_mlp_selects_on_validation_mae(cohort_csv, compose_config) -> None:
-    from medbench.run import run
+    from medbench.engine.run import run
 
     cfg = compose_config(
         "task=regression_csv", "model=mlp_regressor", f"task.data.path={cohort_csv()}", "task.data.target_column=los_days",

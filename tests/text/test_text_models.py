@@ -11,7 +11,7 @@ from medbench.data.text import TextDataModule
 from medbench.data.tokenize import hashed_ids, words
 from medbench.models.sklearn import SklearnClassifier
 from medbench.models.text import TextCNN, tfidf_logistic_regression
-from medbench.run import run
+from medbench.engine.run import run
 
 
 def test_words_keep_accents_whatever_their_unicode_form() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from medbench.run import run
+from medbench.engine.run import run
 
 
 def test_tfidf_run_on_generated_notes(compose_config) -> None:

@@ -1,0 +1,185 @@
+"""Paired comparison of two runs scored on the same test units: is A really better than B?
+
+Public entry point (what `medbench compare` and the leaderboard's tiers call)::
+
+    from medbench.evaluation.comparison import compare_paired
+    result = compare_paired(outputs_a, outputs_b, kind="binary", metric="auroc",
+                            method="delong", confidence=Confidence(), cluster_column=None)
+    result.difference, result.ci.low, result.ci.high, result.p_value, result.method
+
+* ``difference`` is metric(A) - metric(B) on the units both runs share (they must share all);
+* ``ci`` is always the paired-bootstrap interval of the difference: both runs are evaluated on
+  the same resamples (stratified by target, by whole clusters when `cluster_column` is given);
+* ``p_value`` (two-sided, H0: equal metric) comes from `method`:
+  - ``"bootstrap"`` (any metric): twice the share of bootstrap differences on the far side of 0;
+  - ``"permutation"`` (any metric): A's and B's outputs swapped unit by unit (cluster by cluster)
+    at random; sign flips of per-unit differences for per-unit metrics;
+  - ``"mcnemar"`` (per-sample 0/1 metrics such as accuracy): exact McNemar test;
+  - ``"delong"`` (binary ``auroc``): DeLong's test of correlated AUROCs;
+  McNemar and DeLong assume independent samples and are refused with a cluster column.
+
+Runs whose units (sample or query ids) or ground truth (targets, qrels) differ are refused with a
+:class:`DataError`: a difference on different samples is not a paired comparison. The numbers
+themselves come from :mod:`medbench.stats` (numpy only); this module prepares the task's outputs
+for it. Correct the p-values of one entry against many with :func:`medbench.stats.significance.holm`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Optional
+
+import numpy as np
+import pandas as pd
+
+from medbench.errors import ConfigError, DataError
+from medbench.metrics.registry import Metric, Prepared, get_metric, prepare
+from medbench.records.protocol import Confidence
+from medbench.evaluation.scoring import resampler_of, statistic_of
+from medbench.stats.bootstrap import Interval, distributions, interval, jackknife
+from medbench.stats.paired import bootstrap_p_value, paired_difference, permutation_p_value, swaps
+from medbench.stats.significance import delong_test, mcnemar_test
+from medbench.tasks.predictions import SAMPLE_ID, TARGET
+
+if TYPE_CHECKING:
+    from medbench.tasks.outputs import TaskOutputs
+
+METHODS = ("bootstrap", "permutation", "mcnemar", "delong")
+DOC_ID = "doc_id"
+
+
+@dataclass(frozen=True)
+class PairedResult:
+    metric: str
+    value_a: float
+    value_b: float
+    difference: float  # value_a - value_b
+    ci: Optional[Interval]  # paired-bootstrap interval of the difference
+    p_value: float  # two-sided, from `method`
+    method: str
+    n_units: int
+    resampling_unit: str
+
+
+def default_method(kind: str, metric: str, cluster_column: Optional[str] = None) -> str:
+    """The one p-value method for a pair, used by `medbench compare` and the board alike.
+
+    The task kind's preferred test where it has one and samples are independent (DeLong for a
+    binary AUROC: exact, no resampling noise); the paired bootstrap otherwise (any metric, clusters
+    respected). Before both used this, the board showed DeLong's p-value Holm-corrected across
+    every entry while `compare` showed the raw bootstrap one, so one pair could read 0.56 on the
+    page and 0.41 in the terminal.
+    """
+    from medbench.tasks.registry import get_kind
+
+    preferred = get_kind(kind).paired_test(metric)
+    return preferred if preferred and cluster_column is None else "bootstrap"
+
+
+def compare_paired(
+    outputs_a: "TaskOutputs",
+    outputs_b: "TaskOutputs",
+    kind: str,
+    metric: str,
+    *,
+    method: str = "bootstrap",
+    confidence: Optional[Confidence] = None,
+    cluster_column: Optional[str] = None,
+    n_permutations: int = 1000,
+) -> PairedResult:
+    """Compare `metric` of two runs on the same units (see the module docstring)."""
+    if method not in METHODS:
+        raise ConfigError(f"paired comparison method {method!r} is not one of {list(METHODS)}")
+    confidence = confidence or Confidence()
+    check_same_truth(outputs_a, outputs_b)
+    chosen = get_metric(kind, metric)
+    prepared_a, prepared_b = prepare(kind, outputs_a), prepare(kind, outputs_b)
+    to_b = alignment(prepared_a.units, prepared_b.units)
+    resampler, unit = resampler_of(prepared_a, cluster_column)
+
+    difference = paired_difference(statistic_of(chosen, prepared_a), statistic_of(chosen, prepared_b), np.argsort(to_b))
+    value_a, value_b = chosen.value(prepared_a), chosen.value(prepared_b)
+    boot = distributions({"difference": difference}, resampler, confidence.n_resamples, confidence.seed)["difference"]
+    jack = jackknife(difference, resampler) if confidence.method == "bca" else None
+    ci = interval(value_a - value_b, boot, confidence.level, confidence.method, jack)
+
+    if method == "bootstrap":
+        p_value = bootstrap_p_value(boot)
+    elif method == "permutation":
+        item_of_unit = resampler.clusters if resampler.clusters is not None else np.arange(len(prepared_a))
+        swapped = swaps(item_of_unit, resampler.n_items, n_permutations, confidence.seed)
+        p_value = permutation_p_value(
+            value_a - value_b,
+            swapped,
+            unit_differences=difference.unit_values,
+            difference_after=None if chosen.per_unit else _swapped_difference(chosen, outputs_a, outputs_b, kind, prepared_a),
+        )
+    else:
+        if cluster_column:
+            raise ConfigError(f"{method} assumes independent samples; with cluster_column={cluster_column!r} use method=bootstrap or permutation")
+        p_value = _classical_p_value(method, chosen, kind, prepared_a, prepared_b, to_b)
+    return PairedResult(metric, value_a, value_b, value_a - value_b, ci, p_value, method, len(prepared_a), unit)
+
+
+def check_same_truth(outputs_a: "TaskOutputs", outputs_b: "TaskOutputs") -> None:
+    """Refuse two runs whose units or ground truth differ."""
+    ids_a, ids_b = set(outputs_a.predictions[SAMPLE_ID].astype(str)), set(outputs_b.predictions[SAMPLE_ID].astype(str))
+    if ids_a != ids_b:
+        only_a, only_b = sorted(ids_a - ids_b)[:3], sorted(ids_b - ids_a)[:3]
+        raise DataError(
+            f"the two runs were not scored on the same samples ({len(ids_a - ids_b)} only in A, e.g. {only_a}; "
+            f"{len(ids_b - ids_a)} only in B, e.g. {only_b}): a paired comparison needs the same test set"
+        )
+    if not _truth(outputs_a).equals(_truth(outputs_b)):
+        raise DataError("the two runs disagree on the ground truth (targets or qrels) of the same samples: not the same task")
+
+
+def _truth(outputs: "TaskOutputs") -> pd.DataFrame:
+    frame = outputs.predictions
+    if outputs.qrels is not None:
+        truth = outputs.qrels.astype({SAMPLE_ID: str, DOC_ID: str})
+        return truth.sort_values([SAMPLE_ID, DOC_ID]).reset_index(drop=True)
+    columns = [SAMPLE_ID] + [c for c in frame.columns if str(c) == TARGET or str(c).startswith(f"{TARGET}_")]
+    truth = frame[columns].astype({SAMPLE_ID: str})
+    return truth.sort_values(SAMPLE_ID).reset_index(drop=True)
+
+
+def alignment(units_a: np.ndarray, units_b: np.ndarray) -> np.ndarray:
+    """Index into B's units of each of A's units."""
+    position = pd.Index(units_b).get_indexer(units_a)
+    if len(units_a) != len(units_b) or (position < 0).any():
+        raise DataError("the two runs do not evaluate the same units: a paired comparison needs the same test set")
+    return position
+
+
+def _swapped_difference(chosen: Metric, outputs_a: "TaskOutputs", outputs_b: "TaskOutputs", kind: str, prepared_a: Prepared):
+    """The metric difference after swapping whole prediction rows (one row per unit) between A and B."""
+    from medbench.tasks.outputs import TaskOutputs
+
+    frame_a = outputs_a.predictions.set_index(outputs_a.predictions[SAMPLE_ID].astype(str))
+    frame_b = outputs_b.predictions.set_index(outputs_b.predictions[SAMPLE_ID].astype(str))
+    if not frame_a.index.is_unique:
+        raise ConfigError(f"a permutation test of {chosen.name!r} needs one prediction row per unit")
+    frame_a = frame_a.loc[prepared_a.units]
+    frame_b = frame_b.loc[prepared_a.units][frame_a.columns]
+
+    def difference_after(swap: np.ndarray) -> float:
+        mixed_a = frame_a.where(~pd.Series(swap, index=frame_a.index), frame_b, axis=0).reset_index(drop=True)
+        mixed_b = frame_b.where(~pd.Series(swap, index=frame_b.index), frame_a, axis=0).reset_index(drop=True)
+        return chosen.value(prepare(kind, TaskOutputs(mixed_a))) - chosen.value(prepare(kind, TaskOutputs(mixed_b)))
+
+    return difference_after
+
+
+def _classical_p_value(method: str, chosen: Metric, kind: str, prepared_a: Prepared, prepared_b: Prepared, to_b: np.ndarray) -> float:
+    from medbench.tasks.registry import get_kind
+
+    if method == "delong":
+        if get_kind(kind).paired_test(chosen.name) != "delong":
+            raise ConfigError(f"DeLong's test compares binary AUROCs; {chosen.name!r} of a {kind} task needs method=bootstrap or permutation")
+        targets = prepared_a.data.targets
+        return delong_test(targets, prepared_a.data.scores, prepared_b.data.scores[to_b]).p_value
+    correct_a = chosen.unit_values(prepared_a) if chosen.per_unit else None
+    if correct_a is None or not np.isin(correct_a, (0.0, 1.0)).all():
+        raise ConfigError(f"McNemar's test compares per-sample right/wrong outcomes (accuracy); {chosen.name!r} is not one")
+    return mcnemar_test(correct_a, chosen.unit_values(prepared_b)[to_b]).p_value

@@ -1,0 +1,147 @@
+"""Turn a task's outputs into the record's metrics, the same way at run time and at re-scoring.
+
+Every metric comes from the registry (:mod:`medbench.metrics.registry`) and gets a bootstrap
+confidence interval as the task's `confidence` block says: percentile or BCa, stratified by the
+target for single-label classification, and by whole clusters when the task names a
+`cluster_column`. Every metric is also reported per level of each `subgroup_columns` column.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import partial
+from typing import TYPE_CHECKING, Optional
+
+from medbench.errors import ConfigError, DataError, RecordError
+from medbench.metrics.registry import Metric, Prepared, get_metric, prepare
+from medbench.records.protocol import Protocol
+from medbench.records.record import ConfidenceInterval, MetricValue, Metrics
+from medbench.stats.bootstrap import Statistic, confidence_intervals
+from medbench.stats.resampling import Resampler
+from medbench.tasks.predictions import SAMPLE_ID
+
+if TYPE_CHECKING:
+    from medbench.records.record import RunRecord
+    from medbench.tasks.outputs import TaskOutputs
+
+
+def check_protocol(protocol: Protocol) -> None:
+    """Refuse a protocol whose metrics cannot be computed, before anything runs."""
+    check_metric_names(protocol.kind, protocol.metrics, protocol.primary)
+
+
+def check_metric_names(kind: str, metric_names: Sequence[str], primary: str) -> list[Metric]:
+    """The registry's metrics for `metric_names`; ConfigError for an unknown one or a primary not computed."""
+    metrics = []
+    for name in metric_names:
+        try:
+            metrics.append(get_metric(kind, name))
+        except ConfigError as error:
+            raise ConfigError(f"task.metrics: {error}") from None
+    if primary not in metric_names:
+        raise ConfigError(f"task.primary_metric: {primary!r} is not among task.metrics {list(metric_names)}")
+    return metrics
+
+
+def score_outputs(outputs: "TaskOutputs", protocol: Protocol) -> Metrics:
+    """Every metric of `protocol` on `outputs`, with intervals, overall and per subgroup."""
+    metrics = check_metric_names(protocol.kind, protocol.metrics, protocol.primary)
+    prepared = prepare(protocol.kind, outputs)
+    subgroups = {
+        column: {
+            level: _scored_metrics(prepare(protocol.kind, subset), metrics, protocol)
+            for level, subset in subgroup_outputs(outputs, column)
+        }
+        for column in protocol.subgroup_columns
+    }
+    return Metrics(
+        primary=protocol.primary,
+        direction=protocol.direction,
+        n_samples=len(prepared),
+        values=_scored_metrics(prepared, metrics, protocol),
+        subgroups=subgroups,
+    )
+
+
+def _scored_metrics(prepared: Prepared, metrics: list[Metric], protocol: Protocol) -> dict[str, MetricValue]:
+    points = {metric.name: metric.value(prepared) for metric in metrics}
+    if len(prepared) == 0:
+        return {name: MetricValue(value=value) for name, value in points.items()}
+    statistics = {metric.name: statistic_of(metric, prepared) for metric in metrics}
+    resampler, unit = resampler_of(prepared, protocol.cluster_column)
+    confidence = protocol.confidence
+    intervals = confidence_intervals(
+        statistics,
+        points,
+        resampler,
+        method=confidence.method,
+        level=confidence.level,
+        n_resamples=confidence.n_resamples,
+        seed=confidence.seed,
+    )
+    values = {}
+    for name, point in points.items():
+        found = intervals[name]
+        ci = None
+        if found is not None:
+            ci = ConfidenceInterval(
+                low=found.low,
+                high=found.high,
+                level=found.level,
+                method=found.method,
+                n_resamples=found.n_resamples,
+                resampling_unit=unit,
+                stratified=resampler.stratified,
+            )
+        values[name] = MetricValue(value=point, ci=ci)
+    return values
+
+
+def statistic_of(metric: Metric, prepared: Prepared) -> Statistic:
+    """`metric` on `prepared` as the bootstrap evaluates it."""
+    unit_values = metric.unit_values(prepared) if metric.per_unit else None
+    return Statistic(partial(metric.weighted, prepared), unit_values)
+
+
+def resampler_of(prepared: Prepared, cluster_column: Optional[str]) -> tuple[Resampler, str]:
+    """How `prepared` is resampled, and the name of what is drawn (as metrics.json records it)."""
+    if not cluster_column:
+        return Resampler.build(len(prepared), strata=prepared.strata), prepared.unit_name
+    if cluster_column not in prepared.metadata.columns:
+        raise DataError(
+            f"task.cluster_column: {cluster_column!r} is not a column of the predictions "
+            f"(they have {list(prepared.metadata.columns)})"
+        )
+    clusters = prepared.metadata[cluster_column].to_numpy()
+    return Resampler.build(len(prepared), clusters=clusters, strata=prepared.strata), f"cluster:{cluster_column}"
+
+
+def subgroup_outputs(outputs: "TaskOutputs", column: str):
+    """(level, outputs restricted to that level) for each level of a metadata column."""
+    from medbench.tasks.outputs import TaskOutputs
+
+    frame = outputs.predictions
+    if column not in frame.columns:
+        raise DataError(f"task.subgroup_columns: {column!r} is not a column of the predictions (they have {list(frame.columns)})")
+    labels = frame[column].astype("string").fillna("<missing>")
+    for level in sorted(labels.unique()):
+        rows = frame[(labels == level).to_numpy()]
+        qrels = outputs.qrels
+        if qrels is not None:
+            qrels = qrels[qrels[SAMPLE_ID].isin(rows[SAMPLE_ID].unique())]
+        yield str(level), TaskOutputs(rows.reset_index(drop=True), qrels)
+
+
+def point_values(outputs: "TaskOutputs", kind: str, metric_names: Sequence[str]) -> dict[str, float]:
+    """Point values only, without intervals (quick checks, agreement tests)."""
+    prepared = prepare(kind, outputs)
+    return {name: get_metric(kind, name).value(prepared) for name in metric_names}
+
+
+def record_outputs(record: "RunRecord") -> "TaskOutputs":
+    """The stored outputs of a complete record, as a run handed them to :func:`score_outputs`."""
+    from medbench.tasks.outputs import TaskOutputs
+
+    if not record.complete:
+        raise RecordError(f"{record.path}: the run failed; it has no predictions to score")
+    return TaskOutputs(record.predictions(), record.qrels())

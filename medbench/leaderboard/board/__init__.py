@@ -1,0 +1,1 @@
+"""The board domain both stores share: entry model, comparability, naming, lifecycle rules, ranking and tiers. It imports neither store."""

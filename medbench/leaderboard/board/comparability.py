@@ -1,0 +1,80 @@
+"""What may share a board: the same task protocol and the same dataset fingerprint.
+
+A board is defined by a task protocol (task, version, kind, metrics, primary and direction,
+confidence settings, clusters, subgroups) and the fingerprint of the exact samples and splits. An
+entry is comparable when both are equal; otherwise it is refused, with every difference. The one exception is a *newer* task version: the protocol has
+moved on, so the board moves with it and its older entries become stale: kept and shown apart,
+never deleted, never ranked with the current ones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from packaging.version import InvalidVersion, Version
+
+from medbench.leaderboard.board.schema import BoardSpec, Entry
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Accept as is, accept as the board's new task version (`upgrade`), or refuse for `reasons`."""
+
+    reasons: list[str] = field(default_factory=list)
+    upgrade: bool = False
+
+    @property
+    def accepted(self) -> bool:
+        return not self.reasons
+
+
+def judge(spec: BoardSpec, entry: Entry) -> Verdict:
+    """Whether `entry` may join the board `spec` describes, and why not."""
+    if entry.task != spec.task:
+        return Verdict([f"task {entry.task!r} differs from the board's task {spec.task!r}"])
+    order = compare_versions(entry.task_version, spec.task_version)
+    if order is None:
+        return Verdict([f"task version {entry.task_version!r} cannot be ordered against the board's {spec.task_version!r}"])
+    if order < 0:
+        return Verdict(
+            [
+                f"task version {entry.task_version} is older than the board's {spec.task_version}: "
+                "rerun under the current protocol"
+            ]
+        )
+    if order > 0:
+        return Verdict(upgrade=True)
+    reasons = [
+        f"protocol {key} {_shown(getattr(entry.protocol, key))} differs from the board's {_shown(getattr(spec.protocol, key))}"
+        for key in spec.protocol.differing_fields(entry.protocol)
+    ]
+    if entry.dataset_fingerprint != spec.dataset_fingerprint:
+        reasons.append(
+            f"dataset fingerprint {entry.dataset_fingerprint[:12]}… differs from the board's "
+            f"{spec.dataset_fingerprint[:12]}… (other samples or splits under the same task version)"
+        )
+    return Verdict(reasons)
+
+
+def _shown(value: object) -> str:
+    """A protocol value as a reader writes it (lists, not tuples; nested models as dicts)."""
+    if isinstance(value, tuple):
+        return str(list(value))
+    dump = getattr(value, "model_dump", None)
+    return str(dump()) if dump else repr(value)
+
+
+def is_stale(spec: BoardSpec, entry: Entry) -> bool:
+    """An entry made under an older task version than the board's current one."""
+    return entry.task_version != spec.task_version
+
+
+def compare_versions(left: str, right: str) -> int | None:
+    """-1, 0 or 1 as `left` is older, equal or newer than `right`; None when either is not a version."""
+    if left == right:
+        return 0
+    try:
+        a, b = Version(left), Version(right)
+    except InvalidVersion:
+        return None
+    return (a > b) - (a < b)

@@ -1,0 +1,229 @@
+"""Tiers, baseline tests and side-by-side pairs: what paired tests on the per-sample predictions say.
+
+Every test here is `medbench.evaluation.comparison.compare_paired` with the method `default_method` picks
+(DeLong for a binary AUROC, paired bootstrap otherwise) and the task's own confidence block, so a
+pair reads the same p-value and interval here, on the page and in `medbench compare`.
+
+Tiers. Ranked entries are taken in rank order. The best entry not yet placed opens a tier and is
+compared with every entry below it on the primary metric; those p-values are Holm-corrected
+together, and the tier takes the entries that follow, in rank order, up to the first one the
+corrected test separates from the tier's leader (at `ALPHA`). The next tier opens at that entry.
+Tiers are therefore runs of the ranking, and one tier holds entries that its leader cannot be said
+to beat.
+
+Baseline. Once the committee has chosen one, every ranked entry is compared with it: the
+difference with its paired-bootstrap interval, the test's own p-value (as `compare` prints it) and
+that p-value Holm-corrected across all entries (as many tests as entries).
+
+Pairs. For the page's side-by-side view, the top `PAIR_LIMIT` ranked entries are compared on every
+metric with the baseline and with the leader; other pairs show their point difference and the
+command that tests them.
+
+All of it needs the statistics (numpy, pandas, scipy) but not torch. Results are cached beside the
+board (`.cache/tiers.json`, keyed by the board file, the ranked entries and the baseline), so
+`leaderboard show` reads the last build's tiers without recomputing them.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any, Optional
+
+from medbench.errors import MedbenchError
+from medbench.io import atomic_write, compact_bytes, sha256_hex
+from medbench.leaderboard.board.schema import BoardSpec, Entry
+from medbench.leaderboard.folder.store import Board
+
+ALPHA = 0.05
+PAIR_LIMIT = 30
+CACHE_FILE = ".cache/tiers.json"
+CACHE_VERSION = 2
+
+
+@dataclass(frozen=True)
+class BaselineTest:
+    difference: float  # entry − baseline on the primary metric
+    low: Optional[float]
+    high: Optional[float]
+    p_holm: float  # Holm-corrected across every entry tested against the baseline
+    method: str
+    p_value: Optional[float] = None  # the test's own p-value, as `medbench compare` prints it
+    level: Optional[float] = None
+
+
+@dataclass(frozen=True)
+class PairTest:
+    """One metric of `medbench compare A B` (A − B), kept for the page's side-by-side view."""
+
+    value_a: float
+    value_b: float
+    difference: float
+    low: Optional[float]
+    high: Optional[float]
+    level: Optional[float]
+    p_value: Optional[float]  # None where undefined (no resample defined the metric)
+    method: str
+
+
+@dataclass(frozen=True)
+class Tiers:
+    tiers: dict[str, int] = field(default_factory=dict)
+    versus_baseline: dict[str, BaselineTest] = field(default_factory=dict)
+    note: str = "not computed (run `medbench leaderboard build`)"
+    # "A:B" (full entry ids) → metric → the paired comparison of A with B.
+    pairs: dict[str, dict[str, PairTest]] = field(default_factory=dict)
+
+
+def pair_key(entry_a: str, entry_b: str) -> str:
+    return f"{entry_a}:{entry_b}"
+
+
+def board_tiers(board: Board, spec: BoardSpec, entries: dict[str, Entry]) -> Tiers:
+    """Compute (or reuse from the cache) the tiers, baseline tests and pairs of the board's ranked entries."""
+    current = _ranked_current(board, spec, entries)
+    key = _cache_key(board, current)
+    cached = _read_cache(board, key)
+    if cached is not None:
+        return cached
+    try:
+        result = compute_tiers(spec, entries, current, _stored_outputs(board, entries))
+    except (ImportError, MedbenchError, ValueError, KeyError, OSError) as error:
+        return Tiers(note=f"unavailable: {error}")
+    atomic_write(board.path / CACHE_FILE, compact_bytes({"key": key, "tiers": _to_json(result)}))
+    return result
+
+
+def cached_tiers(board: Board, spec: BoardSpec, entries: dict[str, Entry]) -> Tiers:
+    """The last build's tiers when the board has not changed since, else a note saying so (no statistics run)."""
+    if not (board.path / CACHE_FILE).is_file():
+        return Tiers()
+    cached = _read_cache(board, _cache_key(board, _ranked_current(board, spec, entries)))
+    return cached if cached is not None else Tiers(note="out of date: the board changed since the last `medbench leaderboard build`")
+
+
+def _stored_outputs(board: Board, entries: dict[str, Entry]) -> Callable[[str], Any]:
+    """The per-sample outputs of a folder board's entries, read once per predictions file."""
+    frames: dict[tuple[str, Optional[str]], Any] = {}
+
+    def outputs(entry_id: str) -> Any:
+        import pandas as pd
+
+        from medbench.tasks.outputs import TaskOutputs
+
+        provenance = entries[entry_id].provenance
+        key = (provenance.predictions_sha256, provenance.qrels_sha256)
+        if key not in frames:
+            qrels = pd.read_parquet(board.predictions_path(key[1])) if key[1] else None
+            frames[key] = TaskOutputs(pd.read_parquet(board.predictions_path(key[0])), qrels)
+        return frames[key]
+
+    return outputs
+
+
+def compute_tiers(spec: BoardSpec, entries: dict[str, Entry], current: list[str], outputs: Callable[[str], Any]) -> Tiers:
+    """Tiers, baseline tests and pairs of `current` (ranked ids); `outputs(entry_id)` gives an entry's per-sample outputs."""
+    import numpy as np
+
+    from medbench.evaluation.comparison import compare_paired, default_method
+    from medbench.stats.significance import holm
+
+    # The board's own protocol says how intervals are drawn and what is resampled together.
+    confidence, cluster = spec.protocol.confidence, spec.protocol.cluster_column
+    done: dict[tuple[str, str, str], Any] = {}
+
+    def compare(a: str, b: str, metric: str = spec.primary):
+        if (a, b, metric) not in done:
+            done[(a, b, metric)] = compare_paired(
+                outputs(a), outputs(b), spec.kind, metric,
+                method=default_method(spec.kind, metric, cluster), confidence=confidence, cluster_column=cluster,
+            )
+        return done[(a, b, metric)]
+
+    tiers: dict[str, int] = {}
+    start, tier = 0, 1
+    while start < len(current):
+        leader, rest = current[start], current[start + 1 :]
+        adjusted = holm(np.array([compare(leader, other).p_value for other in rest])) if rest else np.array([])
+        separated = next((i for i, p in enumerate(adjusted) if p < ALPHA), len(rest))
+        for entry_id in current[start : start + 1 + separated]:
+            tiers[entry_id] = tier
+        start, tier = start + 1 + separated, tier + 1
+
+    versus: dict[str, BaselineTest] = {}
+    others = [entry_id for entry_id in current if entry_id != spec.baseline]
+    if spec.baseline in current and others:
+        results = [compare(entry_id, spec.baseline) for entry_id in others]
+        adjusted = holm(np.array([result.p_value for result in results]))
+        for entry_id, result, p in zip(others, results, adjusted):
+            ci = result.ci
+            versus[entry_id] = BaselineTest(
+                result.difference, ci.low if ci else None, ci.high if ci else None, float(p), result.method,
+                _finite(result.p_value), ci.level if ci else None,
+            )
+
+    pairs: dict[str, dict[str, PairTest]] = {}
+    anchors = [entry_id for entry_id in (spec.baseline, current[0] if current else None) if entry_id in current]
+    for entry_id in current[:PAIR_LIMIT]:
+        for anchor in anchors:
+            if entry_id != anchor and pair_key(anchor, entry_id) not in pairs:
+                pairs[pair_key(entry_id, anchor)] = {metric: _pair(compare(entry_id, anchor, metric)) for metric in spec.metrics}
+    method = default_method(spec.kind, spec.primary, cluster)
+    note = (
+        f"paired {method} tests of {spec.primary} on the stored per-sample predictions, Holm-corrected, "
+        f"alpha {ALPHA}; a tier ends at the first entry its leader beats"
+    )
+    return Tiers(tiers, versus, note, pairs)
+
+
+def _pair(result: Any) -> PairTest:
+    ci = result.ci
+    return PairTest(
+        result.value_a, result.value_b, result.difference, ci.low if ci else None, ci.high if ci else None,
+        ci.level if ci else None, _finite(result.p_value), result.method,
+    )
+
+
+def _finite(value: float) -> Optional[float]:
+    """JSON has no NaN: an undefined p-value is kept as None."""
+    return float(value) if math.isfinite(value) else None
+
+
+def _ranked_current(board: Board, spec: BoardSpec, entries: dict[str, Entry]) -> list[str]:
+    """The ranked entries in rank order: current and not rejected."""
+    from medbench.leaderboard.folder.audit import read_events
+    from medbench.leaderboard.board.ranking import rank_entries
+
+    return [row.entry_id for row in rank_entries(spec, entries, read_events(board.audit_path)).current]
+
+
+def _cache_key(board: Board, current: list[str]) -> str:
+    return sha256_hex(compact_bytes([sha256_hex(board.spec_path.read_bytes()), current, ALPHA, PAIR_LIMIT, CACHE_VERSION]))
+
+
+def _read_cache(board: Board, key: str) -> Optional[Tiers]:
+    path = board.path / CACHE_FILE
+    if not path.is_file():
+        return None
+    stored = json.loads(path.read_bytes())
+    return _from_json(stored["tiers"]) if stored.get("key") == key else None
+
+
+def _to_json(result: Tiers) -> dict[str, Any]:
+    return {
+        "tiers": result.tiers,
+        "versus_baseline": {k: asdict(v) for k, v in result.versus_baseline.items()},
+        "note": result.note,
+        "pairs": {k: {metric: asdict(test) for metric, test in tests.items()} for k, tests in result.pairs.items()},
+    }
+
+
+def _from_json(data: dict[str, Any]) -> Tiers:
+    return Tiers(
+        tiers=data["tiers"],
+        versus_baseline={k: BaselineTest(**v) for k, v in data["versus_baseline"].items()},
+        note=data["note"],
+        pairs={k: {metric: PairTest(**test) for metric, test in tests.items()} for k, tests in data.get("pairs", {}).items()},
+    )

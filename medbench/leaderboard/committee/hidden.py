@@ -1,0 +1,169 @@
+"""Hidden test labels and server-side scoring: the ground truth stays with the server, and every
+number on a board is computed there from the scores a submission sent.
+
+A board's labels come from a hospital's own run record of the task: its predictions frame split
+into the *truth* (sample ids, targets, survival times and events, metadata such as patient or
+site) and the names of the *prediction* columns a submission must send, as the task kind's spec
+declares them (`TaskKind.prediction_columns`, `medbench.tasks.registry`). A submission is a frame
+of sample ids and scores; whatever else it holds (targets, say) is dropped. Its ids must be
+exactly the test set's (retrieval: queries of the test set; a skipped query scores 0), and the
+classification decisions are re-derived from the scores, so nothing the submitter states is
+taken on trust.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Optional
+
+from medbench.errors import DataError, LeaderboardError
+from medbench.io import sha256_hex
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from medbench.records.protocol import Protocol
+    from medbench.records.record import Metrics, RunRecord
+    from medbench.tasks.outputs import TaskOutputs
+
+SAMPLE_ID = "sample_id"
+MAX_REPORTED_IDS = 5
+
+
+def is_prediction_column(name: str, kind: Optional[str] = None) -> bool:
+    """Whether the model produced column `name` under task `kind` (any registered kind when None)."""
+    from medbench.tasks.registry import KIND_MODULES, get_kind
+
+    return any(get_kind(each).is_prediction(name) for each in ([kind] if kind else KIND_MODULES))
+
+
+@dataclass(frozen=True)
+class HiddenLabels:
+    """What the server keeps of a test set: never exported, never returned."""
+
+    truth: "pd.DataFrame"  # sample_id + target(s) / time, event + metadata columns, in record order
+    qrels: Optional["pd.DataFrame"]
+    required_columns: tuple[str, ...]  # what a submission must send besides sample_id
+
+
+def labels_of_record(record: "RunRecord") -> HiddenLabels:
+    """The hidden labels of the test set a (hospital-side) run record was scored on."""
+    from medbench.tasks.registry import get_kind
+
+    frame, spec = record.predictions(), get_kind(record.protocol.kind)
+    kind = spec.name
+    predicted = [column for column in frame.columns if spec.is_prediction(column)]
+    required = tuple(column for column in predicted if not column.startswith(spec.derived_prefixes))
+    truth = frame[[column for column in frame.columns if column not in predicted]]
+    if kind == "retrieval":
+        truth = truth.drop_duplicates(SAMPLE_ID)
+    return HiddenLabels(truth.reset_index(drop=True), record.qrels(), required)
+
+
+def public_columns(frame: "pd.DataFrame", kind: Optional[str] = None) -> "pd.DataFrame":
+    """The columns of a predictions frame a submitter sends: sample ids and scores, no targets.
+
+    Without `kind` (a partner's file, whose board's kind the client does not know), what any
+    kind's model produces: the server keeps only what its board's kind requires.
+    """
+    return frame[[SAMPLE_ID] + [column for column in frame.columns if column != SAMPLE_ID and is_prediction_column(column, kind)]]
+
+
+def to_parquet(frame: "pd.DataFrame") -> bytes:
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer, index=False)
+    return buffer.getvalue()
+
+
+def read_parquet(data: bytes, what: str) -> "pd.DataFrame":
+    import pandas as pd
+    import pyarrow
+
+    try:
+        return pd.read_parquet(io.BytesIO(data))
+    except (pyarrow.ArrowException, OSError, ValueError) as error:
+        raise LeaderboardError(f"{what}: not a readable parquet file ({error})") from None
+
+
+def scores_sha256(frame: "pd.DataFrame") -> str:
+    """The content hash of submitted scores, independent of row order and file encoding."""
+    ordered = frame.sort_values(list(frame.columns[:2]) if "doc_id" in frame.columns else SAMPLE_ID, kind="stable")
+    return sha256_hex(ordered.to_csv(index=False, float_format="%.17g").encode("utf-8"))
+
+
+def submitted_scores(frame: "pd.DataFrame", labels: HiddenLabels, kind: str) -> "pd.DataFrame":
+    """The part of a submitted frame the server keeps: sample ids and the required score columns.
+
+    Refuses a frame without sample ids or a required column, with duplicated or unknown ids, or
+    (except retrieval) missing ids.
+    """
+    missing = [column for column in (SAMPLE_ID, *labels.required_columns) if column not in frame.columns]
+    if missing:
+        raise LeaderboardError(f"the predictions lack column(s) {missing}; this board needs {[SAMPLE_ID, *labels.required_columns]}")
+    kept = frame[[SAMPLE_ID, *labels.required_columns]].copy()
+    kept[SAMPLE_ID] = kept[SAMPLE_ID].astype(str)
+    known = set(labels.truth[SAMPLE_ID].astype(str))
+    submitted = kept[SAMPLE_ID]
+    unknown = sorted(set(submitted) - known)
+    if unknown:
+        raise LeaderboardError(f"{len(unknown)} sample id(s) are not in this board's test set, e.g. {unknown[:MAX_REPORTED_IDS]}")
+    if kind == "retrieval":
+        if kept.duplicated([SAMPLE_ID, "doc_id"]).any():
+            raise LeaderboardError("the run ranks the same document twice for a query")
+        return kept.reset_index(drop=True)
+    duplicated = sorted(set(submitted[submitted.duplicated()]))
+    if duplicated:
+        raise LeaderboardError(f"{len(duplicated)} sample id(s) appear more than once, e.g. {duplicated[:MAX_REPORTED_IDS]}")
+    absent = sorted(known - set(submitted))
+    if absent:
+        raise LeaderboardError(f"{len(absent)} test sample id(s) have no score, e.g. {absent[:MAX_REPORTED_IDS]}")
+    return kept.reset_index(drop=True)
+
+
+def outputs_of(scores: "pd.DataFrame", labels: HiddenLabels, kind: str) -> "TaskOutputs":
+    """The task outputs the metrics read: the submitted scores joined to the hidden truth, in test-set order."""
+    import numpy as np
+
+    from medbench.tasks.outputs import TaskOutputs
+    from medbench.tasks.predictions import classification_frame
+    from medbench.tasks.registry import classes_of
+
+    if kind == "retrieval":
+        return TaskOutputs(scores, labels.qrels)
+    truth = labels.truth.assign(**{SAMPLE_ID: labels.truth[SAMPLE_ID].astype(str)})
+    merged = truth.merge(scores, on=SAMPLE_ID, how="left", validate="one_to_one")
+    classes = classes_of(kind)
+    if classes is None:
+        return TaskOutputs(merged)
+    score_columns = list(labels.required_columns)
+    targets = [column for column in truth.columns if column.startswith("target")]
+    metadata = [column for column in truth.columns if column != SAMPLE_ID and column not in targets]
+    try:
+        values = merged[score_columns].to_numpy(dtype=np.float64)
+    except (TypeError, ValueError):
+        raise LeaderboardError(f"the score column(s) {score_columns} must hold numbers") from None
+    try:
+        frame = classification_frame(
+            merged[SAMPLE_ID].to_numpy(),
+            merged[targets[0]].to_numpy() if classes.exclusive else merged[targets].to_numpy(),
+            values[:, 0] if classes.single_score else values,
+            kind,
+            merged,
+            metadata,
+        )
+    except DataError as error:
+        raise LeaderboardError(str(error)) from None
+    return TaskOutputs(frame)
+
+
+def score(scores: "pd.DataFrame", labels: HiddenLabels, protocol: "Protocol") -> "Metrics":
+    """Every metric of the board's protocol, with intervals and subgroups, computed here."""
+    from medbench.errors import MedbenchError
+    from medbench.evaluation.scoring import score_outputs
+
+    outputs = outputs_of(scores, labels, protocol.kind)
+    try:
+        return score_outputs(outputs, protocol)
+    except MedbenchError as error:
+        raise LeaderboardError(f"the predictions cannot be scored: {error}") from None

@@ -1,0 +1,159 @@
+"""`medbench leaderboard export` and `verify DIR`: what the committee publishes, and its offline check.
+
+    DIR/public_key.pem                     the server's Ed25519 public key
+    DIR/log.jsonl                          every audit event, hash-chained and signed
+    DIR/head.json                          the signed head: event count and last hash
+    DIR/boards/<board>/board.json          the board's spec (its hash is in the log)
+    DIR/boards/<board>/entries/<id>.json   each entry's aggregates (id = SHA-256 of the bytes)
+    DIR/site/                              the static site
+
+Aggregates only: no sample ids, targets or scores. `verify` recomputes every hash, checks every
+signature with the public key (pinned with `--public-key`, or the export's own, whose fingerprint
+it prints), and with `--head OLD` checks that the log still extends a head kept from an earlier
+export: edits, reordering, deletions, truncation and a rebuilt chain each fail.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any, Optional
+
+from medbench.errors import LeaderboardError
+from medbench.leaderboard.committee.store import CommitteeStore
+from medbench.io import canonical_bytes, sha256_hex
+from medbench.leaderboard.committee.signed_log import LogEvent, chain_problems, head_problems
+
+PUBLIC_KEY = "public_key.pem"
+LOG = "log.jsonl"
+HEAD = "head.json"
+BOARDS = "boards"
+SITE = "site"
+
+
+def export(store: CommitteeStore, out: Path, *, tiers: bool = True) -> Path:
+    """Write the public export into `out` (replacing an earlier export as a whole); return `out`."""
+    from medbench.leaderboard.board.ranking import rank_entries
+    from medbench.leaderboard.views.site import write_site
+
+    out = Path(out)
+    if out.exists() and any(out.iterdir()) and not (out / HEAD).is_file():
+        raise LeaderboardError(f"{out}: exists and is not an earlier export (no {HEAD}); choose an empty or new folder")
+    staging = out.with_name(f".{out.name}.staging")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    events, boards = store.public_snapshot()
+    head = store.signed_head(len(events), events[-1].hash if events else "0" * 64)
+    (staging / PUBLIC_KEY).write_text(store.public_key)
+    (staging / LOG).write_bytes(b"".join(event.line() + b"\n" for event in events))
+    (staging / HEAD).write_bytes(canonical_bytes(head))
+    rankings = []
+    for name, (spec, contents) in boards.items():
+        folder = staging / BOARDS / name / "entries"
+        folder.mkdir(parents=True)
+        (folder.parent / "board.json").write_bytes(canonical_bytes(spec.model_dump(mode="json")))
+        for entry_id, data in contents.items():
+            (folder / f"{entry_id}.json").write_bytes(data)
+        entries = {entry_id: _entry(data) for entry_id, data in contents.items()}
+        board_events = [event for event in events if event.board == name]
+        board_tiers = committee_tiers(store, name, spec, entries) if tiers else None
+        rankings.append(rank_entries(spec, entries, board_events, board_tiers))
+    write_site(rankings, staging / SITE)
+    if out.exists():
+        shutil.rmtree(out)
+    staging.rename(out)
+    return out
+
+
+def _entry(data: bytes) -> Any:
+    from medbench.leaderboard.board.schema import Entry
+
+    return Entry.model_validate_json(data)
+
+
+def committee_tiers(store: CommitteeStore, board: str, spec: Any, entries: dict[str, Any]) -> Any:
+    """Tiers from the stored scores joined to the hidden labels (computed on the server)."""
+    from medbench.errors import MedbenchError
+    from medbench.leaderboard.committee.hidden import outputs_of
+    from medbench.leaderboard.board.ranking import rank_entries
+    from medbench.leaderboard.board.tiers import Tiers, compute_tiers
+
+    labels, kind = store.hidden_labels(board), spec.kind
+    current = [row.entry_id for row in rank_entries(spec, entries, []).current]
+    try:
+        return compute_tiers(spec, entries, current, lambda entry_id: outputs_of(store.scores(entry_id), labels, kind))
+    except (MedbenchError, ValueError, KeyError) as error:
+        return Tiers(note=f"unavailable: {error}")
+
+
+def verify_export(folder: Path, *, public_key_pem: Optional[str] = None, old_head: Optional[Path] = None) -> tuple[list[str], dict[str, Any]]:
+    """Every problem of the export at `folder` (empty when it holds), and facts to print."""
+    from medbench.leaderboard.committee.signing import fingerprint, load_public_key
+
+    folder = Path(folder)
+    for name in (PUBLIC_KEY, LOG, HEAD):
+        if not (folder / name).is_file():
+            raise LeaderboardError(f"{folder}: not a medbench export (no {name}); make one with `medbench leaderboard export`")
+    exported_key = (folder / PUBLIC_KEY).read_text()
+    pem = public_key_pem or exported_key
+    if public_key_pem is not None and fingerprint(public_key_pem) != fingerprint(exported_key):
+        return [f"{folder / PUBLIC_KEY}: not the key you pinned (the export was re-signed by someone else)"], {}
+    key = load_public_key(pem)
+    key_sha = fingerprint(pem)
+    problems, events = chain_problems((folder / LOG).read_bytes().splitlines(), key, str(folder / LOG))
+    problems += head_problems(_json(folder / HEAD), events, key, key_sha, str(folder / HEAD))
+    if old_head is not None:
+        problems += head_problems(_json(old_head), events, key, key_sha, str(old_head))
+    problems += _board_problems(folder, events)
+    last = events[-1].hash if events else "0" * 64
+    return problems, {"events": len(events), "head": last, "key": key_sha, "boards": len(_board_folders(folder))}
+
+
+def _json(path: Path) -> dict[str, Any]:
+    try:
+        value = json.loads(path.read_bytes())
+    except (OSError, ValueError) as error:
+        raise LeaderboardError(f"{path}: not readable JSON ({error})") from None
+    if not isinstance(value, dict):
+        raise LeaderboardError(f"{path}: not a signed head")
+    return value
+
+
+def _board_folders(folder: Path) -> list[Path]:
+    return sorted(path for path in (folder / BOARDS).glob("*") if path.is_dir())
+
+
+def _board_problems(folder: Path, events: list[LogEvent]) -> list[str]:
+    """Entries against their hashes and submit events; board files against their logged hashes."""
+    problems = []
+    submitted: dict[str, set[str]] = {}
+    spec_hash: dict[str, str] = {}
+    for event in events:
+        if event.board is None:
+            continue
+        if event.event == "submit" and event.entry:
+            submitted.setdefault(event.board, set()).add(event.entry)
+        if "board_sha256" in event.data:
+            spec_hash[event.board] = event.data["board_sha256"]
+    boards = {path.name: path for path in _board_folders(folder)}
+    for name in sorted(set(spec_hash) - set(boards)):
+        problems.append(f"{folder / BOARDS / name}: a board of the log is missing from the export")
+    for name, path in boards.items():
+        spec = path / "board.json"
+        if name not in spec_hash:
+            problems.append(f"{path}: a board the log never created")
+            continue
+        if not spec.is_file() or sha256_hex(spec.read_bytes()) != spec_hash[name]:
+            problems.append(f"{spec}: does not match the hash its last audit event recorded (edited)")
+        on_disk = set()
+        for entry_file in sorted((path / "entries").glob("*.json")):
+            entry_id = entry_file.stem
+            on_disk.add(entry_id)
+            if sha256_hex(entry_file.read_bytes()) != entry_id:
+                problems.append(f"{entry_file}: edited entry (its bytes no longer match the hash in its name)")
+            elif entry_id not in submitted.get(name, set()):
+                problems.append(f"{entry_file}: an entry with no submit event in the log (added by hand)")
+        for entry_id in sorted(submitted.get(name, set()) - on_disk):
+            problems.append(f"{path / 'entries' / (entry_id + '.json')}: a submitted entry is missing (removed)")
+    return problems

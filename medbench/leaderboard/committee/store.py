@@ -1,0 +1,627 @@
+"""The committee's store: one API over an embedded SQLite file or PostgreSQL (`db.engine`).
+
+Boards hold hidden test labels; submissions send per-sample scores and the store scores them
+(`hidden`); users act through API tokens with roles; every change is one transaction that also
+appends its signed, hash-chained audit event (`signed_log`). The HTTP service (`medbench serve`)
+and the local commands (`--db URL`) are both thin layers over :class:`CommitteeStore`.
+
+Roles: `submitter` submits for its team; `reviewer` records reproductions and approves or
+rejects other teams' entries; `admin` does all of that and creates boards and users.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Optional
+
+from medbench.errors import LeaderboardError
+from medbench.io import canonical_bytes, compact_bytes, sha256_hex
+from medbench.leaderboard.committee.signed_log import LogEvent, event_hash, head_message
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from medbench.leaderboard.committee.hidden import HiddenLabels
+    from medbench.leaderboard.board.schema import BoardSpec, Entry
+    from medbench.records.protocol import Protocol
+
+SUBMITTER, REVIEWER, ADMIN = "submitter", "reviewer", "admin"
+ROLES = (SUBMITTER, REVIEWER, ADMIN)
+DEFAULT_DAILY_QUOTA = 5
+# What a submission may say about itself (the rest of an entry is the server's).
+META_FIELDS = (
+    "run_id", "model_target", "parameter_count", "checkpoint_sha256", "seed", "overrides", "git_commit", "git_dirty",
+    "medbench_version", "python", "platform", "packages", "started_at", "duration_s", "dataset_fingerprint",
+    "name", "tags", "choices", "settings", "config_sha256",
+)
+
+
+class Unauthenticated(LeaderboardError):
+    """No token, or one the store does not know."""
+
+
+class Forbidden(LeaderboardError):
+    """The user's role or team does not allow the action."""
+
+
+class NotFound(LeaderboardError):
+    """No such board or entry."""
+
+
+class QuotaExceeded(LeaderboardError):
+    """The team used its submissions of the day on this board."""
+
+
+@dataclass(frozen=True)
+class User:
+    name: str
+    role: str
+    team: Optional[str]
+
+
+@dataclass(frozen=True)
+class SubmitOutcome:
+    board: str
+    entry_id: str
+    added: bool
+    aggregates: dict[str, Any]  # the entry (schema.Entry as JSON): every number the server computed
+
+
+def hash_token(token: str) -> str:
+    return sha256_hex(token.encode("utf-8"))
+
+
+def now_utc() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+
+
+class CommitteeStore:
+    """The store on `url`, signing with the Ed25519 key in `key_path` (created on first use)."""
+
+    def __init__(self, url: str, key_path: Path) -> None:
+        from medbench.leaderboard.committee.db.engine import open_engine
+        from medbench.leaderboard.committee.signing import load_or_create_key, public_pem
+
+        self.engine = open_engine(url)
+        self._key = load_or_create_key(key_path)
+        self.public_key = public_pem(self._key)
+        self._check_key(key_path)
+
+    def _check_key(self, key_path: Path) -> None:
+        from sqlalchemy import insert, select
+
+        from medbench.leaderboard.committee.db.tables import server_key
+        from medbench.leaderboard.committee.signing import fingerprint
+
+        with self.engine.begin() as connection:
+            stored = connection.execute(select(server_key.c.public_key)).scalar()
+            if stored is None:
+                connection.execute(insert(server_key).values(id=1, public_key=self.public_key))
+            elif stored != self.public_key:
+                raise LeaderboardError(
+                    f"{key_path}: this database's log is signed with key {fingerprint(stored)}, not with this key "
+                    f"({fingerprint(self.public_key)}); pass the server's key (--key or $MEDBENCH_KEY)"
+                )
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def _reading(self) -> Any:
+        """A connection for reads only (SQLite: a deferred transaction, never waiting for writers)."""
+        return self.engine.connect().execution_options(read_only=True)
+
+    # --- users -----------------------------------------------------------------------------------
+
+    def create_user(self, name: str, role: str, team: Optional[str], actor: Optional[User]) -> tuple[User, str]:
+        """Add a user; return it and its token (shown once: only its hash is kept).
+
+        The first user of a store must be an admin and needs no actor; later ones need an admin.
+        """
+        from sqlalchemy import func, insert, select
+
+        from medbench.leaderboard.committee.db.tables import users
+
+        if role not in ROLES:
+            raise LeaderboardError(f"--role {role!r}: choose one of {', '.join(ROLES)}")
+        if role == SUBMITTER and not team:
+            raise LeaderboardError("a submitter submits for a team: pass --team")
+        _check_name(name, "user name")
+        if team:
+            _check_name(team, "team name")
+        token = "mb_" + secrets.token_urlsafe(32)
+        with self.engine.begin() as connection:
+            self._lock_head(connection)
+            existing = connection.execute(select(func.count()).select_from(users)).scalar()
+            if existing == 0:
+                if role != ADMIN:
+                    raise LeaderboardError("the first user must be an admin (--role admin)")
+                actor_name = name
+            else:
+                _require(actor, ADMIN, "create users")
+                actor_name = actor.name
+            if connection.execute(select(users.c.name).where(users.c.name == name)).first():
+                raise LeaderboardError(f"user {name!r} exists already")
+            connection.execute(
+                insert(users).values(name=name, role=role, team=team, token_sha256=hash_token(token), created_at=now_utc())
+            )
+            self._append(connection, "create_user", actor=actor_name, data={"name": name, "role": role, "team": team})
+        return User(name, role, team), token
+
+    def authenticate(self, token: Optional[str]) -> User:
+        from sqlalchemy import select
+
+        from medbench.leaderboard.committee.db.tables import users
+
+        if not token:
+            raise Unauthenticated("this needs an API token: set MEDBENCH_TOKEN (an admin creates one with `medbench admin create-user`)")
+        with self._reading() as connection:
+            row = connection.execute(
+                select(users.c.name, users.c.role, users.c.team).where(users.c.token_sha256 == hash_token(token))
+            ).first()
+        if row is None:
+            raise Unauthenticated("unknown API token (check MEDBENCH_TOKEN)")
+        return User(row.name, row.role, row.team)
+
+    # --- boards ----------------------------------------------------------------------------------
+
+    def create_board(self, spec: "BoardSpec", labels: "HiddenLabels", daily_quota: int, actor: User) -> LogEvent:
+        from sqlalchemy import insert, select
+
+        from medbench.leaderboard.committee.db.tables import boards, hidden_labels
+        from medbench.leaderboard.committee.hidden import to_parquet
+
+        _require(actor, ADMIN, "create boards")
+        _check_name(spec.name, "board name")
+        if daily_quota < 1:
+            raise LeaderboardError(f"--daily-quota {daily_quota}: must be at least 1")
+        spec_bytes = canonical_bytes(spec.model_dump(mode="json"))
+        truth = to_parquet(labels.truth)
+        with self.engine.begin() as connection:
+            self._lock_head(connection)
+            if connection.execute(select(boards.c.name).where(boards.c.name == spec.name)).first():
+                raise LeaderboardError(f"board {spec.name!r} exists already")
+            connection.execute(
+                insert(boards).values(name=spec.name, spec=spec_bytes.decode("utf-8"), daily_quota=daily_quota)
+            )
+            connection.execute(
+                insert(hidden_labels).values(
+                    board=spec.name, truth=truth, qrels=to_parquet(labels.qrels) if labels.qrels is not None else None,
+                    prediction_columns=json.dumps(list(labels.required_columns)),
+                )
+            )
+            return self._append(
+                connection, "create", board=spec.name, actor=actor.name,
+                data={
+                    "board_sha256": sha256_hex(spec_bytes), "daily_quota": daily_quota,
+                    "n_samples": len(labels.truth),
+                },
+            )
+
+    def board_names(self) -> list[str]:
+        from sqlalchemy import select
+
+        from medbench.leaderboard.committee.db.tables import boards
+
+        with self._reading() as connection:
+            return sorted(connection.execute(select(boards.c.name)).scalars())
+
+    def spec(self, board: str) -> "BoardSpec":
+        from medbench.leaderboard.board.schema import BoardSpec
+
+        return BoardSpec.model_validate_json(self._board_row(board).spec)
+
+    def protocol(self, board: str) -> "Protocol":
+        return self.spec(board).protocol
+
+    def _board_row(self, board: str, connection: Any = None) -> Any:
+        from sqlalchemy import select
+
+        from medbench.leaderboard.committee.db.tables import boards
+
+        query = select(boards).where(boards.c.name == board)
+        if connection is None:
+            with self._reading() as own:
+                row = own.execute(query).first()
+        else:
+            row = connection.execute(query).first()
+        if row is None:
+            raise NotFound(f"no board {board!r} (an admin creates it with `medbench board create`)")
+        return row
+
+    def hidden_labels(self, board: str) -> "HiddenLabels":
+        """Server side only: the test set's ground truth."""
+        from sqlalchemy import select
+
+        from medbench.leaderboard.committee.db.tables import hidden_labels
+        from medbench.leaderboard.committee.hidden import HiddenLabels, read_parquet
+
+        with self._reading() as connection:
+            row = connection.execute(select(hidden_labels).where(hidden_labels.c.board == board)).first()
+        if row is None:
+            raise NotFound(f"no board {board!r}")
+        qrels = read_parquet(row.qrels, "qrels") if row.qrels is not None else None
+        return HiddenLabels(read_parquet(row.truth, "labels"), qrels, tuple(json.loads(row.prediction_columns)))
+
+    # --- entries ---------------------------------------------------------------------------------
+
+    def submit(self, board: str, frame: "pd.DataFrame", meta: dict[str, Any], actor: User) -> SubmitOutcome:
+        """Score `frame` against the board's hidden labels and add the entry, unless this very
+        submission (same board, team, scores and description) is there already."""
+        from sqlalchemy import insert
+
+        from medbench.leaderboard.committee.db.tables import entries
+        from medbench.leaderboard.committee.hidden import score, scores_sha256, submitted_scores, to_parquet
+
+        _require(actor, (SUBMITTER, ADMIN), "submit")
+        if not actor.team:
+            raise Forbidden(f"user {actor.name!r} has no team; an admin gives submitters one (--team)")
+        row = self._board_row(board)
+        spec, protocol = self.spec(board), self.protocol(board)
+        labels = self.hidden_labels(board)
+        scores = submitted_scores(frame, labels, protocol.kind)
+        digest = scores_sha256(scores)
+        meta = {key: meta[key] for key in META_FIELDS if meta.get(key) is not None}
+        if meta.get("dataset_fingerprint", spec.dataset_fingerprint) != spec.dataset_fingerprint:
+            raise LeaderboardError(
+                f"the run was made on other data (fingerprint {str(meta['dataset_fingerprint'])[:12]}, "
+                f"board {spec.dataset_fingerprint[:12]})"
+            )
+        key = sha256_hex(compact_bytes({"board": board, "team": actor.team, "scores": digest, "meta": meta}))
+        known = self._entry_by_key(board, key)
+        if known is not None:
+            return known
+        self._check_quota(board, actor.team, row.daily_quota)  # before scoring: a spent quota costs the server nothing
+        metrics = score(scores, labels, protocol)
+        submitted_at = now_utc()
+        try:
+            entry = _entry(spec, metrics, meta, digest, actor, submitted_at, key)
+        except (TypeError, ValueError) as error:  # pydantic's ValidationError is a ValueError
+            raise LeaderboardError(f"the submission's description is invalid: {str(error).splitlines()[0]}") from None
+        content = canonical_bytes(json.loads(entry.model_dump_json()))  # undefined subgroup metrics as null
+        entry_id = sha256_hex(content)
+        with self.engine.begin() as connection:
+            self._lock_head(connection)
+            known = self._entry_by_key(board, key, connection)
+            if known is not None:
+                return known
+            self._check_quota(board, actor.team, row.daily_quota, connection)
+            connection.execute(
+                insert(entries).values(
+                    id=entry_id, board=board, submission_key=key, team=actor.team, submitted_by=actor.name,
+                    submitted_at=submitted_at, content=content.decode("utf-8"), scores=to_parquet(scores),
+                )
+            )
+            self._append(
+                connection, "submit", board=board, entry=entry_id, actor=actor.name,
+                data={"team": actor.team, "submission_key": key, "scores_sha256": digest, "run_id": entry.provenance.run_id},
+            )
+        return SubmitOutcome(board, entry_id, True, json.loads(content))
+
+    def _check_quota(self, board: str, team: str, quota: int, connection: Any = None) -> None:
+        from sqlalchemy import func, select
+
+        from medbench.leaderboard.committee.db.tables import entries
+
+        today = now_utc()[:10]
+        query = select(func.count()).select_from(entries).where(
+            entries.c.board == board, entries.c.team == team, entries.c.submitted_at >= today
+        )
+        if connection is None:
+            with self._reading() as own:
+                used = own.execute(query).scalar()
+        else:
+            used = connection.execute(query).scalar()
+        if used >= quota:
+            raise QuotaExceeded(
+                f"team {team!r} has used its {quota} submission(s) of {today} (UTC) on board {board!r}; try again tomorrow"
+            )
+
+    def _entry_by_key(self, board: str, key: str, connection: Any = None) -> Optional[SubmitOutcome]:
+        from sqlalchemy import select
+
+        from medbench.leaderboard.committee.db.tables import entries
+
+        query = select(entries.c.id, entries.c.content).where(entries.c.board == board, entries.c.submission_key == key)
+        if connection is None:
+            with self._reading() as own:
+                row = own.execute(query).first()
+        else:
+            row = connection.execute(query).first()
+        return SubmitOutcome(board, row.id, False, json.loads(row.content)) if row else None
+
+    def aggregates(self, board: str) -> dict[str, dict[str, Any]]:
+        """Every entry of the board by id, as JSON (public aggregates)."""
+        from sqlalchemy import select
+
+        from medbench.leaderboard.committee.db.tables import entries
+
+        self._board_row(board)
+        with self._reading() as connection:
+            rows = connection.execute(select(entries.c.id, entries.c.content).where(entries.c.board == board))
+            return {row.id: json.loads(row.content) for row in rows}
+
+    def entries(self, board: str) -> dict[str, "Entry"]:
+        from medbench.leaderboard.board.schema import Entry
+
+        return {entry_id: Entry.model_validate(content) for entry_id, content in self.aggregates(board).items()}
+
+    def entry_contents(self, board: str) -> dict[str, bytes]:
+        """Every entry's exact stored bytes (whose SHA-256 is its id), for the public export."""
+        from sqlalchemy import select
+
+        from medbench.leaderboard.committee.db.tables import entries
+
+        with self._reading() as connection:
+            rows = connection.execute(select(entries.c.id, entries.c.content).where(entries.c.board == board))
+            return {row.id: row.content.encode("utf-8") for row in rows}
+
+    def resolve(self, prefix: str, board: Optional[str] = None) -> tuple[str, str, Optional[str]]:
+        """(board, full entry id, team) of the one entry whose id starts with `prefix`."""
+        from sqlalchemy import select
+
+        from medbench.leaderboard.committee.db.tables import entries
+
+        if len(prefix) < 4:
+            raise LeaderboardError(f"entry {prefix!r}: give at least 4 characters of its id")
+        query = select(entries.c.board, entries.c.id, entries.c.team).where(entries.c.id.startswith(prefix))
+        if board:
+            query = query.where(entries.c.board == board)
+        with self._reading() as connection:
+            rows = connection.execute(query.limit(2)).all()
+        if not rows:
+            raise NotFound(f"no entry {prefix!r}" + (f" on board {board!r}" if board else ""))
+        if len(rows) > 1:
+            raise LeaderboardError(f"entry {prefix!r} is ambiguous: give more characters")
+        return rows[0].board, rows[0].id, rows[0].team
+
+    def scores(self, entry_id: str) -> "pd.DataFrame":
+        """Server side only: the per-sample scores an entry was computed from (for tiers)."""
+        from sqlalchemy import select
+
+        from medbench.leaderboard.committee.db.tables import entries
+        from medbench.leaderboard.committee.hidden import read_parquet
+
+        with self._reading() as connection:
+            data = connection.execute(select(entries.c.scores).where(entries.c.id == entry_id)).scalar()
+        if data is None:
+            raise NotFound(f"no entry {entry_id!r}")
+        return read_parquet(data, "stored scores")
+
+    # --- review ----------------------------------------------------------------------------------
+
+    def review(self, prefix: str, decision: str, note: str, actor: User, board: Optional[str] = None) -> LogEvent:
+        """Approve (a reproduced entry) or reject, as a reviewer of another team."""
+        if decision not in ("approve", "reject"):
+            raise LeaderboardError(f"decision {decision!r}: approve or reject")
+        if not note.strip():
+            raise LeaderboardError(f"{decision}: give the committee's reason (--note)")
+        board, entry_id, team = self.resolve(prefix, board)
+        return self._transition(board, entry_id, team, decision, note, actor, {})
+
+    def record_reproduction(
+        self, prefix: str, frame: "pd.DataFrame", actor: User, *, tolerance: float = 1e-9, board: Optional[str] = None
+    ) -> LogEvent:
+        """Score a rerun's predictions like a submission and compare them with the entry's numbers."""
+        from medbench.leaderboard.committee.hidden import score, scores_sha256, submitted_scores
+
+        board, entry_id, team = self.resolve(prefix, board)
+        _require(actor, (REVIEWER, ADMIN), "record reproductions")
+        _not_own_team(actor, team, entry_id)
+        labels, protocol = self.hidden_labels(board), self.protocol(board)
+        scores = submitted_scores(frame, labels, protocol.kind)
+        reproduced = score(scores, labels, protocol).values
+        claimed = self.aggregates(board)[entry_id]["metrics"]
+        differences = {
+            name: {"submitted": claimed[name]["value"], "reproduced": value.value}
+            for name, value in reproduced.items()
+            if name in claimed and not abs(claimed[name]["value"] - value.value) <= tolerance
+        }
+        event = "reproduce" if not differences else "reproduction_failed"
+        note = f"every metric within {tolerance:g}" if not differences else f"{len(differences)} metric(s) differ beyond {tolerance:g}"
+        data = {"scores_sha256": scores_sha256(scores), "differences": differences, "tolerance": tolerance}
+        return self._transition(board, entry_id, team, event, note, actor, data)
+
+    def _transition(
+        self, board: str, entry_id: str, team: Optional[str], event: str, note: str, actor: User, data: dict[str, Any]
+    ) -> LogEvent:
+        from medbench.leaderboard.folder.review import TRANSITIONS, review_states
+
+        _require(actor, (REVIEWER, ADMIN), event)
+        _not_own_team(actor, team, entry_id)
+        allowed, _ = TRANSITIONS[event]
+        with self.engine.begin() as connection:
+            self._lock_head(connection)
+            state = review_states(self._events(connection, entry=entry_id)).get(entry_id)
+            if state not in allowed:
+                reason = " (approval needs a reproduction first: `medbench reproduce`)" if event == "approve" else ""
+                raise LeaderboardError(
+                    f"entry {entry_id[:12]} is {state}; {event} is possible only from {' or '.join(sorted(allowed))}{reason}"
+                )
+            return self._append(connection, event, board=board, entry=entry_id, actor=actor.name, note=note, data=data)
+
+    def set_baseline(self, board: str, prefix: str, note: str, actor: User) -> LogEvent:
+        """The committee names the entry others are compared with."""
+        from sqlalchemy import update
+
+        from medbench.leaderboard.committee.db.tables import boards
+
+        _require(actor, (REVIEWER, ADMIN), "choose a baseline")
+        if not note.strip():
+            raise LeaderboardError("baseline: give the committee's reason (--note)")
+        _, entry_id, _ = self.resolve(prefix, board)
+        with self.engine.begin() as connection:
+            self._lock_head(connection)
+            spec = self.spec(board).model_copy(update={"baseline": entry_id})
+            spec_bytes = canonical_bytes(spec.model_dump(mode="json"))
+            connection.execute(update(boards).where(boards.c.name == board).values(spec=spec_bytes.decode("utf-8")))
+            return self._append(
+                connection, "baseline", board=board, entry=entry_id, actor=actor.name, note=note,
+                data={"board_sha256": sha256_hex(spec_bytes)},
+            )
+
+    # --- the log ---------------------------------------------------------------------------------
+
+    def events(self, board: Optional[str] = None) -> list[LogEvent]:
+        with self._reading() as connection:
+            return self._events(connection, board=board)
+
+    def _events(self, connection: Any, *, board: Optional[str] = None, entry: Optional[str] = None) -> list[LogEvent]:
+        from sqlalchemy import select
+
+        from medbench.leaderboard.committee.db.tables import audit_events
+
+        query = select(audit_events).order_by(audit_events.c.seq)
+        if board is not None:
+            query = query.where(audit_events.c.board == board)
+        if entry is not None:
+            query = query.where(audit_events.c.entry == entry)
+        return [_event(row) for row in connection.execute(query)]
+
+    def head(self) -> dict[str, Any]:
+        """The signed head of the log: how many events, the last one's hash."""
+        from sqlalchemy import select
+
+        from medbench.leaderboard.committee.db.tables import log_head
+
+        with self._reading() as connection:
+            row = connection.execute(select(log_head.c.seq, log_head.c.hash)).first()
+        return self.signed_head(row.seq + 1, row.hash)
+
+    def event_count(self) -> int:
+        from sqlalchemy import select
+
+        from medbench.leaderboard.committee.db.tables import log_head
+
+        with self._reading() as connection:
+            return connection.execute(select(log_head.c.seq)).scalar() + 1
+
+    def public_snapshot(self) -> tuple[list[LogEvent], dict[str, tuple["BoardSpec", dict[str, bytes]]]]:
+        """The log, and every board's spec and entry bytes, read in one consistent view (for the export)."""
+        from sqlalchemy import select
+
+        from medbench.leaderboard.committee.db.tables import boards, entries
+        from medbench.leaderboard.board.schema import BoardSpec
+
+        with self._reading() as connection:
+            if self.engine.dialect.name == "postgresql":
+                connection = connection.execution_options(isolation_level="REPEATABLE READ")
+            events = self._events(connection)
+            specs = {row.name: BoardSpec.model_validate_json(row.spec) for row in connection.execute(select(boards.c.name, boards.c.spec))}
+            contents: dict[str, dict[str, bytes]] = {name: {} for name in specs}
+            for row in connection.execute(select(entries.c.board, entries.c.id, entries.c.content)):
+                contents[row.board][row.id] = row.content.encode("utf-8")
+        return events, {name: (specs[name], contents[name]) for name in sorted(specs)}
+
+    def signed_head(self, count: int, last_hash: str) -> dict[str, Any]:
+        from medbench.leaderboard.committee.signing import fingerprint, sign
+
+        key = fingerprint(self.public_key)
+        return {"count": count, "hash": last_hash, "public_key": key, "signature": sign(self._key, head_message(count, last_hash, key))}
+
+    def _lock_head(self, connection: Any) -> Any:
+        """Lock the log's head row: one writer at a time appends, so the chain has one order."""
+        from sqlalchemy import select
+
+        from medbench.leaderboard.committee.db.tables import log_head
+
+        return connection.execute(select(log_head.c.seq, log_head.c.hash).where(log_head.c.id == 1).with_for_update()).first()
+
+    def _append(
+        self, connection: Any, event: str, *, actor: str, board: Optional[str] = None, entry: Optional[str] = None,
+        note: str = "", data: Optional[dict[str, Any]] = None,
+    ) -> LogEvent:
+        """Append one signed event in the caller's transaction (which holds the head's lock)."""
+        from sqlalchemy import insert, update
+
+        from medbench.leaderboard.committee.db.tables import audit_events, log_head
+        from medbench.leaderboard.committee.signing import sign
+
+        head = self._lock_head(connection)
+        fields: dict[str, Any] = {
+            "seq": head.seq + 1, "time": now_utc(), "board": board, "event": event, "entry": entry, "actor": actor,
+            "note": note, "data": data or {}, "prev": head.hash,
+        }
+        fields["hash"] = event_hash(fields)
+        fields["signature"] = sign(self._key, fields["hash"].encode("ascii"))
+        connection.execute(insert(audit_events).values(**{**fields, "data": compact_bytes(fields["data"]).decode("utf-8")}))
+        connection.execute(update(log_head).where(log_head.c.id == 1).values(seq=fields["seq"], hash=fields["hash"]))
+        return LogEvent(**fields)
+
+
+def _event(row: Any) -> LogEvent:
+    return LogEvent(
+        seq=row.seq, time=row.time, board=row.board, event=row.event, entry=row.entry, actor=row.actor, note=row.note,
+        data=json.loads(row.data), prev=row.prev, hash=row.hash, signature=row.signature,
+    )
+
+
+def _require(actor: Optional[User], roles: str | tuple[str, ...], action: str) -> None:
+    roles = (roles,) if isinstance(roles, str) else roles
+    if actor is None:
+        raise Unauthenticated(f"to {action}, authenticate: set MEDBENCH_TOKEN")
+    if actor.role not in roles:
+        raise Forbidden(f"user {actor.name!r} has the role {actor.role}; only {' or '.join(roles)} may {action}")
+
+
+def _not_own_team(actor: User, team: Optional[str], entry_id: str) -> None:
+    if actor.team and team and actor.team == team:
+        raise Forbidden(f"entry {entry_id[:12]} is from {actor.name!r}'s own team {team!r}: another team's reviewer decides")
+
+
+def _check_name(name: str, what: str) -> None:
+    """Board names become folders of the export; user and team names are shown everywhere: plain names only."""
+    from medbench.names import checked_name
+
+    checked_name(name, what)
+
+
+def _entry(
+    spec: "BoardSpec", metrics: Any, meta: dict[str, Any], digest: str, actor: User, submitted_at: str, key: str
+) -> "Entry":
+    """The entry of a scored submission: the server's numbers, the submitter's description of the model."""
+    import math
+
+    from medbench import __version__
+    from medbench.leaderboard.board.schema import Entry, Provenance
+
+    undefined = sorted(name for name, value in metrics.values.items() if not math.isfinite(value.value))
+    if undefined:
+        raise LeaderboardError(f"metric(s) {undefined} are undefined on these predictions; a board cannot rank them")
+    return Entry(
+        board=spec.name,
+        protocol=spec.protocol,
+        dataset_fingerprint=spec.dataset_fingerprint,
+        n_samples=metrics.n_samples,
+        metrics=metrics.values,
+        subgroups=metrics.subgroups,
+        provenance=Provenance(
+            run_id=str(meta.get("run_id") or key[:16]),
+            model_target=str(meta.get("model_target") or "unknown"),
+            parameter_count=meta.get("parameter_count"),
+            checkpoint_sha256=meta.get("checkpoint_sha256"),
+            seed=int(meta.get("seed") or 0),
+            overrides=[str(item) for item in meta.get("overrides") or []],
+            git_commit=meta.get("git_commit"),
+            git_dirty=meta.get("git_dirty"),
+            medbench_version=str(meta.get("medbench_version") or __version__),
+            python=str(meta.get("python") or "unknown"),
+            platform=str(meta.get("platform") or "unknown"),
+            packages={str(k): (str(v) if v is not None else None) for k, v in (meta.get("packages") or {}).items()},
+            dataset_source=f"hidden test labels of board {spec.name}",
+            split_sizes={"test": metrics.n_samples},
+            started_at=str(meta.get("started_at") or submitted_at),
+            duration_s=float(meta.get("duration_s") or 0.0),
+            predictions_sha256=digest,
+            submitter=f"{actor.name} ({actor.team})",
+            submitted_at=submitted_at,
+            name=str(meta.get("name") or ""),
+            tags=[str(tag) for tag in meta.get("tags") or []],
+            choices={str(k): str(v) for k, v in (meta.get("choices") or {}).items()},
+            settings={str(k): str(v) for k, v in (meta.get("settings") or {}).items()},
+            config_sha256=meta.get("config_sha256"),
+        ),
+    )

@@ -1,0 +1,275 @@
+"""Synthetic run records and entries: what the leaderboard tests and benchmark submit.
+
+Every synthetic record is a real record (written through `medbench.records.record`, scored through
+`medbench.evaluation.scoring`) of a binary task on generated samples: the same samples and targets for every
+model (`data_seed`), so paired comparisons are meaningful, and scores whose separation grows with
+`skill`. Nothing here is patient data.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Optional
+
+import numpy as np
+
+from medbench import __version__
+from medbench.data.fingerprint import content_hash
+from medbench.leaderboard.folder.audit import now_utc
+from medbench.leaderboard.board.schema import Entry, Provenance
+from medbench.records.protocol import Confidence, Protocol
+from medbench.records.record import (
+    ConfidenceInterval,
+    DatasetInfo,
+    EnvironmentInfo,
+    Failure,
+    GitInfo,
+    Manifest,
+    MetricValue,
+    ModelInfo,
+    Timing,
+    record_dir,
+    staged_record,
+)
+
+TASK = "synthetic"
+METRICS = ("auroc", "accuracy", "brier")
+RETRIEVAL_METRICS = ("ndcg@10", "mrr")
+DOCS_PER_QUERY = 20
+MODEL_TARGET = "medbench.models.synthetic.Synthetic"
+
+
+def samples(n_samples: int, data_seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Sample ids and binary targets, identical for every model given the same `data_seed`."""
+    rng = np.random.default_rng(data_seed)
+    ids = np.array([f"s{index:05d}" for index in range(n_samples)])
+    return ids, rng.integers(0, 2, size=n_samples)
+
+
+def scores(targets: np.ndarray, skill: float, seed: int) -> np.ndarray:
+    """Probabilities of class 1 whose separation of the classes grows with `skill`."""
+    rng = np.random.default_rng(seed + 1_000_003)
+    logits = skill * 4.0 * (targets - 0.5) + rng.normal(size=len(targets))
+    return 1.0 / (1.0 + np.exp(-logits))
+
+
+def retrieval_outputs(n_queries: int, data_seed: int, skill: float, seed: int) -> tuple[Any, Any]:
+    """A run of 20 ranked documents per query, one of them relevant, and its qrels."""
+    import pandas as pd
+
+    rng = np.random.default_rng(data_seed)
+    queries = np.repeat([f"q{index:04d}" for index in range(n_queries)], DOCS_PER_QUERY)
+    docs = np.array([f"d{index:02d}" for index in range(DOCS_PER_QUERY)] * n_queries)
+    relevant = rng.integers(0, DOCS_PER_QUERY, size=n_queries)
+    is_relevant = (np.tile(np.arange(DOCS_PER_QUERY), n_queries) == np.repeat(relevant, DOCS_PER_QUERY)).astype(np.int64)
+    noise = np.random.default_rng(seed + 1_000_003).normal(size=len(queries))
+    run = pd.DataFrame({"sample_id": queries, "doc_id": docs, "score": skill * 2.0 * is_relevant + noise})
+    run["rank"] = run.groupby("sample_id")["score"].rank(ascending=False, method="first").astype(np.int64)
+    qrels = pd.DataFrame({"sample_id": queries[is_relevant == 1], "doc_id": docs[is_relevant == 1], "relevance": 1})
+    return run, qrels
+
+
+# The metrics of the other kinds' synthetic tasks (`synthetic-<kind>`).
+KIND_METRICS = {
+    "multiclass": ("macro_auroc", "accuracy"),
+    "survival": ("c_index", "ibs"),
+    "regression": ("mae", "rmse"),
+}
+N_CLASSES = 3
+SURVIVAL_TIMES = (1.0, 2.0, 3.0)
+
+
+def kind_frame(kind: str, n_samples: int, data_seed: int, skill: float, seed: int) -> tuple[Any, list[Any]]:
+    """A multiclass, survival or regression predictions frame whose quality grows with `skill`,
+    and the truth its dataset fingerprint hashes (the same for every model given `data_seed`)."""
+    import pandas as pd
+
+    from medbench.tasks.predictions import classification_frame
+    from medbench.tasks.survival import survival_column
+
+    data, noise = np.random.default_rng(data_seed), np.random.default_rng(seed + 1_000_003)
+    ids = np.array([f"s{index:05d}" for index in range(n_samples)])
+    if kind == "multiclass":
+        targets = data.integers(0, N_CLASSES, size=n_samples)
+        logits = skill * 3.0 * np.eye(N_CLASSES)[targets] + noise.normal(size=(n_samples, N_CLASSES))
+        probabilities = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+        return classification_frame(ids, targets, probabilities, "multiclass"), [ids, targets]
+    if kind == "regression":
+        targets = data.normal(size=n_samples)
+        predictions = skill * targets + (1.0 - skill) * noise.normal(size=n_samples)
+        return pd.DataFrame({"sample_id": ids, "target": targets, "prediction": predictions}), [ids, targets]
+    if kind == "survival":
+        time = data.exponential(2.0, size=n_samples) + 0.1
+        event = (data.random(n_samples) < 0.7).astype(np.int64)
+        risk = -skill * np.log(time) + (1.0 - skill) * noise.normal(size=n_samples)
+        frame = pd.DataFrame({"sample_id": ids, "time": time, "event": event, "risk": risk})
+        for t in SURVIVAL_TIMES:
+            frame[survival_column(t)] = np.exp(-0.3 * t * np.exp(risk))
+        return frame, [ids, time, event]
+    raise ValueError(f"no synthetic {kind} task")
+
+
+def write_record(
+    runs_dir: Path,
+    *,
+    seed: int,
+    skill: float = 0.8,
+    n_samples: int = 200,
+    data_seed: int = 0,
+    task_version: str = "1.0",
+    metrics: Optional[tuple[str, ...]] = None,
+    failed: bool = False,
+    n_resamples: int = 200,
+    kind: str = "binary",
+    model: str = "synthetic",
+    name: str = "",
+    settings: Optional[dict[str, Any]] = None,
+    subgroups: bool = False,
+    level: float = 0.95,
+) -> Path:
+    """Write one complete (or failed) synthetic run record, scored with bootstrap intervals; return its folder.
+
+    `kind` "binary": `n_samples` samples; "retrieval": `n_samples` queries (task `synthetic-retrieval`);
+    "multiclass", "survival", "regression": `n_samples` samples (`kind_frame`).
+    `model` is the model option Hydra would record, `settings` its keys (`model.<key>` in the config),
+    `name` the run's name; `subgroups` adds a sex and an age band per sample (a language per query)
+    and scores every metric per level of them.
+    """
+    from medbench.evaluation.scoring import score_outputs
+    from medbench.tasks.outputs import TaskOutputs
+    from medbench.tasks.predictions import classification_frame
+
+    task = TASK if kind == "binary" else f"{TASK}-{kind}"
+    metrics = metrics or (METRICS if kind == "binary" else KIND_METRICS.get(kind, RETRIEVAL_METRICS))
+    settings = dict(settings or {})
+    run_id = content_hash(
+        [task, task_version, seed, skill, n_samples, data_seed, list(metrics), failed, model, name, sorted(settings.items()), subgroups, level]
+    )[:16]
+    subgroup_columns = (("sex", "age_band") if kind == "binary" else ("language",)) if subgroups else ()
+    if kind == "binary":
+        ids, targets = samples(n_samples, data_seed)
+        frame = classification_frame(ids, targets, scores(targets, skill, seed), "binary")
+        truth: Any = [ids, targets]
+    elif kind in KIND_METRICS:
+        frame, truth = kind_frame(kind, n_samples, data_seed, skill, seed)
+        ids = frame["sample_id"].to_numpy()
+    else:
+        frame, qrels = retrieval_outputs(n_samples, data_seed, skill, seed)
+        ids = frame["sample_id"].unique()
+        truth = [qrels["sample_id"].to_numpy(), qrels["doc_id"].to_numpy()]
+    if subgroups:
+        frame = _with_subgroups(frame, ids, data_seed, kind)
+    outputs = TaskOutputs(frame, qrels if kind == "retrieval" else None)
+    protocol = Protocol(
+        name=task, version=task_version, kind=kind, metrics=tuple(metrics), primary=metrics[0],
+        confidence=Confidence(level=level, n_resamples=n_resamples), subgroup_columns=subgroup_columns,
+    )
+    overrides = [f"model={model}"] * (model != "synthetic") + [f"model.{key}={value}" for key, value in settings.items()] + [f"seed={seed}"]
+    with staged_record(record_dir(runs_dir, task, run_id)) as writer:
+        writer.write_config(_config_yaml(protocol, seed, model, name, settings), overrides)
+        if not failed:
+            writer.write_splits({"test": [str(i) for i in ids]})
+            writer.write_predictions(outputs.predictions)
+            if outputs.qrels is not None:
+                writer.write_qrels(outputs.qrels)
+            writer.write_metrics(score_outputs(outputs, protocol))
+        dataset = DatasetInfo(fingerprint=content_hash(truth), split_sizes={"test": len(ids)}, source="synthetic")
+        return writer.commit(_manifest(run_id, seed, protocol, dataset, failed, overrides, {"task": task, "model": model})).path
+
+
+def _with_subgroups(frame: Any, ids: np.ndarray, data_seed: int, kind: str) -> Any:
+    """Subgroup columns per sample (per query for retrieval), the same for every model given `data_seed`."""
+    rng = np.random.default_rng(data_seed + 17)
+    if kind == "binary":
+        levels = {"sex": rng.choice(["F", "M"], size=len(ids)), "age_band": rng.choice(["<50", "50-70", ">70"], size=len(ids))}
+    else:
+        levels = {"language": rng.choice(["en", "fr"], size=len(ids))}
+    by_id = {column: dict(zip(ids, values)) for column, values in levels.items()}
+    return frame.assign(**{column: frame["sample_id"].map(mapping) for column, mapping in by_id.items()})
+
+
+def _config_yaml(protocol: Protocol, seed: int, model: str, name: str, settings: dict[str, Any]) -> str:
+    """The resolved config such a run would have: the task's protocol and the model's settings."""
+    import yaml
+
+    task = protocol.model_dump(mode="json")
+    task["primary_metric"] = task.pop("primary")
+    config = {"seed": seed, "name": name, "tags": [], "task": task, "model": {"_target_": MODEL_TARGET, "option": model, **settings}}
+    return yaml.safe_dump(config, sort_keys=False)
+
+
+def _manifest(
+    run_id: str, seed: int, protocol: Protocol, dataset: DatasetInfo, failed: bool, overrides: list[str], choices: dict[str, str]
+) -> Manifest:
+    now = datetime.now(timezone.utc).isoformat()
+    return Manifest(
+        run_id=run_id,
+        status="failed" if failed else "complete",
+        medbench_version=__version__,
+        seed=seed,
+        protocol=protocol,
+        model=ModelInfo(target=MODEL_TARGET, parameter_count=2),
+        dataset=dataset,
+        git=GitInfo(commit="0" * 40, dirty=False),
+        environment=_environment(),
+        timing=Timing(started_at=now, finished_at=now, duration_s=0.0),
+        overrides=overrides,
+        choices=choices,
+        failure=Failure(type="RuntimeError", message="synthetic failure", traceback="") if failed else None,
+    )
+
+
+@lru_cache(maxsize=1)
+def _environment() -> EnvironmentInfo:
+    from medbench.records.provenance import environment_info
+
+    return environment_info()
+
+
+def entry(index: int, *, board: str = TASK, predictions_sha256: str, n_samples: int = 200) -> Entry:
+    """An entry made directly (no record), for boards of thousands of entries in the benchmark.
+
+    Entries come three seeds to a config; configs cycle through four model options, each with its own width.
+    """
+    rng = np.random.default_rng(index)
+    config, seed = divmod(index, 3)
+    half = 1.96 * np.sqrt(0.25 / n_samples)
+    values = {name: float(rng.uniform(0.6, 0.95)) for name in METRICS}
+    return Entry(
+        board=board,
+        protocol=Protocol(name=TASK, version="1.0", kind="binary", metrics=METRICS, primary="auroc"),
+        dataset_fingerprint="f" * 64,
+        n_samples=n_samples,
+        metrics={
+            name: MetricValue(
+                value=value,
+                ci=ConfidenceInterval(low=value - half, high=value + half, level=0.95, method="synthetic", n_resamples=0),
+            )
+            for name, value in values.items()
+        },
+        provenance=Provenance(
+            run_id=f"{index:016x}",
+            model_target=MODEL_TARGET,
+            parameter_count=2,
+            seed=seed,
+            overrides=[f"model.width={config}", f"seed={seed}"],
+            choices={"model": ("mlp", "logreg", "cnn", "gbm")[config % 4]},
+            settings={"model.width": str(config)},
+            config_sha256=content_hash(["synthetic-config", config]),
+            git_commit="0" * 40,
+            git_dirty=False,
+            medbench_version=__version__,
+            python="3.11",
+            platform="synthetic",
+            packages={"medbench": __version__},
+            dataset_source="synthetic",
+            split_sizes={"test": n_samples},
+            started_at=now_utc(),
+            duration_s=0.0,
+            predictions_sha256=predictions_sha256,
+            submitter="benchmark",
+            submitted_at=now_utc(),
+        ),
+    )
