@@ -27,7 +27,7 @@ def execute(args: argparse.Namespace) -> int:
     from medbench.transfer.export import check_exported, export_bundle
 
     if args.check:
-        from medbench.reproduce.reproduction import local_config
+        from medbench.reproduce.rebuild import local_config
 
         check_exported(args.run_dir, Path(str(local_config().paths.runs_dir)))
         print(f"{args.run_dir}: no sample ids, raw text or per-sample rows found")

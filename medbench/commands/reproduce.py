@@ -43,7 +43,10 @@ def execute(args: argparse.Namespace) -> int:
     if args.server or args.db:
         return _on_committee(args)
     from medbench.errors import ConfigError
-    from medbench.reproduce.reproduction import link_to_leaderboard, local_config, open_claim, print_reproduction, reproduce
+    from medbench.reproduce.claims import open_claim
+    from medbench.reproduce.rebuild import local_config
+    from medbench.reproduce.rerun import link_to_leaderboard, reproduce
+    from medbench.reproduce.show import print_reproduction
 
     if args.tolerance is not None and not args.tolerance >= 0:
         raise ConfigError(f"--tolerance: must be a non-negative number, got {args.tolerance}")

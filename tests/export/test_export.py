@@ -16,7 +16,7 @@ from medbench.cli import main
 from medbench.errors import RecordError
 from medbench.io import sha256_file
 from medbench.records.record import read_record
-from medbench.reproduce.reproduction import read_reproduction
+from medbench.reproduce.outcome import read_reproduction
 
 pytestmark = pytest.mark.slow
 

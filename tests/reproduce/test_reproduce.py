@@ -11,7 +11,7 @@ import yaml
 
 from medbench.cli import main
 from medbench.records.record import MANIFEST_FILE, METRICS_FILE, read_record
-from medbench.reproduce.reproduction import read_reproduction
+from medbench.reproduce.outcome import read_reproduction
 
 pytestmark = pytest.mark.slow
 

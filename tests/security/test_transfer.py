@@ -43,7 +43,7 @@ def test_a_scikit_learn_model_travels_as_onnx_never_as_a_pickle(tmp_path: Path, 
 def test_reproduce_reads_the_partners_copy_of_the_data_with_data_root(
     tmp_path: Path, monkeypatch, capsys, notes_overrides: list[str], notes_csv: Path
 ) -> None:
-    from medbench.reproduce.reproduction import read_reproduction
+    from medbench.reproduce.outcome import read_reproduction
 
     monkeypatch.setenv("MEDBENCH_ROOT", str(tmp_path / "hospital"))
     assert main(["run", *notes_overrides]) == 0

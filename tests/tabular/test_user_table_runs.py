@@ -9,7 +9,7 @@ import pytest
 
 from medbench.cli import main
 from medbench.records.record import read_record
-from medbench.reproduce.reproduction import read_reproduction
+from medbench.reproduce.outcome import read_reproduction
 
 pytestmark = pytest.mark.slow
 
