@@ -119,8 +119,9 @@ OmegaConf.register_new_resolver("lightning_mode", lightning_mode, replace=True)
 
 
 def register_configs() -> None:
-    """Make the schema available to `conf/config.yaml` as `medbench_schema`, and medbench's SLURM launcher's."""
-    from medbench.sweeps.slurm_launcher import register_schema
+    """Make the schema available to `conf/config.yaml` as `medbench_schema`.
 
+    The SLURM launcher's schema belongs to the sweeps layer above (`medbench.sweeps.slurm_launcher.register_schema`):
+    `medbench run` registers both.
+    """
     ConfigStore.instance().store(name="medbench_schema", node=MedbenchConfig)
-    register_schema()

@@ -20,7 +20,7 @@ import numpy as np
 from medbench.data.base import SPLIT_NAMES, DataInfo, MedbenchDataModule, Split
 from medbench.data.beir import BeirDataset, Qrels, load_beir
 from medbench.data.corpus import Corpus, RetrievalInputs
-from medbench.data.fingerprint import content_hash
+from medbench.records.fingerprint import content_hash
 
 
 class RetrievalDataModule(MedbenchDataModule):

@@ -141,7 +141,7 @@ def _fit_predict_score(cfg: DictConfig, writer: RecordWriter, outcome: dict[str,
     import torch
 
     from medbench.models.base import Estimator
-    from medbench.tasks.outputs import build_outputs
+    from medbench.tasks.registry import get_kind
     from medbench.engine.training import fit_and_predict, save_weights
 
     torch.set_num_threads(cfg.num_threads)
@@ -194,7 +194,7 @@ def _fit_predict_score(cfg: DictConfig, writer: RecordWriter, outcome: dict[str,
         vocabulary=vocabulary,
     )
 
-    outputs = build_outputs(kind, datamodule.split("test"), scores, protocol.metadata_columns())
+    outputs = get_kind(kind).build_outputs(datamodule.split("test"), scores, protocol.metadata_columns())
     writer.write_predictions(outputs.predictions)
     if outputs.qrels is not None:
         writer.write_qrels(outputs.qrels)

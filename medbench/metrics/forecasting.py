@@ -20,7 +20,7 @@ from medbench.errors import DataError
 from medbench.metrics import regression
 from medbench.metrics.registry import FRACTION, OPTIONAL_FRACTION, Prepared, register, register_preparer, require_columns
 from medbench.tasks.forecasting import QUANTILE_PREFIX, quantile_forecasts
-from medbench.tasks.predictions import PREDICTION, SAMPLE_ID, TARGET
+from medbench.tasks.columns import PREDICTION, SAMPLE_ID, TARGET
 
 if TYPE_CHECKING:
     from medbench.tasks.outputs import TaskOutputs
@@ -48,7 +48,7 @@ class ForecastData(regression.RegressionData):
 @register_preparer(KIND)
 def prepare(outputs: "TaskOutputs") -> Prepared:
     frame = outputs.predictions
-    require_columns(frame, [SAMPLE_ID, TARGET, PREDICTION, SCALE], KIND)
+    require_columns(frame, KIND)
     targets, predictions = frame[TARGET].to_numpy(dtype=np.float64), frame[PREDICTION].to_numpy(dtype=np.float64)
     scale = frame[SCALE].to_numpy(dtype=np.float64)
     if not (np.isfinite(targets).all() and np.isfinite(predictions).all() and (scale > 0).all()):

@@ -15,7 +15,7 @@ import numpy as np
 
 from medbench.errors import DataError
 from medbench.metrics.registry import Prepared, register, register_preparer, require_columns
-from medbench.tasks.predictions import PREDICTION, SAMPLE_ID, TARGET
+from medbench.tasks.columns import PREDICTION, SAMPLE_ID, TARGET
 
 if TYPE_CHECKING:
     from medbench.tasks.outputs import TaskOutputs
@@ -36,7 +36,7 @@ class RegressionData:
 @register_preparer(KIND)
 def prepare(outputs: "TaskOutputs") -> Prepared:
     frame = outputs.predictions
-    require_columns(frame, [SAMPLE_ID, TARGET, PREDICTION], KIND)
+    require_columns(frame, KIND)
     targets, predictions = frame[TARGET].to_numpy(dtype=np.float64), frame[PREDICTION].to_numpy(dtype=np.float64)
     if not (np.isfinite(targets).all() and np.isfinite(predictions).all()):
         raise DataError("regression targets and predictions must be finite numbers")

@@ -246,7 +246,7 @@ class RunRecord:
 
     def predictions_content_hash(self) -> str:
         """A hash of the predictions' content (not of the parquet bytes): what a bundle cites instead of the rows."""
-        from medbench.data.fingerprint import content_hash
+        from medbench.records.fingerprint import content_hash
 
         frame = self.predictions()
         return content_hash({column: frame[column].to_numpy() for column in frame.columns})

@@ -94,7 +94,7 @@ def interval(
         if quantiles is None:
             return None
     else:
-        raise ConfigError(f"confidence method {method!r} is not one of {list(METHODS)}")
+        raise ValueError(f"confidence method {method!r} is not one of {list(METHODS)}")
     low, high = np.quantile(valid, quantiles)
     return Interval(float(low), float(high), level, method, int(len(valid)))
 

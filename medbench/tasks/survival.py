@@ -22,14 +22,14 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 import pandas as pd
 
-from medbench.data.split import Split
+from medbench.tasks.split import Split
 from medbench.errors import DataError
+from medbench.tasks.columns import SAMPLE_ID
 from medbench.tasks.kind import TaskKind
 
 if TYPE_CHECKING:
     from medbench.tasks.outputs import TaskOutputs
 
-SAMPLE_ID = "sample_id"
 TIME = "time"
 EVENT = "event"
 RISK = "risk"
