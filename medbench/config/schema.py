@@ -7,12 +7,14 @@ loggers, callbacks) are `Any`: they are `_target_` nodes owned by the libraries 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, make_dataclass
 from enum import Enum
 from typing import Any, Optional
 
 from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING, OmegaConf
+
+from medbench.records.protocol import Confidence
 
 
 class Direction(str, Enum):
@@ -20,14 +22,14 @@ class Direction(str, Enum):
     minimize = "minimize"
 
 
-@dataclass
-class ConfidenceConfig:
-    """How the uncertainty of every reported metric is estimated."""
-
-    method: str = "percentile"
-    level: float = 0.95
-    n_resamples: int = 1000
-    seed: int = 0
+# How the uncertainty of every reported metric is estimated: the Protocol's one model
+# (`medbench.records.protocol.Confidence`) as a dataclass Hydra types the `confidence` block with;
+# its ranges are checked when the run builds the protocol.
+ConfidenceConfig = make_dataclass(
+    "ConfidenceConfig",
+    [(name, kind, field(default=Confidence.model_fields[name].default)) for name, kind in Confidence.setting_types().items()],
+)
+ConfidenceConfig.__module__ = __name__  # found again by name when sweep workers unpickle a config
 
 
 @dataclass
