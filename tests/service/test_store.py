@@ -186,7 +186,7 @@ def test_every_task_kind_is_scored_against_the_boards_hidden_truth(store: Commit
     forged[truth_columns] = forged[truth_columns].iloc[::-1].to_numpy()
     outcome = store.submit(kind, forged, {}, people.alice)
     expected = {name: value.value for name, value in record.metrics().values.items()}
-    assert set(expected) == set(synthetic.KIND_METRICS[kind])
+    assert set(expected) == set(synthetic.SYNTHETIC_TASKS[kind].metrics)
     assert {name: value["value"] for name, value in outcome.aggregates["metrics"].items()} == pytest.approx(expected)
     with pytest.raises(LeaderboardError, match="lack column"):
         store.submit(kind, forged.drop(columns=[forged.columns[-1]]), {}, people.alice)
