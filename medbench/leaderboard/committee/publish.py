@@ -36,6 +36,7 @@ SITE = "site"
 def export(store: CommitteeStore, out: Path, *, tiers: bool = True) -> Path:
     """Write the public export into `out` (replacing an earlier export as a whole); return `out`."""
     from medbench.leaderboard.board.ranking import rank_entries
+    from medbench.leaderboard.board.schema import Entry
     from medbench.leaderboard.views.site import write_site
 
     out = Path(out)
@@ -56,7 +57,7 @@ def export(store: CommitteeStore, out: Path, *, tiers: bool = True) -> Path:
         (folder.parent / "board.json").write_bytes(canonical_bytes(spec.model_dump(mode="json")))
         for entry_id, data in contents.items():
             (folder / f"{entry_id}.json").write_bytes(data)
-        entries = {entry_id: _entry(data) for entry_id, data in contents.items()}
+        entries = {entry_id: Entry.model_validate_json(data) for entry_id, data in contents.items()}
         board_events = [event for event in events if event.board == name]
         board_tiers = committee_tiers(store, name, spec, entries, board_events) if tiers else None
         rankings.append(rank_entries(spec, entries, board_events, board_tiers))
@@ -65,12 +66,6 @@ def export(store: CommitteeStore, out: Path, *, tiers: bool = True) -> Path:
         shutil.rmtree(out)
     staging.rename(out)
     return out
-
-
-def _entry(data: bytes) -> Any:
-    from medbench.leaderboard.board.schema import Entry
-
-    return Entry.model_validate_json(data)
 
 
 def committee_tiers(store: CommitteeStore, board: str, spec: Any, entries: dict[str, Any], events: list[Event]) -> Any:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Optional
 
 from medbench.errors import LeaderboardError
 from medbench.io import canonical_bytes, compact_bytes, sha256_hex
+from medbench.names import checked_name
 from medbench.leaderboard.board.events import Event, event_hash, now_utc
 from medbench.evaluation.agreement import RESCORING_TOLERANCE
 from medbench.leaderboard.board.entries import DESCRIPTION_FIELDS
@@ -131,9 +132,10 @@ class CommitteeStore:
             raise LeaderboardError(f"--role {role!r}: choose one of {', '.join(ROLES)}")
         if role == SUBMITTER and not team:
             raise LeaderboardError("a submitter submits for a team: pass --team")
-        _check_name(name, "user name")
+        # User and team names are shown everywhere, board names become folders of the export: plain names only.
+        checked_name(name, "user name")
         if team:
-            _check_name(team, "team name")
+            checked_name(team, "team name")
         token = "mb_" + secrets.token_urlsafe(32)
         with self.engine.begin() as connection:
             self._lock_head(connection)
@@ -177,7 +179,7 @@ class CommitteeStore:
         from medbench.leaderboard.committee.hidden import to_parquet
 
         _require(actor, ADMIN, "create boards")
-        _check_name(spec.name, "board name")
+        checked_name(spec.name, "board name")
         if daily_quota < 1:
             raise LeaderboardError(f"--daily-quota {daily_quota}: must be at least 1")
         spec_bytes = canonical_bytes(spec.model_dump(mode="json"))
@@ -568,13 +570,6 @@ def _unblocking(state: str, entry: str, board: str) -> str:
     if state == REPRODUCED:  # only a second reproduction is refused from here
         return f"it is already reproduced; decide with `medbench review approve|reject {entry} --note TEXT --server URL`"
     return "the committee's decision is final; a corrected run joins as a new entry with `medbench submit RUN_DIR --server URL`"
-
-
-def _check_name(name: str, what: str) -> None:
-    """Board names become folders of the export; user and team names are shown everywhere: plain names only."""
-    from medbench.names import checked_name
-
-    checked_name(name, what)
 
 
 def _entry(
