@@ -20,6 +20,7 @@ OPTIONS = [
 ]
 
 
+@pytest.mark.slow
 def test_every_shipped_option_and_experiment_is_admitted(compose_config) -> None:
     for option in OPTIONS + ["hparams_search=mlp_optuna", "debug=fast"]:
         check_outside_config(recorded_config(compose_config(option, fast=False)), option)
