@@ -60,9 +60,14 @@ def checked_yaml_text(path: Path, what: str) -> str:
 
 def read_outside_config(path: Path, what: str) -> Any:
     """`path` as OmegaConf reads a config (its float and duplicate-key rules), after :func:`checked_yaml_text`."""
+    import yaml
     from omegaconf import OmegaConf
 
-    return OmegaConf.create(checked_yaml_text(path, what))
+    text = checked_yaml_text(path, what)
+    try:
+        return OmegaConf.create(text)
+    except yaml.YAMLError as error:  # a duplicate key, which OmegaConf's loader refuses
+        raise RecordError(f"{what}: not a valid config ({str(error).splitlines()[0]})") from None
 
 
 def read_outside_yaml(path: Path, what: str) -> Any:

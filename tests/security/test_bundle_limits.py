@@ -134,3 +134,10 @@ def test_plain_yaml_reads_as_omegaconf_reads_it(tmp_path: Path) -> None:
     path = tmp_path / "config.yaml"
     path.write_text("lr: 1e-3\nname: x\nitems: [1, 2]\n")
     assert read_outside_config(path, "bundle config") == OmegaConf.load(path)
+
+
+def test_a_duplicate_key_is_one_clear_refusal(tmp_path: Path) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text("seed: 1\nseed: 2\n")
+    with pytest.raises(MedbenchError, match="not a valid config"):
+        read_outside_config(path, "bundle config")
