@@ -76,13 +76,13 @@ def limit_processes(config: dict[str, Any], local: DictConfig, source: str) -> N
 
     trainer = config.get("trainer")
     if isinstance(trainer, dict) and trainer.get("_target_") is not None:
+        if "devices" not in trainer:
+            raise SafetyError(
+                f"{source}: trainer.devices is missing (Lightning would use every device of this machine); "
+                "refused, nothing was run"
+            )
         for key, default in PROCESS_KEYS.items():
             own = OmegaConf.select(local, f"trainer.{key}", default=default)
-            if key == "devices" and key not in trainer:
-                raise SafetyError(
-                    f"{source}: trainer.devices is missing (Lightning would use every device of this machine); "
-                    "refused, nothing was run"
-                )
             wanted = trainer.get(key, default)
             if isinstance(own, str) or own == -1:
                 continue  # the receiver's own "auto": every device here is theirs to give
