@@ -24,11 +24,6 @@ importlinter = pytest.importorskip("importlinter")
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 ROOT = "medbench"
-# Cycles the board-layer work (issue 18, leaderboard/board) removes; none may be added.
-BOARD_LAYER_CYCLES = {
-    frozenset({"medbench.leaderboard.board.ranking", "medbench.leaderboard.board.tiers"}),
-    frozenset({"medbench.leaderboard.board", "medbench.leaderboard.folder"}),
-}
 
 
 @pytest.fixture(scope="module")
@@ -139,7 +134,7 @@ def test_the_import_graph_has_no_cycle_between_modules_or_sibling_packages(graph
             if source is not None:
                 between[source] |= {target for target in map(child_of, imports[module]) if target not in (None, source)}
         cycles += _cycles(between)
-    assert set(cycles) <= BOARD_LAYER_CYCLES, [sorted(c) for c in cycles if c not in BOARD_LAYER_CYCLES]
+    assert not cycles, [sorted(cycle) for cycle in cycles]
 
 
 def test_the_cycle_finder_finds_every_cycle_and_only_cycles() -> None:
