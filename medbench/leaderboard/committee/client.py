@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Optional, Protocol
 
 from medbench.errors import LeaderboardError
+from medbench.tasks.columns import SAMPLE_ID
 
 RETRIES = 8  # connection failures (a server restarting): about a minute of backoff in all
 SERVER_ERROR_RETRIES = 2
@@ -155,7 +156,7 @@ def file_submission(path: Path, model: str) -> tuple[Any, dict[str, Any]]:
         raise LeaderboardError(f"{path}: no such predictions file")
     if path.suffix == ".csv":
         try:
-            frame = pd.read_csv(path, dtype={"sample_id": str})
+            frame = pd.read_csv(path, dtype={SAMPLE_ID: str})
         except (ValueError, pd.errors.ParserError) as error:
             raise LeaderboardError(f"{path}: not a readable CSV file ({error})") from None
     else:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Optional
 
 from medbench.errors import DataError, LeaderboardError
 from medbench.io import sha256_hex
+from medbench.tasks.columns import SAMPLE_ID
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -27,7 +28,6 @@ if TYPE_CHECKING:
     from medbench.records.record import Metrics, RunRecord
     from medbench.tasks.outputs import TaskOutputs
 
-SAMPLE_ID = "sample_id"
 MAX_REPORTED_IDS = 5
 
 
