@@ -8,16 +8,12 @@ loggers, callbacks) are `Any`: they are `_target_` nodes owned by the libraries 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
 from typing import Any, Optional
 
 from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING, OmegaConf
 
-
-class Direction(str, Enum):
-    maximize = "maximize"
-    minimize = "minimize"
+from medbench.metrics.direction import Direction
 
 
 @dataclass
@@ -106,11 +102,17 @@ class MedbenchConfig:
 
 
 def lightning_mode(direction: Any) -> str:
-    """`maximize`/`minimize` (a task's direction) as Lightning's `max`/`min`, for checkpoint and early-stopping configs."""
+    """`maximize`/`minimize` (a task's direction) as Lightning's `max`/`min`, for checkpoint and early-stopping configs.
+
+    A `target` metric (coverage at its level) has no such mode: checkpoints cannot follow it."""
     value = str(getattr(direction, "value", direction))
-    if value not in {d.value for d in Direction}:
-        raise ValueError(f"task.direction must be maximize or minimize, not {value!r}")
-    return "max" if value == Direction.maximize.value else "min"
+    modes = {Direction.maximize.value: "max", Direction.minimize.value: "min"}
+    if value not in modes:
+        raise ValueError(
+            f"task.direction {value!r}: checkpoints and early stopping follow a metric to maximize or minimize; "
+            "monitor another metric (callbacks.*.monitor and mode)"
+        )
+    return modes[value]
 
 
 # Registered on import: sweep workers (joblib, submitit) resolve configs in fresh processes that

@@ -26,8 +26,14 @@ if TYPE_CHECKING:
 
 
 def check_protocol(protocol: Protocol) -> None:
-    """Refuse a protocol whose metrics cannot be computed, before anything runs."""
-    check_metric_names(protocol.kind, protocol.metrics, protocol.primary)
+    """Refuse a protocol whose metrics cannot be computed, or whose direction its primary metric contradicts, before anything runs."""
+    metrics = check_metric_names(protocol.kind, protocol.metrics, protocol.primary)
+    scale = next(metric.scale for metric in metrics if metric.name == protocol.primary)
+    if protocol.direction != scale.direction:
+        raise ConfigError(
+            f"task.direction: {protocol.direction.value!r}, but {protocol.primary!r} is better {scale.better}; "
+            f"write task.direction={scale.direction.value}"
+        )
 
 
 def check_metric_names(kind: str, metric_names: Sequence[str], primary: str) -> list[Metric]:

@@ -26,6 +26,7 @@ from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from medbench.errors import RecordError
 from medbench.io import Strict, atomic_write, fsync_dir, sha256_file, validation_problems
+from medbench.metrics.direction import Direction
 from medbench.records.protocol import Protocol
 
 # 2: the manifest holds the whole task protocol (`protocol`) instead of a few task fields (`task`).
@@ -80,7 +81,7 @@ class Metrics(Strict):
 
     schema_version: int = SCHEMA_VERSION
     primary: str
-    direction: Literal["maximize", "minimize"]
+    direction: Direction
     n_samples: int
     values: dict[str, MetricValue]
     subgroups: dict[str, dict[str, dict[str, MetricValue]]] = Field(default_factory=dict)

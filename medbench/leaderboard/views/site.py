@@ -13,8 +13,9 @@ scripts are inlined; nothing is fetched. Every number cell carries the exact val
 that sorting uses and tests compare.
 
 What the Python side decides, so that the page, the downloads and `leaderboard show` agree: the
-names and groups (`naming`), the ranking and review sections (`ranking`), each metric's direction
-and range (`metric_scales`), the confidence level (the task's protocol, as the entries record it)
+names and groups (`naming`), the ranking and review sections (`ranking`), each metric's direction,
+range, unit and target (the metric registry's scale of its family; the page draws unbounded axes
+from the data), the confidence level (the task's protocol, as the entries record it)
 and the paired tests (`tiers`).
 """
 
@@ -32,7 +33,6 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from medbench.leaderboard.folder.audit import now_utc
-from medbench.leaderboard.board.metric_scales import scale_of
 from medbench.leaderboard.board.naming import EntryName, name_entries, spread
 from medbench.leaderboard.board.ranking import Ranking, Row, TiersOf, rank_board
 from medbench.io import atomic_write
@@ -124,13 +124,20 @@ def board_json(ranking: Ranking, names: dict[str, EntryName]) -> str:
         {
             "tiers": ranking.tiers_note,
             "level": _levels(ranking),
-            "scales": {metric: asdict(scale_of(metric, spec.primary, spec.direction)) for metric in spec.metrics},
+            "scales": _scales(spec),
             "groups": {section: _groups(rows_, names, spec, section == "ranked") for section, rows_ in _sections(ranking).items()},
             "pairs": {key: {m: asdict(test) for m, test in tests.items()} for key, tests in ranking.pairs.items()},
         },
         allow_nan=False,
     )
     return f'{{"board": {spec.model_dump_json()}, {extra[1:-1]}, "entries": [\n' + ",\n".join(rows) + "\n]}\n"
+
+
+def _scales(spec: Any) -> dict[str, dict[str, Any]]:
+    """Each metric's scale as its family registered it: the page's arrows, axes and units."""
+    from medbench.metrics.registry import scale_of
+
+    return {metric: scale_of(spec.kind, metric).as_json() for metric in spec.metrics}
 
 
 def _all_rows(ranking: Ranking) -> list[Row]:
@@ -163,13 +170,13 @@ def _groups(rows: list[Row], names: dict[str, EntryName], spec: Any, ranked: boo
              "entries": [row.entry_id for row in group_rows], "spread": summary}
         )
     if ranked:
-        sign = -1.0 if spec.direction == "maximize" else 1.0
-        groups.sort(key=lambda group: sign * group["spread"][spec.primary]["mean"])
+        loss = spec.protocol.primary_loss()
+        groups.sort(key=lambda group: loss(group["spread"][spec.primary]["mean"]))
         previous = None
         for position, group in enumerate(groups, start=1):
-            mean = group["spread"][spec.primary]["mean"]
-            group["rank"] = position if mean != previous else groups[position - 2]["rank"]
-            previous = mean
+            mean_loss = loss(group["spread"][spec.primary]["mean"])
+            group["rank"] = position if mean_loss != previous else groups[position - 2]["rank"]
+            previous = mean_loss
     return groups
 
 
@@ -184,6 +191,8 @@ def _level_text(ranking: Ranking) -> str:
 
 
 def _summary(ranking: Ranking, names: dict[str, EntryName]) -> dict[str, Any]:
+    from medbench.metrics.registry import scale_of
+
     spec = ranking.spec
     leader = ranking.current[0] if ranking.current else None
     value = leader.entry.metrics[spec.primary].value if leader else None
@@ -192,7 +201,7 @@ def _summary(ranking: Ranking, names: dict[str, EntryName]) -> dict[str, Any]:
         "page": f"{spec.name}/index.html",
         "task": spec.task,
         "version": spec.task_version,
-        "primary": f"{spec.primary} ({'higher' if spec.direction == 'maximize' else 'lower'} is better)",
+        "primary": f"{spec.primary} ({scale_of(spec.kind, spec.primary).better} is better)",
         "current": len(ranking.current),
         "rejected": len(ranking.rejected),
         "stale": len(ranking.stale),
