@@ -1,8 +1,8 @@
 """`medbench compare RUN_A RUN_B [--metric M] [--method ...]`: paired comparison of two records.
 
 Both records must come from the same task (name and version) and hold predictions for the same
-test samples; the difference A - B gets a paired-bootstrap interval and a two-sided p-value
-(see :mod:`medbench.stats.paired`).
+test samples; the difference A - B gets an interval and a two-sided p-value from one procedure
+(DeLong for a binary AUROC, the paired bootstrap otherwise; see :mod:`medbench.evaluation.comparison`).
 """
 
 from __future__ import annotations
@@ -75,12 +75,13 @@ def execute(args: argparse.Namespace) -> int:
         print(json.dumps({**dataclasses.asdict(result), "subgroups": subgroups}, indent=2))
         return 0
     ci = result.ci
-    interval = f" [{ci.low:+.4f}, {ci.high:+.4f}] ({ci.level:.0%} paired {ci.method} CI)" if ci else " (no interval)"
+    interval = f" [{ci.low:+.4f}, {ci.high:+.4f}] ({ci.level:.0%} CI)" if ci else " (no interval)"
     print(f"task {task_a.name} v{task_a.version}, {result.n_units} {result.resampling_unit}s")
     print(f"A {record_a.run_id} {metric}: {result.value_a:.4f}")
     print(f"B {record_b.run_id} {metric}: {result.value_b:.4f}")
     print(f"A - B: {result.difference:+.4f}{interval}")
     print(f"p-value ({result.method}): {result.p_value:.4g}")
+    print(f"procedure: {result.procedure}")
     for column, levels in subgroups.items():
         for level, r in levels.items():
             if "error" in r:

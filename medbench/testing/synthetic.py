@@ -154,6 +154,7 @@ def write_record(
     settings: Optional[dict[str, Any]] = None,
     subgroups: bool = False,
     level: float = 0.95,
+    interval_method: str = "percentile",
 ) -> Path:
     """Write one complete (or failed) synthetic run record, scored with bootstrap intervals; return its folder.
 
@@ -172,7 +173,7 @@ def write_record(
     metrics = metrics or (METRICS if kind == "binary" else KIND_METRICS.get(kind, RETRIEVAL_METRICS))
     settings = dict(settings or {})
     run_id = content_hash(
-        [task, task_version, seed, skill, n_samples, data_seed, list(metrics), failed, model, name, sorted(settings.items()), subgroups, level]
+        [task, task_version, seed, skill, n_samples, data_seed, list(metrics), failed, model, name, sorted(settings.items()), subgroups, level, interval_method]
     )[:16]
     subgroup_columns = (("sex", "age_band") if kind == "binary" else ("language",)) if subgroups else ()
     if kind == "binary":
@@ -192,7 +193,7 @@ def write_record(
     protocol = Protocol(
         name=task, version=task_version, kind=kind, metrics=tuple(metrics), primary=metrics[0],
         direction=scale_of(kind, metrics[0]).direction,
-        confidence=Confidence(level=level, n_resamples=n_resamples), subgroup_columns=subgroup_columns,
+        confidence=Confidence(method=interval_method, level=level, n_resamples=n_resamples), subgroup_columns=subgroup_columns,
     )
     overrides = [f"model={model}"] * (model != "synthetic") + [f"model.{key}={value}" for key, value in settings.items()] + [f"seed={seed}"]
     with staged_record(record_dir(runs_dir, task, run_id)) as writer:

@@ -126,7 +126,7 @@
     if (!has(row.delta_baseline)) { return "–"; }
     var t = row.versus_baseline, html = signed(row.delta_baseline);
     if (t) {
-      html += '<br><span class="sub" title="' + esc("paired " + t.method + " test (as medbench compare); " + (has(t.level) ? Math.round(t.level * 100) + "% " : "") +
+      html += '<br><span class="sub" title="' + esc((t.procedure || "paired " + t.method + " test") + " (as medbench compare); " + (has(t.level) ? Math.round(t.level * 100) + "% " : "") +
         "interval of the difference [" + fixed(t.low) + ", " + fixed(t.high) + "]; Holm-corrected across every entry compared with the baseline") +
         '">p=' + pText(t.p_value) + " · Holm " + pText(t.p_holm) + (t.p_holm < 0.05 ? " *" : "") + "</span>";
     }
@@ -320,9 +320,15 @@
         '<td class="num b"' + dv(mb ? mb.value : null) + ">" + fixed(mb ? mb.value : null) + '<br><span class="sub">' + interval(mb) + "</span></td>" +
         '<td class="num diff"' + dv(diff) + ' data-low="' + (has(low) ? low : "") + '" data-high="' + (has(high) ? high : "") + '">' + signed(diff) +
         (has(low) ? '<br><span class="sub">[' + signed(low) + ", " + signed(high) + "]</span>" : "") + "</td>" +
-        '<td class="num p"' + dv(t ? t.p_value : null) + ">" + (t ? pText(t.p_value) + ' <span class="sub">' + esc(t.method) + "</span>" : "–") + "</td></tr>";
+        '<td class="num p"' + dv(t ? t.p_value : null) + (t ? ' title="' + esc(t.procedure) + '"' : "") + ">" +
+        (t ? pText(t.p_value) + ' <span class="sub">' + esc(t.method) + "</span>" : "–") + "</td></tr>";
     });
     html += "</tbody></table></div>";
+    var procedures = pair ? metrics.map(function (m) { return pair.tests[m] ? m + ": " + pair.tests[m].procedure : null; }).filter(has) : [];
+    if (procedures.length) {
+      html += '<p class="note procedure">Each Δ interval and its p-value come from one procedure, so the interval excludes 0 exactly when p &lt; ' +
+        esc(levelText ? (100 - parseFloat(levelText)) / 100 : 0.05) + ". " + procedures.map(esc).join("; ") + ".</p>";
+    }
     if (!pair) {
       html += '<p class="note">The paired tests are precomputed for each entry against the baseline and the leader; for this pair run ' +
         "<code>medbench compare RUN_A RUN_B</code> on the two run records (runs " + esc(a.entry.provenance.run_id) + " and " + esc(b.entry.provenance.run_id) + ").</p>";
