@@ -39,6 +39,20 @@ class BinaryData:
     def confusion(self, weights: np.ndarray) -> w.Confusion:
         return w.Confusion.of(self.targets, self.predictions, weights)
 
+    def counts(self) -> w.Confusion:
+        return self.confusion(np.ones((1, len(self.targets))))
+
+
+def _share(successes: str, *failures: str):
+    """(successes, trials) of a confusion-matrix share, for its exact interval."""
+
+    def proportion(data: BinaryData, _: None) -> tuple[float, float]:
+        counts = data.counts()
+        hits = float(getattr(counts, successes)[0])
+        return hits, hits + sum(float(getattr(counts, cell)[0]) for cell in failures)
+
+    return proportion
+
 
 @register_preparer(KIND)
 def prepare(outputs: "TaskOutputs") -> Prepared:
@@ -60,6 +74,7 @@ def prepare(outputs: "TaskOutputs") -> Prepared:
         unit_name="sample",
         data=BinaryData(targets, scores, predictions),
         strata=targets,
+        class_sizes={str(k): int(np.count_nonzero(targets == k)) for k in (0, 1)},
         metadata=metadata.reset_index(drop=True),
     )
 
@@ -92,25 +107,25 @@ def balanced_accuracy(data: BinaryData, weights: np.ndarray, _: None) -> np.ndar
     return (confusion.sensitivity() + confusion.specificity()) / 2
 
 
-@register(KIND, "sensitivity", scale=HIGHER_SHARE)
+@register(KIND, "sensitivity", scale=HIGHER_SHARE, proportion=_share("true_positive", "false_negative"))
 def sensitivity(data: BinaryData, weights: np.ndarray, _: None) -> np.ndarray:
     """True positive rate (recall) at the model's operating point."""
     return data.confusion(weights).sensitivity()
 
 
-@register(KIND, "specificity", scale=HIGHER_SHARE)
+@register(KIND, "specificity", scale=HIGHER_SHARE, proportion=_share("true_negative", "false_positive"))
 def specificity(data: BinaryData, weights: np.ndarray, _: None) -> np.ndarray:
     """True negative rate at the model's operating point."""
     return data.confusion(weights).specificity()
 
 
-@register(KIND, "ppv", scale=HIGHER_SHARE)
+@register(KIND, "ppv", scale=HIGHER_SHARE, proportion=_share("true_positive", "false_positive"))
 def ppv(data: BinaryData, weights: np.ndarray, _: None) -> np.ndarray:
     """Positive predictive value (precision) at the model's operating point."""
     return data.confusion(weights).ppv()
 
 
-@register(KIND, "npv", scale=HIGHER_SHARE)
+@register(KIND, "npv", scale=HIGHER_SHARE, proportion=_share("true_negative", "false_negative"))
 def npv(data: BinaryData, weights: np.ndarray, _: None) -> np.ndarray:
     """Negative predictive value at the model's operating point."""
     return data.confusion(weights).npv()

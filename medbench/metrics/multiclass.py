@@ -75,6 +75,7 @@ def prepare(outputs: "TaskOutputs") -> Prepared:
         unit_name="sample",
         data=MulticlassData(targets, scores, predictions),
         strata=targets,
+        class_sizes={str(k): int(n) for k, n in enumerate(np.bincount(targets, minlength=scores.shape[1]))},
         metadata=frame.drop(columns=[c for c in core if c in frame.columns]).reset_index(drop=True),
     )
 

@@ -74,10 +74,12 @@ def prepare(outputs: "TaskOutputs") -> Prepared:
         predictions = (scores >= THRESHOLD).astype(np.int64)
         prediction_columns = []
     core = [SAMPLE_ID, *target_columns, *score_columns, *prediction_columns]
+    targets = frame[target_columns].to_numpy().astype(np.int64)
     return Prepared(
         units=frame[SAMPLE_ID].to_numpy().astype(str),
         unit_name="sample",
-        data=MultilabelData(frame[target_columns].to_numpy().astype(np.int64), scores, predictions),
+        data=MultilabelData(targets, scores, predictions),
+        class_sizes={f"label {k}": int(n) for k, n in enumerate(targets.sum(axis=0))},
         metadata=frame.drop(columns=core).reset_index(drop=True),
     )
 

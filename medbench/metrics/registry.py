@@ -113,6 +113,9 @@ class Prepared:
     data: Any  # what the kind's metric functions read
     strata: Optional[np.ndarray] = None  # a label per unit to stratify the bootstrap by, or None
     metadata: pd.DataFrame = field(default_factory=pd.DataFrame)  # per-unit columns (cluster, subgroups)
+    # Classification: test samples per class (positives per label for multilabel), zeros included,
+    # so that a class too small to estimate its metrics is named in the record.
+    class_sizes: dict[str, int] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.units)
@@ -127,6 +130,9 @@ class Family:
     per_unit: bool
     description: str
     scale: Scale | Callable[[Any], Scale]
+    # A share of trials (sensitivity: true positives of positives): `proportion(data, argument)` gives
+    # (successes, trials), for an exact interval where every resample gives the same value.
+    proportion: Optional[Callable[[Any, Any], tuple[float, float]]] = None
 
     def scale_of(self, argument: Any) -> Scale:
         """The scale of the family's metric with `argument` (None: no argument)."""
@@ -156,6 +162,16 @@ class Metric:
     @property
     def scale(self) -> Scale:
         return self.family.scale_of(self.argument)
+
+    def proportion(self, prepared: Prepared) -> Optional[tuple[float, float]]:
+        """(successes, trials) when the metric is a share of trials: its family's own, or a mean in [0, 1] of units scoring 0 or 1."""
+        if self.family.proportion is not None:
+            return self.family.proportion(prepared.data, self.argument)
+        if self.per_unit and (self.scale.low, self.scale.high) == (0.0, 1.0):
+            values = self.unit_values(prepared)
+            if len(values) and np.isin(values, (0.0, 1.0)).all():
+                return float(values.sum()), float(len(values))
+        return None
 
     def unit_values(self, prepared: Prepared) -> np.ndarray:
         """The per-unit values whose mean is the metric (only for ``per_unit`` families)."""
@@ -190,6 +206,7 @@ def register(
     scale: Scale | Callable[[Any], Scale],
     argument: Optional[Argument] = None,
     per_unit: bool = False,
+    proportion: Optional[Callable[[Any, Any], tuple[float, float]]] = None,
 ) -> Callable[[Callable[..., np.ndarray]], Callable[..., np.ndarray]]:
     """Decorator: register `function` as metric family `name` of the task kind(s) `kinds`, read on `scale`."""
     kinds = (kinds,) if isinstance(kinds, str) else kinds
@@ -197,7 +214,7 @@ def register(
     def decorate(function: Callable[..., np.ndarray]) -> Callable[..., np.ndarray]:
         doc = (function.__doc__ or "").strip().splitlines()
         for kind in kinds:
-            family = Family(kind, name, function, argument, per_unit, doc[0] if doc else "", scale)
+            family = Family(kind, name, function, argument, per_unit, doc[0] if doc else "", scale, proportion)
             _FAMILIES.setdefault(kind, {})[name] = family
         return function
 

@@ -72,6 +72,9 @@ class ConfidenceInterval(Strict):
 class MetricValue(Strict):
     value: float
     ci: Optional[ConfidenceInterval] = None
+    # Why the number deserves caution: a test class too small to estimate it, or an interval that
+    # cannot be drawn ("n too small"). Records from before it have none.
+    warning: Optional[str] = None
 
     _nan = field_validator("value", mode="before")(_undefined_as_nan)
 

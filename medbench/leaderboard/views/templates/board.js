@@ -33,7 +33,12 @@
   function unitText(metric) { var u = scales[metric].unit; return u === "%" ? " (%)" : ""; }
   function metricOf(row, m) { return row.entry.metrics[m] || null; }
   function short(id) { return id.slice(0, 12); }
-  function interval(metric) { return metric && metric.ci ? "[" + fixed(metric.ci.low) + ", " + fixed(metric.ci.high) + "]" : ""; }
+  function interval(metric) {
+    if (metric && metric.ci) { return "[" + fixed(metric.ci.low) + ", " + fixed(metric.ci.high) + "]" + (metric.ci.method === "clopper-pearson" ? " exact" : ""); }
+    return metric && metric.warning && metric.warning.indexOf("n too small") === 0 ? '<span class="warn">n too small</span>' : "";
+  }
+  // A metric the record warns about (a test class under 5 samples, no interval possible): ⚠ with the reason.
+  function warnMark(metric) { return metric && metric.warning ? ' <span class="warn" title="' + esc(metric.warning) + '">⚠</span>' : ""; }
 
   // ---- columns: which exist, which are shown (the chooser), how each cell reads ----
   var COLUMNS = [{key: "rank", label: "#", num: true}, {key: "tier", label: "tier", num: true, optional: true},
@@ -106,8 +111,8 @@
     }
     if (c.metric) {
       var metric = metricOf(row, c.metric);
-      var extra = c.metric === primary && metric && metric.ci ? '<br><span class="sub">' + interval(metric) + "</span>" : "";
-      return '<td class="num"' + label + ' data-metric="' + esc(c.metric) + '"' + dv(metric ? metric.value : null) + ">" + fixed(metric ? metric.value : null) + extra + "</td>";
+      var extra = c.metric === primary && interval(metric) ? '<br><span class="sub">' + interval(metric) + "</span>" : "";
+      return '<td class="num"' + label + ' data-metric="' + esc(c.metric) + '"' + dv(metric ? metric.value : null) + ">" + fixed(metric ? metric.value : null) + warnMark(metric) + extra + "</td>";
     }
     if (c.key === "delta") { return '<td class="num"' + label + dv(row.baseline ? 0 : row.delta_baseline) + ">" + deltaHtml(row) + "</td>"; }
     if (c.key === "review") { return "<td" + label + ' class="state-' + esc(row.review) + '">' + esc(row.review) + "</td>"; }
@@ -280,8 +285,8 @@
       Object.keys(groups[column]).forEach(function (level) {
         html += '<tr data-level="' + esc(level) + '"><th scope="row">' + esc(level) + "</th>" + metrics.map(function (m) {
           var metric = groups[column][level][m];
-          return '<td class="num" data-metric="' + esc(m) + '"' + dv(metric ? metric.value : null) + ">" + fixed(metric ? metric.value : null) +
-            (metric && metric.ci ? '<br><span class="sub">' + interval(metric) + "</span>" : "") + "</td>";
+          return '<td class="num" data-metric="' + esc(m) + '"' + dv(metric ? metric.value : null) + ">" + fixed(metric ? metric.value : null) + warnMark(metric) +
+            (interval(metric) ? '<br><span class="sub">' + interval(metric) + "</span>" : "") + "</td>";
         }).join("") + "</tr>";
       });
       return html + "</tbody></table></div>";
@@ -316,10 +321,10 @@
       var diff = t ? sign * t.difference : (ma && mb ? ma.value - mb.value : null);
       var low = t && has(t.low) ? (sign > 0 ? t.low : -t.high) : null, high = t && has(t.high) ? (sign > 0 ? t.high : -t.low) : null;
       html += '<tr data-metric="' + esc(m) + '"><th scope="row" title="' + esc(better(m)) + '">' + esc(m) + " " + arrow(m) + "</th>" +
-        '<td class="num a"' + dv(ma ? ma.value : null) + ">" + fixed(ma ? ma.value : null) + '<br><span class="sub">' + interval(ma) + "</span></td>" +
-        '<td class="num b"' + dv(mb ? mb.value : null) + ">" + fixed(mb ? mb.value : null) + '<br><span class="sub">' + interval(mb) + "</span></td>" +
+        '<td class="num a"' + dv(ma ? ma.value : null) + ">" + fixed(ma ? ma.value : null) + warnMark(ma) + '<br><span class="sub">' + interval(ma) + "</span></td>" +
+        '<td class="num b"' + dv(mb ? mb.value : null) + ">" + fixed(mb ? mb.value : null) + warnMark(mb) + '<br><span class="sub">' + interval(mb) + "</span></td>" +
         '<td class="num diff"' + dv(diff) + ' data-low="' + (has(low) ? low : "") + '" data-high="' + (has(high) ? high : "") + '">' + signed(diff) +
-        (has(low) ? '<br><span class="sub">[' + signed(low) + ", " + signed(high) + "]</span>" : "") + "</td>" +
+        (has(low) ? '<br><span class="sub">[' + signed(low) + ", " + signed(high) + "]</span>" : (t ? '<br><span class="sub warn">n too small</span>' : "")) + "</td>" +
         '<td class="num p"' + dv(t ? t.p_value : null) + (t ? ' title="' + esc(t.procedure) + '"' : "") + ">" +
         (t ? pText(t.p_value) + ' <span class="sub">' + esc(t.method) + "</span>" : "–") + "</td></tr>";
     });
