@@ -197,13 +197,17 @@ def test_side_by_side_and_subgroups_show_the_numbers_of_medbench_compare(board_s
         assert float(cell["diff"].get_attribute("data-low")) == expected["ci"]["low"]
         assert float(cell["diff"].get_attribute("data-high")) == expected["ci"]["high"]
         assert float(cell["p"].get_attribute("data-v")) == expected["p_value"]
-        assert expected["method"] in cell["p"].text
+        assert expected["method"] in cell["p"].text and cell["p"].get_attribute("title") == expected["procedure"]
+        low, high, p = expected["ci"]["low"], expected["ci"]["high"], expected["p_value"]
+        assert (low > 0 or high < 0) == (p < 0.05), f"{metric}: two answers to one question"
         if metric == "auroc":
             for column, levels in expected["subgroups"].items():
                 for level, result in levels.items():
                     (sub,) = css(browser, f'table.pair-subgroups tr[data-column="{column}"][data-level="{level}"]')
                     assert float(sub.find_element("css selector", "td.a").get_attribute("data-v")) == result["value_a"]
                     assert float(sub.find_element("css selector", "td.b").get_attribute("data-v")) == result["value_b"]
+    note = css(browser, "#side p.procedure")[0].text
+    assert "excludes 0 exactly when p < 0.05" in note and "DeLong" in note and "same resamples" in note
     permalink = css(browser, "#side a.permalink")[0].get_attribute("href")
     assert permalink.endswith(f"#compare={entry_a},{entry_b}")
 
