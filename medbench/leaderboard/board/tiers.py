@@ -14,7 +14,7 @@ Tiers are therefore runs of the ranking, and one tier holds entries that its lea
 to beat.
 
 Baseline. Once the committee has chosen one, every ranked entry is compared with it: the
-difference with its paired-bootstrap interval, the test's own p-value (as `compare` prints it) and
+difference with its interval and the test's own p-value (one procedure, as `compare` prints them) and
 that p-value Holm-corrected across all entries (as many tests as entries).
 
 Pairs. For the page's side-by-side view, the top `PAIR_LIMIT` ranked entries are compared on every
