@@ -39,17 +39,12 @@ class BinaryData:
     def confusion(self, weights: np.ndarray) -> w.Confusion:
         return w.Confusion.of(self.targets, self.predictions, weights)
 
-    def counts(self) -> w.Confusion:
-        return self.confusion(np.ones((1, len(self.targets))))
 
-
-def _share(successes: str, *failures: str):
-    """(successes, trials) of a confusion-matrix share, for its exact interval."""
+def _share(name: str):
+    """(successes, trials) of a confusion-matrix share at the operating point, for its exact interval."""
 
     def proportion(data: BinaryData, _: None) -> tuple[float, float]:
-        counts = data.counts()
-        hits = float(getattr(counts, successes)[0])
-        return hits, hits + sum(float(getattr(counts, cell)[0]) for cell in failures)
+        return data.confusion(np.ones((1, len(data.targets)))).trials(name)
 
     return proportion
 
@@ -107,25 +102,25 @@ def balanced_accuracy(data: BinaryData, weights: np.ndarray, _: None) -> np.ndar
     return (confusion.sensitivity() + confusion.specificity()) / 2
 
 
-@register(KIND, "sensitivity", scale=HIGHER_SHARE, proportion=_share("true_positive", "false_negative"))
+@register(KIND, "sensitivity", scale=HIGHER_SHARE, proportion=_share("sensitivity"))
 def sensitivity(data: BinaryData, weights: np.ndarray, _: None) -> np.ndarray:
     """True positive rate (recall) at the model's operating point."""
     return data.confusion(weights).sensitivity()
 
 
-@register(KIND, "specificity", scale=HIGHER_SHARE, proportion=_share("true_negative", "false_positive"))
+@register(KIND, "specificity", scale=HIGHER_SHARE, proportion=_share("specificity"))
 def specificity(data: BinaryData, weights: np.ndarray, _: None) -> np.ndarray:
     """True negative rate at the model's operating point."""
     return data.confusion(weights).specificity()
 
 
-@register(KIND, "ppv", scale=HIGHER_SHARE, proportion=_share("true_positive", "false_positive"))
+@register(KIND, "ppv", scale=HIGHER_SHARE, proportion=_share("ppv"))
 def ppv(data: BinaryData, weights: np.ndarray, _: None) -> np.ndarray:
     """Positive predictive value (precision) at the model's operating point."""
     return data.confusion(weights).ppv()
 
 
-@register(KIND, "npv", scale=HIGHER_SHARE, proportion=_share("true_negative", "false_negative"))
+@register(KIND, "npv", scale=HIGHER_SHARE, proportion=_share("npv"))
 def npv(data: BinaryData, weights: np.ndarray, _: None) -> np.ndarray:
     """Negative predictive value at the model's operating point."""
     return data.confusion(weights).npv()

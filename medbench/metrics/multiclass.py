@@ -130,14 +130,23 @@ def class_f1(data: MulticlassData, weights: np.ndarray, k: int) -> np.ndarray:
     return data.one_vs_rest(k, weights).f1()
 
 
-@register(KIND, "sensitivity", scale=HIGHER_SHARE, argument=CLASS)
+def _class_share(name: str):
+    """(successes, trials) of one class's share at the model's predictions, for its exact interval."""
+
+    def proportion(data: MulticlassData, k: int) -> tuple[float, float]:
+        return data.one_vs_rest(k, np.ones((1, len(data.targets)))).trials(name)
+
+    return proportion
+
+
+@register(KIND, "sensitivity", scale=HIGHER_SHARE, argument=CLASS, proportion=_class_share("sensitivity"))
 def class_sensitivity(data: MulticlassData, weights: np.ndarray, k: int) -> np.ndarray:
     """Recall of one class."""
     data.check_class(k)
     return data.one_vs_rest(k, weights).sensitivity()
 
 
-@register(KIND, "ppv", scale=HIGHER_SHARE, argument=CLASS)
+@register(KIND, "ppv", scale=HIGHER_SHARE, argument=CLASS, proportion=_class_share("ppv"))
 def class_ppv(data: MulticlassData, weights: np.ndarray, k: int) -> np.ndarray:
     """Precision of one class."""
     data.check_class(k)

@@ -171,3 +171,16 @@ def test_tiny_test_classes_warn_at_run_time_and_in_the_record(caplog) -> None:
     assert [record.getMessage() for record in caplog.records] == [f"notes: {warning}"]
     assert type(metrics).model_validate_json(metrics.model_dump_json()).values["macro_auroc"].warning == warning
     assert score_outputs(outputs(), protocol()).values["auroc"].warning is None
+
+
+def test_a_class_recall_of_one_gets_the_exact_interval_of_its_class_size() -> None:
+    from scipy.stats import beta
+
+    targets = np.repeat([0, 1, 2], [40, 30, 20])
+    probabilities = np.eye(3)[targets] * 0.7 + 0.1
+    frame = classification_frame(np.arange(90), targets, probabilities, "multiclass")
+    multiclass = Protocol(name="t", version="1", kind="multiclass", metrics=("sensitivity@class=2", "accuracy"), primary="accuracy")
+    values = score_outputs(TaskOutputs(frame), multiclass).values
+    assert values["sensitivity@class=2"].ci.method == "clopper-pearson"
+    assert values["sensitivity@class=2"].ci.low == pytest.approx(beta.ppf(0.025, 20, 1))
+    assert values["accuracy"].ci.low == pytest.approx(beta.ppf(0.025, 90, 1))
