@@ -11,7 +11,7 @@ import pytest
 
 from medbench.errors import LeaderboardError
 from medbench.leaderboard.folder import audit
-from medbench.leaderboard.board.ranking import rank_board
+from medbench.leaderboard.folder.ranking import rank_board
 from medbench.leaderboard.folder.review import choose_baseline, transition
 from medbench.leaderboard.views.site import defused, embeddable
 from medbench.leaderboard.folder.store import Board
@@ -99,7 +99,7 @@ def test_embedded_json_has_no_angle_brackets_and_csv_cells_cannot_run_formulas()
 
 
 def test_the_page_states_the_protocols_confidence_level(make_record, submit, root: Path, tmp_path: Path) -> None:
-    from medbench.leaderboard.views.site import build_site
+    from medbench.leaderboard.folder.ranking import build_site
 
     for seed in (1, 2):
         submit(make_record(seed=seed, level=0.9))
@@ -114,7 +114,7 @@ def test_compare_and_the_board_give_one_p_value_per_pair_and_the_same_subgroup_n
     import subprocess
     import sys
 
-    from medbench.leaderboard.board.tiers import board_tiers
+    from medbench.leaderboard.folder.tiers import board_tiers
     from medbench.records.record import read_record
 
     run_a, run_b = make_record(seed=1, skill=0.9, subgroups=True), make_record(seed=2, skill=0.5, subgroups=True)

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from medbench.leaderboard.board.ranking import rank_board
-from medbench.leaderboard.board.tiers import alpha_of, board_tiers
+from medbench.leaderboard.folder.ranking import rank_board
+from medbench.leaderboard.board.tiers import alpha_of
+from medbench.leaderboard.folder.tiers import board_tiers
 from medbench.leaderboard.folder.store import Board
 from medbench.testing import synthetic
 
