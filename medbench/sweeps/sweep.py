@@ -26,7 +26,7 @@ from typing import Any, Literal, Optional
 
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
-from medbench.errors import RecordError
+from medbench.errors import ConfigError, RecordError
 from medbench.io import Strict, atomic_write
 from medbench.records.record import RunRecord, read_model, read_record, write_model
 
@@ -127,7 +127,10 @@ def record_lost_job(cfg: DictConfig, overrides: list[str], job_dir: Path, job_nu
 
 
 def _mode(cfg: DictConfig) -> str:
-    return str(getattr(cfg.objective.mode, "value", cfg.objective.mode))
+    mode = str(getattr(cfg.objective.mode, "value", cfg.objective.mode))
+    if mode not in ("maximize", "minimize"):
+        raise ConfigError(f"objective.mode={mode}: a search maximizes or minimizes its objective; name a metric to maximize or minimize")
+    return mode
 
 
 def _worst(cfg: DictConfig) -> float:

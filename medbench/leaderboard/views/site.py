@@ -69,8 +69,11 @@ def _write_board(environment: Environment, ranking: Ranking, names: dict[str, En
     csv_name, json_name = f"{spec.name}.csv", f"{spec.name}.json"
     data = board_json(ranking, names)
     baseline = next((row for row in ranking.current if row.is_baseline), None)
+    from medbench.metrics.registry import scale_of
+
     page = environment.get_template("board.html").render(
         spec=spec,
+        better=scale_of(spec.kind, spec.primary).better,
         baseline=f"{names[baseline.entry_id].text} (entry {baseline.entry_id[:12]})" if baseline else None,
         level=_level_text(ranking),
         tiers_note=ranking.tiers_note,
