@@ -10,9 +10,10 @@ from medbench.leaderboard.folder.ranking import rank_board
 from medbench.leaderboard.board.tiers import alpha_of
 from medbench.leaderboard.folder.tiers import board_tiers
 from medbench.leaderboard.folder.store import Board
+from medbench.tasks.registry import KIND_MODULES
 from medbench.testing import synthetic
 
-KINDS = ["binary", "multiclass", "multilabel", "regression", "survival", "forecasting", "retrieval"]
+KINDS = sorted(KIND_MODULES)  # a new kind needs its synthetic records here
 # Three models per board: two close together and one clearly apart, so both answers occur.
 SKILLS = (0.40, 0.42, 0.95)
 
