@@ -36,6 +36,7 @@ from medbench.io import atomic_write
 from medbench.leaderboard.board.events import now_utc
 from medbench.leaderboard.board.naming import EntryName, name_entries, spread
 from medbench.leaderboard.board.ranking import Ranking, Row
+from medbench.metrics.direction import Scale
 
 # A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -69,11 +70,9 @@ def _write_board(environment: Environment, ranking: Ranking, names: dict[str, En
     csv_name, json_name = f"{spec.name}.csv", f"{spec.name}.json"
     data = board_json(ranking, names)
     baseline = next((row for row in ranking.current if row.is_baseline), None)
-    from medbench.metrics.registry import scale_of
-
     page = environment.get_template("board.html").render(
         spec=spec,
-        better=scale_of(spec.kind, spec.primary).better,
+        better=_scales(spec)[spec.primary].better,
         baseline=f"{names[baseline.entry_id].text} (entry {baseline.entry_id[:12]})" if baseline else None,
         level=_level_text(ranking),
         tiers_note=ranking.tiers_note,
@@ -121,7 +120,7 @@ def board_json(ranking: Ranking, names: dict[str, EntryName]) -> str:
         {
             "tiers": ranking.tiers_note,
             "level": _levels(ranking),
-            "scales": _scales(spec),
+            "scales": {metric: scale.as_json() for metric, scale in _scales(spec).items()},
             "groups": {section: _groups(rows_, names, spec, section == "ranked") for section, rows_ in _sections(ranking).items()},
             "pairs": {key: {m: asdict(test) for m, test in tests.items()} for key, tests in ranking.pairs.items()},
         },
@@ -130,11 +129,12 @@ def board_json(ranking: Ranking, names: dict[str, EntryName]) -> str:
     return f'{{"board": {spec.model_dump_json()}, {extra[1:-1]}, "entries": [\n' + ",\n".join(rows) + "\n]}\n"
 
 
-def _scales(spec: Any) -> dict[str, dict[str, Any]]:
-    """Each metric's scale as its family registered it: the page's arrows, axes and units."""
+def _scales(spec: Any) -> dict[str, Scale]:
+    """Each metric's scale as its family registered it: the page's arrows, axes and units (the
+    registry loads numpy, so only when a page is drawn)."""
     from medbench.metrics.registry import scale_of
 
-    return {metric: scale_of(spec.kind, metric).as_json() for metric in spec.metrics}
+    return {metric: scale_of(spec.kind, metric) for metric in spec.metrics}
 
 
 def _all_rows(ranking: Ranking) -> list[Row]:
@@ -188,8 +188,6 @@ def _level_text(ranking: Ranking) -> str:
 
 
 def _summary(ranking: Ranking, names: dict[str, EntryName]) -> dict[str, Any]:
-    from medbench.metrics.registry import scale_of
-
     spec = ranking.spec
     leader = ranking.current[0] if ranking.current else None
     value = leader.entry.metrics[spec.primary].value if leader else None
@@ -198,7 +196,7 @@ def _summary(ranking: Ranking, names: dict[str, EntryName]) -> dict[str, Any]:
         "page": f"{spec.name}/index.html",
         "task": spec.task,
         "version": spec.task_version,
-        "primary": f"{spec.primary} ({scale_of(spec.kind, spec.primary).better} is better)",
+        "primary": f"{spec.primary} ({_scales(spec)[spec.primary].better} is better)",
         "current": len(ranking.current),
         "rejected": len(ranking.rejected),
         "stale": len(ranking.stale),
