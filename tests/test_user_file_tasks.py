@@ -59,3 +59,16 @@ def test_row_file_tasks_share_their_data_keys_and_their_loaders_take_them(task: 
     loader = getattr(importlib.import_module(module), name)
     accepted = {parameter for cls in loader.__mro__ if "__init__" in vars(cls) for parameter in inspect.signature(cls.__init__).parameters}
     assert set(data) - {"_target_"} <= accepted, sorted(set(data) - {"_target_"} - accepted)
+
+
+@pytest.mark.parametrize("task", ["clinical_notes", "tabular_csv"])
+@pytest.mark.parametrize("kind", ["binary", "multiclass", "multilabel"])
+def test_the_kind_chooses_the_default_metrics_and_a_list_still_wins(compose_config, task: str, kind: str) -> None:
+    from medbench.metrics.registry import get_metric
+
+    cfg = compose_config(f"task={task}", f"task.kind={kind}")
+    assert cfg.task.primary_metric == cfg.task.metrics[0]
+    for name in cfg.task.metrics:
+        get_metric(kind, name)  # raises for a metric of another kind
+    chosen = compose_config(f"task={task}", f"task.kind={kind}", "task.metrics=[macro_f1]", "task.primary_metric=macro_f1")
+    assert list(chosen.task.metrics) == ["macro_f1"]

@@ -113,9 +113,33 @@ def lightning_mode(direction: Any) -> str:
     return "max" if value == Direction.maximize.value else "min"
 
 
+# The metrics of a user-file classification task by its kind: `task.kind=multilabel` on a task
+# written for multiclass notes gets multi-label metrics, not multiclass ones its outputs lack.
+KIND_METRICS = {
+    "binary": ["auroc", "accuracy", "sensitivity", "specificity", "brier"],
+    "multiclass": ["macro_auroc", "accuracy", "balanced_accuracy", "macro_f1"],
+    "multilabel": ["macro_auroc", "micro_auroc", "macro_f1", "subset_accuracy"],
+}
+
+
+def kind_metrics(kind: Any) -> list[str]:
+    """`${kind_metrics:${.kind}}`: the default metrics of a classification kind (the first is the primary)."""
+    value = str(getattr(kind, "value", kind))
+    if value not in KIND_METRICS:
+        raise ValueError(f"task.kind {value!r} has no default metrics here; set task.metrics and task.primary_metric")
+    return list(KIND_METRICS[value])
+
+
+def kind_primary(kind: Any) -> str:
+    """`${kind_primary:${.kind}}`: the first of the kind's default metrics."""
+    return kind_metrics(kind)[0]
+
+
 # Registered on import: sweep workers (joblib, submitit) resolve configs in fresh processes that
 # import this module when they unpickle the config, without calling register_configs().
 OmegaConf.register_new_resolver("lightning_mode", lightning_mode, replace=True)
+OmegaConf.register_new_resolver("kind_metrics", kind_metrics, replace=True)
+OmegaConf.register_new_resolver("kind_primary", kind_primary, replace=True)
 
 
 def register_configs() -> None:
