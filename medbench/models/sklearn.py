@@ -50,11 +50,15 @@ class SklearnModel:
             )
 
     def save(self, path: Path) -> Optional[Path]:
-        """ONNX when it converts faithfully, never a pickle (see :mod:`medbench.models.sklearn_onnx`)."""
+        """Never a pickle: a TF-IDF text pipeline as plain arrays (:mod:`medbench.models.tfidf_arrays`),
+        anything else as ONNX when it converts faithfully (:mod:`medbench.models.sklearn_onnx`)."""
         from medbench.models.sklearn_onnx import write_onnx
+        from medbench.models.tfidf_arrays import SUFFIX, tfidf_arrays, write_tfidf
 
         if self._check_rows is None or not hasattr(self.estimator, "predict_proba"):
             return None
+        if tfidf_arrays(self.estimator) is not None:
+            return write_tfidf(self.estimator, self._check_rows, path.with_suffix(SUFFIX))
         return write_onnx(self.estimator, self._check_rows, path.with_suffix(".onnx"))
 
     def parameter_count(self) -> Optional[int]:
