@@ -49,8 +49,8 @@ def test_at_80_columns_names_wrap_between_tokens_and_p_values_read_as_p_values(m
     from rich.console import Console
 
     from medbench.leaderboard.board.naming import name_entries
-    from medbench.leaderboard.board.ranking import rank_board
-    from medbench.leaderboard.board.tiers import board_tiers
+    from medbench.leaderboard.folder.ranking import rank_board
+    from medbench.leaderboard.folder.tiers import board_tiers
     from medbench.leaderboard.folder.review import choose_baseline
     from medbench.leaderboard.views.terminal import print_ranking
 
