@@ -21,7 +21,7 @@ from typing import Any, Optional
 
 import numpy as np
 
-from medbench.errors import RecordError
+from medbench.errors import ConfigError, DataError, RecordError
 from medbench.records.record import TFIDF_CHECKPOINT_SUFFIX
 
 log = logging.getLogger(__name__)
@@ -165,3 +165,37 @@ def write_tfidf(estimator: Any, sample: Sequence[str], target: Path) -> Optional
         log.warning("model not kept: its TF-IDF arrays differ from the fitted pipeline by %.3g; it is retrained from its config", difference)
         return None
     return arrays.write(target)
+
+
+class TfidfArraysModel:
+    """A TF-IDF text classifier kept as arrays (a record's or bundle's `model.tfidf.npz`), scored, never trained.
+
+    What a partner runs on their own notes with a bundle's weights: `model=tfidf_arrays model.path=...`.
+    """
+
+    def __init__(self, path: str, task_kind: str, sha256: Optional[str] = None) -> None:
+        from medbench.models.external import existing_file
+        from medbench.tasks.registry import classes_of
+
+        if classes_of(task_kind) is None:
+            raise ConfigError(f"model: a TF-IDF model scores classification tasks, not task kind {task_kind!r}")
+        self.path = existing_file(path, "model.path", sha256)
+        self.task_kind = task_kind
+        self.arrays = read_tfidf(self.path)
+
+    def fit(self, train: Any, val: Any) -> None:
+        if len(train.inputs) and not isinstance(train.inputs[0], str):
+            raise DataError(f"model.path: {self.path.name} scores texts; the task's samples are not texts")
+
+    def predict_scores(self, split: Any) -> np.ndarray:
+        from medbench.models.onnx import scores_from_outputs
+
+        return scores_from_outputs(self.arrays.predict_proba(list(split.inputs)), self.task_kind, "probabilities")
+
+    def save(self, path: Path) -> Optional[Path]:
+        from medbench.models.external import keep_copy
+
+        return keep_copy(self.path, path, SUFFIX)
+
+    def parameter_count(self) -> Optional[int]:
+        return int(self.arrays.coef.size + self.arrays.intercept.size)

@@ -143,3 +143,8 @@ def test_the_best_text_models_bundle_carries_its_tfidf_arrays(compose_config, tm
     predictions = record.predictions().set_index("sample_id").loc[list(test.ids)]
     recorded = predictions[[f"score_{k}" for k in range(scores.shape[1])]].to_numpy()
     assert np.max(np.abs(scores - recorded)) < 1e-6
+    # A partner scores the bundle's arrays as a model of its own: the same numbers, nothing retrained.
+    weights = tmp_path / "bundle" / meta.checkpoint.file
+    again = run(compose_config("experiment=text_tfidf_logreg", "model=tfidf_arrays", f"model.path={weights}", f"model.sha256={meta.checkpoint.sha256}"))
+    assert again.run_id != record.run_id and again.manifest.model.checkpoint_file == "model.tfidf.npz"
+    assert again.metrics().values["macro_auroc"].value == pytest.approx(record.metrics().values["macro_auroc"].value, abs=1e-9)
