@@ -13,7 +13,7 @@ from medbench.io import canonical_bytes, compact_bytes, sha256_hex
 from medbench.leaderboard.committee.publish import export, verify_export
 from medbench.leaderboard.board.events import event_hash
 from medbench.leaderboard.committee.signed_log import head_message
-from medbench.leaderboard.committee.signing import fingerprint, load_or_create_key, public_pem, sign
+from medbench.leaderboard.board.signing import fingerprint, load_or_create_key, public_pem, sign
 from medbench.records.record import read_record
 
 # Tampering happens to the exported files: one backend shows it (both export in test 1).

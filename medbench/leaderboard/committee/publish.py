@@ -86,7 +86,7 @@ def committee_tiers(store: CommitteeStore, board: str, spec: Any, entries: dict[
 
 def verify_export(folder: Path, *, public_key_pem: Optional[str] = None, old_head: Optional[Path] = None) -> tuple[list[str], dict[str, Any]]:
     """Every problem of the export at `folder` (empty when it holds), and facts to print."""
-    from medbench.leaderboard.committee.signing import fingerprint, load_public_key
+    from medbench.leaderboard.board.signing import fingerprint, load_public_key
 
     folder = Path(folder)
     for name in (PUBLIC_KEY, LOG, HEAD):

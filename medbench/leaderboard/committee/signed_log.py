@@ -16,7 +16,7 @@ from typing import Any
 from medbench.io import compact_bytes
 from medbench.leaderboard.board import events as board_events
 from medbench.leaderboard.board.events import GENESIS, Event
-from medbench.leaderboard.committee.signing import signature_holds
+from medbench.leaderboard.board.signing import signature_holds
 
 
 def event_line(event: Event) -> bytes:

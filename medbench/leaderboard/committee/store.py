@@ -87,10 +87,10 @@ class CommitteeStore:
 
     def __init__(self, url: str, key_path: Path) -> None:
         from medbench.leaderboard.committee.db.engine import open_engine
-        from medbench.leaderboard.committee.signing import load_or_create_key, public_pem
+        from medbench.leaderboard.board.signing import load_or_create_key, public_pem
 
+        self._key = load_or_create_key(key_path)  # a wrong key is refused before the database is touched
         self.engine = open_engine(url)
-        self._key = load_or_create_key(key_path)
         self.public_key = public_pem(self._key)
         self._check_key(key_path)
 
@@ -98,7 +98,7 @@ class CommitteeStore:
         from sqlalchemy import insert, select
 
         from medbench.leaderboard.committee.db.tables import server_key
-        from medbench.leaderboard.committee.signing import fingerprint
+        from medbench.leaderboard.board.signing import fingerprint
 
         with self.engine.begin() as connection:
             stored = connection.execute(select(server_key.c.public_key)).scalar()
@@ -524,7 +524,7 @@ class CommitteeStore:
         return events, {name: (specs[name], contents[name]) for name in sorted(specs)}
 
     def signed_head(self, count: int, last_hash: str) -> dict[str, Any]:
-        from medbench.leaderboard.committee.signing import fingerprint, sign
+        from medbench.leaderboard.board.signing import fingerprint, sign
 
         key = fingerprint(self.public_key)
         return {"count": count, "hash": last_hash, "public_key": key, "signature": sign(self._key, head_message(count, last_hash, key))}
@@ -545,7 +545,7 @@ class CommitteeStore:
         from sqlalchemy import insert, update
 
         from medbench.leaderboard.committee.db.tables import audit_events, log_head
-        from medbench.leaderboard.committee.signing import sign
+        from medbench.leaderboard.board.signing import sign
 
         head = self._lock_head(connection)
         fields: dict[str, Any] = {
