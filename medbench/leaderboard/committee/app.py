@@ -27,10 +27,12 @@ from dataclasses import asdict
 from typing import Any
 
 from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel, Field
 
 from medbench.errors import MedbenchError
+from medbench.io import validation_problems
 from medbench.evaluation.agreement import RESCORING_TOLERANCE
 from medbench.leaderboard.board.entries import RunDescription
 from medbench.leaderboard.committee.limits import MAX_BODY_BYTES, GuardedBodies
@@ -69,6 +71,11 @@ def create_app(store: CommitteeStore) -> FastAPI:
 
     app = FastAPI(title="medbench committee", docs_url=None, redoc_url=None)
     app.add_middleware(GuardedBodies, authenticate=store.authenticate, max_bytes=MAX_BODY_BYTES)
+
+    @app.exception_handler(RequestValidationError)
+    async def _malformed(_request: Request, error: RequestValidationError) -> JSONResponse:
+        """One line naming the fields, never echoing what was sent (a 20 MB `meta.name` stays on the client)."""
+        return JSONResponse({"detail": validation_problems(error)}, status_code=422)
 
     @app.exception_handler(MedbenchError)
     async def _refused(_request: Request, error: MedbenchError) -> JSONResponse:
