@@ -9,7 +9,6 @@ import base64
 import io
 import os
 import stat
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,38 +16,10 @@ import pytest
 from medbench.errors import LeaderboardError
 from medbench.leaderboard.committee.hidden import public_columns, to_parquet
 from medbench.leaderboard.committee.limits import GuardedBodies
-from medbench.leaderboard.committee.store import CommitteeStore, User
+from medbench.leaderboard.committee.store import CommitteeStore
 from medbench.records.record import read_record
 from medbench.testing import synthetic
-
-BOARD = "synthetic"
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[CommitteeStore]:
-    opened = CommitteeStore(f"sqlite:///{tmp_path / 'committee.db'}", tmp_path / "server.ed25519")
-    yield opened
-    opened.close()
-
-
-@pytest.fixture
-def alice(store: CommitteeStore, tmp_path: Path) -> tuple[User, str]:
-    """A submitter of team A on a board of the hospital's synthetic record (seed 0)."""
-    from medbench.leaderboard.committee.board_admin import create_board_from_record
-
-    admin, _ = store.create_user("root", "admin", None, None)
-    create_board_from_record(store, synthetic.write_record(tmp_path / "runs", seed=0), BOARD, daily_quota=2, actor=admin)
-    return store.create_user("alice", "submitter", "A", admin)
-
-
-@pytest.fixture
-def client(store: CommitteeStore):
-    from fastapi.testclient import TestClient
-
-    from medbench.leaderboard.committee.app import create_app
-
-    with TestClient(create_app(store)) as opened:
-        yield opened
+from tests.security.conftest import BOARD
 
 
 def _scores(tmp_path: Path, seed: int):

@@ -53,15 +53,10 @@ class HiddenLabels:
 
 def labels_of_record(record: "RunRecord") -> HiddenLabels:
     """The hidden labels of the test set a (hospital-side) run record was scored on."""
-    from medbench.tasks.registry import get_kind
+    from medbench.leaderboard.board.truth import split_truth
 
-    frame, spec = record.predictions(), get_kind(record.protocol.kind)
-    predicted = [column for column in frame.columns if spec.is_prediction(column)]
-    required = tuple(column for column in predicted if not column.startswith(spec.derived_prefixes))
-    truth = frame[[column for column in frame.columns if column not in predicted]]
-    if spec.row_keys != (SAMPLE_ID,):  # several rows per unit (a query's ranked documents): one truth row each
-        truth = truth.drop_duplicates(SAMPLE_ID)
-    return HiddenLabels(truth.reset_index(drop=True), record.qrels(), required)
+    truth, required = split_truth(record.predictions(), record.protocol.kind)
+    return HiddenLabels(truth, record.qrels(), required)
 
 
 def public_columns(frame: "pd.DataFrame", kind: Optional[str] = None) -> "pd.DataFrame":

@@ -523,11 +523,15 @@ class CommitteeStore:
                 contents[row.board][row.id] = row.content.encode("utf-8")
         return events, {name: (specs[name], contents[name]) for name in sorted(specs)}
 
-    def signed_head(self, count: int, last_hash: str) -> dict[str, Any]:
+    def signed_head(self, count: int, last_hash: str, site_sha256: Optional[str] = None) -> dict[str, Any]:
+        """The head of a log of `count` events ending in `last_hash`, signed; an export's also names its site's digest."""
         from medbench.leaderboard.board.signing import fingerprint, sign
 
         key = fingerprint(self.public_key)
-        return {"count": count, "hash": last_hash, "public_key": key, "signature": sign(self._key, head_message(count, last_hash, key))}
+        head: dict[str, Any] = {"count": count, "hash": last_hash, "public_key": key}
+        if site_sha256 is not None:
+            head["site_sha256"] = site_sha256
+        return {**head, "signature": sign(self._key, head_message(count, last_hash, key, site_sha256))}
 
     def _lock_head(self, connection: Any) -> Any:
         """Lock the log's head row: one writer at a time appends, so the chain has one order."""

@@ -25,6 +25,8 @@ from medbench.io import compact_bytes, sha256_hex
 from medbench.leaderboard.board import events
 from medbench.leaderboard.board.events import GENESIS, Event, event_hash, now_utc
 
+TRUTH_MARKER = b'"truth_sha256":"'
+
 
 def append_event(
     log_path: Path,
@@ -137,6 +139,24 @@ def submitted_entries(log_path: Path) -> set[str]:
     """The ids of the entries whose `submit` event committed: the only entries a board holds."""
     marker = b'"event":"submit"'
     return {json.loads(line)["entry"] for line in committed_lines(log_path) if marker in line}
+
+
+def pinned_truths(log_path: Path) -> dict[str, str]:
+    """Task version → the digest of the test set's truth the board pinned for it: named by the
+    `create` or `upgrade` event that opened the version, or (a board made before truths were
+    pinned) by the version's first submission that names one."""
+    pinned: dict[str, str] = {}
+    first_submitted: dict[str, str] = {}
+    for line in committed_lines(log_path):
+        if TRUTH_MARKER not in line:
+            continue
+        event = Event.from_line(line)
+        version, truth = str(event.data.get("task_version")), event.data["truth_sha256"]
+        if event.event in ("create", "upgrade"):
+            pinned[version] = truth
+        else:
+            first_submitted.setdefault(version, truth)
+    return {**first_submitted, **pinned}
 
 
 def has_events(log_path: Path) -> bool:
