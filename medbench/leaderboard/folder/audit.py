@@ -1,7 +1,7 @@
 """The append-only audit log of a board: one JSON line per event, each hashing the one before.
 
-Each line is one :class:`medbench.leaderboard.board.events.Event` without `board` and `signature`
-(the log is one board's, unsigned). Events: `create` and `upgrade` of the board (with the SHA-256 of the board file they wrote),
+Each line is one :class:`medbench.leaderboard.board.events.Event` without `board` (the log is one
+board's), and without `signature` unless the board is signed (`folder.signing`). Events: `create` and `upgrade` of the board (with the SHA-256 of the board file they wrote),
 `baseline`, `submit`, `reproduce`, `reproduction_failed`, `approve`, `reject`. A line's `hash` is
 the SHA-256 of its other fields, `prev` included, so editing, removing or reordering any line
 breaks the chain from that line on. Appends happen under the board's lock (see `store.Board`).
@@ -24,6 +24,8 @@ from medbench.errors import LeaderboardError
 from medbench.io import compact_bytes, sha256_hex
 from medbench.leaderboard.board import events
 from medbench.leaderboard.board.events import GENESIS, Event, event_hash, now_utc
+from medbench.leaderboard.board.signing import sign
+from medbench.leaderboard.folder.signing import signature_check, signing_key
 
 TRUTH_MARKER = b'"truth_sha256":"'
 
@@ -58,6 +60,9 @@ def _chain(log_path: Path, last: bytes, event: str, *, actor: str, entry: Option
         "prev": previous.hash if previous else GENESIS,
     }
     fields["hash"] = event_hash(fields)
+    key = signing_key(log_path.parent, new_board=previous is None)
+    if key is not None:
+        fields["signature"] = sign(key, fields["hash"].encode("ascii"))
     line = compact_bytes(fields)
     _append_line(log_path, line + b"\n")
     return line
@@ -112,11 +117,12 @@ def read_events(log_path: Path, *, skip_unreadable: bool = False) -> list[Event]
     return found
 
 
-def chain_problems(log_path: Path) -> list[str]:
-    """What is wrong with the chain: unreadable lines, edited lines, broken links, gaps in `seq`, a torn tail."""
+def chain_problems(log_path: Path, public_key_pem: Optional[str] = None) -> list[str]:
+    """What is wrong with the chain: unreadable lines, edited lines, broken links, gaps in `seq`, a torn
+    tail, and on a signed board (or with a key pinned) every event whose signature does not hold."""
     if not log_path.is_file():
         return [f"{log_path}: the audit log is missing"]
-    problems: list[str] = []
+    problems, check = signature_check(log_path.parent, public_key_pem)
     data = log_path.read_bytes()
     if data and not data.endswith(b"\n"):
         last_number = data.count(b"\n") + 1
@@ -124,7 +130,7 @@ def chain_problems(log_path: Path) -> list[str]:
             f"{log_path}:{last_number}: unterminated last line (a write was interrupted; "
             "it is ignored, and the next submit or review cuts it off and logs a repair event)"
         )
-    return problems + events.chain_problems(data[: data.rfind(b"\n") + 1].splitlines(), str(log_path))[0]
+    return problems + events.chain_problems(data[: data.rfind(b"\n") + 1].splitlines(), str(log_path), check)[0]
 
 
 def committed_lines(log_path: Path) -> list[bytes]:
