@@ -153,6 +153,9 @@ def test_a_meta_name_too_long_is_refused_and_nothing_stored(client, store: Commi
     assert store.event_count() == before and store.aggregates(BOARD) == {}
     with pytest.raises(LeaderboardError, match="tags: List should have at most"):  # the local --db path checks the same model
         store.submit(BOARD, _scores(tmp_path, 1), {"tags": ["t"] * 10_000}, alice[0])
+    with pytest.raises(LeaderboardError, match="at most 262144"):  # each value within its cap, the whole too large
+        store.submit(BOARD, _scores(tmp_path, 1), {"settings": {f"k{i}": "v" * 10_000 for i in range(40)}}, alice[0])
+    assert store.aggregates(BOARD) == {}
 
 
 def test_the_database_and_the_signing_key_are_created_0600(tmp_path: Path) -> None:

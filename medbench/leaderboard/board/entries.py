@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from medbench.errors import LeaderboardError, RecordError
 from medbench.leaderboard.board.events import now_utc
@@ -27,9 +27,10 @@ if TYPE_CHECKING:
 # Sizes of a run's description as it arrives from outside (a committee submission's `meta`): generous
 # for any real run, and small enough that no description can grow every page of a board.
 SHORT_TEXT = 256  # names, versions, hashes, timestamps
-LONG_TEXT = 2048  # one override or one setting's value
+LONG_TEXT = 16 * 1024  # one override or one setting's value (a task's list of class names, say)
 MANY_ITEMS = 512  # overrides, tags, choices, packages
 SETTINGS_ITEMS = 4096  # the flattened semantic config
+MAX_DESCRIPTION_BYTES = 256 * 1024  # the whole description, as JSON
 
 ShortText = Annotated[str, StringConstraints(max_length=SHORT_TEXT)]
 LongText = Annotated[str, StringConstraints(max_length=LONG_TEXT)]
@@ -65,6 +66,13 @@ class RunDescription(BaseModel):
     choices: Optional[dict[ShortText, ShortText]] = Field(default=None, max_length=MANY_ITEMS)
     settings: Optional[dict[ShortText, LongText]] = Field(default=None, max_length=SETTINGS_ITEMS)
     config_sha256: Optional[ShortText] = None
+
+    @model_validator(mode="after")
+    def _bounded(self) -> "RunDescription":
+        size = len(json.dumps(self.model_dump(exclude_none=True), separators=(",", ":")))
+        if size > MAX_DESCRIPTION_BYTES:
+            raise ValueError(f"the description takes {size} bytes as JSON; at most {MAX_DESCRIPTION_BYTES}")
+        return self
 
 
 
