@@ -77,8 +77,9 @@ def submit_entries(root: Path, board_name: str, items: Iterable[Submission], *, 
     items = list(items)
     results = []
     with board.locked():
-        known = _submitted(board, {item.entry.provenance.run_id for item in items})
-        pinned = audit.pinned_truths(board.audit_path)
+        lines = audit.committed_lines(board.audit_path)
+        known = _submitted(lines, {item.entry.provenance.run_id for item in items})
+        pinned = audit.pinned_truths(lines)
         for item in items:
             results.append(_add(board, item, known, pinned, baseline and not results))
     return results
@@ -161,8 +162,8 @@ def _spec_for(board: Board, entry: Entry, truth_sha256: str, pinned: Optional[st
     return new_spec, spec.task_version
 
 
-def _submitted(board: Board, run_ids: set[str]) -> dict[tuple[str, str], str]:
-    """(run id, predictions hash) → entry id of the earlier submissions of `run_ids`.
+def _submitted(lines: list[bytes], run_ids: set[str]) -> dict[tuple[str, str], str]:
+    """(run id, predictions hash) → entry id of the earlier submissions of `run_ids` in the log's committed `lines`.
 
     Only submit lines naming one of the run ids are parsed (the run id is found by its key in
     the canonical line): the log grows with every event, and each submission reads it under the
@@ -170,7 +171,7 @@ def _submitted(board: Board, run_ids: set[str]) -> dict[tuple[str, str], str]:
     """
     marker = b'"run_id":"'
     known = {}
-    for line in audit.committed_lines(board.audit_path):
+    for line in lines:
         start = line.find(marker)
         if start < 0 or b'"event":"submit"' not in line:
             continue

@@ -37,7 +37,7 @@ def verify_board(board: Board, public_key_pem: Optional[str] = None) -> list[str
     submitted = {event.entry for event in events if event.event == "submit"}
     on_disk = set(board.entry_ids())
     checked_predictions: dict[str, bool] = {}
-    pinned = audit.pinned_truths(board.audit_path)
+    pinned = audit.pinned_truths(audit.committed_lines(board.audit_path))
     rescored: dict[tuple[str, str], tuple[str, Any]] = {}
     for entry_id in sorted(on_disk):
         path = board.entry_path(entry_id)
