@@ -62,7 +62,9 @@ def _forge_entry(board: Board, entry_id: str, auroc: float) -> str:
     return forged
 
 
-def test_a_forged_folder_entry_with_a_rebuilt_chain_and_fake_approval_is_named_by_verify(root: Path, tmp_path: Path) -> None:
+def test_a_forged_folder_entry_with_a_rebuilt_chain_and_fake_approval_is_named_by_verify(root: Path, tmp_path: Path, capsys) -> None:
+    from medbench.cli import main
+
     honest = _submit(root, tmp_path / "runs", seed=1)
     victim = _submit(root, tmp_path / "runs", seed=2)
     board = Board(root, BOARD)
@@ -73,6 +75,9 @@ def test_a_forged_folder_entry_with_a_rebuilt_chain_and_fake_approval_is_named_b
     assert len(problems) == 1, problems
     assert str(board.entry_path(forged)) in problems[0] and "auroc 0.9999 stored" in problems[0]
     assert honest.entry_id not in problems[0]
+    capsys.readouterr()
+    assert main(["leaderboard", "verify", BOARD, "--root", str(root)]) == 1
+    assert forged in capsys.readouterr().out
 
 
 def _rewrite_targets(run_dir: Path) -> Path:
