@@ -180,3 +180,17 @@ def test_a_wrong_or_unreadable_key_file_is_refused_and_never_replaced(tmp_path: 
     with pytest.raises(LeaderboardError, match="cannot be read"):
         CommitteeStore(f"sqlite:///{tmp_path / 'committee.db'}", broken)
     assert broken.is_symlink() and not (tmp_path / "nowhere").exists()
+
+
+def test_a_bomb_sent_as_a_reproduction_by_someone_who_may_not_reproduce_is_refused_before_decoding(
+    client, store: CommitteeStore, alice, tmp_path: Path, monkeypatch
+) -> None:
+    import pyarrow.parquet as pq
+
+    user, token = alice
+    entry = store.submit(BOARD, _scores(tmp_path, 1), {"name": "honest"}, user).entry_id
+    monkeypatch.setattr(pq, "ParquetFile", lambda *args, **kwargs: pytest.fail("the bomb was opened"))
+    bomb = {"predictions": base64.b64encode(_bomb(2_000_000)).decode()}
+    answer = client.post(f"/entries/{entry[:12]}/reproductions", json=bomb, headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code == 403 and "only reviewer or admin may record reproductions" in answer.json()["detail"]
+    assert [event.event for event in store.events(BOARD)] == ["create", "submit"]
