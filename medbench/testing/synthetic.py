@@ -76,6 +76,7 @@ def retrieval_outputs(n_queries: int, data_seed: int, skill: float, seed: int) -
 
 N_CLASSES = 3
 SURVIVAL_TIMES = (1.0, 2.0, 3.0)
+QUANTILE_LEVELS = (0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95)
 
 
 def _ids(n_samples: int) -> np.ndarray:
@@ -98,8 +99,8 @@ def _classified(kind: str, n_samples: int, data_seed: int, skill: float, seed: i
         logits = skill * 3.0 * np.eye(N_CLASSES)[targets] + noise.normal(size=(n_samples, N_CLASSES))
         probabilities = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
     else:
-        targets = data.integers(0, 2, size=(n_samples, N_CLASSES))
-        probabilities = 1.0 / (1.0 + np.exp(-(skill * 4.0 * (targets - 0.5) + noise.normal(size=targets.shape))))
+        targets = (data.random((n_samples, N_CLASSES)) < 0.4).astype(np.int64)
+        probabilities = 1.0 / (1.0 + np.exp(-(skill * 3.0 * (targets - 0.5) + noise.normal(size=(n_samples, N_CLASSES)))))
     return classification_frame(ids, targets, probabilities, kind), None, [ids, targets]
 
 
@@ -128,6 +129,12 @@ def _survival(kind: str, n_samples: int, data_seed: int, skill: float, seed: int
     return frame, None, [ids, time, event]
 
 
+def _forecasting(kind: str, n_samples: int, data_seed: int, skill: float, seed: int) -> tuple[Any, None, list[Any]]:
+    data, noise = np.random.default_rng(data_seed), np.random.default_rng(seed + 1_000_003)
+    frame, truth = _forecasts(_ids(n_samples), data, noise, skill)
+    return frame, None, truth
+
+
 def _retrieval(kind: str, n_queries: int, data_seed: int, skill: float, seed: int) -> tuple[Any, Any, list[Any]]:
     run, qrels = retrieval_outputs(n_queries, data_seed, skill, seed)
     return run, qrels, [qrels[SAMPLE_ID].to_numpy(), qrels[DOC_ID].to_numpy()]
@@ -150,13 +157,31 @@ class SyntheticTask:
 SYNTHETIC_TASKS: dict[str, SyntheticTask] = {
     "binary": SyntheticTask(TASK, METRICS, ("sex", "age_band"), _classified),
     "multiclass": SyntheticTask(f"{TASK}-multiclass", ("macro_auroc", "accuracy"), ("language",), _classified),
-    "multilabel": SyntheticTask(f"{TASK}-multilabel", ("macro_auroc",), ("language",), _classified),
+    "multilabel": SyntheticTask(f"{TASK}-multilabel", ("macro_auroc", "micro_f1"), ("language",), _classified),
     "survival": SyntheticTask(f"{TASK}-survival", ("c_index", "ibs"), ("language",), _survival),
     "regression": SyntheticTask(f"{TASK}-regression", ("mae", "rmse"), ("language",), _regression),
+    "forecasting": SyntheticTask(f"{TASK}-forecasting", ("mase", "smape", "pinball", "coverage@0.9", "width@0.9"), ("language",), _forecasting),
     "retrieval": SyntheticTask(f"{TASK}-retrieval", RETRIEVAL_METRICS, ("language",), _retrieval),
 }
 # The levels a subgroup column draws from.
 SUBGROUP_LEVELS = {"sex": ("F", "M"), "age_band": ("<50", "50-70", ">70"), "language": ("en", "fr")}
+
+
+def _forecasts(ids: np.ndarray, data: np.random.Generator, noise: np.random.Generator, skill: float) -> tuple[Any, list[Any]]:
+    """Point and quantile forecasts of a positive series; the MASE scale is the seasonal-naive error (1.0),
+    so a model of `skill` 0 errs about as much as seasonal naive and MASE falls below 1 as skill grows."""
+    import pandas as pd
+    from scipy.stats import norm
+
+    from medbench.tasks.forecasting import quantile_column
+
+    targets = 10.0 + 3.0 * data.normal(size=len(ids))
+    spread = 1.25 * (1.0 - 0.6 * skill)
+    predictions = targets + spread * noise.normal(size=len(ids))
+    frame = pd.DataFrame({SAMPLE_ID: ids, TARGET: targets, PREDICTION: predictions, "scale": np.ones(len(ids))})
+    for level in QUANTILE_LEVELS:
+        frame[quantile_column(level)] = predictions + spread * norm.ppf(level)
+    return frame, [ids, targets]
 
 
 def write_record(
@@ -176,6 +201,7 @@ def write_record(
     settings: Optional[dict[str, Any]] = None,
     subgroups: bool = False,
     level: float = 0.95,
+    interval_method: str = "percentile",
 ) -> Path:
     """Write one complete (or failed) synthetic run record, scored with bootstrap intervals; return its folder.
 
@@ -186,6 +212,7 @@ def write_record(
     and scores every metric per level of them.
     """
     from medbench.evaluation.scoring import score_outputs
+    from medbench.metrics.registry import scale_of
     from medbench.tasks.outputs import TaskOutputs
 
     synthetic = SYNTHETIC_TASKS[kind]
@@ -193,7 +220,7 @@ def write_record(
     metrics = metrics or synthetic.metrics
     settings = dict(settings or {})
     run_id = content_hash(
-        [task, task_version, seed, skill, n_samples, data_seed, list(metrics), failed, model, name, sorted(settings.items()), subgroups, level]
+        [task, task_version, seed, skill, n_samples, data_seed, list(metrics), failed, model, name, sorted(settings.items()), subgroups, level, interval_method]
     )[:16]
     subgroup_columns = synthetic.subgroups if subgroups else ()
     frame, qrels, truth = synthetic.generate(kind, n_samples, data_seed, skill, seed)
@@ -203,7 +230,8 @@ def write_record(
     outputs = TaskOutputs(frame, qrels)
     protocol = Protocol(
         name=task, version=task_version, kind=kind, metrics=tuple(metrics), primary=metrics[0],
-        confidence=Confidence(level=level, n_resamples=n_resamples), subgroup_columns=subgroup_columns,
+        direction=scale_of(kind, metrics[0]).direction,
+        confidence=Confidence(method=interval_method, level=level, n_resamples=n_resamples), subgroup_columns=subgroup_columns,
     )
     overrides = [f"model={model}"] * (model != "synthetic") + [f"model.{key}={value}" for key, value in settings.items()] + [f"seed={seed}"]
     with staged_record(record_dir(runs_dir, task, run_id)) as writer:
