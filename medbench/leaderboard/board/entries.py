@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 DESCRIPTION_FIELDS = (
     "run_id", "model_target", "parameter_count", "checkpoint_sha256", "seed", "overrides", "git_commit", "git_dirty",
     "medbench_version", "python", "platform", "packages", "started_at", "duration_s", "dataset_fingerprint",
-    "name", "tags", "choices", "settings", "config_sha256",
+    "name", "tags", "choices", "settings", "config_sha256", "official_release",
 )
 
 
@@ -57,6 +57,17 @@ def checked_record(run_dir: Path) -> "RunRecord":
     return record
 
 
+NON_OFFICIAL_SUFFIX = "-nonofficial-data"
+
+
+def default_board_name(record: "RunRecord") -> str:
+    """The task's name, marked when the run's data file is not its benchmark's official release:
+    such numbers are not comparable with published ones and must not take the canonical board."""
+    dataset = record.manifest.dataset
+    unofficial = dataset is not None and dataset.official_release is False
+    return record.protocol.name + (NON_OFFICIAL_SUFFIX if unofficial else "")
+
+
 def run_description(record: "RunRecord") -> dict[str, Any]:
     """What a checked record says about its run, by `DESCRIPTION_FIELDS` (a committee submission's `meta`)."""
     manifest, config = record.manifest, record.config()
@@ -68,7 +79,7 @@ def run_description(record: "RunRecord") -> dict[str, Any]:
         "packages": manifest.environment.packages, "started_at": manifest.timing.started_at,
         "duration_s": manifest.timing.duration_s, "dataset_fingerprint": manifest.dataset.fingerprint,
         "name": str(config.get("name") or ""), "tags": [str(tag) for tag in config.get("tags") or []],
-        "choices": dict(manifest.choices), **run_settings(config),
+        "choices": dict(manifest.choices), "official_release": manifest.dataset.official_release, **run_settings(config),
     }
 
 
@@ -117,6 +128,7 @@ def provenance_of(
         choices={str(k): str(v) for k, v in (d.get("choices") or {}).items()},
         settings={str(k): str(v) for k, v in (d.get("settings") or {}).items()},
         config_sha256=d.get("config_sha256"),
+        official_release=d["official_release"] if isinstance(d.get("official_release"), bool) else None,
     )
 
 

@@ -16,7 +16,9 @@ from pathlib import Path
 from typing import Optional
 
 from medbench.leaderboard.board.comparability import judge
-from medbench.leaderboard.board.entries import SubmissionRefused, checked_record, claimed_differences, entry_from_record
+from medbench.leaderboard.board.entries import (
+    SubmissionRefused, checked_record, claimed_differences, default_board_name, entry_from_record,
+)
 from medbench.leaderboard.board.events import Event, now_utc
 from medbench.leaderboard.board.schema import BoardSpec, Entry
 from medbench.leaderboard.folder import audit
@@ -41,11 +43,11 @@ def default_submitter() -> str:
 def submit_run(
     root: Path, run_dir: Path, *, board: Optional[str] = None, submitter: str, baseline: bool = False
 ) -> SubmitResult:
-    """Check the record at `run_dir` and add it to `board` (default: the task's name)."""
+    """Check the record at `run_dir` and add it to `board` (default: the task's name, marked for non-official data: `default_board_name`)."""
     import dataclasses
 
     record = checked_record(run_dir)
-    entry = entry_from_record(record, board or record.protocol.name, submitter)
+    entry = entry_from_record(record, board or default_board_name(record), submitter)
     result = submit_entries(root, entry.board, [(entry, record.predictions_path(), record.qrels_path())], baseline=baseline)[0]
     return dataclasses.replace(result, corrected=claimed_differences(record, entry) or None)
 
