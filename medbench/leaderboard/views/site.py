@@ -22,6 +22,7 @@ and the paired tests (`tiers`).
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 from collections.abc import Callable, Iterable
@@ -205,7 +206,7 @@ def _groups(rows: list[Row], names: dict[str, EntryName], spec: Any, ranked: boo
         summary = {}
         for metric in spec.metrics:
             values = [row.entry.metrics[metric] for row in group_rows if metric in row.entry.metrics]
-            summary[metric] = asdict(_pooled(values, level)) if values else None
+            summary[metric] = asdict(_pooled(values, level, spec.kind, metric)) if values else None
         groups.append(
             {"group": key, "name": name.text, "title": name.title, "details": list(name.details), "rank": None,
              "entries": [row.entry_id for row in group_rows], "pooled": summary, "delta": _pooled_delta(group_rows, level)}
@@ -221,10 +222,17 @@ def _groups(rows: list[Row], names: dict[str, EntryName], spec: Any, ranked: boo
     return groups
 
 
-def _pooled(values: list[Any], level: float) -> Pooled:
-    return pooled(
+def _pooled(values: list[Any], level: float, kind: str, metric: str) -> Pooled:
+    """A metric pooled over seeds, its interval kept within the values the metric can take."""
+    from medbench.metrics.registry import scale_of
+
+    result = pooled(
         [v.value for v in values], [v.ci.low if v.ci else None for v in values], [v.ci.high if v.ci else None for v in values], level
     )
+    scale = scale_of(kind, metric)
+    low = max(result.low, scale.low) if result.low is not None and scale.low is not None else result.low
+    high = min(result.high, scale.high) if result.high is not None and scale.high is not None else result.high
+    return dataclasses.replace(result, low=low, high=high)
 
 
 def _pooled_delta(rows: list[Row], level: float) -> Optional[dict[str, Any]]:
