@@ -131,7 +131,10 @@
       (picked.indexOf(row.entry_id) >= 0 ? " checked" : "") + "> compare</label></td>";
   }
 
-  function whoText(row) { return row.entry.provenance.submitter + (row.team ? " (" + row.team + ")" : ""); }
+  function whoText(row) {
+    var who = row.entry.provenance.submitter;  // a committee entry's submitter already names its team
+    return who + (row.team && who.indexOf("(" + row.team + ")") < 0 ? " (" + row.team + ")" : "");
+  }
   // An entry scored on a data file that is not the benchmark's official release says so on its row.
   function badges(rows) {
     var unofficial = rows.filter(function (r) { return r.entry.provenance.official_release === false; }).length;
