@@ -10,9 +10,10 @@ from medbench.leaderboard.folder.ranking import rank_board
 from medbench.leaderboard.board.tiers import alpha_of
 from medbench.leaderboard.folder.tiers import board_tiers
 from medbench.leaderboard.folder.store import Board
+from medbench.tasks.registry import KIND_MODULES
 from medbench.testing import synthetic
 
-KINDS = ["binary", "multiclass", "multilabel", "regression", "survival", "forecasting", "retrieval"]
+KINDS = sorted(KIND_MODULES)  # a new kind needs its synthetic records here
 # Three models per board: two close together and one clearly apart, so both answers occur.
 SKILLS = (0.40, 0.42, 0.95)
 
@@ -45,5 +46,11 @@ def test_every_pairs_interval_excludes_zero_exactly_when_its_p_value_is_below_al
         if row.versus_baseline is not None:
             test = row.versus_baseline
             assert excludes_zero(test.low, test.high) == (test.p_value < alpha)
+    # Tiers agree: the entry that opens tier 2 is separated from the leader, so its Δ interval excludes 0.
+    leader, opener = ranking.current[0], next((row for row in ranking.current if row.tier == 2), None)
+    if opener is not None:
+        tests = ranking.pairs.get(f"{opener.entry_id}:{leader.entry_id}") or ranking.pairs[f"{leader.entry_id}:{opener.entry_id}"]
+        test = tests[ranking.spec.primary]
+        assert excludes_zero(test.low, test.high) and test.p_value < alpha
     assert True in answers and False in answers, f"{kind}: every pair gave the same answer; the check tested one side only"
     assert f"alpha {alpha:g}" in ranking.tiers_note and "one standard error" in ranking.tiers_note or "same resamples" in ranking.tiers_note

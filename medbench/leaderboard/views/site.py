@@ -39,6 +39,7 @@ from medbench.leaderboard.board.events import now_utc
 from medbench.leaderboard.board.groups import METHOD as GROUP_METHOD, Pooled, pooled, pooled_difference
 from medbench.leaderboard.board.naming import EntryName, name_entries
 from medbench.leaderboard.board.ranking import Ranking, Row
+from medbench.metrics.direction import Scale
 
 # A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -79,8 +80,6 @@ class BoardPage:
 def render_board(ranking: Ranking, built_at: str, *, index_href: str, download_prefix: str = "") -> BoardPage:
     """The board's page (downloads linked at `download_prefix` + their file name) and downloads:
     the one rendering the static site writes and `medbench serve` answers."""
-    from medbench.metrics.registry import scale_of
-
     spec = ranking.spec
     names = name_entries({row.entry_id: row.entry for row in _all_rows(ranking)})
     csv_name, json_name = f"{spec.name}.csv", f"{spec.name}.json"
@@ -88,7 +87,7 @@ def render_board(ranking: Ranking, built_at: str, *, index_href: str, download_p
     baseline = next((row for row in ranking.current if row.is_baseline), None)
     page = _environment().get_template("board.html").render(
         spec=spec,
-        better=scale_of(spec.kind, spec.primary).better,
+        better=_scales(spec)[spec.primary].better,
         baseline=f"{names[baseline.entry_id].text} (entry {baseline.entry_id[:12]})" if baseline else None,
         level=_level_text(ranking),
         tiers_note=ranking.tiers_note,
@@ -157,7 +156,7 @@ def board_json(ranking: Ranking, names: dict[str, EntryName]) -> str:
         {
             "tiers": ranking.tiers_note,
             "level": _levels(ranking),
-            "scales": _scales(spec),
+            "scales": {metric: scale.as_json() for metric, scale in _scales(spec).items()},
             "groups": groups,
             "group_method": GROUP_METHOD,
             "leader": leader(ranking, names),
@@ -170,11 +169,12 @@ def board_json(ranking: Ranking, names: dict[str, EntryName]) -> str:
     return f'{{"board": {spec.model_dump_json()}, {extra[1:-1]}, "entries": [\n' + ",\n".join(rows) + "\n]}\n"
 
 
-def _scales(spec: Any) -> dict[str, dict[str, Any]]:
-    """Each metric's scale as its family registered it: the page's arrows, axes and units."""
+def _scales(spec: Any) -> dict[str, Scale]:
+    """Each metric's scale as its family registered it: the page's arrows, axes and units (the
+    registry loads numpy, so only when a page is drawn)."""
     from medbench.metrics.registry import scale_of
 
-    return {metric: scale_of(spec.kind, metric).as_json() for metric in spec.metrics}
+    return {metric: scale_of(spec.kind, metric) for metric in spec.metrics}
 
 
 def _all_rows(ranking: Ranking) -> list[Row]:
@@ -303,15 +303,13 @@ def leader(ranking: Ranking, names: dict[str, EntryName]) -> Optional[dict[str, 
 
 
 def _summary(ranking: Ranking, names: dict[str, EntryName]) -> dict[str, Any]:
-    from medbench.metrics.registry import scale_of
-
     spec = ranking.spec
     top = leader(ranking, names)
     return {
         "name": spec.name,
         "task": spec.task,
         "version": spec.task_version,
-        "primary": f"{spec.primary} ({scale_of(spec.kind, spec.primary).better} is better)",
+        "primary": f"{spec.primary} ({_scales(spec)[spec.primary].better} is better)",
         "current": len(ranking.current),
         "rejected": len(ranking.rejected),
         "stale": len(ranking.stale),
