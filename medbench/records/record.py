@@ -41,6 +41,8 @@ PREDICTIONS_FILE = "predictions.parquet"
 QRELS_FILE = "qrels.parquet"
 SPLITS_FILE = "splits.json"
 CHECKPOINT_STEM = "model"
+# A TF-IDF text model's learned arrays, read without unpickling (medbench.models.tfidf_arrays).
+TFIDF_CHECKPOINT_SUFFIX = ".tfidf.npz"
 LOGS_DIR = "logs"
 # What the CSV logger (the default) writes under LOGS_DIR: one row per logging step or epoch.
 LOGGED_METRICS_FILE = "metrics.csv"
