@@ -25,12 +25,12 @@ def client(store, people, board):
         store.submit(board, frame, {"seed": 1, "model_target": "mlp"}, people.alice)
     store.submit(board, frames[2], {"seed": 3, "model_target": "logreg"}, people.carol)
     with TestClient(create_app(store)) as test_client:
-        yield test_client, frames
+        yield test_client
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_a_browser_gets_the_page_and_an_api_client_the_json(client, board) -> None:
-    http, _ = client
+    http = client
     index = http.get("/", headers=BROWSER)
     assert index.status_code == 200 and index.headers["content-type"].startswith("text/html")
     assert f'href="/boards/{board}"' in index.text
@@ -51,7 +51,7 @@ def test_a_browser_gets_the_page_and_an_api_client_the_json(client, board) -> No
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_etag_revalidation_gzip_and_a_new_version_after_a_submission(client, store, people, board) -> None:
-    http, frames = client
+    http = client
     first = http.get(f"/boards/{board}", headers={**BROWSER, "Accept-Encoding": "gzip"})
     assert first.headers["content-encoding"] == "gzip" and "Accept-Encoding" in first.headers["vary"]
     etag = first.headers["etag"]
