@@ -199,7 +199,7 @@ class _Patient:
     def mortality(self, moment: datetime, age: float) -> None:
         if self.death is not None:
             return
-        logit = -7.0 + 1.0 * (age - 50) / 10 + 1.3 * ("heart_failure" in self.conditions) + 0.9 * ("ckd" in self.conditions)
+        logit = -6.5 + 1.1 * (age - 50) / 10 + 2.2 * ("heart_failure" in self.conditions) + 1.4 * ("ckd" in self.conditions)
         if self.rng.random() < 1 / (1 + np.exp(-logit)):
             self.death = moment + timedelta(days=int(self.rng.integers(1, 330)))
 
