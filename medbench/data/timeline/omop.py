@@ -125,7 +125,7 @@ def generated_omop(synthea: dict[str, pl.DataFrame], folder: Path) -> Path:
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    people = synthea["patients"].sort("Id").with_row_index("person_id", offset=1).with_columns(pl.col("person_id").cast(pl.Int64))
+    people = synthea["patients"].sort("Id").with_row_index("person_id").with_columns(pl.col("person_id").cast(pl.Int64))
     persons = people.select("Id", "person_id")
     coded = {
         "conditions": ("condition_occurrence", "condition_concept_id", "condition_start"),
