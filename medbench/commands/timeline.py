@@ -80,7 +80,8 @@ def _convert(args: argparse.Namespace) -> int:
 
 
 def _pathways(args: argparse.Namespace) -> int:
-    from medbench.data.timeline.pathways import pathway_page, pathways
+    from medbench.data.timeline.pathway_report import pathway_page
+    from medbench.data.timeline.pathways import pathways
     from medbench.data.timeline.sources import load_source
     from medbench.io import atomic_write
 
