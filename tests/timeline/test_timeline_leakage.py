@@ -18,7 +18,8 @@ import polars as pl
 import pytest
 
 from medbench.data.timeline.cohort import PREDICTION_TIME, extract_samples, matches
-from medbench.data.timeline.datamodule import TimelineDataModule, timeline_task
+from medbench.data.timeline.cohort import timeline_task
+from medbench.data.timeline.datamodule import TimelineDataModule
 from medbench.data.timeline.meds import CODE, SUBJECT, TIME, VALUE, as_events, assign_splits, write_meds
 from medbench.data.timeline.sources import convert
 

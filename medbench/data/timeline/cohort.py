@@ -7,16 +7,30 @@ Events at the prediction time itself are in neither.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import polars as pl
 
 from medbench.data.timeline.meds import BIRTH, CODE, DEATH, SUBJECT, TIME
-from medbench.errors import DataError
+from medbench.errors import ConfigError, DataError
+from medbench.io import validation_problems
 from medbench.tasks.timeline_spec import TimelineTask
 
 PREDICTION_TIME = "prediction_time"
 DAY_US = 86_400 * 1_000_000
+
+
+def timeline_task(cohort: Mapping[str, Any]) -> TimelineTask:
+    """The typed cohort of `task.data.cohort`; ConfigError naming the keys otherwise."""
+    from omegaconf import DictConfig, OmegaConf
+    from pydantic import ValidationError
+
+    plain = OmegaConf.to_container(cohort, resolve=True) if isinstance(cohort, DictConfig) else cohort
+    try:
+        return TimelineTask.model_validate(plain)
+    except ValidationError as error:
+        raise ConfigError(validation_problems(error, prefix="task.data.cohort.")) from None
 
 
 def matches(codes: Sequence[str]) -> pl.Expr:

@@ -11,7 +11,6 @@ metadata carries `subject_id`, so intervals resample subjects.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping, Sequence
 from typing import Any, Optional
 
@@ -25,28 +24,13 @@ from medbench.data.split import Split
 from medbench.data.splits import check_seen_in_training
 from medbench.data.survival import SurvivalSplit, check_eval_times
 from medbench.data.timeline import features as F
-from medbench.data.timeline.cohort import PREDICTION_TIME, extract_samples
+from medbench.data.timeline.cohort import PREDICTION_TIME, extract_samples, timeline_task
 from medbench.data.timeline.meds import SPLIT, SUBJECT, assign_splits
 from medbench.data.timeline.sources import load_source
 from medbench.errors import ConfigError, DataError
-from medbench.io import validation_problems
-from medbench.tasks.timeline_spec import TimelineTask
 
-log = logging.getLogger(__name__)
 FEATURE_PATHS = ("counts", "sequence")
 OTHER = "other"
-
-
-def timeline_task(cohort: Mapping[str, Any]) -> TimelineTask:
-    """The typed cohort of `task.data.cohort`; ConfigError naming the keys otherwise."""
-    from omegaconf import DictConfig, OmegaConf
-    from pydantic import ValidationError
-
-    plain = OmegaConf.to_container(cohort, resolve=True) if isinstance(cohort, DictConfig) else cohort
-    try:
-        return TimelineTask.model_validate(plain)
-    except ValidationError as error:
-        raise ConfigError(validation_problems(error, prefix="task.data.cohort.")) from None
 
 
 class TimelineDataModule(MedbenchDataModule):

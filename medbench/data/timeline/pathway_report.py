@@ -14,13 +14,15 @@ from medbench.data.timeline.pathways import ARROW, Pathways
 
 def pathway_figure(result: Pathways, top: int = 10) -> str:
     """The icicle chart of the `top` pathways as a base64 PNG (:mod:`medbench.plots`)."""
+    from matplotlib import colormaps
+
     from medbench.plots import figure, png
 
     fig, axes = figure()
     fig.set_size_inches(3 + 2.5 * result.length, 5)
     rows = result.table.head(top)
     colours: dict[str, tuple] = {}
-    palette = __import__("matplotlib").colormaps["tab20"]
+    palette = colormaps["tab20"]
     for depth in range(result.length):
         prefixes: dict[str, int] = {}
         for steps, n in zip(rows["steps"].to_list(), rows["n_patients"].to_list()):

@@ -1,0 +1,140 @@
+"""Tabularize >= 1M timeline events into window counts: time and peak memory, at several sizes, with a figure.
+
+    python benchmarks/bench_timeline_tabularize.py [--events 250000 1000000] [--figure bench_timeline.png]
+
+For each size, the generated cohort (:mod:`medbench.data.timeline.generate`) is simulated with
+enough patients to reach the number of events, converted (Synthea -> MEDS) and written as a MEDS
+dataset. A fresh process then reads it and does what a timeline task does before a model sees
+anything: the readmission cohort (one sample per inpatient discharge), each sample's history
+strictly before its prediction time, the vocabulary, and counts plus mean values per code over
+the last 30 days, 365 days and all history (MEDS-Tab's windows). Printed: seconds (best of
+`--repeat`) and the process's peak resident memory, and the increase over its resident memory
+after imports and reading (VmHWM, VmRSS from /proc).
+
+The peer, meds-tab 0.2.0 (MEDS-Tab), is timed on the same MEDS folder only when it is importable
+(a separate venv: `python -m venv /tmp/medstab && /tmp/medstab/bin/pip install meds-tab==0.2.0`,
+then `--meds-tab /tmp/medstab/bin`). Its tabularization is not the same computation: it
+tabularizes at every event time of every subject (MEDS-Tab's design, then samples are chosen by a
+task's labels), while medbench tabularizes at the task's prediction times only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("POLARS_MAX_THREADS", "2")
+
+READMISSION = {"trigger": {"codes": ["ENCOUNTER_END:inpatient"]}, "label": {"type": "binary", "codes": ["ENCOUNTER:inpatient"], "window_days": 30}}
+EVENTS_PER_PATIENT = 147  # of the generated cohort, measured on 300 patients (seed 0)
+
+
+def _memory_kb(field: str) -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field):
+            return int(line.split()[1])
+    return 0
+
+
+def write_cohort(n_events: int, folder: Path) -> int:
+    """A MEDS dataset of at least `n_events` generated events at `folder`; returns the number of events."""
+    from medbench.data.timeline.generate import simulate
+    from medbench.data.timeline.meds import SUBJECT, assign_splits, write_meds
+    from medbench.data.timeline.synthea import synthea_events
+
+    patients = int(n_events / EVENTS_PER_PATIENT * 1.05) + 1
+    events, _ = synthea_events(simulate(patients, seed=0).frames())
+    write_meds(events, assign_splits(events[SUBJECT].unique().to_numpy(), 0.15, 0.25, 0), folder, "bench")
+    return events.height
+
+
+def tabularize(folder: str, repeat: int, queue: multiprocessing.Queue) -> None:
+    """In a fresh process: read the MEDS folder, then time the tabularization; report time and memory."""
+    from medbench.data.timeline import features as F
+    from medbench.data.timeline.cohort import extract_samples
+    from medbench.data.timeline.cohort import timeline_task
+    from medbench.data.timeline.meds import read_meds
+
+    events, _ = read_meds(Path(folder))
+    resident = _memory_kb("VmRSS")
+    task = timeline_task(READMISSION)
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        samples = extract_samples(events, task).with_row_index("sample_index")
+        past = F.history(events, samples)
+        codes = F.vocabulary(past, range(samples.height), 5, 10_000)
+        table = F.window_counts(past, samples.height, codes, (30.0, 365.0, None), F.ages_at_prediction(past, samples.height))
+        best = min(best, time.perf_counter() - start)
+    queue.put((best, samples.height, table.values.shape[1], _memory_kb("VmHWM") / 1024, (_memory_kb("VmHWM") - resident) / 1024))
+
+
+def meds_tab_seconds(bin_dir: Path, folder: Path, work: Path) -> float:
+    """Wall time of meds-tab's describe + static + time-series tabularization on `folder` (same windows)."""
+    start = time.perf_counter()
+    common = [f"input_dir={folder}", f"output_dir={work}", "do_overwrite=True"]
+    for command, extra in (
+        ("MEDS_transform-aggregate_code_metadata", ["--config-name=describe_codes", "stage=describe_codes"]),
+        ("meds-tab-describe", []),
+        ("meds-tab-tabularize-static", ["tabularization.min_code_inclusion_count=5"]),
+        ("meds-tab-tabularize-time-series", ["tabularization.min_code_inclusion_count=5", "tabularization.window_sizes=[30d,365d,full]", "tabularization.aggs=[code/count,value/sum]"]),
+    ):
+        executable = bin_dir / command
+        if not executable.exists():
+            continue
+        subprocess.run([str(executable), *extra, *common], check=True, capture_output=True, timeout=3600)
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, nargs="+", default=[250_000, 1_000_000])
+    parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--figure", type=Path, default=None, help="write time and memory against events as a PNG")
+    parser.add_argument("--meds-tab", type=Path, default=None, help="bin folder of a venv with meds-tab installed")
+    args = parser.parse_args()
+
+    context = multiprocessing.get_context("spawn")
+    rows = []
+    scratch = Path(tempfile.mkdtemp(prefix="bench_timeline_"))
+    try:
+        for n_events in args.events:
+            folder = scratch / f"meds_{n_events}"
+            generated = write_cohort(n_events, folder)
+            queue = context.Queue()
+            process = context.Process(target=tabularize, args=(str(folder), args.repeat, queue))
+            process.start()
+            seconds, samples, n_features, peak_mb, increase_mb = queue.get()
+            process.join()
+            peer = f"{meds_tab_seconds(args.meds_tab, folder, scratch / f'tab_{n_events}'):.2f} s" if args.meds_tab else "not run"
+            rows.append((generated, seconds, peak_mb))
+            print(
+                f"{generated:>9,} events  {samples:>6,} samples  {n_features:>5} features  medbench {seconds:6.2f} s  "
+                f"peak {peak_mb:7.0f} MB (+{increase_mb:.0f} MB over reading)  meds-tab: {peer}"
+            )
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    if args.figure:
+        import base64
+
+        from medbench.plots import figure, png
+
+        fig, axes = figure()
+        events = [r[0] / 1e6 for r in rows]
+        axes.plot(events, [r[1] for r in rows], marker="o", label="seconds")
+        twin = axes.twinx()
+        twin.plot(events, [r[2] for r in rows], marker="s", color="tab:orange", label="peak MB")
+        axes.set(xlabel="events (millions)", ylabel="seconds", title="medbench timeline tabularization")
+        twin.set_ylabel("peak resident MB")
+        args.figure.write_bytes(base64.b64decode(png(fig)))
+        print(f"figure: {args.figure}")
+
+
+if __name__ == "__main__":
+    main()
