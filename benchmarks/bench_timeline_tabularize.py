@@ -11,11 +11,13 @@ the last 30 days, 365 days and all history (MEDS-Tab's windows). Printed: second
 `--repeat`) and the process's peak resident memory, and the increase over its resident memory
 after imports and reading (VmHWM, VmRSS from /proc).
 
-The peer, meds-tab 0.2.0 (MEDS-Tab), is timed on the same MEDS folder only when it is importable
-(a separate venv: `python -m venv /tmp/medstab && /tmp/medstab/bin/pip install meds-tab==0.2.0`,
-then `--meds-tab /tmp/medstab/bin`). Its tabularization is not the same computation: it
-tabularizes at every event time of every subject (MEDS-Tab's design, then samples are chosen by a
-task's labels), while medbench tabularizes at the task's prediction times only.
+The peer, meds-tab 0.2.0 (MEDS-Tab), runs with `--meds-tab BIN` from its own venv (it pins
+polars<2, medbench uses polars 2: `python -m venv /tmp/medstab && /tmp/medstab/bin/pip install
+meds-tab==0.2.0`, then `--meds-tab /tmp/medstab/bin`) on the same events, sharded by split as it
+expects, with the same samples as MEDS labels (`input_label_dir`), windows and minimum code
+count; aggregations `code/count` and `value/sum` (medbench: count and mean). Its time is the wall
+time of `meds-tab-describe` and `meds-tab-tabularize-time-series` (each a process, so it includes
+their start-up, a few seconds) and its memory the peak resident memory of those processes.
 """
 
 from __future__ import annotations
@@ -75,21 +77,43 @@ def tabularize(folder: str, repeat: int, queue: multiprocessing.Queue) -> None:
     queue.put((best, samples.height, table.values.shape[1], _memory_kb("VmHWM") / 1024, (_memory_kb("VmHWM") - resident) / 1024))
 
 
-def meds_tab_seconds(bin_dir: Path, folder: Path, work: Path) -> float:
-    """Wall time of meds-tab's describe + static + time-series tabularization on `folder` (same windows)."""
+def meds_tab_layout(folder: Path, work: Path) -> tuple[Path, Path]:
+    """meds-tab's layout of the same data (not timed): events sharded by split, and the task's samples as MEDS labels."""
+    import polars as pl
+
+    from medbench.data.timeline.cohort import extract_samples, timeline_task
+    from medbench.data.timeline.meds import MEDS_SPLITS, SUBJECT, read_meds
+
+    events, splits = read_meds(folder)
+    samples = extract_samples(events, timeline_task(READMISSION)).join(splits, on=SUBJECT)
+    data, labels = work / "data", work / "labels"
+    for name, meds_name in MEDS_SPLITS.items():
+        (data / meds_name).mkdir(parents=True)
+        (labels / meds_name).mkdir(parents=True)
+        subjects = splits.filter(pl.col("split") == name).select(SUBJECT)
+        events.join(subjects, on=SUBJECT).write_parquet(data / meds_name / "0.parquet")
+        samples.filter(pl.col("split") == name).select(
+            SUBJECT, "prediction_time", pl.col("label").cast(pl.Boolean).alias("boolean_value")
+        ).write_parquet(labels / meds_name / "0.parquet")
+    return data, labels
+
+
+def meds_tab(bin_dir: Path, folder: Path, work: Path) -> tuple[float, float]:
+    """(seconds, peak MB) of meds-tab's describe + time-series tabularization at the same samples, windows and codes."""
+    import resource
+
+    data, labels = meds_tab_layout(folder, work / "input")
+    output = work / "output"
     start = time.perf_counter()
-    common = [f"input_dir={folder}", f"output_dir={work}", "do_overwrite=True"]
-    for command, extra in (
-        ("MEDS_transform-aggregate_code_metadata", ["--config-name=describe_codes", "stage=describe_codes"]),
+    for command, options in (
         ("meds-tab-describe", []),
-        ("meds-tab-tabularize-static", ["tabularization.min_code_inclusion_count=5"]),
-        ("meds-tab-tabularize-time-series", ["tabularization.min_code_inclusion_count=5", "tabularization.window_sizes=[30d,365d,full]", "tabularization.aggs=[code/count,value/sum]"]),
+        (
+            "meds-tab-tabularize-time-series",
+            [f"input_label_dir={labels}", "tabularization.min_code_inclusion_count=5", "tabularization.window_sizes=[30d,365d,full]", "tabularization.aggs=[code/count,value/sum]"],
+        ),
     ):
-        executable = bin_dir / command
-        if not executable.exists():
-            continue
-        subprocess.run([str(executable), *extra, *common], check=True, capture_output=True, timeout=3600)
-    return time.perf_counter() - start
+        subprocess.run([str(bin_dir / command), f"input_dir={data}", f"output_dir={output}", *options], check=True, capture_output=True, timeout=3600)
+    return time.perf_counter() - start, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
 
 def main() -> None:
@@ -112,8 +136,11 @@ def main() -> None:
             process.start()
             seconds, samples, n_features, peak_mb, increase_mb = queue.get()
             process.join()
-            peer = f"{meds_tab_seconds(args.meds_tab, folder, scratch / f'tab_{n_events}'):.2f} s" if args.meds_tab else "not run"
-            rows.append((generated, seconds, peak_mb))
+            peer = "not run"
+            if args.meds_tab:
+                peer_seconds, peer_mb = meds_tab(args.meds_tab, folder, scratch / f"meds_tab_{n_events}")
+                peer = f"{peer_seconds:.2f} s, peak {peer_mb:.0f} MB (ratio {peer_seconds / seconds:.0f}x)"
+            rows.append((generated, seconds, peak_mb, peer_seconds if args.meds_tab else None, peer_mb if args.meds_tab else None))
             print(
                 f"{generated:>9,} events  {samples:>6,} samples  {n_features:>5} features  medbench {seconds:6.2f} s  "
                 f"peak {peak_mb:7.0f} MB (+{increase_mb:.0f} MB over reading)  meds-tab: {peer}"
@@ -127,11 +154,13 @@ def main() -> None:
 
         fig, axes = figure()
         events = [r[0] / 1e6 for r in rows]
-        axes.plot(events, [r[1] for r in rows], marker="o", label="seconds")
-        twin = axes.twinx()
-        twin.plot(events, [r[2] for r in rows], marker="s", color="tab:orange", label="peak MB")
-        axes.set(xlabel="events (millions)", ylabel="seconds", title="medbench timeline tabularization")
-        twin.set_ylabel("peak resident MB")
+        series = [("medbench", 1, 2)] + ([("meds-tab 0.2.0", 3, 4)] if args.meds_tab else [])
+        for name, time_column, memory_column in series:
+            axes.plot(events, [r[time_column] for r in rows], marker="o", label=name)
+            for row, x in zip(rows, events):
+                axes.annotate(f"{row[memory_column]:.0f} MB", (x, row[time_column]), textcoords="offset points", xytext=(4, 4), fontsize=7)
+        axes.set(xlabel="events (millions)", ylabel="seconds (log scale; labels: peak memory)", yscale="log", title="Window-count tabularization, same samples")
+        axes.legend(loc="center right")
         args.figure.write_bytes(base64.b64decode(png(fig)))
         print(f"figure: {args.figure}")
 
