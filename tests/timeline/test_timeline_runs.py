@@ -61,6 +61,15 @@ def test_timeline_baselines_run_from_synthea_and_submit(compose_config, synthea_
 
 
 @pytest.mark.slow
+def test_one_year_mortality_after_a_diagnosis_runs_on_the_generated_cohort(compose_config, tmp_path: Path) -> None:
+    from medbench.engine.run import run
+
+    record = run(compose_config("task=timeline_mortality", "model=logreg"))
+    _check(record, "auroc")
+    assert record.predictions()["target"].sum() > 0 and _submit(record, tmp_path)
+
+
+@pytest.mark.slow
 def test_an_omop_extract_runs_the_same_task_on_the_same_samples(compose_config, synthea_folder: Path, omop_folder: Path) -> None:
     synthea = _run(compose_config, "task=timeline_readmission", "model=logreg", "task.data.source=synthea", f"task.data.path={synthea_folder}")
     omop = _run(compose_config, "task=timeline_readmission", "model=logreg", "task.data.source=omop", f"task.data.path={omop_folder}")

@@ -29,7 +29,7 @@ def test_the_datamodule_refuses_a_kind_or_prediction_time_that_contradicts_the_c
 
 
 def test_shipped_timeline_tasks_state_the_prediction_time_of_their_cohort(compose_config) -> None:
-    for task in ("timeline_readmission", "timeline_next_condition", "timeline_cardiovascular"):
+    for task in ("timeline_readmission", "timeline_mortality", "timeline_next_condition", "timeline_cardiovascular"):
         cfg = compose_config(f"task={task}")
         protocol = Protocol.from_task_config(cfg.task)
         assert protocol.prediction_time == timeline_task(cfg.task.data.cohort).prediction_time()
