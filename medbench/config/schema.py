@@ -57,9 +57,6 @@ class TaskConfig:
     # Survival tasks: the times (in the data's unit) at which survival probabilities are predicted,
     # stored (`survival_<i>` columns) and scored; the largest is the horizon of Uno's C-index.
     eval_times: list[float] = field(default_factory=list)
-    # Timeline tasks: when each sample is predicted (the cohort's trigger and offset, as
-    # `TimelineTask.prediction_time()` words it); part of the protocol.
-    prediction_time: Optional[str] = None
 
 
 @dataclass

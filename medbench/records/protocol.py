@@ -85,7 +85,8 @@ class Protocol(Strict):
             "cluster_column": task.get("cluster_column") or None,
             "subgroup_columns": tuple(task.get("subgroup_columns") or ()),
             "eval_times": tuple(float(time) for time in task.get("eval_times") or ()),
-            "prediction_time": task.get("prediction_time") or None,
+            # Declared by the data node of timeline tasks (checked there against its cohort).
+            "prediction_time": (task.get("data") or {}).get("prediction_time") or None,
         }
         try:
             return cls.model_validate(values)
