@@ -79,7 +79,8 @@ def tabularize(folder: str, repeat: int, queue: multiprocessing.Queue) -> None:
         samples = extract_samples(events, task).with_row_index("sample_index")
         past = F.history(events, samples)
         codes = F.vocabulary(past, range(samples.height), 5, 10_000)
-        table = F.window_counts(past, samples.height, codes, (30.0, 365.0, None), F.ages_at_prediction(past, samples.height))
+        valued = F.valued_codes(past, range(samples.height), codes)
+        table = F.window_counts(past, samples.height, codes, valued, (30.0, 365.0, None), F.ages_at_prediction(past, samples.height))
         best = min(best, time.perf_counter() - start)
     queue.put((best, samples.height, table.values.shape[1], _memory_kb("VmHWM") / 1024, (_memory_kb("VmHWM") - resident) / 1024))
 

@@ -107,7 +107,7 @@ def test_planted_future_of_every_subject_changes_no_feature_of_a_sample(source_e
     for events in (source_events, planted(source_events, cohort)):
         past = F.history(events, samples)
         n = samples.height
-        counts = F.window_counts(past, n, codes, (30.0, 365.0, None), F.ages_at_prediction(past, n))
+        counts = F.window_counts(past, n, codes, codes, (30.0, 365.0, None), F.ages_at_prediction(past, n))
         outputs.append((counts.values, F.token_sequences(past, n, codes, 32), F.subgroups(past, n)))
     (counts, sequences, groups), (counts_planted, sequences_planted, groups_planted) = outputs
     assert np.array_equal(counts, counts_planted, equal_nan=True) and np.array_equal(sequences, sequences_planted)

@@ -52,6 +52,7 @@ def test_readmission_from_a_raw_synthea_folder_runs_and_submits(compose_config, 
         ("timeline_cardiovascular", "coxph", "counts", "c_index"),
         ("timeline_cardiovascular", "timeline_gru_survival", "sequence", "c_index"),
         ("timeline_next_condition", "logreg", "counts", "top_k_accuracy@3"),
+        ("timeline_next_condition", "timeline_gru", "sequence", "top_k_accuracy@3"),
     ],
 )
 def test_timeline_baselines_run_from_synthea_and_submit(compose_config, synthea_folder: Path, tmp_path: Path, task, model, features, metric) -> None:

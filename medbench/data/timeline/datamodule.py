@@ -99,7 +99,8 @@ class TimelineDataModule(MedbenchDataModule):
             raise DataError(f"{self._description}: no training sample; the cohort or the split leaves the train split empty")
         self.codes = F.vocabulary(past, train.tolist(), self.min_code_samples, self.max_codes)
         if self.features == "counts":
-            table = F.window_counts(past, n, self.codes, self.windows_days, F.ages_at_prediction(past, n))
+            valued = F.valued_codes(past, train.tolist(), self.codes)
+            table = F.window_counts(past, n, self.codes, valued, self.windows_days, F.ages_at_prediction(past, n))
             counts = np.array([name.split("/")[1:2] == ["count"] for name in table.names])
             inputs: np.ndarray = _standardized(table.values, train, counts)
             self.feature_names = table.names

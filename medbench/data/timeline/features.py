@@ -60,6 +60,14 @@ def vocabulary(past: pl.DataFrame, train_samples: Sequence[int], min_samples: in
     return counts[CODE].to_list()
 
 
+def valued_codes(past: pl.DataFrame, train_samples: Sequence[int], codes: Sequence[str]) -> list[str]:
+    """The `codes` that carry a numeric value in some training sample's history (their means become features)."""
+    present = set(
+        past.filter(pl.col("sample_index").is_in(list(train_samples)) & pl.col(VALUE).is_not_null())[CODE].unique().to_list()
+    )
+    return [code for code in codes if code in present]
+
+
 @dataclass(frozen=True)
 class WindowCounts:
     """The tabular features of a set of samples and their names (`<code>/count/30d`, `<code>/mean/all`, `age_years`)."""
@@ -68,9 +76,13 @@ class WindowCounts:
     names: list[str]
 
 
-def window_counts(past: pl.DataFrame, n_samples: int, codes: Sequence[str], windows_days: Sequence[Optional[float]], ages: np.ndarray) -> WindowCounts:
-    """Counts and mean values per code and window, scattered into a dense matrix (codes outside `codes` dropped)."""
+def window_counts(
+    past: pl.DataFrame, n_samples: int, codes: Sequence[str], valued: Sequence[str], windows_days: Sequence[Optional[float]], ages: np.ndarray
+) -> WindowCounts:
+    """Counts per code of `codes` and mean values per code of `valued`, per window, scattered into a dense matrix."""
     index = pl.DataFrame({CODE: list(codes), "_code_index": np.arange(len(codes), dtype=np.int64)})
+    value_columns = np.full(len(codes), -1)
+    value_columns[[list(codes).index(code) for code in valued]] = np.arange(len(valued))
     known = past.join(index, on=CODE)
     names: list[str] = []
     blocks = []
@@ -82,10 +94,11 @@ def window_counts(past: pl.DataFrame, n_samples: int, codes: Sequence[str], wind
         columns = grouped["_code_index"].to_numpy()
         count = np.zeros((n_samples, len(codes)))
         count[rows, columns] = grouped["count"].to_numpy()
-        mean = np.full((n_samples, len(codes)), np.nan)
-        mean[rows, columns] = grouped["mean"].fill_null(np.nan).to_numpy()
+        mean = np.full((n_samples, len(valued)), np.nan)
+        has_value = value_columns[columns] >= 0
+        mean[rows[has_value], value_columns[columns[has_value]]] = grouped["mean"].fill_null(np.nan).to_numpy()[has_value]
         blocks += [count, mean]
-        names += [f"{code}/count/{label}" for code in codes] + [f"{code}/mean/{label}" for code in codes]
+        names += [f"{code}/count/{label}" for code in codes] + [f"{code}/mean/{label}" for code in valued]
     values = np.column_stack([*blocks, ages]) if blocks else ages[:, None]
     return WindowCounts(values=values, names=[*names, AGE_FEATURE])
 
