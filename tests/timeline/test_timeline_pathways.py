@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import polars as pl
-import pytest
 
 from medbench.data.timeline.meds import CODE, SUBJECT, TIME, VALUE, as_events
 from medbench.data.timeline.pathway_report import pathway_page

@@ -5,7 +5,8 @@ A folder holds one CSV or parquet file per table (`person`, `visit_occurrence`,
 `death`, and optionally `concept`). With a `concept` table, a concept becomes
 `<vocabulary_id>:<concept_code>` (`SNOMED:44054006`); without one, `OMOP:<concept_id>`. Visits
 become `ENCOUNTER:<class>` / `ENCOUNTER_END:<class>` with the classes of the Synthea converter
-(inpatient, emergency, ambulatory), person rows `MEDS_BIRTH` and `GENDER:<F|M>`, death `MEDS_DEATH`.
+(inpatient, emergency, ambulatory; OMOP has no wellness class, office visits are ambulatory),
+person rows `MEDS_BIRTH` and `GENDER:<F|M>`, death `MEDS_DEATH`.
 Times are the `_datetime` column where filled, else the `_date`. `generated_omop` writes such a
 folder from the generated cohort, so the same task runs on both layouts.
 """
@@ -52,7 +53,7 @@ def read_omop_folder(folder: Path) -> dict[str, pl.DataFrame]:
 def _moment(table: pl.DataFrame, stem: str) -> pl.Expr:
     """The `<stem>_datetime` column where filled, else `<stem>_date`, as a datetime."""
     candidates = []
-    for column, fmt in ((f"{stem}_datetime", None), (f"{stem}_date", None)):
+    for column in (f"{stem}_datetime", f"{stem}_date"):
         if column in table.columns:
             value = pl.col(column)
             if table.schema[column] == pl.String:
