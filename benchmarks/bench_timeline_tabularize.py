@@ -20,11 +20,12 @@ time of `meds-tab-describe` and `meds-tab-tabularize-time-series` (each a proces
 their start-up, a few seconds, and reading and writing its sparse matrices), and its memory the
 peak resident memory of those processes; medbench's time starts after the MEDS folder is read.
 
-Measured on the 2-core development machine, 2026-12-07, `--events 250000 1000000 --meds-tab`
+Measured on the 2-core development machine (shared with other sessions: timings vary by a factor
+of about 2 to 4 between runs), 2026-12-07, `--events 250000 1000000 --meds-tab`
 (figure: `bench_timeline_tabularize.png`):
 
-    256,857 events    2,188 samples  205 features  medbench 0.09 s, peak 200 MB   meds-tab 82.9 s, peak 285 MB
-  1,023,697 events    8,509 samples  205 features  medbench 0.97 s, peak 349 MB   meds-tab 277.8 s, peak 942 MB
+    256,857 events    2,188 samples  112 features  medbench 0.05 s, peak 197 MB   meds-tab 22.0 s, peak 335 MB
+  1,023,697 events    8,509 samples  112 features  medbench 0.31 s, peak 390 MB   meds-tab 71.5 s, peak 986 MB
 """
 
 from __future__ import annotations
