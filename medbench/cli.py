@@ -33,6 +33,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "medbench.commands.serve",
     "medbench.commands.board",
     "medbench.commands.admin",
+    "medbench.commands.timeline",
 )
 
 

@@ -103,6 +103,10 @@ RESOURCE_BOUNDS: dict[str, Bound] = {
     "ngram_range": Bound(1, 5, "n-gram lengths: (1, 2) shipped; each longer n multiplies the features"),
     "patience": Bound(0, 1_000, "epochs without improvement before stopping: 10 shipped"),
     "save_top_k": Bound(0, 10, "checkpoints kept on disk: 1 shipped (-1 keeps every epoch's)"),
+    "n_subjects": Bound(3, 100_000, "generated timeline patients simulated: 400 shipped"),
+    "max_codes": Bound(1, 100_000, "timeline codes kept as features or tokens: 64 to 200 shipped"),
+    "sequence_length": Bound(1, 4_096, "timeline events per sequence: 64 shipped"),
+    "hidden_size": Bound(1, 4_096, "recurrent state width: 64 shipped"),
 }
 # Items of a bounded list (hidden layers, convolution blocks, n-gram range): 2 or 3 shipped.
 MAX_BOUNDED_ITEMS = 16

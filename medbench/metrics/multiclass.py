@@ -16,7 +16,7 @@ import pandas as pd
 from medbench.errors import ConfigError, DataError
 from medbench.metrics import weighted as w
 from medbench.metrics.direction import HIGHER_SHARE, LOWER_UNBOUNDED, Direction, Scale
-from medbench.metrics.registry import CLASS, Prepared, register, register_preparer, require_columns
+from medbench.metrics.registry import CLASS, CUTOFF, Prepared, register, register_preparer, require_columns
 from medbench.tasks.columns import PREDICTION, SAMPLE_ID, SCORE, TARGET
 
 if TYPE_CHECKING:
@@ -84,6 +84,15 @@ def prepare(outputs: "TaskOutputs") -> Prepared:
 def accuracy(data: MulticlassData, _: None) -> np.ndarray:
     """Share of samples whose predicted class is the target (micro-averaged accuracy)."""
     return (data.predictions == data.targets).astype(np.float64)
+
+
+@register(KIND, "top_k_accuracy", scale=HIGHER_SHARE, argument=CUTOFF, per_unit=True)
+def top_k_accuracy(data: MulticlassData, k: int | None) -> np.ndarray:
+    """Share of samples whose target is among the k highest-scored classes (`top_k_accuracy@3`; k=1 alone)."""
+    k = min(k or 1, data.n_classes)
+    # Ties go to the lower class index, as with argmax.
+    order = np.argsort(-data.scores, axis=1, kind="stable")[:, :k]
+    return (order == data.targets[:, None]).any(axis=1).astype(np.float64)
 
 
 def _present_mean(values: np.ndarray, present: np.ndarray) -> np.ndarray:

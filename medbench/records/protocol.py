@@ -48,7 +48,9 @@ class Protocol(Strict):
 
     `cluster_column`: samples sharing it (a patient, a site) are resampled together.
     `subgroup_columns`: each gets its own metrics per level. `eval_times`: survival tasks' times
-    at which survival probabilities are predicted and scored.
+    at which survival probabilities are predicted and scored. `prediction_time`: timeline tasks'
+    rule for when each sample is predicted (its trigger and offset); every input comes from events
+    strictly before it. Records written before the field existed read as None.
     """
 
     name: str
@@ -64,6 +66,7 @@ class Protocol(Strict):
     cluster_column: Optional[str] = None
     subgroup_columns: tuple[str, ...] = ()
     eval_times: tuple[float, ...] = ()
+    prediction_time: Optional[str] = None
 
     @field_validator("kind")
     @classmethod
@@ -96,6 +99,8 @@ class Protocol(Strict):
             "cluster_column": task.get("cluster_column") or None,
             "subgroup_columns": tuple(task.get("subgroup_columns") or ()),
             "eval_times": tuple(float(time) for time in task.get("eval_times") or ()),
+            # Declared by the data node of timeline tasks (checked there against its cohort).
+            "prediction_time": (task.get("data") or {}).get("prediction_time") or None,
         }
         try:
             return cls.model_validate(values)

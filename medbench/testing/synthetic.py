@@ -202,6 +202,7 @@ def write_record(
     subgroups: bool = False,
     level: float = 0.95,
     interval_method: str = "percentile",
+    official_release: Optional[bool] = None,
 ) -> Path:
     """Write one complete (or failed) synthetic run record, scored with bootstrap intervals; return its folder.
 
@@ -209,7 +210,7 @@ def write_record(
     samples, or queries for retrieval.
     `model` is the model option Hydra would record, `settings` its keys (`model.<key>` in the config),
     `name` the run's name; `subgroups` adds a sex and an age band per sample (a language per query)
-    and scores every metric per level of them.
+    and scores every metric per level of them; `official_release` is the manifest's word on the data file.
     """
     from medbench.evaluation.scoring import score_outputs
     from medbench.metrics.registry import scale_of
@@ -221,6 +222,7 @@ def write_record(
     settings = dict(settings or {})
     run_id = content_hash(
         [task, task_version, seed, skill, n_samples, data_seed, list(metrics), failed, model, name, sorted(settings.items()), subgroups, level, interval_method]
+        + ([official_release] if official_release is not None else [])
     )[:16]
     subgroup_columns = synthetic.subgroups if subgroups else ()
     frame, qrels, truth = synthetic.generate(kind, n_samples, data_seed, skill, seed)
@@ -242,7 +244,9 @@ def write_record(
             if outputs.qrels is not None:
                 writer.write_qrels(outputs.qrels)
             writer.write_metrics(score_outputs(outputs, protocol))
-        dataset = DatasetInfo(fingerprint=content_hash(truth), split_sizes={"test": len(ids)}, source="synthetic")
+        dataset = DatasetInfo(
+            fingerprint=content_hash(truth), split_sizes={"test": len(ids)}, source="synthetic", official_release=official_release
+        )
         return writer.commit(_manifest(run_id, seed, protocol, dataset, failed, overrides, {"task": task, "model": model})).path
 
 

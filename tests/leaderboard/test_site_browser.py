@@ -62,9 +62,11 @@ def board_site(tmp_path_factory) -> dict:
     record_reproduction(root, "synthetic", mlp[0][0], reproducer="ci", reproduced_run_id="x", matches=True)
     transition(board, mlp[0][0], "approve", actor="ada", note="reproduced")
     transition(board, rejected[0], "reject", actor="ada", note="tuned on the test set")
+    unofficial = submit(seed=5, model="mlp", skill=0.9, official_release=False)  # an altered data file: a board of its own
     index = build_site(root, base / "site", tiers=board_tiers)
     return {
-        "index": index, "root": root, "page": index.parent / "synthetic" / "index.html",
+        "index": index, "root": root, "page": index.parent / "synthetic" / "index.html", "unofficial": unofficial,
+        "unofficial_page": index.parent / "synthetic-nonofficial-data" / "index.html",
         "retrieval": index.parent / "synthetic-retrieval" / "index.html",
         "mlp": mlp, "logreg": logreg, "rejected": rejected, "bm25": bm25, "stale": old,
     }
@@ -89,9 +91,10 @@ def browser(tmp_path_factory):
     driver.quit()
 
 
-def open_page(browser, page: Path, size: str = "desktop", fragment: str = "") -> None:
+def open_page(browser, page, size: str = "desktop", fragment: str = "") -> None:
+    """Open a page of the static site (a Path) or of `medbench serve` (a URL)."""
     browser.set_window_size(*SIZES[size])
-    browser.get(page.as_uri() + fragment)
+    browser.get((page.as_uri() if isinstance(page, Path) else page) + fragment)
     if fragment:  # a change of fragment alone does not reload the page
         browser.refresh()
     assert severe_logs(browser) == []
@@ -335,3 +338,98 @@ def test_a_forecasting_board_reads_the_right_way_up(forecasting_page: Path, brow
     assert css(browser, "#forest svg.axis text.better")[0].text == "→ closer to 0.9 is better ←"
     assert css(browser, "#forest svg line.target")
     assert severe_logs(browser) == []
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory) -> dict:
+    """`medbench serve` on a SQLite store: a binary board, two teams' submissions, one on non-official data."""
+    import pandas as pd
+
+    from medbench.testing import synthetic
+    from medbench.leaderboard.committee.board_admin import create_board_from_record
+    from medbench.leaderboard.committee.store import CommitteeStore
+    from tests.service.conftest import LiveServer
+
+    folder = tmp_path_factory.mktemp("served")
+    db_url, key = f"sqlite:///{folder / 'committee.db'}", folder / "server.ed25519"
+    store = CommitteeStore(db_url, key)
+    admin, _ = store.create_user("root", "admin", None, None)
+    alice, _ = store.create_user("alice", "submitter", "A", admin)
+    carol, _ = store.create_user("carol", "submitter", "B", admin)
+    create_board_from_record(store, synthetic.write_record(folder / "runs", seed=0, subgroups=True), "hospital", daily_quota=10, actor=admin)
+    ids, targets = synthetic.samples(200, 0)
+    for seed, (user, skill, meta) in enumerate([(alice, 0.9, {}), (alice, 0.85, {}), (carol, 0.6, {"official_release": False})], start=1):
+        frame = pd.DataFrame({"sample_id": ids, "score": synthetic.scores(targets, skill, seed)})
+        store.submit("hospital", frame, {"seed": seed, "model_target": f"model{seed}", **meta}, user)
+    store.close()
+    server = LiveServer(db_url, key, folder / "serve.log").start()
+    yield {"index": server.url + "/", "page": server.url + "/boards/hospital"}
+    server.stop()
+
+
+def cut_off(browser, selector: str) -> list:
+    """The displayed elements of `selector` that reach past the window's right edge."""
+    return browser.execute_script(
+        "return Array.prototype.filter.call(document.querySelectorAll(arguments[0]), function (e) {"
+        " var r = e.getBoundingClientRect(); return r.width > 0 && r.right > document.documentElement.clientWidth + 0.5; }).length",
+        selector,
+    )
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+@pytest.mark.parametrize("where", ["static", "served"])
+def test_the_committee_reads_the_page_at_both_sizes(where: str, size: str, board_site: dict, served: dict, browser, tmp_path: Path) -> None:
+    page = board_site["unofficial_page"] if where == "static" else served["page"]
+    open_page(browser, page, size)
+    assert horizontal_overflow(browser) <= 0
+    # the non-official data file: a badge in the header and on its row, and the board's name says so
+    assert css(browser, "h1 #nonofficial-badge") and css(browser, "table.board td.name .badge.nonofficial")
+    if where == "static":
+        assert css(browser, "h1")[0].text.startswith("synthetic-nonofficial-data")
+    # ROC and calibration from aggregated points, with counts
+    assert css(browser, "#curves svg.roc polyline") and "positives" in css(browser, "#curves .curve-counts")[0].text
+    counts = [int(cell.get_attribute("data-v")) for cell in css(browser, "#curves table.calibration-bins td.n")]
+    assert counts and min(counts) >= 5 and sum(counts) <= 200
+    # the submitter (and team) of each entry; secondary metrics reachable
+    assert [c for c in css(browser, "table#ranked td.who") if c.is_displayed() and c.text]
+    assert [c for c in css(browser, 'table#ranked td[data-metric="brier"]') if c.is_displayed()]
+    screenshot(browser, f"{where}-{size}", tmp_path)
+    assert horizontal_overflow(browser) <= 0 and cut_off(browser, "table#ranked td, table#ranked th") == 0
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_the_p_column_is_never_cut_off(size: str, board_site: dict, browser) -> None:
+    open_page(browser, board_site["page"], size)
+    p_values = [cell for cell in css(browser, "table#ranked td.delta .p, table#ranked td .sub") if "p=" in cell.text]
+    assert p_values and all(cell.is_displayed() for cell in p_values)
+    assert cut_off(browser, "table#ranked td.delta, table#ranked td.delta .p") == 0 and horizontal_overflow(browser) <= 0
+
+
+def test_headers_sort_from_the_keyboard_and_controls_are_labelled(board_site: dict, served: dict, browser) -> None:
+    from selenium.webdriver.common.keys import Keys
+
+    for page in (board_site["page"], served["page"]):
+        open_page(browser, page)
+        button = css(browser, 'table#ranked th[data-key="m:brier"] button.sort')[0]
+        button.send_keys(Keys.ENTER)
+        brier = [float(c.get_attribute("data-v")) for c in css(browser, 'table#ranked tbody > tr:first-child td[data-metric="brier"]')]
+        assert brier == sorted(brier) and css(browser, 'th[data-key="m:brier"]')[0].get_attribute("aria-sort") == "ascending"
+        css(browser, 'table#ranked th[data-key="m:brier"] button.sort')[0].send_keys(Keys.SPACE)
+        assert css(browser, 'th[data-key="m:brier"]')[0].get_attribute("aria-sort") == "descending"
+        unlabelled = browser.execute_script(
+            "return Array.prototype.filter.call(document.querySelectorAll('input, select, button'), function (e) {"
+            " return !(e.getAttribute('aria-label') || (e.labels && e.labels.length) || e.textContent.trim()); }).length"
+        )
+        assert unlabelled == 0
+    open_page(browser, served["index"])
+    header = css(browser, "table#boards th")[0]
+    header.send_keys(Keys.ENTER)
+    assert header.get_attribute("aria-sort") == "ascending"
+    assert "hospital" in css(browser, "table#boards td.name a")[0].text
+
+
+def test_the_index_names_the_leading_group_and_its_ties(board_site: dict, browser) -> None:
+    open_page(browser, board_site["index"])
+    (row,) = [tr for tr in css(browser, "table#boards tbody tr") if tr.get_attribute("data-board") == "synthetic"]
+    leader = row.find_element("css selector", ".leader").text
+    assert leader.startswith("mlp") and "3 seeds" in leader

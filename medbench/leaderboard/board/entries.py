@@ -66,6 +66,8 @@ class RunDescription(BaseModel):
     choices: Optional[dict[ShortText, ShortText]] = Field(default=None, max_length=MANY_ITEMS)
     settings: Optional[dict[ShortText, LongText]] = Field(default=None, max_length=SETTINGS_ITEMS)
     config_sha256: Optional[ShortText] = None
+    # The submitter's word that its data file is not its benchmark's official release (MedMNIST).
+    official_release: Optional[bool] = None
 
     @model_validator(mode="after")
     def _bounded(self) -> "RunDescription":
@@ -114,6 +116,17 @@ def checked_record(run_dir: Path) -> "RunRecord":
     return record
 
 
+NON_OFFICIAL_SUFFIX = "-nonofficial-data"
+
+
+def default_board_name(record: "RunRecord") -> str:
+    """The task's name, marked when the run's data file is not its benchmark's official release:
+    such numbers are not comparable with published ones and must not take the canonical board."""
+    dataset = record.manifest.dataset
+    unofficial = dataset is not None and dataset.official_release is False
+    return record.protocol.name + (NON_OFFICIAL_SUFFIX if unofficial else "")
+
+
 def run_description(record: "RunRecord") -> dict[str, Any]:
     """What a checked record says about its run, by the fields of `RunDescription` (a committee submission's `meta`)."""
     manifest, config = record.manifest, record.config()
@@ -125,7 +138,7 @@ def run_description(record: "RunRecord") -> dict[str, Any]:
         "packages": manifest.environment.packages, "started_at": manifest.timing.started_at,
         "duration_s": manifest.timing.duration_s, "dataset_fingerprint": manifest.dataset.fingerprint,
         "name": str(config.get("name") or ""), "tags": [str(tag) for tag in config.get("tags") or []],
-        "choices": dict(manifest.choices), **run_settings(config),
+        "choices": dict(manifest.choices), "official_release": manifest.dataset.official_release, **run_settings(config),
     }
 
 
@@ -174,6 +187,7 @@ def provenance_of(
         choices={str(k): str(v) for k, v in (d.get("choices") or {}).items()},
         settings={str(k): str(v) for k, v in (d.get("settings") or {}).items()},
         config_sha256=d.get("config_sha256"),
+        official_release=d["official_release"] if isinstance(d.get("official_release"), bool) else None,
     )
 
 

@@ -10,13 +10,12 @@ ran ("SklearnClassifier seed=0"). An entry's name is
   settings shared by every such entry say nothing and are left out, and so is the seed.
 
 Entries whose config differs only by the seed (the same `config_sha256`) form one group: the
-page shows it as one row with the mean and spread over seeds, expandable to each seed's entry.
+page shows it as one row pooled over its seeds (`groups`), expandable to each seed's entry.
 """
 
 from __future__ import annotations
 
 import hashlib
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Optional
@@ -41,16 +40,6 @@ class EntryName:
         return " · ".join((self.title, *self.details))
 
 
-@dataclass(frozen=True)
-class Spread:
-    """One metric over the seeds of a group."""
-
-    mean: float
-    sd: Optional[float]  # None for a single seed
-    low: float
-    high: float
-
-
 def name_entries(entries: Mapping[str, Entry]) -> dict[str, EntryName]:
     """The name of every entry, told apart from the other entries given (a board's, or one section's)."""
     titles = {entry_id: _title(entry) for entry_id, entry in entries.items()}
@@ -69,13 +58,6 @@ def name_entries(entries: Mapping[str, Entry]) -> dict[str, EntryName]:
         details = tuple(f"{key}={own[key]}" if key in own else f"{key}=(default)" for key in differing[title])
         names[entry_id] = EntryName(title, details, groups[entry_id])
     return _disambiguated(names, configs)
-
-
-def spread(values: Sequence[float]) -> Spread:
-    """Mean, sample standard deviation and range in floats (`statistics.stdev` is exact, and slow on big boards)."""
-    mean = math.fsum(values) / len(values)
-    sd = math.sqrt(math.fsum((value - mean) ** 2 for value in values) / (len(values) - 1)) if len(values) > 1 else None
-    return Spread(mean=mean, sd=sd, low=min(values), high=max(values))
 
 
 def _title(entry: Entry) -> tuple[Optional[str], str]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Any, Optional
 
 from medbench.leaderboard.board.comparability import is_stale
 from medbench.leaderboard.board.events import Event
@@ -42,6 +42,8 @@ class Ranking:
     tiers_note: str
     rejected: list[Row] = field(default_factory=list)
     pairs: dict[str, dict[str, PairTest]] = field(default_factory=dict)
+    curves: dict[str, dict[str, Any]] = field(default_factory=dict)
+    subgroup_n: dict[str, dict[str, Optional[int]]] = field(default_factory=dict)
 
 
 def rank_entries(
@@ -99,6 +101,8 @@ def rank_entries(
         tiers_note=tiers.note if tiers else "",
         rejected=rejected,
         pairs=tiers.pairs if tiers else {},
+        curves=tiers.curves if tiers else {},
+        subgroup_n=tiers.subgroup_n if tiers else {},
     )
 
 

@@ -97,6 +97,9 @@ class Provenance(Strict):
     settings: dict[str, str] = Field(default_factory=dict)
     # SHA-256 of the semantic config without the seed and the task: the runs of one config over several seeds share it.
     config_sha256: Optional[str] = None
+    # The manifest's word on a public benchmark's file (MedMNIST): False for an altered or
+    # unofficial file, whose numbers are not comparable with published ones; None: unchecked.
+    official_release: Optional[bool] = None
 
 
 class Entry(Strict, _ProtocolView):

@@ -17,6 +17,9 @@ Baseline. Once the committee has chosen one, every ranked entry is compared with
 difference with its interval and the test's own p-value (one procedure, as `compare` prints them) and
 that p-value Holm-corrected across all entries (as many tests as entries).
 
+Curves. A binary board's ROC and calibration of the top `PAIR_LIMIT` entries and the board's
+subgroup sizes come from the same outputs, aggregated (`curves`).
+
 Pairs. For the page's side-by-side view, the top `PAIR_LIMIT` ranked entries are compared on every
 metric with the baseline and with the leader; other pairs show their point difference and the
 command that tests them.
@@ -73,6 +76,10 @@ class Tiers:
     note: str = "not computed (run `medbench leaderboard build`)"
     # "A:B" (full entry ids) → metric → the paired comparison of A with B.
     pairs: dict[str, dict[str, PairTest]] = field(default_factory=dict)
+    # Drawn from the same per-sample outputs (`curves`): a binary entry's ROC and calibration
+    # (the top PAIR_LIMIT ranked entries), and the board's subgroup sizes.
+    curves: dict[str, dict[str, Any]] = field(default_factory=dict)
+    subgroup_n: dict[str, dict[str, Optional[int]]] = field(default_factory=dict)
 
 
 def pair_key(entry_a: str, entry_b: str) -> str:
@@ -135,7 +142,11 @@ def compute_tiers(spec: BoardSpec, entries: dict[str, Entry], current: list[str]
         f"paired tests of {spec.primary} on the stored per-sample predictions by {procedure}, Holm-corrected, "
         f"alpha {alpha:g} (1 - the {confidence.level:g} confidence level); a tier ends at the first entry its leader beats"
     )
-    return Tiers(tiers, versus, note, pairs)
+    from medbench.leaderboard.board.curves import binary_curves, subgroup_sizes
+
+    curves = {entry_id: binary_curves(outputs(entry_id).predictions) for entry_id in current[:PAIR_LIMIT]} if spec.kind == "binary" else {}
+    sizes = subgroup_sizes(outputs(current[0]).predictions, spec.protocol.subgroup_columns) if current else {}
+    return Tiers(tiers, versus, note, pairs, curves, sizes)
 
 
 def _pair(result: Any) -> PairTest:

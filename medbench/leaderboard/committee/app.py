@@ -1,14 +1,21 @@
 """The HTTP service. Reading public aggregates needs no token; everything else authenticates.
 
+    GET  /                               the index of boards (HTML, as the static site's)
     GET  /health                         liveness
     GET  /boards                         board names
-    GET  /boards/{board}                 the ranked board: spec, entries' aggregates, review history
+    GET  /boards/{board}                 the board's page to a browser (Accept: text/html), else its JSON
+    GET  /api/boards/{board}             the ranked board as JSON: spec, entries' aggregates, tiers, review history
+    GET  /api/boards/{board}/{board}.csv, .json   the page's downloads
     GET  /entries/{prefix}               one entry's aggregates (with subgroups) and its events
     GET  /log?since=N, /head, /public-key   the signed audit log, its signed head, the key
     POST /boards/{board}/submissions     {"meta": {...}, "predictions": base64 parquet}  (submitter)
     POST /boards/{board}/baseline        {"entry": id, "note": ...}                      (reviewer)
     POST /entries/{prefix}/reproductions {"predictions": base64 parquet, "tolerance": x} (reviewer)
     POST /entries/{prefix}/review        {"decision": "approve"|"reject", "note": ...}  (reviewer)
+
+Board pages and their JSON are rendered once per log version (`pages`, tiers included), answered
+gzip-encoded to clients that accept it and with an ETag (If-None-Match: 304); other answers go
+through Starlette's GZipMiddleware.
 
 Errors answer {"detail": one actionable line}: 401 without a valid token, 403 for a role or team
 that may not act, 404 for an unknown board or entry, 413 for a body over `limits.MAX_BODY_BYTES`,
@@ -62,14 +69,13 @@ class Baseline(BaseModel):
 
 
 def create_app(store: CommitteeStore) -> FastAPI:
-    from medbench.leaderboard.board.ranking import rank_entries
-    from medbench.leaderboard.views.site import ranking_json
-    from medbench.leaderboard.board.tiers import Tiers
+    from starlette.middleware.gzip import GZipMiddleware
 
-    # Paired tests over every entry cost seconds on a large board: the export computes them.
-    ON_EXPORT = Tiers(note="computed by the committee in each public export (`medbench leaderboard export`)")
+    from medbench.leaderboard.committee.pages import ServedPages
 
+    pages = ServedPages(store)
     app = FastAPI(title="medbench committee", docs_url=None, redoc_url=None)
+    app.add_middleware(GZipMiddleware, minimum_size=1000)
     app.add_middleware(GuardedBodies, authenticate=store.authenticate, max_bytes=MAX_BODY_BYTES)
 
     @app.exception_handler(RequestValidationError)
@@ -94,18 +100,26 @@ def create_app(store: CommitteeStore) -> FastAPI:
     def boards() -> list[str]:
         return store.board_names()
 
-    # Every change appends an event, so the log's length names a version of every board.
-    pages: dict[str, tuple[int, str]] = {}
+    @app.get("/")
+    def index(request: Request) -> Response:
+        return _answer(request, pages.index())
 
     @app.get("/boards/{board}")
-    def board(board: str) -> Response:
-        version = store.event_count()
-        cached = pages.get(board)
-        if cached is None or cached[0] != version:
-            ranking = rank_entries(store.spec(board), store.entries(board), store.events(board), ON_EXPORT)
-            cached = (version, ranking_json(ranking))
-            pages[board] = cached
-        return Response(cached[1], media_type="application/json")
+    def board(board: str, request: Request) -> Response:
+        wants_page = "text/html" in request.headers.get("accept", "")
+        return _answer(request, pages.board(board)["html" if wants_page else "json"])
+
+    @app.get("/api/boards/{board}")
+    def board_json(board: str, request: Request) -> Response:
+        return _answer(request, pages.board(board)["json"])
+
+    @app.get("/api/boards/{board}/{download}")
+    def board_download(board: str, download: str, request: Request) -> Response:
+        rendered = pages.board(board)
+        kind = rendered["files"].get(download)
+        if kind is None:
+            raise NotFound(f"board {board!r} has no download {download!r}; it has {sorted(rendered['files'])}")
+        return _answer(request, rendered[kind])
 
     @app.get("/entries/{prefix}")
     def entry(prefix: str) -> dict[str, Any]:
@@ -149,6 +163,16 @@ def create_app(store: CommitteeStore) -> FastAPI:
         return asdict(store.review(prefix, body.decision, body.note, user))
 
     return app
+
+
+def _answer(request: Request, body: Any) -> Response:
+    """A cached body: 304 when the client holds it (If-None-Match), else gzip-encoded where accepted."""
+    headers = {"ETag": body.etag, "Vary": "Accept, Accept-Encoding", "Cache-Control": "no-cache"}
+    if body.etag in (tag.strip() for tag in request.headers.get("if-none-match", "").split(",")):
+        return Response(status_code=304, headers=headers)
+    if "gzip" in request.headers.get("accept-encoding", ""):
+        return Response(body.gzipped, media_type=body.media_type, headers={**headers, "Content-Encoding": "gzip"})
+    return Response(body.content, media_type=body.media_type, headers=headers)
 
 
 def _frame(encoded: str, store: CommitteeStore, board: str) -> Any:

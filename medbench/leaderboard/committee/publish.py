@@ -88,8 +88,16 @@ def committee_tiers(store: CommitteeStore, board: str, spec: Any, entries: dict[
 
     labels, kind = store.hidden_labels(board), spec.kind
     current = ranked_ids(spec, entries, events)
+    joined: dict[str, Any] = {}
+
+    def outputs(entry_id: str) -> Any:
+        """Each entry's scores read and joined to the labels once (every test of the entry reuses them)."""
+        if entry_id not in joined:
+            joined[entry_id] = outputs_of(store.scores(entry_id), labels, kind)
+        return joined[entry_id]
+
     try:
-        return compute_tiers(spec, entries, current, lambda entry_id: outputs_of(store.scores(entry_id), labels, kind))
+        return compute_tiers(spec, entries, current, outputs)
     except (MedbenchError, ValueError, KeyError) as error:
         return Tiers(note=f"unavailable: {error}")
 

@@ -19,7 +19,9 @@ from pathlib import Path
 from typing import NamedTuple, Optional
 
 from medbench.leaderboard.board.comparability import judge
-from medbench.leaderboard.board.entries import SubmissionRefused, checked_record, claimed_differences, entry_from_record
+from medbench.leaderboard.board.entries import (
+    SubmissionRefused, checked_record, claimed_differences, default_board_name, entry_from_record,
+)
 from medbench.leaderboard.board.events import Event, now_utc
 from medbench.leaderboard.board.schema import BoardSpec, Entry
 from medbench.leaderboard.folder import audit
@@ -44,13 +46,13 @@ def default_submitter() -> str:
 def submit_run(
     root: Path, run_dir: Path, *, board: Optional[str] = None, submitter: str, baseline: bool = False
 ) -> SubmitResult:
-    """Check the record at `run_dir` and add it to `board` (default: the task's name)."""
+    """Check the record at `run_dir` and add it to `board` (default: the task's name, marked for non-official data: `default_board_name`)."""
     import dataclasses
 
     from medbench.leaderboard.board.truth import frame_truth_sha256
 
     record = checked_record(run_dir)
-    entry = entry_from_record(record, board or record.protocol.name, submitter)
+    entry = entry_from_record(record, board or default_board_name(record), submitter)
     truth = frame_truth_sha256(record.predictions(), record.qrels(), record.protocol.kind)
     item = Submission(entry, record.predictions_path(), record.qrels_path(), truth)
     result = submit_entries(root, entry.board, [item], baseline=baseline)[0]

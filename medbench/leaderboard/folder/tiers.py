@@ -84,6 +84,8 @@ def _to_json(result: Tiers) -> dict[str, Any]:
         "versus_baseline": {k: asdict(v) for k, v in result.versus_baseline.items()},
         "note": result.note,
         "pairs": {k: {metric: asdict(test) for metric, test in tests.items()} for k, tests in result.pairs.items()},
+        "curves": result.curves,
+        "subgroup_n": result.subgroup_n,
     }
 
 
@@ -93,4 +95,6 @@ def _from_json(data: dict[str, Any]) -> Tiers:
         versus_baseline={k: BaselineTest(**v) for k, v in data["versus_baseline"].items()},
         note=data["note"],
         pairs={k: {metric: PairTest(**test) for metric, test in tests.items()} for k, tests in data.get("pairs", {}).items()},
+        curves=data.get("curves", {}),
+        subgroup_n=data.get("subgroup_n", {}),
     )

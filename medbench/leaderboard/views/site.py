@@ -22,19 +22,22 @@ and the paired tests (`tiers`).
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
-from collections.abc import Iterable
-from dataclasses import asdict
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass
+from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from medbench.io import atomic_write
 from medbench.leaderboard.board.events import now_utc
-from medbench.leaderboard.board.naming import EntryName, name_entries, spread
+from medbench.leaderboard.board.groups import METHOD as GROUP_METHOD, Pooled, pooled, pooled_difference
+from medbench.leaderboard.board.naming import EntryName, name_entries
 from medbench.leaderboard.board.ranking import Ranking, Row
 from medbench.metrics.direction import Scale
 
@@ -48,43 +51,72 @@ CSV_COLUMNS = [
 
 def write_site(rankings: Iterable[Ranking], out: Path) -> Path:
     """Write the site of ranked boards, from whichever store ranked them; return the index page."""
-    environment = Environment(loader=PackageLoader("medbench.leaderboard.views", "templates"), autoescape=select_autoescape(["html"]))
     built_at = now_utc()
     summaries = []
     for ranking in rankings:
-        names = name_entries({row.entry_id: row.entry for row in _all_rows(ranking)})
-        _write_board(environment, ranking, names, out / ranking.spec.name, built_at)
-        summaries.append(_summary(ranking, names))
+        board = render_board(ranking, built_at, index_href="../index.html")
+        folder = out / ranking.spec.name
+        atomic_write(folder / "index.html", board.page.encode("utf-8"), durable=False)
+        atomic_write(folder / board.csv_name, board.csv.encode("utf-8"), durable=False)
+        atomic_write(folder / board.json_name, board.json.encode("utf-8"), durable=False)
+        summaries.append(board.summary)
     index = out / "index.html"
-    atomic_write(index, environment.get_template("index.html").render(boards=summaries, built_at=built_at).encode("utf-8"), durable=False)
+    atomic_write(index, render_index(summaries, built_at, lambda name: f"{name}/index.html").encode("utf-8"), durable=False)
     return index
 
 
-def embeddable(data: str) -> Markup:
-    """JSON safe inside a <script> element: no `<` at all (no `</script>`, no `<!--`), same JSON value."""
-    return Markup(data.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
+@dataclass(frozen=True)
+class BoardPage:
+    """A board rendered: its page, its downloads and its line of the index."""
+
+    page: str
+    json: str
+    csv: str
+    csv_name: str
+    json_name: str
+    summary: dict[str, Any]
 
 
-def _write_board(environment: Environment, ranking: Ranking, names: dict[str, EntryName], folder: Path, built_at: str) -> None:
+def render_board(ranking: Ranking, built_at: str, *, index_href: str, download_prefix: str = "") -> BoardPage:
+    """The board's page (downloads linked at `download_prefix` + their file name) and downloads:
+    the one rendering the static site writes and `medbench serve` answers."""
     spec = ranking.spec
+    names = name_entries({row.entry_id: row.entry for row in _all_rows(ranking)})
     csv_name, json_name = f"{spec.name}.csv", f"{spec.name}.json"
     data = board_json(ranking, names)
     baseline = next((row for row in ranking.current if row.is_baseline), None)
-    page = environment.get_template("board.html").render(
+    page = _environment().get_template("board.html").render(
         spec=spec,
         better=_scales(spec)[spec.primary].better,
         baseline=f"{names[baseline.entry_id].text} (entry {baseline.entry_id[:12]})" if baseline else None,
         level=_level_text(ranking),
         tiers_note=ranking.tiers_note,
+        group_method=GROUP_METHOD,
+        non_official=sum(row.entry.provenance.official_release is False for row in _all_rows(ranking)),
         built_at=built_at,
-        csv_name=csv_name,
-        json_name=json_name,
+        index_href=index_href,
+        csv_href=download_prefix + csv_name,
+        json_href=download_prefix + json_name,
         counts={"ranked": len(ranking.current), "rejected": len(ranking.rejected), "stale": len(ranking.stale)},
         data=embeddable(data),
     )
-    atomic_write(folder / "index.html", page.encode("utf-8"), durable=False)
-    atomic_write(folder / csv_name, _csv(ranking, names).encode("utf-8"), durable=False)
-    atomic_write(folder / json_name, data.encode("utf-8"), durable=False)
+    return BoardPage(page, data, _csv(ranking, names), csv_name, json_name, _summary(ranking, names))
+
+
+def render_index(summaries: list[dict[str, Any]], built_at: str, page_of: Callable[[str], str]) -> str:
+    """The index of boards (`page_of(name)` links each board's page)."""
+    boards = [dict(summary, page=page_of(summary["name"])) for summary in summaries]
+    return _environment().get_template("index.html").render(boards=boards, built_at=built_at)
+
+
+@lru_cache(maxsize=1)
+def _environment() -> Environment:
+    return Environment(loader=PackageLoader("medbench.leaderboard.views", "templates"), autoescape=select_autoescape(["html"]))
+
+
+def embeddable(data: str) -> Markup:
+    """JSON safe inside a <script> element: no `<` at all (no `</script>`, no `<!--`), same JSON value."""
+    return Markup(data.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
 
 
 def ranking_json(ranking: Ranking) -> str:
@@ -95,6 +127,8 @@ def ranking_json(ranking: Ranking) -> str:
 def board_json(ranking: Ranking, names: dict[str, EntryName]) -> str:
     """The board, its entries (each serialised by its schema, then spliced in), groups, scales and paired tests."""
     spec = ranking.spec
+    groups = {section: _groups(rows_, names, spec, section == "ranked") for section, rows_ in _sections(ranking).items()}
+    place = places(groups["ranked"], {row.entry_id: row for row in ranking.current}, spec)
     rows = []
     for row in _all_rows(ranking):
         name = names[row.entry_id]
@@ -103,6 +137,7 @@ def board_json(ranking: Ranking, names: dict[str, EntryName]) -> str:
                 "entry_id": row.entry_id,
                 "section": _section(row),
                 "rank": row.rank,
+                "place": place.get(row.entry_id),
                 "tier": row.tier,
                 "stale": row.stale,
                 "review": row.state,
@@ -111,6 +146,7 @@ def board_json(ranking: Ranking, names: dict[str, EntryName]) -> str:
                 "versus_baseline": asdict(row.versus_baseline) if row.versus_baseline else None,
                 "name": name.text,
                 "group": name.group,
+                "team": _team(ranking.history.get(row.entry_id, [])),
                 "history": [[e.seq, e.time, e.event, e.actor, e.note] for e in ranking.history.get(row.entry_id, [])],
             },
             allow_nan=False,
@@ -121,8 +157,12 @@ def board_json(ranking: Ranking, names: dict[str, EntryName]) -> str:
             "tiers": ranking.tiers_note,
             "level": _levels(ranking),
             "scales": {metric: scale.as_json() for metric, scale in _scales(spec).items()},
-            "groups": {section: _groups(rows_, names, spec, section == "ranked") for section, rows_ in _sections(ranking).items()},
+            "groups": groups,
+            "group_method": GROUP_METHOD,
+            "leader": leader(ranking, names),
             "pairs": {key: {m: asdict(test) for m, test in tests.items()} for key, tests in ranking.pairs.items()},
+            "curves": ranking.curves,
+            "subgroup_n": ranking.subgroup_n,
         },
         allow_nan=False,
     )
@@ -150,31 +190,73 @@ def _section(row: Row) -> str:
 
 
 def _groups(rows: list[Row], names: dict[str, EntryName], spec: Any, ranked: bool) -> list[dict[str, Any]]:
-    """One group per config (its seeds together). Ranked groups are ordered and ranked by their mean
-    primary metric (ties share a rank); the others keep the order of their first entry."""
+    """One group per config (its seeds together), with each metric pooled over its seeds (`groups`)
+    and, on a board with a baseline, its pooled difference from it with interval and p.
+
+    Ranked groups are ordered and ranked by their pooled primary metric (equally good ones share a
+    rank): the one sequence of ranks the table and the forest plot show. A group's seeds are placed
+    within it ("2.1", "2.2": `places`); the others keep the order of their first entry."""
     members: dict[str, list[Row]] = {}
     for row in rows:
         members.setdefault(names[row.entry_id].group, []).append(row)
     groups = []
     for key, group_rows in members.items():
         name = names[group_rows[0].entry_id]
+        level = group_rows[0].entry.protocol.confidence.level
         summary = {}
         for metric in spec.metrics:
-            values = [row.entry.metrics[metric].value for row in group_rows if metric in row.entry.metrics]
-            summary[metric] = vars(spread(values)) if values else None
+            values = [row.entry.metrics[metric] for row in group_rows if metric in row.entry.metrics]
+            summary[metric] = asdict(_pooled(values, level, spec.kind, metric)) if values else None
         groups.append(
             {"group": key, "name": name.text, "title": name.title, "details": list(name.details), "rank": None,
-             "entries": [row.entry_id for row in group_rows], "spread": summary}
+             "entries": [row.entry_id for row in group_rows], "pooled": summary, "delta": _pooled_delta(group_rows, level)}
         )
     if ranked:
         loss = spec.protocol.primary_loss()
-        groups.sort(key=lambda group: loss(group["spread"][spec.primary]["mean"]))
+        groups.sort(key=lambda group: loss(group["pooled"][spec.primary]["value"]))
         previous = None
         for position, group in enumerate(groups, start=1):
-            mean_loss = loss(group["spread"][spec.primary]["mean"])
+            mean_loss = loss(group["pooled"][spec.primary]["value"])
             group["rank"] = position if mean_loss != previous else groups[position - 2]["rank"]
             previous = mean_loss
     return groups
+
+
+def _pooled(values: list[Any], level: float, kind: str, metric: str) -> Pooled:
+    """A metric pooled over seeds, its interval kept within the values the metric can take."""
+    from medbench.metrics.registry import scale_of
+
+    result = pooled(
+        [v.value for v in values], [v.ci.low if v.ci else None for v in values], [v.ci.high if v.ci else None for v in values], level
+    )
+    scale = scale_of(kind, metric)
+    low = max(result.low, scale.low) if result.low is not None and scale.low is not None else result.low
+    high = min(result.high, scale.high) if result.high is not None and scale.high is not None else result.high
+    return dataclasses.replace(result, low=low, high=high)
+
+
+def _pooled_delta(rows: list[Row], level: float) -> Optional[dict[str, Any]]:
+    """The group's difference from the baseline (None without one, or when the group holds it)."""
+    if any(row.delta is None or row.is_baseline for row in rows):
+        return None
+    tests = [row.versus_baseline for row in rows]
+    if any(test is None for test in tests):
+        return asdict(Pooled(sum(row.delta for row in rows) / len(rows), None, None, None, len(rows)))  # type: ignore[misc]
+    return asdict(pooled_difference([t.difference for t in tests], [t.low for t in tests], [t.high for t in tests], level))  # type: ignore[union-attr]
+
+
+def places(groups: list[dict[str, Any]], rows: dict[str, Row], spec: Any) -> dict[str, str]:
+    """Each ranked entry's place: its group's rank, then (for a group of seeds) its rank within the group."""
+    loss = spec.protocol.primary_loss()
+    found = {}
+    for group in groups:
+        if len(group["entries"]) == 1:
+            found[group["entries"][0]] = str(group["rank"])
+            continue
+        ordered = sorted(group["entries"], key=lambda entry_id: (loss(rows[entry_id].entry.metrics[spec.primary].value), entry_id))
+        for position, entry_id in enumerate(ordered, start=1):
+            found[entry_id] = f"{group['rank']}.{position}"
+    return found
 
 
 def _levels(ranking: Ranking) -> list[float]:
@@ -187,13 +269,44 @@ def _level_text(ranking: Ranking) -> str:
     return " / ".join(f"{level:.0%}" for level in levels) if levels else "no"
 
 
+def leader(ranking: Ranking, names: dict[str, EntryName]) -> Optional[dict[str, Any]]:
+    """The board's leading group (or entry) and whom it ties with: the groups sharing its tier, or,
+    where no tiers were computed, the groups whose pooled interval overlaps its own."""
+    groups = _groups(ranking.current, names, ranking.spec, True)
+    if not groups:
+        return None
+    top, primary = groups[0], ranking.spec.primary
+    tier_of = {row.entry_id: row.tier for row in ranking.current}
+
+    def best_tier(group: dict[str, Any]) -> Optional[int]:
+        tiers = [tier_of[entry_id] for entry_id in group["entries"] if tier_of[entry_id] is not None]
+        return min(tiers) if tiers else None
+
+    value = top["pooled"][primary]
+    if best_tier(top) is not None:
+        tied = [g for g in groups[1:] if best_tier(g) == best_tier(top)]
+        how = f"tier T{best_tier(top)}"
+    elif value["low"] is not None:
+        tied = [g for g in groups[1:] if g["pooled"][primary]["low"] is not None and g["pooled"][primary]["low"] <= value["high"]
+                and g["pooled"][primary]["high"] >= value["low"]]
+        how = "overlapping intervals"
+    else:
+        tied = [g for g in groups[1:] if g["rank"] == top["rank"]]
+        how = "the same value"
+    single = len(top["entries"]) == 1
+    return {
+        "name": top["name"] + (f" (entry {top['entries'][0][:12]})" if single else f" ({len(top['entries'])} seeds)"),
+        "group": top["group"], "value": value["value"], "low": value["low"], "high": value["high"],
+        "tied": len(tied), "tie_note": f"tied with {len(tied)} other{'s' if len(tied) > 1 else ''} ({how}): "
+        + ", ".join(g["name"] for g in tied[:3]) + (" …" if len(tied) > 3 else "") if tied else "",
+    }
+
+
 def _summary(ranking: Ranking, names: dict[str, EntryName]) -> dict[str, Any]:
     spec = ranking.spec
-    leader = ranking.current[0] if ranking.current else None
-    value = leader.entry.metrics[spec.primary].value if leader else None
+    top = leader(ranking, names)
     return {
         "name": spec.name,
-        "page": f"{spec.name}/index.html",
         "task": spec.task,
         "version": spec.task_version,
         "primary": f"{spec.primary} ({_scales(spec)[spec.primary].better} is better)",
@@ -201,21 +314,29 @@ def _summary(ranking: Ranking, names: dict[str, EntryName]) -> dict[str, Any]:
         "rejected": len(ranking.rejected),
         "stale": len(ranking.stale),
         "approved": sum(row.state == "approved" for row in ranking.current),
-        "leader": f"{names[leader.entry_id].text} ({leader.entry_id[:12]})" if leader else "–",
-        "leader_v": repr(value) if value is not None else "",
-        "leader_score": f"{value:.4f}" if value is not None else "–",
+        "leader": top["name"] if top else "–",
+        "tie_note": top["tie_note"] if top else "",
+        "leader_v": repr(top["value"]) if top else "",
+        "leader_score": f"{top['value']:.4f}" if top else "–",
+        "leader_ci": f"[{top['low']:.4f}, {top['high']:.4f}]" if top and top["low"] is not None else "",
     }
+
+
+def _team(history: list[Any]) -> Optional[str]:
+    """The team a committee entry was submitted for (its submit event says so; folder boards have none)."""
+    return next((str(event.data["team"]) for event in history if event.event == "submit" and event.data.get("team")), None)
 
 
 def _csv(ranking: Ranking, names: dict[str, EntryName]) -> str:
     spec = ranking.spec
+    place = places(_groups(ranking.current, names, spec, True), {row.entry_id: row for row in ranking.current}, spec)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS + [f"{name}{suffix}" for name in spec.metrics for suffix in ("", "_ci_low", "_ci_high")])
     # Only these columns can hold text that starts a formula; the metric columns after them are numbers.
     writer.writerows(
         [*(defused(cell) for cell in row_cells[: len(CSV_COLUMNS)]), *row_cells[len(CSV_COLUMNS) :]]
-        for row_cells in (_csv_row(row, names, spec.metrics) for row in _all_rows(ranking))
+        for row_cells in (_csv_row(row, names, spec.metrics, place) for row in _all_rows(ranking))
     )
     return buffer.getvalue()
 
@@ -227,7 +348,7 @@ def defused(cell: Any) -> Any:
     return cell
 
 
-def _csv_row(row: Row, names: dict[str, EntryName], metric_names: list[str]) -> list[Any]:
+def _csv_row(row: Row, names: dict[str, EntryName], metric_names: list[str], place: dict[str, str]) -> list[Any]:
     p = row.entry.provenance
     test = row.versus_baseline
     metrics: list[Any] = []
@@ -238,7 +359,7 @@ def _csv_row(row: Row, names: dict[str, EntryName], metric_names: list[str]) -> 
         else:
             metrics += [metric.value, metric.ci.low if metric.ci else "", metric.ci.high if metric.ci else ""]
     return [
-        row.entry_id, names[row.entry_id].text, names[row.entry_id].group, _section(row), _blank(row.rank), _blank(row.tier),
+        row.entry_id, names[row.entry_id].text, names[row.entry_id].group, _section(row), place.get(row.entry_id, ""), _blank(row.tier),
         row.state, row.is_baseline, _blank(row.delta), _blank(test.p_value if test else None), _blank(test.p_holm if test else None),
         p.model_target, p.seed, p.run_id, row.entry.task_version, p.submitter, p.submitted_at, p.git_commit or "",
         p.git_dirty, p.predictions_sha256,

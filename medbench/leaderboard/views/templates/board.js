@@ -45,10 +45,10 @@
     {key: "name", label: "configuration"}, {key: "m:" + primary, label: primary, metric: primary, num: true}];
   if (baselineRow) { COLUMNS.push({key: "delta", label: "Δ baseline", num: true, optional: true}); }
   others.forEach(function (m) { COLUMNS.push({key: "m:" + m, label: m, metric: m, num: true, optional: true}); });
-  COLUMNS.push({key: "review", label: "review", optional: true}, {key: "actions", label: ""});
+  COLUMNS.push({key: "who", label: "submitter / team", optional: true}, {key: "review", label: "review", optional: true}, {key: "actions", label: ""});
   var shown = {};
   COLUMNS.forEach(function (c) {
-    var wide = window.innerWidth >= 1000 && others.length <= 6;
+    var wide = (window.innerWidth >= 1000 || narrow.matches) && others.length <= 6;  // a phone's cards stack them
     shown[c.key] = !c.optional || (c.metric ? wide : !narrow.matches || c.key !== "tier");
   });
   function visible() { return COLUMNS.filter(function (c) { return shown[c.key]; }); }
@@ -57,8 +57,9 @@
     var title = c.metric ? ' title="' + esc(c.metric + ": " + better(c.metric)) + '"' : "";
     var label = c.metric ? esc(c.label + unitText(c.metric)) + ' <span class="dir">' + esc(arrow(c.metric)) + "</span>" : esc(c.label);
     if (c.metric === primary && levelText) { label += ' <span class="sub">[' + levelText + " CI]</span>"; }
-    var sortable = c.key !== "actions" && c.key !== "name" ? ' data-key="' + esc(c.key) + '"' : "";
-    return "<th" + (c.num ? ' class="num"' : "") + sortable + title + ' scope="col">' + label + "</th>";
+    var sortable = c.key !== "actions" && c.key !== "name" && c.key !== "who";
+    if (sortable) { label = '<button type="button" class="sort" aria-label="' + esc("sort by " + (c.label || c.key)) + '">' + label + "</button>"; }
+    return "<th" + (c.num ? ' class="num"' : "") + (sortable ? ' data-key="' + esc(c.key) + '" aria-sort="none"' : "") + title + ' scope="col">' + label + "</th>";
   }
 
   // ---- cells of a group row (several seeds) and of an entry row ----
@@ -72,19 +73,20 @@
       return "<td" + label + dv(tiers.length ? low : null) + ">" + (tiers.length ? tierBadge(low) + (high > low ? "–" + tierBadge(high) : "") : "–") + "</td>";
     }
     if (c.key === "name") {
-      return '<td class="name"' + label + '><button type="button" class="expand" aria-expanded="false" title="show each seed">▸</button> ' +
-        nameHtml(group) + ' <span class="seeds">' + rows.length + " seeds</span></td>";
+      return '<td class="name"' + label + '><button type="button" class="expand" aria-expanded="false" aria-label="' + esc("show each seed of " + group.name) + '" title="show each seed">▸</button> ' +
+        nameHtml(group) + ' <span class="seeds">' + rows.length + " seeds</span>" + badges(rows) + "</td>";
     }
     if (c.metric) {
-      var s = group.spread[c.metric];
+      var s = group.pooled[c.metric];
       if (!s) { return "<td" + label + ' data-v="">–</td>'; }
-      var text = '<span class="nowrap">' + fixed(s.mean) + (has(s.sd) ? ' <span class="sd">± ' + s.sd.toFixed(4) + "</span>" : "") + "</span>";
-      if (c.metric === primary) { text += '<br><span class="sub">range ' + fixed(s.low) + "–" + fixed(s.high) + "</span>"; }
-      return '<td class="num mean"' + label + ' data-metric="' + esc(c.metric) + '"' + dv(s.mean) + ">" + text + "</td>";
+      var text = fixed(s.value) + (c.metric === primary && has(s.low) ? '<br><span class="sub pooled-ci">[' + fixed(s.low) + ", " + fixed(s.high) + "]</span>" : "");
+      if (c.metric === primary && has(s.sd)) { text += '<br><span class="sub sd" title="standard deviation over the seeds">sd ' + s.sd.toFixed(4) + " over " + s.seeds + " seeds</span>"; }
+      return '<td class="num mean"' + label + ' data-metric="' + esc(c.metric) + '"' + dv(s.value) + ' data-low="' + (has(s.low) ? s.low : "") + '" data-high="' + (has(s.high) ? s.high : "") + '">' + text + "</td>";
     }
     if (c.key === "delta") {
-      var d = section === "ranked" && baselineRow ? group.spread[primary].mean - metricOf(baselineRow, primary).value : null;
-      return '<td class="num"' + label + dv(d) + ">" + (group.entries.indexOf(spec.baseline) >= 0 ? "holds the baseline" : signed(d)) + "</td>";
+      if (group.entries.indexOf(spec.baseline) >= 0) { return '<td class="num delta"' + label + ' data-v="0">holds the baseline</td>'; }
+      var d = section === "ranked" ? group.delta : null;
+      return '<td class="num delta"' + label + dv(d ? d.value : null) + ">" + (d ? pooledDeltaHtml(d) : "–") + "</td>";
     }
     if (c.key === "review") {
       var counts = {};
@@ -93,6 +95,11 @@
         return '<span class="state-' + esc(k) + '">' + counts[k] + " " + esc(k) + "</span>";
       }).join(" · ") + "</td>";
     }
+    if (c.key === "who") {
+      var who = {};
+      rows.forEach(function (r) { who[whoText(r)] = true; });
+      return '<td class="who"' + label + ">" + esc(Object.keys(who).sort().join(", ")) + "</td>";
+    }
     return "<td></td>";
   }
 
@@ -100,14 +107,16 @@
     var label = ' data-label="' + esc(c.label) + '"';
     if (c.key === "rank") {
       // A config of one entry shows its group's rank, as the forest plot does: table and plot share one sequence.
+      // Seeds are placed within their group (2.1, 2.2), so table and plot share one sequence of ranks.
       var rank = !seedRow && group && has(group.rank) ? group.rank : row.rank;
-      return "<td" + label + dv(rank) + ">" + (has(rank) ? (seedRow ? '<span class="sub">' + rank + "</span>" : rank) : "–") + "</td>";
+      var text = seedRow ? row.place : (has(rank) ? rank : null);
+      return "<td" + label + dv(rank) + (seedRow ? ' data-place="' + esc(row.place || "") + '"' : "") + ">" + (has(text) ? (seedRow ? '<span class="sub">' + esc(text) + "</span>" : text) : "–") + "</td>";
     }
     if (c.key === "tier") { return "<td" + label + dv(row.tier) + ">" + (has(row.tier) ? tierBadge(row.tier) : "–") + "</td>"; }
     if (c.key === "name") {
       var id = '<span class="mono" title="' + esc(row.entry_id) + '">' + esc(short(row.entry_id)) + "</span>";
       var who = "seed " + esc(row.entry.provenance.seed) + " · " + id + (row.baseline ? ' <b class="base-tag">baseline</b>' : "");
-      return '<td class="name"' + label + ">" + (seedRow ? '<span class="seed-of">' + who + "</span>" : nameHtml({name: row.name}) + '<br><span class="sub">' + who + "</span>") + "</td>";
+      return '<td class="name"' + label + ">" + (seedRow ? '<span class="seed-of">' + who + "</span>" : nameHtml({name: row.name}) + '<br><span class="sub">' + who + "</span>") + badges([row]) + rejection(row) + "</td>";
     }
     if (c.metric) {
       var metric = metricOf(row, c.metric);
@@ -116,11 +125,36 @@
     }
     if (c.key === "delta") { return '<td class="num"' + label + dv(row.baseline ? 0 : row.delta_baseline) + ">" + deltaHtml(row) + "</td>"; }
     if (c.key === "review") { return "<td" + label + ' class="state-' + esc(row.review) + '">' + esc(row.review) + "</td>"; }
-    return '<td class="actions"><button type="button" class="open" aria-expanded="false">details</button> ' +
-      '<label class="pick"><input type="checkbox" class="compare" value="' + esc(row.entry_id) + '"' +
+    if (c.key === "who") { return '<td class="who"' + label + ">" + esc(whoText(row)) + "</td>"; }
+    return '<td class="actions"><button type="button" class="open" aria-expanded="false" aria-label="' + esc("details of " + row.name + " seed " + row.entry.provenance.seed) + '">details</button> ' +
+      '<label class="pick"><input type="checkbox" class="compare" aria-label="' + esc("compare " + row.name + " seed " + row.entry.provenance.seed) + '" value="' + esc(row.entry_id) + '"' +
       (picked.indexOf(row.entry_id) >= 0 ? " checked" : "") + "> compare</label></td>";
   }
 
+  function whoText(row) {
+    var who = row.entry.provenance.submitter;  // a committee entry's submitter already names its team
+    return who + (row.team && who.indexOf("(" + row.team + ")") < 0 ? " (" + row.team + ")" : "");
+  }
+  // An entry scored on a data file that is not the benchmark's official release says so on its row.
+  function badges(rows) {
+    var unofficial = rows.filter(function (r) { return r.entry.provenance.official_release === false; }).length;
+    return unofficial ? ' <span class="badge nonofficial" title="scored on a data file that is not the benchmark\'s official release: not comparable with published numbers">non-official data</span>' : "";
+  }
+  // A rejected entry shows the committee's reason (the note of its reject event).
+  function rejection(row) {
+    if (row.review !== "rejected") { return ""; }
+    var events = row.history.filter(function (e) { return e[2] === "review" || e[2] === "reject"; });
+    var last = events.length ? events[events.length - 1] : null;
+    return '<br><span class="reason">rejected' + (last ? " by " + esc(last[3]) + (last[4] ? ": " + esc(last[4]) : "") : "") + "</span>";
+  }
+  function pooledDeltaHtml(d) {
+    var html = signed(d.value);
+    if (has(d.low)) {
+      html += '<br><span class="sub">[' + signed(d.low) + ", " + signed(d.high) + "]</span>" +
+        '<br><span class="sub p" title="' + esc(data.group_method + "; p is the normal p-value this interval inverts") + '">p=' + pText(d.p_value) + "</span>";
+    }
+    return html;
+  }
   function tierBadge(tier) { return '<span class="tier' + (tier % 2 ? " t-odd" : "") + '">T' + tier + "</span>"; }
   function nameHtml(group) {
     var parts = group.name.split(" · ");
@@ -232,9 +266,9 @@
       if (key === "rank") { return has(group.rank) ? group.rank : rows[0].rank; }
       if (key === "tier") { return Math.min.apply(null, rows.map(function (r) { return has(r.tier) ? r.tier : Infinity; })); }
       if (key === "review") { return rows[0].review; }
-      if (key === "delta") { return group.spread[primary].mean; }
-      var s = group.spread[key.slice(2)];
-      return s ? s.mean : null;
+      if (key === "delta") { return group.delta ? group.delta.value : null; }
+      var s = group.pooled[key.slice(2)];
+      return s ? s.value : null;
     }
     this.groups = this.groups.map(function (g, i) { return [value(g), i, g]; }).sort(function (a, b) {
       if (a[0] === b[0]) { return a[1] - b[1]; }
@@ -270,7 +304,7 @@
       return "<dt>" + esc(item[0]) + "</dt><dd>" + esc(item[1]) + "</dd>";
     }).join("") + "</dl>";
     html += '<p><a class="permalink" href="#entry=' + esc(row.entry_id) + '">permalink to this entry</a></p></div>';
-    html += "<div><h3>Subgroups</h3>" + subgroupsHtml(row) + "<h3>Audit history</h3><ol class=\"history\">" + row.history.map(function (e) {
+    html += "<div>" + (data.curves[row.entry_id] ? "<h3>ROC and calibration</h3>" + curvesHtml(data.curves[row.entry_id]) : "") + "<h3>Subgroups</h3>" + subgroupsHtml(row) + "<h3>Audit history</h3><ol class=\"history\">" + row.history.map(function (e) {
       return "<li>" + esc(e[1] + " " + e[2] + " by " + e[3] + (e[4] ? ": " + e[4] : "")) + "</li>";
     }).join("") + "</ol></div></div>";
     return html;
@@ -280,10 +314,13 @@
     if (!columns.length) { return '<p class="sub">no subgroups in this task\'s protocol</p>'; }
     var metrics = [primary].concat(others);
     return columns.map(function (column) {
-      var html = '<div class="scroll"><table class="subgroups" data-column="' + esc(column) + '"><thead><tr><th scope="col">' + esc(column) + "</th>" +
+      var sizes = (data.subgroup_n || {})[column] || {};
+      var html = '<div class="scroll"><table class="subgroups" data-column="' + esc(column) + '"><thead><tr><th scope="col">' + esc(column) + '</th><th class="num" scope="col" title="test samples in the subgroup (under 5: not shown)">n</th>' +
         metrics.map(function (m) { return '<th class="num" scope="col" title="' + esc(better(m)) + '">' + esc(m) + " " + arrow(m) + "</th>"; }).join("") + "</tr></thead><tbody>";
       Object.keys(groups[column]).forEach(function (level) {
-        html += '<tr data-level="' + esc(level) + '"><th scope="row">' + esc(level) + "</th>" + metrics.map(function (m) {
+        var n = sizes[level];
+        html += '<tr data-level="' + esc(level) + '"><th scope="row">' + esc(level) + '</th><td class="num n"' + dv(has(n) ? n : null) + ">" +
+          (has(n) ? n : (level in sizes ? "&lt; 5" : "–")) + "</td>" + metrics.map(function (m) {
           var metric = groups[column][level][m];
           return '<td class="num" data-metric="' + esc(m) + '"' + dv(metric ? metric.value : null) + ">" + fixed(metric ? metric.value : null) + warnMark(metric) +
             (interval(metric) ? '<br><span class="sub">' + interval(metric) + "</span>" : "") + "</td>";
@@ -291,6 +328,45 @@
       });
       return html + "</tbody></table></div>";
     }).join("");
+  }
+
+  // ---- ROC and calibration of a binary entry, from aggregated points with their counts ----
+  function curvesHtml(c) {
+    var size = 180, pad = 26;
+    function px(v) { return (pad + v * (size - pad - 6)).toFixed(1); }
+    function py(v) { return (size - pad - v * (size - pad - 6)).toFixed(1); }
+    function frame(label, xLabel, yLabel) {
+      return '<line class="frame" x1="' + px(0) + '" y1="' + py(0) + '" x2="' + px(1) + '" y2="' + py(0) + '"/>' +
+        '<line class="frame" x1="' + px(0) + '" y1="' + py(0) + '" x2="' + px(0) + '" y2="' + py(1) + '"/>' +
+        '<line class="chance" x1="' + px(0) + '" y1="' + py(0) + '" x2="' + px(1) + '" y2="' + py(1) + '"/>' +
+        '<text x="' + px(0.5) + '" y="' + (size - 4) + '" text-anchor="middle">' + xLabel + "</text>" +
+        '<text x="10" y="' + py(0.5) + '" text-anchor="middle" transform="rotate(-90 10 ' + py(0.5) + ')">' + yLabel + "</text>" +
+        "<title>" + esc(label) + "</title>";
+    }
+    var roc = '<svg class="curve roc" width="' + size + '" height="' + size + '" role="img" aria-label="' + esc("ROC curve at " + (c.roc.length - 2) + " thresholds") + '">' +
+      frame("ROC", "false-positive rate", "true-positive rate") + '<polyline points="' + c.roc.map(function (q) { return px(q[0]) + "," + py(q[1]); }).join(" ") + '"/></svg>';
+    var cal = '<svg class="curve calibration" width="' + size + '" height="' + size + '" role="img" aria-label="calibration in ' + c.calibration.length + ' bins">' +
+      frame("calibration", "predicted", "observed") + c.calibration.map(function (b) {
+        return '<circle cx="' + px(b[2]) + '" cy="' + py(b[3]) + '" r="' + (2 + Math.min(5, Math.sqrt(b[4]) / 3)).toFixed(1) + '"><title>' + esc("n=" + b[4]) + "</title></circle>";
+      }).join("") + "</svg>";
+    var table = '<table class="calibration-bins"><thead><tr><th scope="col">predicted</th><th class="num" scope="col">mean predicted</th><th class="num" scope="col">observed</th><th class="num" scope="col">n</th></tr></thead><tbody>' +
+      c.calibration.map(function (b) {
+        return "<tr><th scope=\"row\">" + b[0].toFixed(1) + "–" + b[1].toFixed(1) + '</th><td class="num">' + b[2].toFixed(3) + '</td><td class="num">' + b[3].toFixed(3) + '</td><td class="num n" data-v="' + b[4] + '">' + b[4] + "</td></tr>";
+      }).join("") + "</tbody></table>";
+    return '<div class="curves">' + roc + (c.probabilities ? cal : "") + '</div><p class="sub curve-counts">ROC at ' + (c.roc.length - 2) + " thresholds over " + c.positives + " positives and " + c.negatives +
+      " negatives" + (c.probabilities ? "; calibration in bins of the predicted probability, n per bin" + (c.suppressed_bins ? ", " + c.suppressed_bins + " bin(s) under 5 samples not shown" : "") : "; scores are not probabilities, so no calibration") + ".</p>" +
+      (c.probabilities ? '<div class="scroll">' + table + "</div>" : "");
+  }
+  function drawCurves() {
+    var section = document.getElementById("curves"), ids = Object.keys(data.curves || {});
+    if (!section || !ids.length) { return; }
+    var ranked = ids.filter(function (id) { return byId[id]; }).sort(function (a, b) { return (byId[a].rank || 0) - (byId[b].rank || 0); });
+    var chosen = section.getAttribute("data-entry") || ranked[0];
+    section.hidden = false;
+    section.innerHTML = "<h2>ROC and calibration</h2>" + '<label for="curves-entry">entry</label> <select id="curves-entry">' + ranked.map(function (id) {
+      return "<option" + (id === chosen ? " selected" : "") + ' value="' + esc(id) + '">' + esc((byId[id].place || byId[id].rank) + ". " + byId[id].name + " seed " + byId[id].entry.provenance.seed) + "</option>";
+    }).join("") + "</select>" + curvesHtml(data.curves[chosen]);
+    document.getElementById("curves-entry").addEventListener("change", function (event) { section.setAttribute("data-entry", event.target.value); drawCurves(); });
   }
 
   // ---- two entries side by side ----
@@ -376,15 +452,15 @@
     var rows = groups.map(function (g) {
       var members = g.entries.map(function (id) { return metricOf(byId[id], m); }).filter(has);
       return {group: g, values: members.map(function (x) { return x.value; }),
-        low: Math.min.apply(null, members.map(function (x) { return x.ci ? x.ci.low : x.value; })),
-        high: Math.max.apply(null, members.map(function (x) { return x.ci ? x.ci.high : x.value; })),
-        mean: g.spread[m] ? g.spread[m].mean : null};
+        low: g.pooled[m] && has(g.pooled[m].low) ? g.pooled[m].low : Math.min.apply(null, members.map(function (x) { return x.value; })),
+        high: g.pooled[m] && has(g.pooled[m].high) ? g.pooled[m].high : Math.max.apply(null, members.map(function (x) { return x.value; })),
+        mean: g.pooled[m] ? g.pooled[m].value : null};
     }).filter(function (r) { return r.values.length; });
     var select = '<label>metric <select id="forest-metric">' + metrics.map(function (name) {
       return "<option" + (name === m ? " selected" : "") + ' value="' + esc(name) + '">' + esc(name + " (" + better(name) + ")") + "</option>";
     }).join("") + "</select></label>";
-    var caption = "<figcaption>Forest plot of " + esc(m) + " (" + better(m) + "): dot = value (mean over seeds), bar = " + esc(levelText || "no") +
-      " confidence interval (thick: the range of the seeds' values)" + (baselineRow ? "; dashed line = the baseline" : "") + ". " + select + "</figcaption>";
+    var caption = "<figcaption>Forest plot of " + esc(m) + " (" + better(m) + "): dot = value (a group's: pooled over its seeds), bar = " + esc(levelText || "no") +
+      " confidence interval (a group's: pooled, with the seeds' spread; thick: the range of the seeds' values)" + (baselineRow ? "; dashed line = the baseline" : "") + ". " + select + "</figcaption>";
     if (!rows.length) { forest.innerHTML = caption + '<p class="empty">no ranked entry matches the filter</p>'; bindForest(); return; }
     // The axis follows the data (and reaches the target of a target metric), clipped to the values the metric can take.
     var ends = has(scale.target) ? [scale.target] : [];
@@ -442,6 +518,7 @@
   function drawAll() {
     Object.keys(tables).forEach(function (k) { tables[k].draw(); });
     drawForest();
+    drawCurves();
   }
   var tables = {ranked: new Table("ranked"), rejected: new Table("rejected"), stale: new Table("stale")};
   var typing = null;  // redraw once typing pauses: a big board takes a moment per redraw

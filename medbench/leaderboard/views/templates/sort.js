@@ -13,6 +13,11 @@
     var headers = table.tHead.rows[0].cells;
     Array.prototype.forEach.call(headers, function (header, column) {
       if (header.classList.contains("nosort")) { return; }
+      header.tabIndex = 0;  // reachable by keyboard: Enter or Space sorts, as a click does
+      header.setAttribute("aria-sort", "none");
+      header.addEventListener("keydown", function (event) {
+        if (event.key === "Enter" || event.key === " ") { event.preventDefault(); header.click(); }
+      });
       header.addEventListener("click", function () {
         var numeric = header.getAttribute("data-type") === "num";
         var ascending = header.getAttribute("aria-sort") !== "ascending";
