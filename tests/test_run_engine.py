@@ -138,3 +138,18 @@ def test_edited_record_is_reported(default_record) -> None:
     (default_record.path / "predictions.parquet").unlink()
     with pytest.raises(RecordError, match="predictions.parquet"):
         read_record(default_record.path)
+
+
+def test_a_bad_input_file_fails_before_the_model_and_leaves_no_record(
+    compose_config, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A CSV without the target column: one DataError from reading it; no model built, nothing under runs/."""
+    from medbench.engine import run as engine
+
+    table = tmp_path / "cohort.csv"
+    table.write_text("age,sex\n" + "".join(f"{30 + i},{'mf'[i % 2]}\n" for i in range(40)))
+    cfg = compose_config("task=tabular_csv", f"task.data.path={table}", "task.data.target_column=readmitted")
+    monkeypatch.setattr(engine, "build_model", lambda *args: pytest.fail("the model was built before the data were checked"))
+    with pytest.raises(DataError, match="readmitted"):
+        engine.run(cfg)
+    assert list(iter_records(cfg.paths.runs_dir)) == []

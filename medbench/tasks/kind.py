@@ -78,6 +78,9 @@ class TaskKind:
     prediction_columns: tuple[str, ...] = ()
     prediction_prefixes: tuple[str, ...] = ()
     derived_prefixes: tuple[str, ...] = ()
+    # The `conf/model` options that serve this kind (`model=NAME`). A run that names another kind's
+    # option is refused before anything is built, with these as the ones to use (`medbench.engine.run`).
+    models: tuple[str, ...] = ()
 
     def is_prediction(self, column: str) -> bool:
         return column in self.prediction_columns or column.startswith(self.prediction_prefixes)
