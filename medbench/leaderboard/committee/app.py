@@ -18,7 +18,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+import errno
+import logging
+import socket
+import sys
+import time
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any, Optional
 
 from fastapi import Depends, FastAPI, Header, Request
@@ -28,6 +34,8 @@ from pydantic import BaseModel, Field
 from medbench.errors import MedbenchError
 from medbench.leaderboard.committee.store import CommitteeStore, Forbidden, NotFound, QuotaExceeded, Unauthenticated, User
 
+# The service's access log (`medbench serve --access-log`): who asked what, never what they sent.
+ACCESS_LOG = logging.getLogger("medbench.access")
 STATUS = ((Unauthenticated, 401), (Forbidden, 403), (NotFound, 404), (QuotaExceeded, 429))
 # A 10k-sample binary submission is ~0.3 MB of base64; a hundred times that is no prediction file.
 MAX_PREDICTIONS_BYTES = 64 * 1024 * 1024
@@ -68,9 +76,21 @@ def create_app(store: CommitteeStore) -> FastAPI:
         status = next((code for kind, code in STATUS if isinstance(error, kind)), 422)
         return JSONResponse({"detail": str(error)}, status_code=status)
 
-    def actor(authorization: Optional[str] = Header(default=None)) -> User:
+    @app.middleware("http")
+    async def _access_log(request: Request, call_next: Any) -> Response:
+        started = time.perf_counter()
+        response = await call_next(request)
+        user = request.scope.get("state", {}).get("user", "-")
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        # The path only: no query, body, header or token ever reaches the log.
+        ACCESS_LOG.info("%s %s %d %.1fms %s", request.method, request.url.path, response.status_code, elapsed_ms, user)
+        return response
+
+    def actor(request: Request, authorization: Optional[str] = Header(default=None)) -> User:
         token = authorization[7:] if authorization and authorization.startswith("Bearer ") else None
-        return store.authenticate(token)
+        user = store.authenticate(token)
+        request.scope.setdefault("state", {})["user"] = user.name
+        return user
 
     @app.get("/health")
     def health() -> dict[str, Any]:
@@ -143,11 +163,36 @@ def _frame(encoded: str) -> Any:
     return read_parquet(data, "predictions")
 
 
-def serve(db_url: str, key_path: Any, host: str, port: int) -> None:
+def bind(host: str, port: int) -> socket.socket:
+    """A listening socket on `host:port` (0: a free port), bound before anything says it serves there."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listener = socket.socket(family, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        listener.bind((host, port))
+    except OSError as error:
+        listener.close()
+        reason = "already in use (is another `medbench serve` running?)" if error.errno == errno.EADDRINUSE else error.strerror
+        raise MedbenchError(f"--port {port}: cannot listen on {host}:{port}: {reason}; choose another --port") from None
+    listener.listen(2048)
+    return listener
+
+
+def log_access_to(path: Optional[Path]) -> None:
+    """One line per request (time, method, path, status, duration, user) to `path`, or to stderr."""
+    handler = logging.FileHandler(path, encoding="utf-8") if path else logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+    ACCESS_LOG.addHandler(handler)
+    ACCESS_LOG.setLevel(logging.INFO)
+    ACCESS_LOG.propagate = False
+
+
+def serve(store: CommitteeStore, listener: socket.socket) -> None:
+    """Answer on `listener` until interrupted; closes the store."""
     import uvicorn
 
-    store = CommitteeStore(db_url, key_path)
     try:
-        uvicorn.run(create_app(store), host=host, port=port, log_level="warning")
+        config = uvicorn.Config(create_app(store), log_level="warning", access_log=False)
+        uvicorn.Server(config).run(sockets=[listener])
     finally:
         store.close()

@@ -16,15 +16,30 @@ from medbench.io import sha256_hex
 
 def load_or_create_key(path: Path) -> Any:
     """The private key in `path` (PEM); a new one, written with mode 0600, when the file is missing."""
+    path = Path(path)
+    return load_key(path) if path.is_file() else create_key(path)
+
+
+def load_key(path: Path) -> Any:
+    """The Ed25519 private key in the PEM file `path`."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    try:
+        key = serialization.load_pem_private_key(Path(path).read_bytes(), password=None)
+    except (ValueError, TypeError):
+        raise LeaderboardError(f"{path}: not a PEM private key without a password") from None
+    if not isinstance(key, Ed25519PrivateKey):
+        raise LeaderboardError(f"{path}: not an Ed25519 private key")
+    return key
+
+
+def create_key(path: Path) -> Any:
+    """A new key written to `path` with mode 0600; if another process wrote one meanwhile, theirs."""
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     path = Path(path)
-    if path.is_file():
-        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
-        if not isinstance(key, Ed25519PrivateKey):
-            raise LeaderboardError(f"{path}: not an Ed25519 private key")
-        return key
     key = Ed25519PrivateKey.generate()
     data = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -38,7 +53,7 @@ def load_or_create_key(path: Path) -> Any:
         pass
     finally:
         temporary.unlink()
-    return load_or_create_key(path)
+    return load_key(path)
 
 
 def public_pem(private_key: Any) -> str:
