@@ -70,3 +70,30 @@ def test_the_signing_key_is_created_once_and_its_fingerprint_shown(medbench_cli,
     shown = medbench_cli("admin", "key", "show", "--key", str(key))
     public = public_pem(load_key(key))
     assert shown.stdout == created.stdout.split("\n", 1)[1] == f"fingerprint {fingerprint(public)} (publish it; the service also answers GET /public-key)\n{public}"
+
+
+def test_submit_without_board_names_the_boards_that_take_the_records_protocol(medbench_cli, tmp_path) -> None:
+    from medbench.testing import synthetic
+
+    db = ("--db", f"sqlite:///{tmp_path}/committee.db", "--key", str(tmp_path / "server.ed25519"))
+    root = medbench_cli("admin", "create-user", "root", "--role", "admin", *db).stdout.strip().splitlines()[-1]
+    alice = medbench_cli("admin", "create-user", "alice", "--role", "submitter", "--team", "A", *db, token=root)
+    alice = alice.stdout.strip().splitlines()[-1]
+    hospital = synthetic.write_record(tmp_path / "hospital", seed=0)
+    created = medbench_cli("board", "create", "synthetic-2026", "--from-record", str(hospital), *db, token=root)
+    assert created.returncode == 0, created.stderr
+    partner = synthetic.write_record(tmp_path / "runs", seed=1)
+    refused = medbench_cli("submit", str(partner), *db, token=alice)
+    assert refused.returncode == 2
+    assert refused.stdout.splitlines()[0] == (
+        f"refused {partner}: the committee has no board 'synthetic'; boards that take its protocol "
+        "(task synthetic v1.0): synthetic-2026; pass --board synthetic-2026"
+    )
+    other = synthetic.write_record(tmp_path / "runs", seed=1, task_version="2.0")
+    none = medbench_cli("submit", str(other), *db, token=alice)
+    assert none.returncode == 2 and "no board of the committee takes its protocol (task synthetic v2.0)" in none.stdout
+    assert "its boards: synthetic-2026" in none.stdout
+    submitted = medbench_cli("submit", str(partner), "--board", "synthetic-2026", *db, token=alice)
+    assert submitted.returncode == 0 and f"submitted {partner} to board synthetic-2026 as entry " in submitted.stdout
+    again = medbench_cli("submit", str(partner), "--board", "synthetic-2026", *db, token=alice)
+    assert again.returncode == 0 and f"already on board synthetic-2026: {partner} (entry " in again.stdout
