@@ -34,6 +34,7 @@ def execute(args: argparse.Namespace) -> int:
     from medbench.records.record import read_record
     from medbench.evaluation.comparison import compare_paired, default_method
     from medbench.evaluation.scoring import record_outputs
+    from medbench.wording import counted
 
     record_a, record_b = read_record(args.run_a), read_record(args.run_b)
     task_a, task_b = record_a.protocol, record_b.protocol
@@ -76,7 +77,7 @@ def execute(args: argparse.Namespace) -> int:
         return 0
     ci = result.ci
     interval = f" [{ci.low:+.4f}, {ci.high:+.4f}] ({ci.level:.0%} paired {ci.method} CI)" if ci else " (no interval)"
-    print(f"task {task_a.name} v{task_a.version}, {result.n_units} {result.resampling_unit}s")
+    print(f"task {task_a.name} v{task_a.version}, {counted(result.n_units, result.resampling_unit)}")
     print(f"A {record_a.run_id} {metric}: {result.value_a:.4f}")
     print(f"B {record_b.run_id} {metric}: {result.value_b:.4f}")
     print(f"A - B: {result.difference:+.4f}{interval}")

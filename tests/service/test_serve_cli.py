@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import httpx
+import pytest
 
 from tests.service.conftest import REPO_ROOT, LiveServer
 
@@ -97,3 +98,13 @@ def test_submit_without_board_names_the_boards_that_take_the_records_protocol(me
     assert submitted.returncode == 0 and f"submitted {partner} to board synthetic-2026 as entry " in submitted.stdout
     again = medbench_cli("submit", str(partner), "--board", "synthetic-2026", *db, token=alice)
     assert again.returncode == 0 and f"already on board synthetic-2026: {partner} (entry " in again.stdout
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_a_predictions_file_entry_reports_no_invented_seed(store, people, board, runs) -> None:
+    from medbench.records.record import read_record
+    from medbench.testing import synthetic
+
+    frame = read_record(synthetic.write_record(runs, seed=3)).predictions()
+    outcome = store.submit(board, frame, {"model_target": "PartnerNet"}, people.alice)
+    assert store.entries(board)[outcome.entry_id].provenance.seed is None

@@ -603,7 +603,7 @@ def _entry(
             model_target=str(meta.get("model_target") or "unknown"),
             parameter_count=meta.get("parameter_count"),
             checkpoint_sha256=meta.get("checkpoint_sha256"),
-            seed=int(meta.get("seed") or 0),
+            seed=int(meta["seed"]) if meta.get("seed") is not None else None,
             overrides=[str(item) for item in meta.get("overrides") or []],
             git_commit=meta.get("git_commit"),
             git_dirty=meta.get("git_dirty"),

@@ -74,7 +74,7 @@ def _table(ranking: Ranking, names: dict[str, EntryName], rows: list[Row], title
             str(row.rank) if row.rank is not None else "-",
             str(row.tier) if row.tier is not None else "-",
             row.entry_id[:ID_WIDTH],
-            escape(f"{names[row.entry_id].text} · seed {entry.provenance.seed}"),
+            escape(names[row.entry_id].text + (f" · seed {entry.provenance.seed}" if entry.provenance.seed is not None else "")),
             format_metric(entry.metrics.get(spec.primary)),
             *(format_value(entry.metrics.get(name)) for name in others),
         ]
