@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 from medbench.testing import synthetic
-from medbench.leaderboard.views.site import build_site
+from medbench.leaderboard.folder.ranking import build_site
 from medbench.leaderboard.folder.submit import submit_entries
 from medbench.records.record import read_record
 

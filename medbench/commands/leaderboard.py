@@ -69,10 +69,10 @@ def _show(args: argparse.Namespace) -> int:
         committee = open_committee(args.server, args.db, args.key)
         print_ranking(ranking_from_json(committee.board_json(args.board)), limit=args.limit)
         return 0
-    from medbench.leaderboard.board.ranking import rank_board
+    from medbench.leaderboard.folder.ranking import rank_board
     from medbench.leaderboard.folder.store import Board
     from medbench.leaderboard.views.terminal import print_ranking
-    from medbench.leaderboard.board.tiers import cached_tiers
+    from medbench.leaderboard.folder.tiers import cached_tiers
 
     print_ranking(rank_board(Board(args.root, args.board), cached_tiers), limit=args.limit)
     return 0
@@ -114,9 +114,9 @@ def _committee_baseline(args: argparse.Namespace) -> int:
 
 
 def _build(args: argparse.Namespace) -> int:
-    from medbench.leaderboard.views.site import build_site
+    from medbench.leaderboard.folder.ranking import build_site
     from medbench.leaderboard.folder.location import SITE_DIR
-    from medbench.leaderboard.board.tiers import board_tiers
+    from medbench.leaderboard.folder.tiers import board_tiers
 
     index = build_site(args.root, args.out or args.root / SITE_DIR, tiers=None if args.no_tiers else board_tiers)
     print(f"leaderboard site: {index.resolve()}  (open it in a browser; no server needed)")

@@ -42,7 +42,7 @@ def execute(args: argparse.Namespace) -> int:
 
 def _to_committee(args: argparse.Namespace) -> int:
     from medbench.errors import LeaderboardError
-    from medbench.leaderboard.folder.submit import FailedRun, SubmissionRefused
+    from medbench.leaderboard.board.entries import FailedRun, SubmissionRefused
     from medbench.leaderboard.committee.client import file_submission, open_committee, record_submission
 
     if args.submitter or args.baseline:
@@ -116,7 +116,8 @@ def _board_of_task(committee: Any, run_dir: Path, task: str) -> Optional[str]:
 
 def _to_folder_boards(args: argparse.Namespace) -> int:
     from medbench.leaderboard.folder.location import refresh_hint
-    from medbench.leaderboard.folder.submit import FailedRun, SubmissionRefused, default_submitter, submit_run
+    from medbench.leaderboard.board.entries import FailedRun, SubmissionRefused
+    from medbench.leaderboard.folder.submit import default_submitter, submit_run
 
     submitter = args.submitter or default_submitter()
     refused = added = 0

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Literal, Optional
 
+from medbench.evaluation.agreement import EXACT, NONDETERMINISTIC_TOLERANCE, agree, difference
 from medbench.io import Strict
 from medbench.records.record import (
     EnvironmentInfo,
@@ -15,11 +15,6 @@ from medbench.records.record import (
 from medbench.reproduce.claims import Claim, TargetKind
 
 SCHEMA_VERSION = 1
-
-
-# Default tolerance where bit-identical results are not expected (GPU kernels, non-deterministic trainers).
-NONDETERMINISTIC_TOLERANCE = 1e-4
-
 
 
 class MetricComparison(Strict):
@@ -79,7 +74,7 @@ def default_tolerance(claim: Claim) -> tuple[float, str]:
     trainer = claim.config.get("trainer") or {}
     on_cpu = claim.environment.gpu is None or str(trainer.get("accelerator", "cpu")) == "cpu"
     if on_cpu and trainer.get("deterministic", True):
-        return 0.0, "exact: the original was a deterministic CPU run"
+        return EXACT, "exact: the original was a deterministic CPU run"
     return NONDETERMINISTIC_TOLERANCE, "default for GPU or non-deterministic runs"
 
 
@@ -87,49 +82,20 @@ def default_tolerance(claim: Claim) -> tuple[float, str]:
 def compare_metrics(
     original: dict[str, MetricValue], reproduced: dict[str, MetricValue], tolerance: float
 ) -> list[MetricComparison]:
+    """Every metric of either side, compared by the one agreement rule (`evaluation.agreement`)."""
     comparisons = []
     for name in sorted(set(original) | set(reproduced)):
         before, after = original.get(name), reproduced.get(name)
-        if before is None or after is None:
-            comparisons.append(
-                MetricComparison(
-                    name=name,
-                    original=before.value if before else None,
-                    reproduced=after.value if after else None,
-                    difference=None,
-                    within_tolerance=False,
-                )
-            )
-            continue
-        difference = max(_difference(a, b) for a, b in _numbers(before, after))
         comparisons.append(
             MetricComparison(
                 name=name,
-                original=before.value,
-                reproduced=after.value,
-                difference=difference,
-                within_tolerance=difference <= tolerance,
+                original=before.value if before else None,
+                reproduced=after.value if after else None,
+                difference=difference(before, after),
+                within_tolerance=agree(before, after, tolerance),
             )
         )
     return comparisons
-
-
-
-def _numbers(before: MetricValue, after: MetricValue) -> list[tuple[float, float]]:
-    pairs = [(before.value, after.value)]
-    if before.ci is not None or after.ci is not None:
-        if before.ci is None or after.ci is None:
-            return pairs + [(math.nan, 0.0)]
-        pairs += [(before.ci.low, after.ci.low), (before.ci.high, after.ci.high)]
-    return pairs
-
-
-
-def _difference(a: float, b: float) -> float:
-    if math.isnan(a) and math.isnan(b):
-        return 0.0
-    difference = abs(a - b)
-    return math.inf if math.isnan(difference) else difference
 
 
 

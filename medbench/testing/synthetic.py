@@ -17,7 +17,7 @@ import numpy as np
 
 from medbench import __version__
 from medbench.data.fingerprint import content_hash
-from medbench.leaderboard.folder.audit import now_utc
+from medbench.leaderboard.board.events import now_utc
 from medbench.leaderboard.board.schema import Entry, Provenance
 from medbench.records.protocol import Confidence, Protocol
 from medbench.records.record import (

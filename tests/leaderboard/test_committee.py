@@ -12,7 +12,7 @@ import pytest
 from medbench.errors import LeaderboardError
 from medbench.leaderboard.folder import audit
 from medbench.leaderboard.board.metric_scales import scale_of
-from medbench.leaderboard.board.ranking import rank_board
+from medbench.leaderboard.folder.ranking import rank_board
 from medbench.leaderboard.folder.review import choose_baseline, transition
 from medbench.leaderboard.views.site import defused, embeddable
 from medbench.leaderboard.folder.store import Board
@@ -108,7 +108,7 @@ def test_each_metric_has_its_direction_and_range() -> None:
 
 
 def test_the_page_states_the_protocols_confidence_level(make_record, submit, root: Path, tmp_path: Path) -> None:
-    from medbench.leaderboard.views.site import build_site
+    from medbench.leaderboard.folder.ranking import build_site
 
     for seed in (1, 2):
         submit(make_record(seed=seed, level=0.9))
@@ -123,7 +123,7 @@ def test_compare_and_the_board_give_one_p_value_per_pair_and_the_same_subgroup_n
     import subprocess
     import sys
 
-    from medbench.leaderboard.board.tiers import board_tiers
+    from medbench.leaderboard.folder.tiers import board_tiers
     from medbench.records.record import read_record
 
     run_a, run_b = make_record(seed=1, skill=0.9, subgroups=True), make_record(seed=2, skill=0.5, subgroups=True)

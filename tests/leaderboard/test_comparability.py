@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from medbench.leaderboard.board.ranking import rank_board
+from medbench.leaderboard.folder.ranking import rank_board
 from medbench.leaderboard.folder.store import Board
-from medbench.leaderboard.folder.submit import SubmissionRefused
+from medbench.leaderboard.board.entries import SubmissionRefused
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ import pytest
 from medbench.leaderboard.folder import audit
 
 from medbench.leaderboard.folder import submit as submit_module
-from medbench.leaderboard.board.ranking import rank_board
+from medbench.leaderboard.folder.ranking import rank_board
 from medbench.leaderboard.folder.store import Board
 
 

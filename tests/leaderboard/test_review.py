@@ -8,7 +8,8 @@ import pytest
 
 from medbench.errors import LeaderboardError
 from medbench.leaderboard.folder import audit
-from medbench.leaderboard.folder.review import record_reproduction, review_states, transition
+from medbench.leaderboard.board.lifecycle import review_states
+from medbench.leaderboard.folder.review import record_reproduction, transition
 from medbench.leaderboard.folder.store import Board
 
 

@@ -19,9 +19,9 @@ from pathlib import Path
 import pytest
 
 from medbench.leaderboard.folder.review import choose_baseline, record_reproduction, transition
-from medbench.leaderboard.views.site import build_site
+from medbench.leaderboard.folder.ranking import build_site
 from medbench.leaderboard.folder.store import Board
-from medbench.leaderboard.board.tiers import board_tiers
+from medbench.leaderboard.folder.tiers import board_tiers
 
 CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
 pytestmark = [

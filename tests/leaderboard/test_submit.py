@@ -9,7 +9,7 @@ import pytest
 
 from medbench.io import sha256_file, sha256_hex
 from medbench.leaderboard.folder.store import Board
-from medbench.leaderboard.folder.submit import FailedRun, SubmissionRefused
+from medbench.leaderboard.board.entries import FailedRun, SubmissionRefused
 from medbench.records.record import MANIFEST_FILE, PREDICTIONS_FILE, read_record
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from medbench.leaderboard.board.ranking import rank_board
+from medbench.leaderboard.folder.ranking import rank_board
 from medbench.leaderboard.folder.store import Board
-from medbench.leaderboard.board.tiers import board_tiers, cached_tiers
+from medbench.leaderboard.folder.tiers import board_tiers, cached_tiers
 
 
 def test_clearly_different_entries_get_different_tiers_and_close_ones_share(make_record, submit, root: Path, cli) -> None:

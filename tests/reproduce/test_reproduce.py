@@ -78,7 +78,7 @@ def test_an_unsafe_stored_config_is_refused_before_anything_runs(default_run_dir
 
 def test_a_leaderboard_entry_moves_to_reproduced(default_run_dir: Path, tmp_path: Path) -> None:
     from medbench.leaderboard.folder import audit
-    from medbench.leaderboard.folder.review import review_states
+    from medbench.leaderboard.board.lifecycle import review_states
     from medbench.leaderboard.folder.store import Board
     from medbench.leaderboard.folder.submit import submit_run
 

@@ -11,7 +11,8 @@ from medbench.testing import synthetic
 from medbench.leaderboard.committee.store import CommitteeStore
 from medbench.io import canonical_bytes, compact_bytes, sha256_hex
 from medbench.leaderboard.committee.publish import export, verify_export
-from medbench.leaderboard.committee.signed_log import event_hash, head_message
+from medbench.leaderboard.board.events import event_hash
+from medbench.leaderboard.committee.signed_log import head_message
 from medbench.leaderboard.committee.signing import fingerprint, load_or_create_key, public_pem, sign
 from medbench.records.record import read_record
 

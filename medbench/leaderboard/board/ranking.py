@@ -1,4 +1,4 @@
-"""Order a board: current entries by the primary metric (respecting its direction); rejected and stale apart.
+"""Order a board of either store: current entries by the primary metric (respecting its direction); rejected and stale apart.
 
 Each ranked entry carries its rank (ties share one), its difference from the board's chosen
 baseline on the primary metric, its review state and, when computed (`tiers`), its tier. Entries
@@ -8,15 +8,14 @@ ranked: a rank would read as a standing the committee did not grant.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from collections.abc import Callable
 from typing import Optional
 
-from medbench.leaderboard.folder import audit
 from medbench.leaderboard.board.comparability import is_stale
-from medbench.leaderboard.folder.review import REJECTED, review_states
+from medbench.leaderboard.board.events import Event
+from medbench.leaderboard.board.lifecycle import REJECTED, review_states
 from medbench.leaderboard.board.schema import BoardSpec, Entry
-from medbench.leaderboard.folder.store import Board
 from medbench.leaderboard.board.tiers import BaselineTest, PairTest, Tiers
 from medbench.records.record import MetricValue
 
@@ -39,32 +38,21 @@ class Ranking:
     spec: BoardSpec
     current: list[Row]
     stale: list[Row]
-    history: dict[str, list[audit.AuditEvent]]
+    history: dict[str, list[Event]]
     tiers_note: str
     rejected: list[Row] = field(default_factory=list)
     pairs: dict[str, dict[str, PairTest]] = field(default_factory=dict)
 
 
-# Given the board, its spec and entries: the tiers to show (computed, cached, or a note why none).
-TiersOf = Callable[[Board, BoardSpec, dict[str, Entry]], Tiers]
-
-
-def rank_board(board: Board, tiers_of: Optional[TiersOf] = None) -> Ranking:
-    """Read and rank one board (entries checked against their hashes)."""
-    spec = board.spec()
-    entries = board.entries()
-    tiers = tiers_of(board, spec, entries) if tiers_of else Tiers(note="not computed")
-    return rank_entries(spec, entries, audit.read_events(board.audit_path), tiers)
-
-
 def rank_entries(
     spec: BoardSpec,
     entries: dict[str, Entry],
-    events: list[audit.AuditEvent],
+    events: Sequence[Event],
     tiers: Optional[Tiers] = None,
 ) -> Ranking:
+    """Rank a board of either store: its spec, its entries and its audit events (review state is replayed from them)."""
     states = review_states(events)
-    history: dict[str, list[audit.AuditEvent]] = {}
+    history: dict[str, list[Event]] = {}
     for event in events:
         if event.entry is not None:
             history.setdefault(event.entry, []).append(event)
@@ -117,3 +105,8 @@ def _headline(entry: Entry, spec: BoardSpec) -> MetricValue:
     """The board's primary metric of the entry; a stale entry may only have its own primary one."""
     metric = entry.metrics.get(spec.primary)
     return metric if metric is not None else entry.primary_value()
+
+
+def ranked_ids(spec: BoardSpec, entries: dict[str, Entry], events: Sequence[Event]) -> list[str]:
+    """The entries tiers are computed over, in rank order: current and not rejected (`lifecycle`)."""
+    return [row.entry_id for row in rank_entries(spec, entries, events).current]

@@ -19,28 +19,23 @@ Pairs. For the page's side-by-side view, the top `PAIR_LIMIT` ranked entries are
 metric with the baseline and with the leader; other pairs show their point difference and the
 command that tests them.
 
-All of it needs the statistics (numpy, pandas, scipy) but not torch. Results are cached beside the
-board (`.cache/tiers.json`, keyed by the board file, the ranked entries and the baseline), so
-`leaderboard show` reads the last build's tiers without recomputing them.
+All of it needs the statistics (numpy, pandas, scipy) but not torch. The ranked entries come
+from `ranking.ranked_ids` and their per-sample outputs from the store (a folder board's stored
+predictions, `folder.tiers`, which also caches the result; the committee's stored scores joined to
+its hidden labels, `committee.publish`): this module reads no store.
 """
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from medbench.errors import MedbenchError
-from medbench.io import atomic_write, compact_bytes, sha256_hex
 from medbench.leaderboard.board.schema import BoardSpec, Entry
-from medbench.leaderboard.folder.store import Board
 
 ALPHA = 0.05
 PAIR_LIMIT = 30
-CACHE_FILE = ".cache/tiers.json"
-CACHE_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -79,48 +74,6 @@ class Tiers:
 
 def pair_key(entry_a: str, entry_b: str) -> str:
     return f"{entry_a}:{entry_b}"
-
-
-def board_tiers(board: Board, spec: BoardSpec, entries: dict[str, Entry]) -> Tiers:
-    """Compute (or reuse from the cache) the tiers, baseline tests and pairs of the board's ranked entries."""
-    current = _ranked_current(board, spec, entries)
-    key = _cache_key(board, current)
-    cached = _read_cache(board, key)
-    if cached is not None:
-        return cached
-    try:
-        result = compute_tiers(spec, entries, current, _stored_outputs(board, entries))
-    except (ImportError, MedbenchError, ValueError, KeyError, OSError) as error:
-        return Tiers(note=f"unavailable: {error}")
-    atomic_write(board.path / CACHE_FILE, compact_bytes({"key": key, "tiers": _to_json(result)}))
-    return result
-
-
-def cached_tiers(board: Board, spec: BoardSpec, entries: dict[str, Entry]) -> Tiers:
-    """The last build's tiers when the board has not changed since, else a note saying so (no statistics run)."""
-    if not (board.path / CACHE_FILE).is_file():
-        return Tiers()
-    cached = _read_cache(board, _cache_key(board, _ranked_current(board, spec, entries)))
-    return cached if cached is not None else Tiers(note="out of date: the board changed since the last `medbench leaderboard build`")
-
-
-def _stored_outputs(board: Board, entries: dict[str, Entry]) -> Callable[[str], Any]:
-    """The per-sample outputs of a folder board's entries, read once per predictions file."""
-    frames: dict[tuple[str, Optional[str]], Any] = {}
-
-    def outputs(entry_id: str) -> Any:
-        import pandas as pd
-
-        from medbench.tasks.outputs import TaskOutputs
-
-        provenance = entries[entry_id].provenance
-        key = (provenance.predictions_sha256, provenance.qrels_sha256)
-        if key not in frames:
-            qrels = pd.read_parquet(board.predictions_path(key[1])) if key[1] else None
-            frames[key] = TaskOutputs(pd.read_parquet(board.predictions_path(key[0])), qrels)
-        return frames[key]
-
-    return outputs
 
 
 def compute_tiers(spec: BoardSpec, entries: dict[str, Entry], current: list[str], outputs: Callable[[str], Any]) -> Tiers:
@@ -189,41 +142,3 @@ def _pair(result: Any) -> PairTest:
 def _finite(value: float) -> Optional[float]:
     """JSON has no NaN: an undefined p-value is kept as None."""
     return float(value) if math.isfinite(value) else None
-
-
-def _ranked_current(board: Board, spec: BoardSpec, entries: dict[str, Entry]) -> list[str]:
-    """The ranked entries in rank order: current and not rejected."""
-    from medbench.leaderboard.folder.audit import read_events
-    from medbench.leaderboard.board.ranking import rank_entries
-
-    return [row.entry_id for row in rank_entries(spec, entries, read_events(board.audit_path)).current]
-
-
-def _cache_key(board: Board, current: list[str]) -> str:
-    return sha256_hex(compact_bytes([sha256_hex(board.spec_path.read_bytes()), current, ALPHA, PAIR_LIMIT, CACHE_VERSION]))
-
-
-def _read_cache(board: Board, key: str) -> Optional[Tiers]:
-    path = board.path / CACHE_FILE
-    if not path.is_file():
-        return None
-    stored = json.loads(path.read_bytes())
-    return _from_json(stored["tiers"]) if stored.get("key") == key else None
-
-
-def _to_json(result: Tiers) -> dict[str, Any]:
-    return {
-        "tiers": result.tiers,
-        "versus_baseline": {k: asdict(v) for k, v in result.versus_baseline.items()},
-        "note": result.note,
-        "pairs": {k: {metric: asdict(test) for metric, test in tests.items()} for k, tests in result.pairs.items()},
-    }
-
-
-def _from_json(data: dict[str, Any]) -> Tiers:
-    return Tiers(
-        tiers=data["tiers"],
-        versus_baseline={k: BaselineTest(**v) for k, v in data["versus_baseline"].items()},
-        note=data["note"],
-        pairs={k: {metric: PairTest(**test) for metric, test in tests.items()} for k, tests in data.get("pairs", {}).items()},
-    )

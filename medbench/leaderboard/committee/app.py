@@ -32,6 +32,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel, Field
 
 from medbench.errors import MedbenchError
+from medbench.evaluation.agreement import RESCORING_TOLERANCE
 from medbench.leaderboard.committee.store import CommitteeStore, Forbidden, NotFound, QuotaExceeded, Unauthenticated, User
 
 # The service's access log (`medbench serve --access-log`): who asked what, never what they sent.
@@ -48,7 +49,7 @@ class Submission(BaseModel):
 
 class Reproduction(BaseModel):
     predictions: str = Field(max_length=MAX_PREDICTIONS_BYTES)
-    tolerance: float = Field(default=1e-9, ge=0)
+    tolerance: float = Field(default=RESCORING_TOLERANCE, ge=0)
 
 
 class Decision(BaseModel):

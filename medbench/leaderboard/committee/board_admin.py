@@ -8,14 +8,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from medbench.leaderboard.committee.store import CommitteeStore, User
-from medbench.leaderboard.committee.signed_log import LogEvent
+from medbench.leaderboard.board.events import Event
 
 
-def create_board_from_record(store: CommitteeStore, run_dir: Path, name: str, *, daily_quota: int, actor: User) -> LogEvent:
-    from medbench.leaderboard.folder.audit import now_utc
+def create_board_from_record(store: CommitteeStore, run_dir: Path, name: str, *, daily_quota: int, actor: User) -> Event:
+    from medbench.leaderboard.board.events import now_utc
     from medbench.leaderboard.committee.hidden import labels_of_record
     from medbench.leaderboard.board.schema import BoardSpec
-    from medbench.leaderboard.folder.submit import checked_record
+    from medbench.leaderboard.board.entries import checked_record
     from medbench.evaluation.scoring import check_protocol
 
     record = checked_record(run_dir)

@@ -154,22 +154,11 @@ def _encoded(frame: Any) -> str:
 
 
 def record_submission(run_dir: Path) -> tuple[Any, dict[str, Any], str]:
-    """A run record's scores (no targets), its description, and its task name."""
-    from medbench.leaderboard.folder.submit import checked_record, run_settings
+    """A run record's scores (no targets), its description (`board.entries.run_description`), and its task name."""
+    from medbench.leaderboard.board.entries import checked_record, run_description
 
     record = checked_record(run_dir)
-    manifest, config = record.manifest, record.config()
-    meta = {
-        "run_id": manifest.run_id, "model_target": manifest.model.target, "parameter_count": manifest.model.parameter_count,
-        "checkpoint_sha256": manifest.model.checkpoint_sha256, "seed": manifest.seed, "overrides": manifest.overrides,
-        "git_commit": manifest.git.commit, "git_dirty": manifest.git.dirty, "medbench_version": manifest.medbench_version,
-        "python": manifest.environment.python, "platform": manifest.environment.platform,
-        "packages": manifest.environment.packages, "started_at": manifest.timing.started_at,
-        "duration_s": manifest.timing.duration_s, "dataset_fingerprint": manifest.dataset.fingerprint,
-        "name": str(config.get("name") or ""), "tags": [str(tag) for tag in config.get("tags") or []],
-        "choices": dict(manifest.choices), **run_settings(config),
-    }
-    return record.predictions(), meta, record.protocol.name
+    return record.predictions(), run_description(record), record.protocol.name
 
 
 def file_submission(path: Path, model: str) -> tuple[Any, dict[str, Any]]:

@@ -52,11 +52,10 @@ def labels_of_record(record: "RunRecord") -> HiddenLabels:
     from medbench.tasks.registry import get_kind
 
     frame, spec = record.predictions(), get_kind(record.protocol.kind)
-    kind = spec.name
     predicted = [column for column in frame.columns if spec.is_prediction(column)]
     required = tuple(column for column in predicted if not column.startswith(spec.derived_prefixes))
     truth = frame[[column for column in frame.columns if column not in predicted]]
-    if kind == "retrieval":
+    if spec.row_keys != (SAMPLE_ID,):  # several rows per unit (a query's ranked documents): one truth row each
         truth = truth.drop_duplicates(SAMPLE_ID)
     return HiddenLabels(truth.reset_index(drop=True), record.qrels(), required)
 
@@ -95,9 +94,12 @@ def scores_sha256(frame: "pd.DataFrame") -> str:
 def submitted_scores(frame: "pd.DataFrame", labels: HiddenLabels, kind: str) -> "pd.DataFrame":
     """The part of a submitted frame the server keeps: sample ids and the required score columns.
 
-    Refuses a frame without sample ids or a required column, with duplicated or unknown ids, or
-    (except retrieval) missing ids.
+    Refuses a frame without sample ids or a required column, with repeated rows (by the kind's
+    `row_keys`) or unknown ids, or missing ids where the kind answers every unit.
     """
+    from medbench.tasks.registry import get_kind
+
+    spec = get_kind(kind)
     missing = [column for column in (SAMPLE_ID, *labels.required_columns) if column not in frame.columns]
     if missing:
         raise LeaderboardError(f"the predictions lack column(s) {missing}; this board needs {[SAMPLE_ID, *labels.required_columns]}")
@@ -108,13 +110,13 @@ def submitted_scores(frame: "pd.DataFrame", labels: HiddenLabels, kind: str) -> 
     unknown = sorted(set(submitted) - known)
     if unknown:
         raise LeaderboardError(f"{len(unknown)} sample id(s) are not in this board's test set, e.g. {unknown[:MAX_REPORTED_IDS]}")
-    if kind == "retrieval":
-        if kept.duplicated([SAMPLE_ID, "doc_id"]).any():
-            raise LeaderboardError("the run ranks the same document twice for a query")
+    repeated = kept.duplicated(list(spec.row_keys))
+    if repeated.any():
+        duplicated = sorted(set(submitted[repeated]))
+        what = "sample id(s) appear more than once" if spec.row_keys == (SAMPLE_ID,) else f"sample id(s) repeat a row of {list(spec.row_keys)}"
+        raise LeaderboardError(f"{len(duplicated)} {what}, e.g. {duplicated[:MAX_REPORTED_IDS]}")
+    if not spec.answers_every_unit:
         return kept.reset_index(drop=True)
-    duplicated = sorted(set(submitted[submitted.duplicated()]))
-    if duplicated:
-        raise LeaderboardError(f"{len(duplicated)} sample id(s) appear more than once, e.g. {duplicated[:MAX_REPORTED_IDS]}")
     absent = sorted(known - set(submitted))
     if absent:
         raise LeaderboardError(f"{len(absent)} test sample id(s) have no score, e.g. {absent[:MAX_REPORTED_IDS]}")
@@ -129,7 +131,7 @@ def outputs_of(scores: "pd.DataFrame", labels: HiddenLabels, kind: str) -> "Task
     from medbench.tasks.predictions import classification_frame
     from medbench.tasks.registry import classes_of
 
-    if kind == "retrieval":
+    if labels.qrels is not None:  # judged per document: the metrics read the ranked scores and the qrels
         return TaskOutputs(scores, labels.qrels)
     truth = labels.truth.assign(**{SAMPLE_ID: labels.truth[SAMPLE_ID].astype(str)})
     merged = truth.merge(scores, on=SAMPLE_ID, how="left", validate="one_to_one")

@@ -23,7 +23,8 @@ from typing import Any, Optional
 from medbench.errors import LeaderboardError
 from medbench.leaderboard.committee.store import CommitteeStore
 from medbench.io import canonical_bytes, sha256_hex
-from medbench.leaderboard.committee.signed_log import LogEvent, chain_problems, head_problems
+from medbench.leaderboard.board.events import GENESIS, Event
+from medbench.leaderboard.committee.signed_log import chain_problems, event_line, head_problems
 
 PUBLIC_KEY = "public_key.pem"
 LOG = "log.jsonl"
@@ -35,6 +36,7 @@ SITE = "site"
 def export(store: CommitteeStore, out: Path, *, tiers: bool = True) -> Path:
     """Write the public export into `out` (replacing an earlier export as a whole); return `out`."""
     from medbench.leaderboard.board.ranking import rank_entries
+    from medbench.leaderboard.board.schema import Entry
     from medbench.leaderboard.views.site import write_site
 
     out = Path(out)
@@ -44,9 +46,9 @@ def export(store: CommitteeStore, out: Path, *, tiers: bool = True) -> Path:
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     events, boards = store.public_snapshot()
-    head = store.signed_head(len(events), events[-1].hash if events else "0" * 64)
+    head = store.signed_head(len(events), events[-1].hash if events else GENESIS)
     (staging / PUBLIC_KEY).write_text(store.public_key)
-    (staging / LOG).write_bytes(b"".join(event.line() + b"\n" for event in events))
+    (staging / LOG).write_bytes(b"".join(event_line(event) + b"\n" for event in events))
     (staging / HEAD).write_bytes(canonical_bytes(head))
     rankings = []
     for name, (spec, contents) in boards.items():
@@ -55,9 +57,9 @@ def export(store: CommitteeStore, out: Path, *, tiers: bool = True) -> Path:
         (folder.parent / "board.json").write_bytes(canonical_bytes(spec.model_dump(mode="json")))
         for entry_id, data in contents.items():
             (folder / f"{entry_id}.json").write_bytes(data)
-        entries = {entry_id: _entry(data) for entry_id, data in contents.items()}
+        entries = {entry_id: Entry.model_validate_json(data) for entry_id, data in contents.items()}
         board_events = [event for event in events if event.board == name]
-        board_tiers = committee_tiers(store, name, spec, entries) if tiers else None
+        board_tiers = committee_tiers(store, name, spec, entries, board_events) if tiers else None
         rankings.append(rank_entries(spec, entries, board_events, board_tiers))
     write_site(rankings, staging / SITE)
     if out.exists():
@@ -66,21 +68,16 @@ def export(store: CommitteeStore, out: Path, *, tiers: bool = True) -> Path:
     return out
 
 
-def _entry(data: bytes) -> Any:
-    from medbench.leaderboard.board.schema import Entry
-
-    return Entry.model_validate_json(data)
-
-
-def committee_tiers(store: CommitteeStore, board: str, spec: Any, entries: dict[str, Any]) -> Any:
-    """Tiers from the stored scores joined to the hidden labels (computed on the server)."""
+def committee_tiers(store: CommitteeStore, board: str, spec: Any, entries: dict[str, Any], events: list[Event]) -> Any:
+    """Tiers from the stored scores joined to the hidden labels (computed on the server), over the
+    entries the board ranks: its review `events` leave the rejected ones out, as on a folder board."""
     from medbench.errors import MedbenchError
-    from medbench.leaderboard.committee.hidden import outputs_of
-    from medbench.leaderboard.board.ranking import rank_entries
+    from medbench.leaderboard.board.ranking import ranked_ids
     from medbench.leaderboard.board.tiers import Tiers, compute_tiers
+    from medbench.leaderboard.committee.hidden import outputs_of
 
     labels, kind = store.hidden_labels(board), spec.kind
-    current = [row.entry_id for row in rank_entries(spec, entries, []).current]
+    current = ranked_ids(spec, entries, events)
     try:
         return compute_tiers(spec, entries, current, lambda entry_id: outputs_of(store.scores(entry_id), labels, kind))
     except (MedbenchError, ValueError, KeyError) as error:
@@ -106,7 +103,7 @@ def verify_export(folder: Path, *, public_key_pem: Optional[str] = None, old_hea
     if old_head is not None:
         problems += head_problems(_json(old_head), events, key, key_sha, str(old_head))
     problems += _board_problems(folder, events)
-    last = events[-1].hash if events else "0" * 64
+    last = events[-1].hash if events else GENESIS
     return problems, {"events": len(events), "head": last, "key": key_sha, "boards": len(_board_folders(folder))}
 
 
@@ -124,7 +121,7 @@ def _board_folders(folder: Path) -> list[Path]:
     return sorted(path for path in (folder / BOARDS).glob("*") if path.is_dir())
 
 
-def _board_problems(folder: Path, events: list[LogEvent]) -> list[str]:
+def _board_problems(folder: Path, events: list[Event]) -> list[str]:
     """Entries against their hashes and submit events; board files against their logged hashes."""
     problems = []
     submitted: dict[str, set[str]] = {}

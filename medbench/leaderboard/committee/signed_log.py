@@ -1,8 +1,7 @@
 """The committee's audit log: hash-chained events, each signed, and a signed head (count + last hash).
 
-An event's `hash` is the SHA-256 of its canonical one-line JSON without `hash` and `signature`
-(`prev` included, so each event commits to the whole log before it); its `signature` is the
-server's Ed25519 signature of that hash. The head, signed too, is what a reader keeps: a later log
+Events and their hash are the board's (:mod:`medbench.leaderboard.board.events`); here each event
+also names its board and carries the server's Ed25519 signature of its hash. The head, signed too, is what a reader keeps: a later log
 must extend it (same hash at the same position), so cutting events from the end is detected.
 
 This module reads and checks; appending happens in the store, inside the transaction that
@@ -11,70 +10,36 @@ writes what the event records.
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict, dataclass
-from typing import Any, Optional
+from dataclasses import asdict
+from typing import Any
 
-from medbench.io import compact_bytes, sha256_hex
+from medbench.io import compact_bytes
+from medbench.leaderboard.board import events as board_events
+from medbench.leaderboard.board.events import GENESIS, Event
 from medbench.leaderboard.committee.signing import signature_holds
 
-GENESIS = "0" * 64
 
-
-@dataclass(frozen=True)
-class LogEvent:
-    seq: int
-    time: str
-    board: Optional[str]
-    event: str
-    entry: Optional[str]
-    actor: str
-    note: str
-    data: dict[str, Any]
-    prev: str
-    hash: str
-    signature: str
-
-    def line(self) -> bytes:
-        return compact_bytes(asdict(self))
-
-
-def event_hash(fields: dict[str, Any]) -> str:
-    return sha256_hex(compact_bytes({key: value for key, value in fields.items() if key not in ("hash", "signature")}))
+def event_line(event: Event) -> bytes:
+    """The event as the export's `log.jsonl` holds it: every field, `board` and `signature` included."""
+    return compact_bytes(asdict(event))
 
 
 def head_message(count: int, last_hash: str, public_key_sha256: str) -> bytes:
     return compact_bytes({"count": count, "hash": last_hash, "public_key": public_key_sha256})
 
 
-def chain_problems(lines: list[bytes], public_key: Any, where: str = "log.jsonl") -> tuple[list[str], list[LogEvent]]:
+def chain_problems(lines: list[bytes], public_key: Any, where: str = "log.jsonl") -> tuple[list[str], list[Event]]:
     """Every problem of the log (unreadable, edited, re-linked, renumbered, unsigned lines) and its events."""
-    problems: list[str] = []
-    events: list[LogEvent] = []
-    expected_prev: Optional[str] = GENESIS
-    for number, line in enumerate(lines, start=1):
-        at = f"{where}:{number}"
-        try:
-            event = LogEvent(**json.loads(line))
-        except (ValueError, TypeError):
-            problems.append(f"{at}: not a readable audit event (the log was edited)")
-            expected_prev = None
-            continue
-        fields = asdict(event)
-        if event_hash(fields) != event.hash:
-            problems.append(f"{at}: the event's content does not match its hash (the line was edited)")
-        if not signature_holds(public_key, event.hash.encode("ascii"), event.signature):
-            problems.append(f"{at}: the signature does not hold (the event was not written by this server's key)")
-        if expected_prev is not None and event.prev != expected_prev:
-            problems.append(f"{at}: the chain is broken (an earlier event was removed, edited or reordered)")
-        if event.seq != number - 1:
-            problems.append(f"{at}: sequence number {event.seq}, expected {number - 1} (an event was removed, inserted or moved)")
-        expected_prev = event.hash
-        events.append(event)
-    return problems, events
+
+    def signed(event: Event) -> str | None:
+        if event.signature is None or not signature_holds(public_key, event.hash.encode("ascii"), event.signature):
+            return "the signature does not hold (the event was not written by this server's key)"
+        return None
+
+    return board_events.chain_problems(lines, where, signed)
 
 
-def head_problems(head: dict[str, Any], events: list[LogEvent], public_key: Any, key_sha256: str, name: str) -> list[str]:
+def head_problems(head: dict[str, Any], events: list[Event], public_key: Any, key_sha256: str, name: str) -> list[str]:
     """What is wrong with a signed head against the log: its signature, and whether the log extends it."""
     try:
         count, last_hash, signature = int(head["count"]), str(head["hash"]), str(head["signature"])

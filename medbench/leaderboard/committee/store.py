@@ -14,13 +14,27 @@ from __future__ import annotations
 import json
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
 
 from medbench.errors import LeaderboardError
 from medbench.io import canonical_bytes, compact_bytes, sha256_hex
-from medbench.leaderboard.committee.signed_log import LogEvent, event_hash, head_message
+from medbench.names import checked_name
+from medbench.leaderboard.board.events import Event, event_hash, now_utc
+from medbench.evaluation.agreement import RESCORING_TOLERANCE
+from medbench.leaderboard.board.entries import DESCRIPTION_FIELDS
+from medbench.leaderboard.board.lifecycle import (
+    DECISIONS,
+    REPRODUCED,
+    SUBMITTED,
+    Forbidden,
+    check_baseline,
+    check_reviewer,
+    check_step,
+    next_state,
+    review_states,
+)
+from medbench.leaderboard.committee.signed_log import head_message
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -32,20 +46,8 @@ if TYPE_CHECKING:
 SUBMITTER, REVIEWER, ADMIN = "submitter", "reviewer", "admin"
 ROLES = (SUBMITTER, REVIEWER, ADMIN)
 DEFAULT_DAILY_QUOTA = 5
-# What a submission may say about itself (the rest of an entry is the server's).
-META_FIELDS = (
-    "run_id", "model_target", "parameter_count", "checkpoint_sha256", "seed", "overrides", "git_commit", "git_dirty",
-    "medbench_version", "python", "platform", "packages", "started_at", "duration_s", "dataset_fingerprint",
-    "name", "tags", "choices", "settings", "config_sha256",
-)
-
-
 class Unauthenticated(LeaderboardError):
     """No token, or one the store does not know."""
-
-
-class Forbidden(LeaderboardError):
-    """The user's role or team does not allow the action."""
 
 
 class NotFound(LeaderboardError):
@@ -75,8 +77,9 @@ def hash_token(token: str) -> str:
     return sha256_hex(token.encode("utf-8"))
 
 
-def now_utc() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+def stamp() -> str:
+    """The committee stamps events, users and entries to the microsecond (many happen within a second)."""
+    return now_utc("microseconds")
 
 
 class CommitteeStore:
@@ -129,9 +132,10 @@ class CommitteeStore:
             raise LeaderboardError(f"--role {role!r}: choose one of {', '.join(ROLES)}")
         if role == SUBMITTER and not team:
             raise LeaderboardError("a submitter submits for a team: pass --team")
-        _check_name(name, "user name")
+        # User and team names are shown everywhere, board names become folders of the export: plain names only.
+        checked_name(name, "user name")
         if team:
-            _check_name(team, "team name")
+            checked_name(team, "team name")
         token = "mb_" + secrets.token_urlsafe(32)
         with self.engine.begin() as connection:
             self._lock_head(connection)
@@ -146,7 +150,7 @@ class CommitteeStore:
             if connection.execute(select(users.c.name).where(users.c.name == name)).first():
                 raise LeaderboardError(f"user {name!r} exists already")
             connection.execute(
-                insert(users).values(name=name, role=role, team=team, token_sha256=hash_token(token), created_at=now_utc())
+                insert(users).values(name=name, role=role, team=team, token_sha256=hash_token(token), created_at=stamp())
             )
             self._append(connection, "create_user", actor=actor_name, data={"name": name, "role": role, "team": team})
         return User(name, role, team), token
@@ -168,14 +172,14 @@ class CommitteeStore:
 
     # --- boards ----------------------------------------------------------------------------------
 
-    def create_board(self, spec: "BoardSpec", labels: "HiddenLabels", daily_quota: int, actor: User) -> LogEvent:
+    def create_board(self, spec: "BoardSpec", labels: "HiddenLabels", daily_quota: int, actor: User) -> Event:
         from sqlalchemy import insert, select
 
         from medbench.leaderboard.committee.db.tables import boards, hidden_labels
         from medbench.leaderboard.committee.hidden import to_parquet
 
         _require(actor, ADMIN, "create boards")
-        _check_name(spec.name, "board name")
+        checked_name(spec.name, "board name")
         if daily_quota < 1:
             raise LeaderboardError(f"--daily-quota {daily_quota}: must be at least 1")
         spec_bytes = canonical_bytes(spec.model_dump(mode="json"))
@@ -264,7 +268,7 @@ class CommitteeStore:
         labels = self.hidden_labels(board)
         scores = submitted_scores(frame, labels, protocol.kind)
         digest = scores_sha256(scores)
-        meta = {key: meta[key] for key in META_FIELDS if meta.get(key) is not None}
+        meta = {key: meta[key] for key in DESCRIPTION_FIELDS if meta.get(key) is not None}
         if meta.get("dataset_fingerprint", spec.dataset_fingerprint) != spec.dataset_fingerprint:
             raise LeaderboardError(
                 f"the run was made on other data (fingerprint {str(meta['dataset_fingerprint'])[:12]}, "
@@ -276,7 +280,7 @@ class CommitteeStore:
             return known
         self._check_quota(board, actor.team, row.daily_quota)  # before scoring: a spent quota costs the server nothing
         metrics = score(scores, labels, protocol)
-        submitted_at = now_utc()
+        submitted_at = stamp()
         try:
             entry = _entry(spec, metrics, meta, digest, actor, submitted_at, key)
         except (TypeError, ValueError) as error:  # pydantic's ValidationError is a ValueError
@@ -306,7 +310,7 @@ class CommitteeStore:
 
         from medbench.leaderboard.committee.db.tables import entries
 
-        today = now_utc()[:10]
+        today = stamp()[:10]
         query = select(func.count()).select_from(entries).where(
             entries.c.board == board, entries.c.team == team, entries.c.submitted_at >= today
         )
@@ -349,16 +353,6 @@ class CommitteeStore:
 
         return {entry_id: Entry.model_validate(content) for entry_id, content in self.aggregates(board).items()}
 
-    def entry_contents(self, board: str) -> dict[str, bytes]:
-        """Every entry's exact stored bytes (whose SHA-256 is its id), for the public export."""
-        from sqlalchemy import select
-
-        from medbench.leaderboard.committee.db.tables import entries
-
-        with self._reading() as connection:
-            rows = connection.execute(select(entries.c.id, entries.c.content).where(entries.c.board == board))
-            return {row.id: row.content.encode("utf-8") for row in rows}
-
     def resolve(self, prefix: str, board: Optional[str] = None) -> tuple[str, str, Optional[str]]:
         """(board, full entry id, team) of the one entry whose id starts with `prefix`."""
         from sqlalchemy import select
@@ -393,32 +387,35 @@ class CommitteeStore:
 
     # --- review ----------------------------------------------------------------------------------
 
-    def review(self, prefix: str, decision: str, note: str, actor: User, board: Optional[str] = None) -> LogEvent:
+    def review(self, prefix: str, decision: str, note: str, actor: User, board: Optional[str] = None) -> Event:
         """Approve (a reproduced entry) or reject, as a reviewer of another team."""
-        if decision not in ("approve", "reject"):
-            raise LeaderboardError(f"decision {decision!r}: approve or reject")
-        if not note.strip():
-            raise LeaderboardError(f"{decision}: give the committee's reason (--note)")
+        if decision not in DECISIONS:
+            raise LeaderboardError(f"decision {decision!r}: {' or '.join(DECISIONS)}")
         board, entry_id, team = self.resolve(prefix, board)
         return self._transition(board, entry_id, team, decision, note, actor, {})
 
     def record_reproduction(
-        self, prefix: str, frame: "pd.DataFrame", actor: User, *, tolerance: float = 1e-9, board: Optional[str] = None
-    ) -> LogEvent:
-        """Score a rerun's predictions like a submission and compare them with the entry's numbers."""
+        self, prefix: str, frame: "pd.DataFrame", actor: User, *, tolerance: float = RESCORING_TOLERANCE, board: Optional[str] = None
+    ) -> Event:
+        """Score a rerun's predictions like a submission and compare them with the entry's numbers (`evaluation.agreement`)."""
+        from medbench.evaluation.agreement import disagreeing
         from medbench.leaderboard.committee.hidden import score, scores_sha256, submitted_scores
+        from medbench.records.record import MetricValue
 
         board, entry_id, team = self.resolve(prefix, board)
+        # Refused before scoring: a reviewer who may not act costs the server nothing.
         _require(actor, (REVIEWER, ADMIN), "record reproductions")
-        _not_own_team(actor, team, entry_id)
+        check_reviewer(entry_id, actor=actor.name, actor_team=actor.team, entry_team=team)
         labels, protocol = self.hidden_labels(board), self.protocol(board)
         scores = submitted_scores(frame, labels, protocol.kind)
         reproduced = score(scores, labels, protocol).values
-        claimed = self.aggregates(board)[entry_id]["metrics"]
+        claimed = {name: MetricValue.model_validate(value) for name, value in self.aggregates(board)[entry_id]["metrics"].items()}
         differences = {
-            name: {"submitted": claimed[name]["value"], "reproduced": value.value}
-            for name, value in reproduced.items()
-            if name in claimed and not abs(claimed[name]["value"] - value.value) <= tolerance
+            name: {
+                "submitted": claimed[name].value if name in claimed else None,
+                "reproduced": reproduced[name].value if name in reproduced else None,
+            }
+            for name in disagreeing(claimed, reproduced, tolerance)
         }
         event = "reproduce" if not differences else "reproduction_failed"
         note = f"every metric within {tolerance:g}" if not differences else f"{len(differences)} metric(s) differ beyond {tolerance:g}"
@@ -427,35 +424,34 @@ class CommitteeStore:
 
     def _transition(
         self, board: str, entry_id: str, team: Optional[str], event: str, note: str, actor: User, data: dict[str, Any]
-    ) -> LogEvent:
-        from medbench.leaderboard.folder.review import TRANSITIONS, review_states
-
+    ) -> Event:
+        """One step of the board's lifecycle (`board.lifecycle`), by a reviewer of another team."""
         _require(actor, (REVIEWER, ADMIN), event)
-        _not_own_team(actor, team, entry_id)
-        allowed, _ = TRANSITIONS[event]
+        check_step(event, actor=actor.name, note=note)
+        check_reviewer(entry_id, actor=actor.name, actor_team=actor.team, entry_team=team)
         with self.engine.begin() as connection:
             self._lock_head(connection)
             state = review_states(self._events(connection, entry=entry_id)).get(entry_id)
-            if state not in allowed:
-                reason = " (approval needs a reproduction first: `medbench reproduce`)" if event == "approve" else ""
-                raise LeaderboardError(
-                    f"entry {entry_id[:12]} is {state}; {event} is possible only from {' or '.join(sorted(allowed))}{reason}"
-                )
+            next_state(state, event, entry_id, lambda state: _unblocking(state, entry_id[:12], board))
             return self._append(connection, event, board=board, entry=entry_id, actor=actor.name, note=note, data=data)
 
-    def set_baseline(self, board: str, prefix: str, note: str, actor: User) -> LogEvent:
-        """The committee names the entry others are compared with."""
+    def set_baseline(self, board: str, prefix: str, note: str, actor: User) -> Event:
+        """The committee names the entry others are compared with (a current entry it has not rejected)."""
         from sqlalchemy import update
 
+        from medbench.leaderboard.board.schema import Entry
         from medbench.leaderboard.committee.db.tables import boards
 
         _require(actor, (REVIEWER, ADMIN), "choose a baseline")
         if not note.strip():
             raise LeaderboardError("baseline: give the committee's reason (--note)")
         _, entry_id, _ = self.resolve(prefix, board)
+        entry = Entry.model_validate(self.aggregates(board)[entry_id])
         with self.engine.begin() as connection:
             self._lock_head(connection)
-            spec = self.spec(board).model_copy(update={"baseline": entry_id})
+            spec = self.spec(board)
+            check_baseline(spec, entry_id, entry, review_states(self._events(connection, entry=entry_id)).get(entry_id))
+            spec = spec.model_copy(update={"baseline": entry_id})
             spec_bytes = canonical_bytes(spec.model_dump(mode="json"))
             connection.execute(update(boards).where(boards.c.name == board).values(spec=spec_bytes.decode("utf-8")))
             return self._append(
@@ -465,11 +461,11 @@ class CommitteeStore:
 
     # --- the log ---------------------------------------------------------------------------------
 
-    def events(self, board: Optional[str] = None) -> list[LogEvent]:
+    def events(self, board: Optional[str] = None) -> list[Event]:
         with self._reading() as connection:
             return self._events(connection, board=board)
 
-    def _events(self, connection: Any, *, board: Optional[str] = None, entry: Optional[str] = None) -> list[LogEvent]:
+    def _events(self, connection: Any, *, board: Optional[str] = None, entry: Optional[str] = None) -> list[Event]:
         from sqlalchemy import select
 
         from medbench.leaderboard.committee.db.tables import audit_events
@@ -499,7 +495,7 @@ class CommitteeStore:
         with self._reading() as connection:
             return connection.execute(select(log_head.c.seq)).scalar() + 1
 
-    def public_snapshot(self) -> tuple[list[LogEvent], dict[str, tuple["BoardSpec", dict[str, bytes]]]]:
+    def public_snapshot(self) -> tuple[list[Event], dict[str, tuple["BoardSpec", dict[str, bytes]]]]:
         """The log, and every board's spec and entry bytes, read in one consistent view (for the export)."""
         from sqlalchemy import select
 
@@ -533,7 +529,7 @@ class CommitteeStore:
     def _append(
         self, connection: Any, event: str, *, actor: str, board: Optional[str] = None, entry: Optional[str] = None,
         note: str = "", data: Optional[dict[str, Any]] = None,
-    ) -> LogEvent:
+    ) -> Event:
         """Append one signed event in the caller's transaction (which holds the head's lock)."""
         from sqlalchemy import insert, update
 
@@ -542,18 +538,18 @@ class CommitteeStore:
 
         head = self._lock_head(connection)
         fields: dict[str, Any] = {
-            "seq": head.seq + 1, "time": now_utc(), "board": board, "event": event, "entry": entry, "actor": actor,
+            "seq": head.seq + 1, "time": stamp(), "board": board, "event": event, "entry": entry, "actor": actor,
             "note": note, "data": data or {}, "prev": head.hash,
         }
         fields["hash"] = event_hash(fields)
         fields["signature"] = sign(self._key, fields["hash"].encode("ascii"))
         connection.execute(insert(audit_events).values(**{**fields, "data": compact_bytes(fields["data"]).decode("utf-8")}))
         connection.execute(update(log_head).where(log_head.c.id == 1).values(seq=fields["seq"], hash=fields["hash"]))
-        return LogEvent(**fields)
+        return Event(**fields)
 
 
-def _event(row: Any) -> LogEvent:
-    return LogEvent(
+def _event(row: Any) -> Event:
+    return Event(
         seq=row.seq, time=row.time, board=row.board, event=row.event, entry=row.entry, actor=row.actor, note=row.note,
         data=json.loads(row.data), prev=row.prev, hash=row.hash, signature=row.signature,
     )
@@ -567,30 +563,23 @@ def _require(actor: Optional[User], roles: str | tuple[str, ...], action: str) -
         raise Forbidden(f"user {actor.name!r} has the role {actor.role}; only {' or '.join(roles)} may {action}")
 
 
-def _not_own_team(actor: User, team: Optional[str], entry_id: str) -> None:
-    if actor.team and team and actor.team == team:
-        raise Forbidden(f"entry {entry_id[:12]} is from {actor.name!r}'s own team {team!r}: another team's reviewer decides")
-
-
-def _check_name(name: str, what: str) -> None:
-    """Board names become folders of the export; user and team names are shown everywhere: plain names only."""
-    from medbench.names import checked_name
-
-    checked_name(name, what)
+def _unblocking(state: str, entry: str, board: str) -> str:
+    """What to run so that a refused step becomes possible (or why nothing will), on the committee's store."""
+    if state == SUBMITTED:  # only approve is refused from here
+        return f"approval needs a reproduction first: `medbench reproduce {entry} --board {board} --server URL --run RERUN_DIR`"
+    if state == REPRODUCED:  # only a second reproduction is refused from here
+        return f"it is already reproduced; decide with `medbench review approve|reject {entry} --note TEXT --server URL`"
+    return "the committee's decision is final; a corrected run joins as a new entry with `medbench submit RUN_DIR --server URL`"
 
 
 def _entry(
     spec: "BoardSpec", metrics: Any, meta: dict[str, Any], digest: str, actor: User, submitted_at: str, key: str
 ) -> "Entry":
     """The entry of a scored submission: the server's numbers, the submitter's description of the model."""
-    import math
+    from medbench.leaderboard.board.entries import check_finite, provenance_of
+    from medbench.leaderboard.board.schema import Entry
 
-    from medbench import __version__
-    from medbench.leaderboard.board.schema import Entry, Provenance
-
-    undefined = sorted(name for name, value in metrics.values.items() if not math.isfinite(value.value))
-    if undefined:
-        raise LeaderboardError(f"metric(s) {undefined} are undefined on these predictions; a board cannot rank them")
+    check_finite(metrics, "")
     return Entry(
         board=spec.name,
         protocol=spec.protocol,
@@ -598,30 +587,14 @@ def _entry(
         n_samples=metrics.n_samples,
         metrics=metrics.values,
         subgroups=metrics.subgroups,
-        provenance=Provenance(
-            run_id=str(meta.get("run_id") or key[:16]),
-            model_target=str(meta.get("model_target") or "unknown"),
-            parameter_count=meta.get("parameter_count"),
-            checkpoint_sha256=meta.get("checkpoint_sha256"),
-            seed=int(meta["seed"]) if meta.get("seed") is not None else None,
-            overrides=[str(item) for item in meta.get("overrides") or []],
-            git_commit=meta.get("git_commit"),
-            git_dirty=meta.get("git_dirty"),
-            medbench_version=str(meta.get("medbench_version") or __version__),
-            python=str(meta.get("python") or "unknown"),
-            platform=str(meta.get("platform") or "unknown"),
-            packages={str(k): (str(v) if v is not None else None) for k, v in (meta.get("packages") or {}).items()},
+        provenance=provenance_of(
+            meta,
             dataset_source=f"hidden test labels of board {spec.name}",
             split_sizes={"test": metrics.n_samples},
-            started_at=str(meta.get("started_at") or submitted_at),
-            duration_s=float(meta.get("duration_s") or 0.0),
             predictions_sha256=digest,
+            qrels_sha256=None,
             submitter=f"{actor.name} ({actor.team})",
             submitted_at=submitted_at,
-            name=str(meta.get("name") or ""),
-            tags=[str(tag) for tag in meta.get("tags") or []],
-            choices={str(k): str(v) for k, v in (meta.get("choices") or {}).items()},
-            settings={str(k): str(v) for k, v in (meta.get("settings") or {}).items()},
-            config_sha256=meta.get("config_sha256"),
+            run_id=key[:16],
         ),
     )

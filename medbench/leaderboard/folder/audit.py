@@ -1,6 +1,7 @@
 """The append-only audit log of a board: one JSON line per event, each hashing the one before.
 
-Events: `create` and `upgrade` of the board (with the SHA-256 of the board file they wrote),
+Each line is one :class:`medbench.leaderboard.board.events.Event` without `board` and `signature`
+(the log is one board's, unsigned). Events: `create` and `upgrade` of the board (with the SHA-256 of the board file they wrote),
 `baseline`, `submit`, `reproduce`, `reproduction_failed`, `approve`, `reject`. A line's `hash` is
 the SHA-256 of its other fields, `prev` included, so editing, removing or reordering any line
 breaks the chain from that line on. Appends happen under the board's lock (see `store.Board`).
@@ -16,41 +17,13 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Optional
 
 from medbench.errors import LeaderboardError
 from medbench.io import compact_bytes, sha256_hex
-
-GENESIS = "0" * 64
-
-
-@dataclass(frozen=True)
-class AuditEvent:
-    seq: int
-    time: str
-    event: str
-    entry: Optional[str]
-    actor: str
-    note: str
-    data: dict[str, Any]
-    prev: str
-    hash: str
-
-    @classmethod
-    def from_line(cls, line: bytes) -> "AuditEvent":
-        return cls(**json.loads(line))
-
-
-def now_utc() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
-def line_hash(fields: dict[str, Any]) -> str:
-    """The hash of a line: of every field but `hash` itself."""
-    return sha256_hex(compact_bytes({key: value for key, value in fields.items() if key != "hash"}))
+from medbench.leaderboard.board import events
+from medbench.leaderboard.board.events import GENESIS, Event, event_hash, now_utc
 
 
 def append_event(
@@ -61,12 +34,17 @@ def append_event(
     entry: Optional[str] = None,
     note: str = "",
     data: Optional[dict[str, Any]] = None,
-) -> AuditEvent:
+) -> Event:
     """Append one chained event. The caller holds the board's lock."""
     last, torn = _tail(log_path)
     if torn:
-        last = _drop_torn_tail(log_path, last, torn, actor).encode()
-    previous = AuditEvent.from_line(last) if last else None
+        last = _drop_torn_tail(log_path, last, torn, actor)
+    return Event.from_line(_chain(log_path, last, event, actor=actor, entry=entry, note=note, data=data or {}))
+
+
+def _chain(log_path: Path, last: bytes, event: str, *, actor: str, entry: Optional[str], note: str, data: dict[str, Any]) -> bytes:
+    """Append the event that follows the line `last` (b"" for the first) and return its line: no board, no signature."""
+    previous = Event.from_line(last) if last else None
     fields: dict[str, Any] = {
         "seq": previous.seq + 1 if previous else 0,
         "time": now_utc(),
@@ -74,12 +52,13 @@ def append_event(
         "entry": entry,
         "actor": actor,
         "note": note,
-        "data": data or {},
+        "data": data,
         "prev": previous.hash if previous else GENESIS,
     }
-    fields["hash"] = line_hash(fields)
-    _append_line(log_path, compact_bytes(fields) + b"\n")
-    return AuditEvent(**fields)
+    fields["hash"] = event_hash(fields)
+    line = compact_bytes(fields)
+    _append_line(log_path, line + b"\n")
+    return line
 
 
 def _append_line(log_path: Path, line: bytes) -> None:
@@ -91,7 +70,7 @@ def _append_line(log_path: Path, line: bytes) -> None:
         os.close(fd)
 
 
-def _drop_torn_tail(log_path: Path, last: bytes, torn: int, actor: str) -> str:
+def _drop_torn_tail(log_path: Path, last: bytes, torn: int, actor: str) -> bytes:
     """Cut the unterminated last `torn` bytes off the log and chain a `repair` event saying so.
 
     Returns the repair line, now the log's last line.
@@ -103,24 +82,14 @@ def _drop_torn_tail(log_path: Path, last: bytes, torn: int, actor: str) -> str:
         handle.truncate(size - torn)
         handle.flush()
         os.fsync(handle.fileno())
-    previous = AuditEvent.from_line(last) if last else None
-    fields: dict[str, Any] = {
-        "seq": previous.seq + 1 if previous else 0,
-        "time": now_utc(),
-        "event": "repair",
-        "entry": None,
-        "actor": actor,
-        "note": "dropped an unterminated last line (an interrupted write; the change it began never committed)",
-        "data": {"dropped_bytes": torn, "dropped_sha256": sha256_hex(dropped)},
-        "prev": previous.hash if previous else GENESIS,
-    }
-    fields["hash"] = line_hash(fields)
-    line = compact_bytes(fields)
-    _append_line(log_path, line + b"\n")
-    return line.decode()
+    return _chain(
+        log_path, last, "repair", actor=actor, entry=None,
+        note="dropped an unterminated last line (an interrupted write; the change it began never committed)",
+        data={"dropped_bytes": torn, "dropped_sha256": sha256_hex(dropped)},
+    )
 
 
-def read_events(log_path: Path, *, skip_unreadable: bool = False) -> list[AuditEvent]:
+def read_events(log_path: Path, *, skip_unreadable: bool = False) -> list[Event]:
     """Every event of the log, in order, without checking the chain (see `chain_problems`).
 
     An unreadable line is an error naming it, or skipped with `skip_unreadable` (verification
@@ -129,20 +98,20 @@ def read_events(log_path: Path, *, skip_unreadable: bool = False) -> list[AuditE
     """
     if not log_path.is_file():
         return []
-    events = []
+    found = []
     for number, line in enumerate(committed_lines(log_path), start=1):
         try:
-            events.append(AuditEvent.from_line(line))
+            found.append(Event.from_line(line))
         except (ValueError, TypeError):
             if not skip_unreadable:
                 raise LeaderboardError(
                     f"{log_path}:{number}: not a readable audit event; run `medbench leaderboard verify`"
                 ) from None
-    return events
+    return found
 
 
 def chain_problems(log_path: Path) -> list[str]:
-    """What is wrong with the chain: unreadable lines, edited lines, broken links, gaps in `seq`."""
+    """What is wrong with the chain: unreadable lines, edited lines, broken links, gaps in `seq`, a torn tail."""
     if not log_path.is_file():
         return [f"{log_path}: the audit log is missing"]
     problems: list[str] = []
@@ -153,25 +122,7 @@ def chain_problems(log_path: Path) -> list[str]:
             f"{log_path}:{last_number}: unterminated last line (a write was interrupted; "
             "it is ignored, and the next submit or review cuts it off and logs a repair event)"
         )
-    expected_prev, expected_seq = GENESIS, 0
-    for number, line in enumerate(data[: data.rfind(b"\n") + 1].splitlines(), start=1):
-        where = f"{log_path}:{number}"
-        try:
-            fields = json.loads(line)
-            stated = fields["hash"]
-            seq, prev = fields["seq"], fields["prev"]
-        except (ValueError, KeyError, TypeError):
-            problems.append(f"{where}: not a readable audit event (the log was edited)")
-            expected_prev, expected_seq = None, None
-            continue
-        if line_hash(fields) != stated:
-            problems.append(f"{where}: the event's content does not match its hash (the line was edited)")
-        if expected_prev is not None and prev != expected_prev:
-            problems.append(f"{where}: the chain is broken (the previous line was removed, edited or reordered)")
-        if expected_seq is not None and seq != expected_seq:
-            problems.append(f"{where}: sequence number {seq}, expected {expected_seq} (an event was removed or inserted)")
-        expected_prev, expected_seq = stated, seq + 1 if isinstance(seq, int) else None
-    return problems
+    return problems + events.chain_problems(data[: data.rfind(b"\n") + 1].splitlines(), str(log_path))[0]
 
 
 def committed_lines(log_path: Path) -> list[bytes]:

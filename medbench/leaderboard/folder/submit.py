@@ -9,29 +9,18 @@ again, so submitting a whole sweep folder is safe to repeat.
 from __future__ import annotations
 
 import getpass
-import json
-import math
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
-from medbench.errors import LeaderboardError, RecordError
-from medbench.leaderboard.folder import audit
 from medbench.leaderboard.board.comparability import judge
-from medbench.leaderboard.board.schema import BoardSpec, Entry, Provenance
+from medbench.leaderboard.board.entries import SubmissionRefused, checked_record, claimed_differences, entry_from_record
+from medbench.leaderboard.board.events import Event, now_utc
+from medbench.leaderboard.board.schema import BoardSpec, Entry
+from medbench.leaderboard.folder import audit
 from medbench.leaderboard.folder.store import Board
-from medbench.io import sha256_file
-from medbench.records.record import Metrics, RunRecord, read_record
-
-
-class SubmissionRefused(LeaderboardError):
-    """A record that cannot join the board; the message lists every reason."""
-
-
-class FailedRun(SubmissionRefused):
-    """The run itself failed: there is nothing to rank (`--skip-failed` passes over these)."""
 
 
 @dataclass(frozen=True)
@@ -59,110 +48,6 @@ def submit_run(
     entry = entry_from_record(record, board or record.protocol.name, submitter)
     result = submit_entries(root, entry.board, [(entry, record.predictions_path(), record.qrels_path())], baseline=baseline)[0]
     return dataclasses.replace(result, corrected=claimed_differences(record, entry) or None)
-
-
-def checked_record(run_dir: Path) -> RunRecord:
-    """The record, or a refusal saying what makes it unfit for a board."""
-    try:
-        record = read_record(run_dir)
-        if record.complete:
-            record.predictions()  # checked on every read: ids, columns, finite scores
-    except RecordError as error:
-        raise SubmissionRefused(f"not a valid run record: {error}") from None
-    failure = record.manifest.failure
-    if not record.complete:
-        raise FailedRun(f"{run_dir}: the run failed ({failure.type}: {failure.message})" if failure else f"{run_dir}: the run failed")
-    if record.manifest.dataset is None:
-        raise SubmissionRefused(f"{run_dir}: the manifest has no dataset fingerprint, so the run cannot be compared")
-    return record
-
-
-def entry_from_record(record: RunRecord, board: str, submitter: str) -> Entry:
-    """The entry of a checked record: its aggregates, recomputed here from its predictions under its
-    protocol (a record's `metrics.json` is a claim, never trusted), and its provenance."""
-    manifest, metrics = record.manifest, rescored_metrics(record)
-    undefined = sorted(name for name, metric in metrics.values.items() if not math.isfinite(metric.value))
-    if undefined:
-        raise SubmissionRefused(f"{record.path}: metric(s) {undefined} are not finite numbers; a board cannot rank them")
-    dataset = manifest.dataset
-    config = record.config()
-    return Entry(
-        board=board,
-        protocol=manifest.protocol,
-        dataset_fingerprint=dataset.fingerprint,
-        n_samples=metrics.n_samples,
-        metrics=metrics.values,
-        subgroups=metrics.subgroups,
-        provenance=Provenance(
-            run_id=manifest.run_id,
-            model_target=manifest.model.target,
-            parameter_count=manifest.model.parameter_count,
-            checkpoint_sha256=manifest.model.checkpoint_sha256,
-            seed=manifest.seed,
-            overrides=manifest.overrides,
-            git_commit=manifest.git.commit,
-            git_dirty=manifest.git.dirty,
-            medbench_version=manifest.medbench_version,
-            python=manifest.environment.python,
-            platform=manifest.environment.platform,
-            packages=manifest.environment.packages,
-            dataset_source=dataset.source,
-            split_sizes=dataset.split_sizes,
-            started_at=manifest.timing.started_at,
-            duration_s=manifest.timing.duration_s,
-            predictions_sha256=record.predictions_sha256(),
-            qrels_sha256=sha256_file(qrels) if (qrels := record.qrels_path()) else None,
-            submitter=submitter,
-            submitted_at=audit.now_utc(),
-            name=str(config.get("name") or ""),
-            tags=[str(tag) for tag in config.get("tags") or []],
-            choices=dict(manifest.choices),
-            **run_settings(config),
-        ),
-    )
-
-
-def rescored_metrics(record: RunRecord) -> Metrics:
-    from medbench.errors import MedbenchError
-    from medbench.evaluation.scoring import record_outputs, score_outputs
-
-    try:
-        return score_outputs(record_outputs(record), record.protocol)
-    except MedbenchError as error:
-        raise SubmissionRefused(f"{record.path}: its predictions cannot be rescored ({error})") from None
-
-
-def claimed_differences(record: RunRecord, entry: Entry) -> dict[str, tuple[float, float]]:
-    """Metric → (claimed in metrics.json, recomputed) where the record's claim is not what its predictions give."""
-    claimed = record.metrics().values
-    return {
-        name: (claimed[name].value if name in claimed else float("nan"), value.value)
-        for name, value in entry.metrics.items()
-        if name not in claimed or claimed[name] != value
-    }
-
-
-def run_settings(config) -> dict:
-    """The run's semantic settings as `key=value` strings, and the hash of them all.
-
-    The task is the board's (its version apart) and the seed varies within a config, so neither
-    names an entry nor splits a group: both are left out.
-    """
-    from medbench.config.identity import semantic_config
-    from medbench.io import compact_bytes, sha256_hex
-
-    semantic = semantic_config(config)
-    semantic.pop("seed", None)
-    semantic.pop("task", None)
-    return {"settings": dict(_flatten(semantic)), "config_sha256": sha256_hex(compact_bytes(semantic))}
-
-
-def _flatten(node, prefix: str = ""):
-    if isinstance(node, dict) and node:
-        for key in sorted(node):
-            yield from _flatten(node[key], f"{prefix}{key}.")
-    else:
-        yield prefix[:-1], node if isinstance(node, str) else json.dumps(node, separators=(",", ":"))
 
 
 def submit_entries(
@@ -219,7 +104,7 @@ def _spec_for(board: Board, entry: Entry) -> tuple[BoardSpec, Optional[str]]:
         name=board.name,
         protocol=entry.protocol,
         dataset_fingerprint=entry.dataset_fingerprint,
-        created_at=audit.now_utc(),
+        created_at=now_utc(),
     )
     if not board.exists() or not audit.has_events(board.audit_path):
         # No committed event: a board file without its `create` event was interrupted; write it anew.
@@ -261,6 +146,6 @@ def _submitted(board: Board, run_ids: set[str]) -> dict[tuple[str, str], str]:
             continue
         start += len(marker)
         if line[start : line.index(b'"', start)].decode() in run_ids:
-            event = audit.AuditEvent.from_line(line)
+            event = Event.from_line(line)
             known[(event.data["run_id"], event.data["predictions_sha256"])] = event.entry
     return known

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from medbench.leaderboard.board.events import Event
 from medbench.leaderboard.folder import audit
 from medbench.io import sha256_hex
 from medbench.leaderboard.board.schema import BoardSpec, Entry
@@ -51,7 +52,7 @@ def verify_board(board: Board) -> list[str]:
     return problems
 
 
-def _board_file_problems(board: Board, events: list[audit.AuditEvent]) -> list[str]:
+def _board_file_problems(board: Board, events: list[Event]) -> list[str]:
     recorded = [event.data["board_sha256"] for event in events if "board_sha256" in event.data]
     data = board.spec_path.read_bytes()
     problems = []

@@ -26,17 +26,16 @@ import json
 from collections.abc import Iterable
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
-from medbench.leaderboard.folder.audit import now_utc
+from medbench.io import atomic_write
+from medbench.leaderboard.board.events import now_utc
 from medbench.leaderboard.board.metric_scales import scale_of
 from medbench.leaderboard.board.naming import EntryName, name_entries, spread
-from medbench.leaderboard.board.ranking import Ranking, Row, TiersOf, rank_board
-from medbench.io import atomic_write
-from medbench.leaderboard.folder.store import Board, board_names
+from medbench.leaderboard.board.ranking import Ranking, Row
 
 # A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -44,11 +43,6 @@ CSV_COLUMNS = [
     "entry_id", "name", "group", "section", "rank", "tier", "review", "baseline", "delta_baseline", "p_value", "p_holm",
     "model", "seed", "run_id", "task_version", "submitter", "submitted_at", "git_commit", "git_dirty", "predictions_sha256",
 ]
-
-
-def build_site(root: Path, out: Path, tiers: Optional[TiersOf] = None) -> Path:
-    """Write the site for every board under `root` into `out`; return the index page."""
-    return write_site((rank_board(Board(root, name), tiers) for name in board_names(root)), out)
 
 
 def write_site(rankings: Iterable[Ranking], out: Path) -> Path:
