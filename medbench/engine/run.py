@@ -38,6 +38,7 @@ from medbench.records.record import (
     record_dir,
     staged_record,
 )
+from medbench.data.preflight import check_input_table
 from medbench.io import sha256_file
 from medbench.records.protocol import Protocol
 from medbench.evaluation.scoring import check_protocol, score_outputs
@@ -98,6 +99,7 @@ def validate(cfg: DictConfig) -> None:
         )
     check_protocol(Protocol.from_task_config(cfg.task))
     recorded_config(cfg)  # refuses semantic values read from the environment (secrets)
+    check_input_table(cfg.task.data)  # a user's file: its header, in seconds, before torch is imported
 
 
 def check_model_fits(kind_name: Any, choices: dict[str, str]) -> None:
