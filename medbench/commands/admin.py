@@ -39,12 +39,12 @@ def execute(args: argparse.Namespace) -> int:
 
 def _key(action: str, path: Path) -> int:
     from medbench.errors import LeaderboardError
-    from medbench.leaderboard.committee.signing import create_key, fingerprint, load_key, public_pem
+    from medbench.leaderboard.board.signing import fingerprint, load_key, load_or_create_key, public_pem
 
     if action == "create":
         if path.exists():
             raise LeaderboardError(f"--key: {path} exists; `medbench admin key show` prints its fingerprint")
-        key = create_key(path)
+        key = load_or_create_key(path)
         print(f"created the signing key {path} (mode 0600); back it up offline, as the database: without it the log cannot be signed again")
     else:
         if not path.is_file():

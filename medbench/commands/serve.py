@@ -22,8 +22,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def execute(args: argparse.Namespace) -> int:
     from medbench.errors import LeaderboardError
-    from medbench.leaderboard.committee.app import bind, log_access_to, serve
-    from medbench.leaderboard.committee.signing import fingerprint
+    from medbench.leaderboard.committee.access_log import log_access_to
+    from medbench.leaderboard.committee.app import bind, serve
+    from medbench.leaderboard.board.signing import fingerprint
     from medbench.leaderboard.committee.store import CommitteeStore
 
     if not args.db:

@@ -60,7 +60,7 @@ def test_each_request_is_logged_with_its_user_never_its_token(tmp_path) -> None:
 
 
 def test_the_signing_key_is_created_once_and_its_fingerprint_shown(medbench_cli, tmp_path) -> None:
-    from medbench.leaderboard.committee.signing import fingerprint, load_key, public_pem
+    from medbench.leaderboard.board.signing import fingerprint, load_key, public_pem
 
     key = tmp_path / "server.ed25519"
     created = medbench_cli("admin", "key", "create", "--key", str(key))

@@ -11,7 +11,12 @@
     POST /entries/{prefix}/review        {"decision": "approve"|"reject", "note": ...}  (reviewer)
 
 Errors answer {"detail": one actionable line}: 401 without a valid token, 403 for a role or team
-that may not act, 404 for an unknown board or entry, 429 past the daily quota, 422 otherwise.
+that may not act, 404 for an unknown board or entry, 413 for a body over `limits.MAX_BODY_BYTES`,
+429 past the daily quota, 422 otherwise.
+
+Work is refused in the order it costs: the token from the headers and the body's size before the
+body is read (`limits.GuardedBodies`), role, team and quota before the predictions are decoded,
+and the parquet footer's row count and columns before a page of it is (`hidden.read_submission`).
 """
 
 from __future__ import annotations
@@ -19,36 +24,33 @@ from __future__ import annotations
 import base64
 import binascii
 import errno
-import logging
 import socket
-import sys
-import time
 from dataclasses import asdict
-from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
-from fastapi import Depends, FastAPI, Header, Request
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel, Field
 
 from medbench.errors import MedbenchError
+from medbench.io import validation_problems
 from medbench.evaluation.agreement import RESCORING_TOLERANCE
+from medbench.leaderboard.board.entries import RunDescription
+from medbench.leaderboard.committee.access_log import AccessLog
+from medbench.leaderboard.committee.limits import MAX_BODY_BYTES, GuardedBodies
 from medbench.leaderboard.committee.store import CommitteeStore, Forbidden, NotFound, QuotaExceeded, Unauthenticated, User
 
-# The service's access log (`medbench serve --access-log`): who asked what, never what they sent.
-ACCESS_LOG = logging.getLogger("medbench.access")
 STATUS = ((Unauthenticated, 401), (Forbidden, 403), (NotFound, 404), (QuotaExceeded, 429))
-# A 10k-sample binary submission is ~0.3 MB of base64; a hundred times that is no prediction file.
-MAX_PREDICTIONS_BYTES = 64 * 1024 * 1024
 
 
 class Submission(BaseModel):
-    meta: dict[str, Any] = Field(default_factory=dict)
-    predictions: str = Field(max_length=MAX_PREDICTIONS_BYTES)
+    meta: RunDescription = Field(default_factory=RunDescription)
+    predictions: str = Field(max_length=MAX_BODY_BYTES)
 
 
 class Reproduction(BaseModel):
-    predictions: str = Field(max_length=MAX_PREDICTIONS_BYTES)
+    predictions: str = Field(max_length=MAX_BODY_BYTES)
     tolerance: float = Field(default=RESCORING_TOLERANCE, ge=0)
 
 
@@ -71,27 +73,22 @@ def create_app(store: CommitteeStore) -> FastAPI:
     ON_EXPORT = Tiers(note="computed by the committee in each public export (`medbench leaderboard export`)")
 
     app = FastAPI(title="medbench committee", docs_url=None, redoc_url=None)
+    app.add_middleware(GuardedBodies, authenticate=store.authenticate, max_bytes=MAX_BODY_BYTES)
+    app.add_middleware(AccessLog)  # added last: the outermost, it logs refusals made by the guard too
+
+    @app.exception_handler(RequestValidationError)
+    async def _malformed(_request: Request, error: RequestValidationError) -> JSONResponse:
+        """One line naming the fields, never echoing what was sent (a 20 MB `meta.name` stays on the client)."""
+        return JSONResponse({"detail": validation_problems(error)}, status_code=422)
 
     @app.exception_handler(MedbenchError)
     async def _refused(_request: Request, error: MedbenchError) -> JSONResponse:
         status = next((code for kind, code in STATUS if isinstance(error, kind)), 422)
         return JSONResponse({"detail": str(error)}, status_code=status)
 
-    @app.middleware("http")
-    async def _access_log(request: Request, call_next: Any) -> Response:
-        started = time.perf_counter()
-        response = await call_next(request)
-        user = request.scope.get("state", {}).get("user", "-")
-        elapsed_ms = (time.perf_counter() - started) * 1000
-        # The path only: no query, body, header or token ever reaches the log.
-        ACCESS_LOG.info("%s %s %d %.1fms %s", request.method, request.url.path, response.status_code, elapsed_ms, user)
-        return response
-
-    def actor(request: Request, authorization: Optional[str] = Header(default=None)) -> User:
-        token = authorization[7:] if authorization and authorization.startswith("Bearer ") else None
-        user = store.authenticate(token)
-        request.scope.setdefault("state", {})["user"] = user.name
-        return user
+    def actor(request: Request) -> User:
+        """The user `GuardedBodies` authenticated from the headers, before the body was read."""
+        return request.state.user
 
     @app.get("/health")
     def health() -> dict[str, Any]:
@@ -136,7 +133,9 @@ def create_app(store: CommitteeStore) -> FastAPI:
 
     @app.post("/boards/{board}/submissions")
     def submit(board: str, body: Submission, user: User = Depends(actor)) -> JSONResponse:
-        outcome = store.submit(board, _frame(body.predictions), body.meta, user)
+        store.admit_submission(board, user)
+        frame = _frame(body.predictions, store, board)
+        outcome = store.submit(board, frame, body.meta.model_dump(exclude_none=True), user)
         return JSONResponse(asdict(outcome), status_code=201 if outcome.added else 200)
 
     @app.post("/boards/{board}/baseline")
@@ -145,7 +144,9 @@ def create_app(store: CommitteeStore) -> FastAPI:
 
     @app.post("/entries/{prefix}/reproductions")
     def reproduction(prefix: str, body: Reproduction, user: User = Depends(actor)) -> dict[str, Any]:
-        return asdict(store.record_reproduction(prefix, _frame(body.predictions), user, tolerance=body.tolerance))
+        board, entry_id, _ = store.admit_reproduction(prefix, user)
+        frame = _frame(body.predictions, store, board)
+        return asdict(store.record_reproduction(entry_id, frame, user, tolerance=body.tolerance, board=board))
 
     @app.post("/entries/{prefix}/review")
     def review(prefix: str, body: Decision, user: User = Depends(actor)) -> dict[str, Any]:
@@ -154,14 +155,15 @@ def create_app(store: CommitteeStore) -> FastAPI:
     return app
 
 
-def _frame(encoded: str) -> Any:
-    from medbench.leaderboard.committee.hidden import read_parquet
+def _frame(encoded: str, store: CommitteeStore, board: str) -> Any:
+    """The submitted scores, decoded only after their footer matched the board's test set."""
+    from medbench.leaderboard.committee.hidden import read_submission
 
     try:
         data = base64.b64decode(encoded, validate=True)
     except (binascii.Error, ValueError):
         raise MedbenchError("predictions: not base64") from None
-    return read_parquet(data, "predictions")
+    return read_submission(data, store.hidden_labels(board), store.protocol(board).kind)
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -177,15 +179,6 @@ def bind(host: str, port: int) -> socket.socket:
         raise MedbenchError(f"--port {port}: cannot listen on {host}:{port}: {reason}; choose another --port") from None
     listener.listen(2048)
     return listener
-
-
-def log_access_to(path: Optional[Path]) -> None:
-    """One line per request (time, method, path, status, duration, user) to `path`, or to stderr."""
-    handler = logging.FileHandler(path, encoding="utf-8") if path else logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
-    ACCESS_LOG.addHandler(handler)
-    ACCESS_LOG.setLevel(logging.INFO)
-    ACCESS_LOG.propagate = False
 
 
 def serve(store: CommitteeStore, listener: socket.socket) -> None:

@@ -2,7 +2,10 @@
 
 A record is accepted when it is complete and schema-valid, its predictions are present, and it is
 comparable with the board (`comparability.judge`). The first submission creates the board from
-the record. The same run with the same predictions submitted twice is recognised and not added
+the record and pins its truth: the digest of the test set's sample ids, targets and metadata
+(`board.truth`), logged in the `create` event (and in the `upgrade` event that opens a new task
+version); a later record of that version whose truth differs (its targets rewritten to agree
+with its scores, say) is refused. The same run with the same predictions submitted twice is recognised and not added
 again, so submitting a whole sweep folder is safe to repeat.
 """
 
@@ -13,7 +16,7 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
+from typing import NamedTuple, Optional
 
 from medbench.leaderboard.board.comparability import judge
 from medbench.leaderboard.board.entries import SubmissionRefused, checked_record, claimed_differences, entry_from_record
@@ -44,16 +47,27 @@ def submit_run(
     """Check the record at `run_dir` and add it to `board` (default: the task's name)."""
     import dataclasses
 
+    from medbench.leaderboard.board.truth import frame_truth_sha256
+
     record = checked_record(run_dir)
     entry = entry_from_record(record, board or record.protocol.name, submitter)
-    result = submit_entries(root, entry.board, [(entry, record.predictions_path(), record.qrels_path())], baseline=baseline)[0]
+    truth = frame_truth_sha256(record.predictions(), record.qrels(), record.protocol.kind)
+    item = Submission(entry, record.predictions_path(), record.qrels_path(), truth)
+    result = submit_entries(root, entry.board, [item], baseline=baseline)[0]
     return dataclasses.replace(result, corrected=claimed_differences(record, entry) or None)
 
 
-def submit_entries(
-    root: Path, board_name: str, items: Iterable[tuple[Entry, Path, Optional[Path]]], *, baseline: bool = False
-) -> list[SubmitResult]:
-    """Add entries (each with its predictions file, and qrels file for retrieval) under one hold of the board's lock.
+class Submission(NamedTuple):
+    """An entry with its predictions file, its qrels file (retrieval) and the digest of its test set's truth."""
+
+    entry: Entry
+    predictions: Path
+    qrels: Optional[Path]
+    truth_sha256: str
+
+
+def submit_entries(root: Path, board_name: str, items: Iterable[Submission], *, baseline: bool = False) -> list[SubmitResult]:
+    """Add entries under one hold of the board's lock.
 
     `baseline` names the first added entry the board's baseline. Otherwise a board has none until
     the committee chooses one (`medbench leaderboard baseline`): a baseline picked by submission
@@ -63,20 +77,23 @@ def submit_entries(
     items = list(items)
     results = []
     with board.locked():
-        known = _submitted(board, {entry.provenance.run_id for entry, _, _ in items})
-        for entry, predictions, qrels in items:
-            results.append(_add(board, entry, predictions, qrels, known, baseline and not results))
+        lines = audit.committed_lines(board.audit_path)
+        known = _submitted(lines, {item.entry.provenance.run_id for item in items})
+        pinned = audit.pinned_truths(lines)
+        for item in items:
+            results.append(_add(board, item, known, pinned, baseline and not results))
     return results
 
 
-def _add(
-    board: Board, entry: Entry, predictions: Path, qrels: Optional[Path], known: dict[tuple[str, str], str], baseline: bool
-) -> SubmitResult:
-    """Add one entry; the caller holds the lock and passes what the board already holds."""
+def _add(board: Board, item: Submission, known: dict[tuple[str, str], str], pinned: dict[str, str], baseline: bool) -> SubmitResult:
+    """Add one entry; the caller holds the lock and passes what the board already holds and its
+    pinned truth per task version (both updated here)."""
+    entry, predictions, qrels = item.entry, item.predictions, item.qrels
     key = (entry.provenance.run_id, entry.provenance.predictions_sha256)
     if key in known:
         return SubmitResult(board.name, known[key], added=False)
-    spec, upgraded_from = _spec_for(board, entry)
+    spec, upgraded_from = _spec_for(board, entry, item.truth_sha256, pinned.get(entry.task_version))
+    pinned.setdefault(entry.task_version, item.truth_sha256)
     board.store_predictions(predictions, entry.provenance.predictions_sha256)
     if qrels is not None and entry.provenance.qrels_sha256:
         board.store_predictions(qrels, entry.provenance.qrels_sha256)
@@ -86,7 +103,7 @@ def _add(
         "submit",
         actor=entry.provenance.submitter,
         entry=entry_id,
-        data={"run_id": key[0], "predictions_sha256": key[1], "task_version": entry.task_version},
+        data={"run_id": key[0], "predictions_sha256": key[1], "task_version": entry.task_version, "truth_sha256": item.truth_sha256},
     )
     known[key] = entry_id
     if baseline:
@@ -98,8 +115,12 @@ def _add(
     return SubmitResult(board.name, entry_id, added=True, upgraded_from=upgraded_from, baseline=baseline)
 
 
-def _spec_for(board: Board, entry: Entry) -> tuple[BoardSpec, Optional[str]]:
-    """The board's spec once `entry` is accepted (created or upgraded), and the version it replaced."""
+def _spec_for(board: Board, entry: Entry, truth_sha256: str, pinned: Optional[str]) -> tuple[BoardSpec, Optional[str]]:
+    """The board's spec once `entry` is accepted (created or upgraded to its task version, either
+    pinning `truth_sha256` for that version), and the version it replaced.
+
+    Refused when the entry is not comparable, or its truth is not the one `pinned` for its version.
+    """
     new_spec = BoardSpec(
         name=board.name,
         protocol=entry.protocol,
@@ -110,13 +131,20 @@ def _spec_for(board: Board, entry: Entry) -> tuple[BoardSpec, Optional[str]]:
         # No committed event: a board file without its `create` event was interrupted; write it anew.
         digest = board.write_spec(new_spec)
         audit.append_event(
-            board.audit_path, "create", actor=entry.provenance.submitter, data={"board_sha256": digest, "task_version": entry.task_version}
+            board.audit_path, "create", actor=entry.provenance.submitter,
+            data={"board_sha256": digest, "task_version": entry.task_version, "truth_sha256": truth_sha256},
         )
         return new_spec, None
     spec = board.spec()
     verdict = judge(spec, entry)
     if not verdict.accepted:
         raise SubmissionRefused(f"run {entry.provenance.run_id} refused by board {board.name!r}: " + "; ".join(verdict.reasons))
+    if pinned is not None and truth_sha256 != pinned:
+        raise SubmissionRefused(
+            f"run {entry.provenance.run_id} refused by board {board.name!r}: its test set's targets differ from the truth "
+            f"the board pinned at its first entry (truth {truth_sha256[:12]}, board {pinned[:12]}): "
+            "its predictions.parquet was edited, or it was scored on other labels"
+        )
     if not verdict.upgrade:
         return spec, None
     new_spec = new_spec.model_copy(update={"created_at": spec.created_at})
@@ -126,13 +154,16 @@ def _spec_for(board: Board, entry: Entry) -> tuple[BoardSpec, Optional[str]]:
         "upgrade",
         actor=entry.provenance.submitter,
         note=f"task version {spec.task_version} -> {entry.task_version}: older entries are now stale",
-        data={"board_sha256": digest, "task_version": entry.task_version, "previous_version": spec.task_version},
+        data={
+            "board_sha256": digest, "task_version": entry.task_version, "previous_version": spec.task_version,
+            "truth_sha256": truth_sha256,
+        },
     )
     return new_spec, spec.task_version
 
 
-def _submitted(board: Board, run_ids: set[str]) -> dict[tuple[str, str], str]:
-    """(run id, predictions hash) → entry id of the earlier submissions of `run_ids`.
+def _submitted(lines: list[bytes], run_ids: set[str]) -> dict[tuple[str, str], str]:
+    """(run id, predictions hash) → entry id of the earlier submissions of `run_ids` in the log's committed `lines`.
 
     Only submit lines naming one of the run ids are parsed (the run id is found by its key in
     the canonical line): the log grows with every event, and each submission reads it under the
@@ -140,7 +171,7 @@ def _submitted(board: Board, run_ids: set[str]) -> dict[tuple[str, str], str]:
     """
     marker = b'"run_id":"'
     known = {}
-    for line in audit.committed_lines(board.audit_path):
+    for line in lines:
         start = line.find(marker)
         if start < 0 or b'"event":"submit"' not in line:
             continue
