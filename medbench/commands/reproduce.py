@@ -73,7 +73,7 @@ def _on_committee(args: argparse.Namespace) -> int:
 
     if bool(args.run) == bool(args.predictions):
         raise ConfigError("--run RERUN_DIR or --predictions FILE: the rerun whose predictions the committee scores")
-    frame = record_submission(args.run)[0] if args.run else file_submission(args.predictions, "rerun")[0]
+    frame = record_submission(rerun_record(args.run))[0] if args.run else file_submission(args.predictions, "rerun")[0]
     tolerance = args.tolerance if args.tolerance is not None else RESCORING_TOLERANCE
     event = open_committee(args.server, args.db, args.key).reproduce(args.target, frame, tolerance)
     differences = event["data"]["differences"]
@@ -84,3 +84,16 @@ def _on_committee(args: argparse.Namespace) -> int:
 
     print(committee_refresh_hint())
     return 0 if event["event"] == "reproduce" else 1
+
+
+def rerun_record(given: Path) -> Path:
+    """The rerun's record folder from what the user gives: the record itself, or the reproduction
+    folder (or its `reproduction.json`) as `medbench reproduce` printed it, which holds the record
+    one task folder down (`<attempt>/<task>/<run_id>/`)."""
+    from medbench.records.record import MANIFEST_FILE, REPRODUCTION_FILE
+
+    folder = given.parent if given.name == REPRODUCTION_FILE else given
+    if (folder / MANIFEST_FILE).is_file():
+        return folder
+    nested = sorted(path.parent for path in folder.glob(f"*/*/{MANIFEST_FILE}"))
+    return nested[0] if len(nested) == 1 else folder

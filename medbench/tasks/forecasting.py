@@ -121,6 +121,7 @@ def plots(predictions: pd.DataFrame, qrels: Optional[pd.DataFrame], primary: str
 
 KIND = TaskKind(
     name="forecasting",
+    models=("seasonal_naive", "gbm_forecaster"),
     output_description="per forecast (series, origin, horizon) a point forecast and forecast quantiles at the task's levels",
     metrics_module="medbench.metrics.forecasting",
     build_outputs=forecasting_outputs,

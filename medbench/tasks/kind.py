@@ -85,6 +85,9 @@ class TaskKind:
     prediction_columns: tuple[str, ...] = ()
     prediction_prefixes: tuple[str, ...] = ()
     derived_prefixes: tuple[str, ...] = ()
+    # The `conf/model` options that serve this kind (`model=NAME`). A run that names another kind's
+    # option is refused before anything is built, with these as the ones to use (`medbench.engine.run`).
+    models: tuple[str, ...] = ()
 
     def missing_columns(self, columns: Sequence[str]) -> list[str]:
         """The required columns absent from `columns`, and `prefix*` for each required prefix none starts with."""

@@ -14,6 +14,7 @@ from medbench.tasks.predictions import classification_outputs
 
 KIND = TaskKind(
     name="multilabel",
+    models=("mlp", "small_cnn", "resnet18", "text_cnn", "onnx", "predictions_file"),
     classes=Classes(exclusive=False, single_score=False),
     output_description="one independent probability per label per sample",
     metrics_module="medbench.metrics.multilabel",

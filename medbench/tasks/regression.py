@@ -72,6 +72,7 @@ def plots(predictions: pd.DataFrame, qrels: Optional[pd.DataFrame], primary: str
 
 KIND = TaskKind(
     name="regression",
+    models=("ridge", "linear", "mlp_regressor"),
     output_description="one predicted value per sample, in the unit of the target",
     metrics_module="medbench.metrics.regression",
     build_outputs=regression_outputs,

@@ -105,6 +105,10 @@ def plots(predictions: pd.DataFrame, qrels: Optional[pd.DataFrame], primary: str
 
 KIND = TaskKind(
     name="retrieval",
+    models=(
+        "bm25", "dense_lsa", "dense_minilm", "dense_minilm_onnx", "dense_onnx", "dense_sentence_transformer",
+        "hybrid_rrf", "hybrid_interpolation", "rerank_minilm", "trec_run_file",
+    ),
     output_description="for each query, documents ranked by a relevance score",
     metrics_module="medbench.metrics.retrieval",
     build_outputs=retrieval_outputs,

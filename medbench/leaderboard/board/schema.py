@@ -71,7 +71,8 @@ class Provenance(Strict):
     model_target: str
     parameter_count: Optional[int] = None
     checkpoint_sha256: Optional[str] = None
-    seed: int
+    # None for a partner's predictions file: medbench never saw the run, so it invents no seed.
+    seed: Optional[int] = None
     overrides: list[str]
     git_commit: Optional[str] = None
     git_dirty: Optional[bool] = None

@@ -30,6 +30,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import errno
+import socket
 from dataclasses import asdict
 from typing import Any
 
@@ -42,6 +44,7 @@ from medbench.errors import MedbenchError
 from medbench.io import validation_problems
 from medbench.evaluation.agreement import RESCORING_TOLERANCE
 from medbench.leaderboard.board.entries import RunDescription
+from medbench.leaderboard.committee.access_log import AccessLog
 from medbench.leaderboard.committee.limits import MAX_BODY_BYTES, GuardedBodies
 from medbench.leaderboard.committee.store import CommitteeStore, Forbidden, NotFound, QuotaExceeded, Unauthenticated, User
 
@@ -77,6 +80,7 @@ def create_app(store: CommitteeStore) -> FastAPI:
     app = FastAPI(title="medbench committee", docs_url=None, redoc_url=None)
     app.add_middleware(GZipMiddleware, minimum_size=1000)
     app.add_middleware(GuardedBodies, authenticate=store.authenticate, max_bytes=MAX_BODY_BYTES)
+    app.add_middleware(AccessLog)  # added last: the outermost, it logs refusals made by the guard too
 
     @app.exception_handler(RequestValidationError)
     async def _malformed(_request: Request, error: RequestValidationError) -> JSONResponse:
@@ -186,11 +190,27 @@ def _frame(encoded: str, store: CommitteeStore, board: str) -> Any:
     return read_submission(data, store.hidden_labels(board), store.protocol(board).kind)
 
 
-def serve(db_url: str, key_path: Any, host: str, port: int) -> None:
+def bind(host: str, port: int) -> socket.socket:
+    """A listening socket on `host:port` (0: a free port), bound before anything says it serves there."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listener = socket.socket(family, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        listener.bind((host, port))
+    except OSError as error:
+        listener.close()
+        reason = "already in use (is another `medbench serve` running?)" if error.errno == errno.EADDRINUSE else error.strerror
+        raise MedbenchError(f"--port {port}: cannot listen on {host}:{port}: {reason}; choose another --port") from None
+    listener.listen(2048)
+    return listener
+
+
+def serve(store: CommitteeStore, listener: socket.socket) -> None:
+    """Answer on `listener` until interrupted; closes the store."""
     import uvicorn
 
-    store = CommitteeStore(db_url, key_path)
     try:
-        uvicorn.run(create_app(store), host=host, port=port, log_level="warning")
+        config = uvicorn.Config(create_app(store), log_level="warning", access_log=False)
+        uvicorn.Server(config).run(sockets=[listener])
     finally:
         store.close()

@@ -28,6 +28,8 @@ class Committee(Protocol):
     def review(self, prefix: str, decision: str, note: str) -> dict[str, Any]: ...
     def reproduce(self, prefix: str, frame: Any, tolerance: float) -> dict[str, Any]: ...
     def baseline(self, board: str, prefix: str, note: str) -> dict[str, Any]: ...
+    def board_names(self) -> list[str]: ...
+    def spec(self, board: str) -> Any: ...
 
 
 def token() -> Optional[str]:
@@ -80,6 +82,12 @@ class LocalCommittee:
 
         return asdict(self.store.set_baseline(board, prefix, note, self._user()))
 
+    def board_names(self) -> list[str]:
+        return self.store.board_names()
+
+    def spec(self, board: str) -> Any:
+        return self.store.spec(board)
+
 
 class HttpCommittee:
     """The service at `base_url`."""
@@ -130,6 +138,14 @@ class HttpCommittee:
 
     def baseline(self, board: str, prefix: str, note: str) -> dict[str, Any]:
         return self._request("POST", f"/boards/{board}/baseline", json={"entry": prefix, "note": note}).json()
+
+    def board_names(self) -> list[str]:
+        return [str(name) for name in self._request("GET", "/boards").json()]
+
+    def spec(self, board: str) -> Any:
+        from medbench.leaderboard.board.schema import BoardSpec
+
+        return BoardSpec.model_validate(self._request("GET", f"/boards/{board}").json()["board"])
 
 
 def _encoded(frame: Any) -> str:
