@@ -70,7 +70,7 @@ def test_cli_refuses_a_misfit_in_one_line_before_building_anything(cli_env: dict
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         "medbench run: error: task=survival_whas500 is a survival task, which model=ridge does not serve: "
-        "use model=coxph, deepsurv or predictions_file"
+        "use model=coxph, deepsurv, timeline_gru_survival or predictions_file"
     ]
     assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").rglob("manifest.json"))
 

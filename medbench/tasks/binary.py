@@ -55,7 +55,7 @@ def _calibration_png(targets: np.ndarray, scores: np.ndarray) -> str:
 
 KIND = TaskKind(
     name="binary",
-    models=("mlp", "logreg", "small_cnn", "resnet18", "text_cnn", "tfidf_logreg", "tfidf_arrays", "onnx", "predictions_file"),
+    models=("mlp", "logreg", "small_cnn", "resnet18", "text_cnn", "tfidf_logreg", "tfidf_arrays", "onnx", "gbm", "timeline_gru", "predictions_file"),
     classes=Classes(exclusive=True, single_score=True),
     output_description="one probability of the positive class in [0, 1] per sample",
     metrics_module="medbench.metrics.binary",

@@ -14,7 +14,7 @@ from medbench.tasks.predictions import classification_outputs
 
 KIND = TaskKind(
     name="multiclass",
-    models=("mlp", "logreg", "small_cnn", "resnet18", "text_cnn", "tfidf_logreg", "tfidf_arrays", "onnx", "predictions_file"),
+    models=("mlp", "logreg", "small_cnn", "resnet18", "text_cnn", "tfidf_logreg", "tfidf_arrays", "onnx", "gbm", "timeline_gru", "predictions_file"),
     classes=Classes(exclusive=True, single_score=False),
     output_description="one probability per class per sample, summing to 1",
     metrics_module="medbench.metrics.multiclass",

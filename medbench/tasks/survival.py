@@ -134,7 +134,7 @@ def survival_arrays(frame: pd.DataFrame) -> SurvivalArrays:
 
 KIND = TaskKind(
     name="survival",
-    models=("coxph", "deepsurv", "predictions_file"),
+    models=("coxph", "deepsurv", "timeline_gru_survival", "predictions_file"),
     output_description="per patient a risk score (higher = earlier event) and survival probabilities at the task's times",
     metrics_module="medbench.metrics.survival",
     build_outputs=survival_outputs,
