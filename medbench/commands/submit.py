@@ -119,8 +119,6 @@ def _to_folder_boards(args: argparse.Namespace) -> int:
             continue
         added += 1
         notes = []
-        if result.upgraded_from:
-            notes.append(f"board moved from task version {result.upgraded_from}; older entries are stale")
         if result.baseline:
             notes.append("the board's baseline")
         print(f"submitted {run_dir} to board {result.board} as entry {result.entry_id[:12]}" + (f" ({'; '.join(notes)})" if notes else ""))

@@ -16,6 +16,7 @@ from typing import Optional
 from pydantic import Field
 
 from medbench.io import Strict
+from medbench.leaderboard.board.release import ReleasePolicy
 from medbench.records.protocol import Direction, Protocol
 from medbench.records.record import MetricValue
 
@@ -58,6 +59,10 @@ class BoardSpec(Strict, _ProtocolView):
     dataset_fingerprint: str
     baseline: Optional[str] = None
     created_at: str
+    # What leaves the store of the numbers (`release`): a hidden-label board's, set at `board create`.
+    release: Optional[ReleasePolicy] = None
+    # Who may review (folder boards: names; empty, anyone but the entry's submitter).
+    reviewers: tuple[str, ...] = ()
 
     @property
     def metrics(self) -> tuple[str, ...]:

@@ -2,16 +2,18 @@
 
     GET  /health                         liveness
     GET  /boards                         board names
-    GET  /boards/{board}                 the ranked board: spec, entries' aggregates, review history
-    GET  /entries/{prefix}               one entry's aggregates (with subgroups) and its events
+    GET  /boards/{board}                 the ranked board: spec, entries' released aggregates, review history
+    GET  /entries/{prefix}               one entry's released aggregates and its events
     GET  /log?since=N, /head, /public-key   the signed audit log, its signed head, the key
     POST /boards/{board}/submissions     {"meta": {...}, "predictions": base64 parquet}  (submitter)
     POST /boards/{board}/baseline        {"entry": id, "note": ...}                      (reviewer)
-    POST /entries/{prefix}/reproductions {"predictions": base64 parquet, "tolerance": x} (reviewer)
+    POST /entries/{prefix}/reproductions {"predictions": base64 parquet, "tolerance": x} (reviewer; match or not)
     POST /entries/{prefix}/review        {"decision": "approve"|"reject", "note": ...}  (reviewer)
 
-Errors answer {"detail": one actionable line}: 401 without a valid token, 403 for a role or team
-that may not act, 404 for an unknown board or entry, 429 past the daily quota, 422 otherwise.
+Every number answered is what the board's release policy releases (`board.release`): rounded,
+and under the Ladder rule. Errors answer {"detail": one actionable line}: 401 without a valid token, 403 for a role or team
+that may not act, 404 for an unknown board or entry, 429 past the daily quota (of submissions, or
+of a reviewer's reproductions), 422 otherwise; none names a hidden sample id.
 """
 
 from __future__ import annotations
@@ -26,7 +28,6 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel, Field
 
 from medbench.errors import MedbenchError
-from medbench.evaluation.agreement import RESCORING_TOLERANCE
 from medbench.leaderboard.committee.store import CommitteeStore, Forbidden, NotFound, QuotaExceeded, Unauthenticated, User
 
 STATUS = ((Unauthenticated, 401), (Forbidden, 403), (NotFound, 404), (QuotaExceeded, 429))
@@ -41,7 +42,7 @@ class Submission(BaseModel):
 
 class Reproduction(BaseModel):
     predictions: str = Field(max_length=MAX_PREDICTIONS_BYTES)
-    tolerance: float = Field(default=RESCORING_TOLERANCE, ge=0)
+    tolerance: Optional[float] = None  # the board's own (its release policy) when not given; never looser
 
 
 class Decision(BaseModel):
@@ -89,7 +90,7 @@ def create_app(store: CommitteeStore) -> FastAPI:
         version = store.event_count()
         cached = pages.get(board)
         if cached is None or cached[0] != version:
-            ranking = rank_entries(store.spec(board), store.entries(board), store.events(board), ON_EXPORT)
+            ranking = rank_entries(store.spec(board), store.released_entries(board), store.events(board), ON_EXPORT)
             cached = (version, ranking_json(ranking))
             pages[board] = cached
         return Response(cached[1], media_type="application/json")
@@ -98,7 +99,7 @@ def create_app(store: CommitteeStore) -> FastAPI:
     def entry(prefix: str) -> dict[str, Any]:
         board, entry_id, _ = store.resolve(prefix)
         return {
-            "board": board, "entry_id": entry_id, "entry": store.aggregates(board)[entry_id],
+            "board": board, "entry_id": entry_id, "entry": store.released(board)[entry_id],
             "events": [asdict(event) for event in store.events(board) if event.entry == entry_id],
         }
 

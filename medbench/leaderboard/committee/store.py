@@ -21,10 +21,10 @@ from medbench.errors import LeaderboardError
 from medbench.io import canonical_bytes, compact_bytes, sha256_hex
 from medbench.names import checked_name
 from medbench.leaderboard.board.events import Event, event_hash, now_utc
-from medbench.evaluation.agreement import RESCORING_TOLERANCE
 from medbench.leaderboard.board.entries import DESCRIPTION_FIELDS
 from medbench.leaderboard.board.lifecycle import (
     DECISIONS,
+    REJECTED,
     REPRODUCED,
     SUBMITTED,
     Forbidden,
@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from medbench.leaderboard.committee.hidden import HiddenLabels
+    from medbench.leaderboard.board.release import ReleasePolicy
     from medbench.leaderboard.board.schema import BoardSpec, Entry
     from medbench.records.protocol import Protocol
 
@@ -55,7 +56,7 @@ class NotFound(LeaderboardError):
 
 
 class QuotaExceeded(LeaderboardError):
-    """The team used its submissions of the day on this board."""
+    """The team used its submissions of the day on this board (or a reviewer their reproductions)."""
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,8 @@ class SubmitOutcome:
     board: str
     entry_id: str
     added: bool
-    aggregates: dict[str, Any]  # the entry (schema.Entry as JSON): every number the server computed
+    aggregates: dict[str, Any]  # the entry (schema.Entry as JSON) with the numbers the release policy gives the submitter
+    held: bool = False  # the Ladder rule kept the team's best: this entry's own numbers are not released
 
 
 def hash_token(token: str) -> str:
@@ -178,10 +180,15 @@ class CommitteeStore:
         from medbench.leaderboard.committee.db.tables import boards, hidden_labels
         from medbench.leaderboard.committee.hidden import to_parquet
 
+        from medbench.leaderboard.board.release import check_policy
+
         _require(actor, ADMIN, "create boards")
         checked_name(spec.name, "board name")
         if daily_quota < 1:
             raise LeaderboardError(f"--daily-quota {daily_quota}: must be at least 1")
+        if spec.release is None:
+            raise LeaderboardError(f"board {spec.name!r}: a hidden-label board needs a release policy (`board.release.default_policy`)")
+        check_policy(spec.release, spec.protocol, len(labels.truth))
         spec_bytes = canonical_bytes(spec.model_dump(mode="json"))
         truth = to_parquet(labels.truth)
         with self.engine.begin() as connection:
@@ -201,7 +208,7 @@ class CommitteeStore:
                 connection, "create", board=spec.name, actor=actor.name,
                 data={
                     "board_sha256": sha256_hex(spec_bytes), "daily_quota": daily_quota,
-                    "n_samples": len(labels.truth),
+                    "n_samples": len(labels.truth), "release": spec.release.model_dump(mode="json"),
                 },
             )
 
@@ -220,6 +227,13 @@ class CommitteeStore:
 
     def protocol(self, board: str) -> "Protocol":
         return self.spec(board).protocol
+
+    def policy(self, board: str) -> "ReleasePolicy":
+        """The board's release policy (a board created before policies: the default one for its test set)."""
+        from medbench.leaderboard.board.release import default_policy
+
+        spec = self.spec(board)
+        return spec.release or default_policy(spec.protocol, len(self.hidden_labels(board).truth))
 
     def _board_row(self, board: str, connection: Any = None) -> Any:
         from sqlalchemy import select
@@ -254,9 +268,14 @@ class CommitteeStore:
 
     def submit(self, board: str, frame: "pd.DataFrame", meta: dict[str, Any], actor: User) -> SubmitOutcome:
         """Score `frame` against the board's hidden labels and add the entry, unless this very
-        submission (same board, team, scores and description) is there already."""
+        submission (same board, team, scores and description) is there already, or its scores
+        rank the test samples like a rejected entry's (`board.gaming`).
+
+        The outcome holds what the release policy gives the submitter (`board.release`); the full
+        numbers stay here."""
         from sqlalchemy import insert
 
+        from medbench.leaderboard.board.gaming import check_not_resubmission
         from medbench.leaderboard.committee.db.tables import entries
         from medbench.leaderboard.committee.hidden import score, scores_sha256, submitted_scores, to_parquet
 
@@ -279,6 +298,7 @@ class CommitteeStore:
         if known is not None:
             return known
         self._check_quota(board, actor.team, row.daily_quota)  # before scoring: a spent quota costs the server nothing
+        check_not_resubmission(scores, protocol.kind, self._rejected_scores(board))
         metrics = score(scores, labels, protocol)
         submitted_at = stamp()
         try:
@@ -293,6 +313,11 @@ class CommitteeStore:
             if known is not None:
                 return known
             self._check_quota(board, actor.team, row.daily_quota, connection)
+            earlier = self._team_entries(connection, board, actor.team)
+            public, own = (
+                self._release(spec, {**earlier, entry_id: json.loads(content)}, audience)[entry_id]
+                for audience in ("public", "submitter")
+            )
             connection.execute(
                 insert(entries).values(
                     id=entry_id, board=board, submission_key=key, team=actor.team, submitted_by=actor.name,
@@ -301,9 +326,40 @@ class CommitteeStore:
             )
             self._append(
                 connection, "submit", board=board, entry=entry_id, actor=actor.name,
-                data={"team": actor.team, "submission_key": key, "scores_sha256": digest, "run_id": entry.provenance.run_id},
+                data={
+                    "team": actor.team, "submission_key": key, "scores_sha256": digest, "run_id": entry.provenance.run_id,
+                    "released_sha256": sha256_hex(canonical_bytes(public.content)),
+                },
             )
-        return SubmitOutcome(board, entry_id, True, json.loads(content))
+        return SubmitOutcome(board, entry_id, True, own.content, own.held)
+
+    def _release(self, spec: "BoardSpec", contents: dict[str, dict[str, Any]], audience: str) -> dict[str, Any]:
+        """`contents` (one team's entries in submission order) as `audience` sees them (`board.release`)."""
+        from medbench.leaderboard.board.release import released_entries
+
+        policy = spec.release or self.policy(spec.name)
+        return released_entries(policy, spec.protocol, contents, {entry_id: "team" for entry_id in contents}, list(contents), audience)
+
+    def _team_entries(self, connection: Any, board: str, team: str) -> dict[str, dict[str, Any]]:
+        """The team's entries on the board, as JSON, in the order the log committed them."""
+        from sqlalchemy import select
+
+        from medbench.leaderboard.committee.db.tables import audit_events, entries
+
+        query = (
+            select(entries.c.id, entries.c.content)
+            .join(audit_events, (audit_events.c.entry == entries.c.id) & (audit_events.c.event == "submit"))
+            .where(entries.c.board == board, entries.c.team == team)
+            .order_by(audit_events.c.seq)
+        )
+        return {row.id: json.loads(row.content) for row in connection.execute(query)}
+
+    def _rejected_scores(self, board: str) -> list[tuple[str, Any]]:
+        """(id, loader of the stored scores) of every entry the committee rejected on the board."""
+        states = review_states(self.events(board))
+        return [
+            (entry_id, lambda entry_id=entry_id: self.scores(entry_id)) for entry_id, state in states.items() if state == REJECTED
+        ]
 
     def _check_quota(self, board: str, team: str, quota: int, connection: Any = None) -> None:
         from sqlalchemy import func, select
@@ -338,7 +394,7 @@ class CommitteeStore:
         return SubmitOutcome(board, row.id, False, json.loads(row.content)) if row else None
 
     def aggregates(self, board: str) -> dict[str, dict[str, Any]]:
-        """Every entry of the board by id, as JSON (public aggregates)."""
+        """Server side only: every entry of the board by id, as JSON, with every number at full precision."""
         from sqlalchemy import select
 
         from medbench.leaderboard.committee.db.tables import entries
@@ -349,9 +405,28 @@ class CommitteeStore:
             return {row.id: json.loads(row.content) for row in rows}
 
     def entries(self, board: str) -> dict[str, "Entry"]:
+        """Server side only: the committee's view, every number at full precision."""
         from medbench.leaderboard.board.schema import Entry
 
         return {entry_id: Entry.model_validate(content) for entry_id, content in self.aggregates(board).items()}
+
+    def released(self, board: str) -> dict[str, dict[str, Any]]:
+        """Every entry of the board by id, as JSON, with the numbers its release policy makes public."""
+        return self._released(self.spec(board), self.aggregates(board), self.events(board))
+
+    def released_entries(self, board: str) -> dict[str, "Entry"]:
+        from medbench.leaderboard.board.schema import Entry
+
+        return {entry_id: Entry.model_validate(content) for entry_id, content in self.released(board).items()}
+
+    def _released(self, spec: "BoardSpec", contents: dict[str, dict[str, Any]], events: list[Event]) -> dict[str, dict[str, Any]]:
+        from medbench.leaderboard.board.release import released_entries
+
+        submits = [event for event in events if event.event == "submit" and event.board == spec.name]
+        teams = {event.entry: event.data.get("team") for event in submits}
+        policy = spec.release or self.policy(spec.name)
+        views = released_entries(policy, spec.protocol, contents, teams, [event.entry for event in submits])
+        return {entry_id: view.content for entry_id, view in views.items()}
 
     def resolve(self, prefix: str, board: Optional[str] = None) -> tuple[str, str, Optional[str]]:
         """(board, full entry id, team) of the one entry whose id starts with `prefix`."""
@@ -395,10 +470,14 @@ class CommitteeStore:
         return self._transition(board, entry_id, team, decision, note, actor, {})
 
     def record_reproduction(
-        self, prefix: str, frame: "pd.DataFrame", actor: User, *, tolerance: float = RESCORING_TOLERANCE, board: Optional[str] = None
+        self, prefix: str, frame: "pd.DataFrame", actor: User, *, tolerance: Optional[float] = None, board: Optional[str] = None
     ) -> Event:
-        """Score a rerun's predictions like a submission and compare them with the entry's numbers (`evaluation.agreement`)."""
+        """Score a rerun's predictions like a submission and say whether they give the entry's numbers
+        (`evaluation.agreement`): match or no match, nothing finer, so a reproduction is no oracle
+        for the hidden labels. Each reviewer records `reproductions_per_day` per board and UTC day,
+        within the board's tolerance or a tighter one."""
         from medbench.evaluation.agreement import disagreeing
+        from medbench.leaderboard.board.release import check_tolerance
         from medbench.leaderboard.committee.hidden import score, scores_sha256, submitted_scores
         from medbench.records.record import MetricValue
 
@@ -406,37 +485,52 @@ class CommitteeStore:
         # Refused before scoring: a reviewer who may not act costs the server nothing.
         _require(actor, (REVIEWER, ADMIN), "record reproductions")
         check_reviewer(entry_id, actor=actor.name, actor_team=actor.team, entry_team=team)
+        policy = self.policy(board)
+        tolerance = policy.tolerance if tolerance is None else tolerance
+        check_tolerance(tolerance, policy.tolerance, f"tolerance (board {board!r} allows at most {policy.tolerance:g})")
+        self._check_reproductions(board, actor, policy.reproductions_per_day, self.events(board))
         labels, protocol = self.hidden_labels(board), self.protocol(board)
         scores = submitted_scores(frame, labels, protocol.kind)
         reproduced = score(scores, labels, protocol).values
         claimed = {name: MetricValue.model_validate(value) for name, value in self.aggregates(board)[entry_id]["metrics"].items()}
-        differences = {
-            name: {
-                "submitted": claimed[name].value if name in claimed else None,
-                "reproduced": reproduced[name].value if name in reproduced else None,
-            }
-            for name in disagreeing(claimed, reproduced, tolerance)
-        }
-        event = "reproduce" if not differences else "reproduction_failed"
-        note = f"every metric within {tolerance:g}" if not differences else f"{len(differences)} metric(s) differ beyond {tolerance:g}"
-        data = {"scores_sha256": scores_sha256(scores), "differences": differences, "tolerance": tolerance}
-        return self._transition(board, entry_id, team, event, note, actor, data)
+        matches = not disagreeing(claimed, reproduced, tolerance)
+        event = "reproduce" if matches else "reproduction_failed"
+        note = f"every metric within {tolerance:g}" if matches else f"no match within {tolerance:g}"
+        data = {"scores_sha256": scores_sha256(scores), "matches": matches, "tolerance": tolerance}
+        quota = lambda events: self._check_reproductions(board, actor, policy.reproductions_per_day, events)  # noqa: E731
+        return self._transition(board, entry_id, team, event, note, actor, data, quota)
+
+    def _check_reproductions(self, board: str, actor: User, per_day: int, events: list[Event]) -> None:
+        today = stamp()[:10]
+        used = sum(
+            1 for event in events
+            if event.board == board and event.actor == actor.name and event.event in ("reproduce", "reproduction_failed")
+            and event.time >= today
+        )
+        if used >= per_day:
+            raise QuotaExceeded(
+                f"{actor.name!r} has recorded {per_day} reproduction(s) on board {board!r} on {today} (UTC); try again tomorrow"
+            )
 
     def _transition(
-        self, board: str, entry_id: str, team: Optional[str], event: str, note: str, actor: User, data: dict[str, Any]
+        self, board: str, entry_id: str, team: Optional[str], event: str, note: str, actor: User, data: dict[str, Any],
+        quota: Optional[Any] = None,
     ) -> Event:
-        """One step of the board's lifecycle (`board.lifecycle`), by a reviewer of another team."""
+        """One step of the board's lifecycle (`board.lifecycle`), by a reviewer of another team; `quota`
+        checks the board's events again under the log's lock (concurrent requests count too)."""
         _require(actor, (REVIEWER, ADMIN), event)
         check_step(event, actor=actor.name, note=note)
         check_reviewer(entry_id, actor=actor.name, actor_team=actor.team, entry_team=team)
         with self.engine.begin() as connection:
             self._lock_head(connection)
+            if quota is not None:
+                quota(self._events(connection, board=board))
             state = review_states(self._events(connection, entry=entry_id)).get(entry_id)
             next_state(state, event, entry_id, lambda state: _unblocking(state, entry_id[:12], board))
             return self._append(connection, event, board=board, entry=entry_id, actor=actor.name, note=note, data=data)
 
     def set_baseline(self, board: str, prefix: str, note: str, actor: User) -> Event:
-        """The committee names the entry others are compared with (a current entry it has not rejected)."""
+        """The committee names the entry others are compared with (a current entry it has not rejected, of another team)."""
         from sqlalchemy import update
 
         from medbench.leaderboard.board.schema import Entry
@@ -445,12 +539,13 @@ class CommitteeStore:
         _require(actor, (REVIEWER, ADMIN), "choose a baseline")
         if not note.strip():
             raise LeaderboardError("baseline: give the committee's reason (--note)")
-        _, entry_id, _ = self.resolve(prefix, board)
+        _, entry_id, team = self.resolve(prefix, board)
         entry = Entry.model_validate(self.aggregates(board)[entry_id])
         with self.engine.begin() as connection:
             self._lock_head(connection)
             spec = self.spec(board)
-            check_baseline(spec, entry_id, entry, review_states(self._events(connection, entry=entry_id)).get(entry_id))
+            state = review_states(self._events(connection, entry=entry_id)).get(entry_id)
+            check_baseline(spec, entry_id, entry, state, chooser=actor.name, chooser_team=actor.team, entry_team=team)
             spec = spec.model_copy(update={"baseline": entry_id})
             spec_bytes = canonical_bytes(spec.model_dump(mode="json"))
             connection.execute(update(boards).where(boards.c.name == board).values(spec=spec_bytes.decode("utf-8")))
@@ -496,7 +591,8 @@ class CommitteeStore:
             return connection.execute(select(log_head.c.seq)).scalar() + 1
 
     def public_snapshot(self) -> tuple[list[Event], dict[str, tuple["BoardSpec", dict[str, bytes]]]]:
-        """The log, and every board's spec and entry bytes, read in one consistent view (for the export)."""
+        """The log, and every board's spec and released entry bytes (`board.release`: the bytes whose
+        hash each submit event holds), read in one consistent view (for the export)."""
         from sqlalchemy import select
 
         from medbench.leaderboard.committee.db.tables import boards, entries
@@ -507,10 +603,14 @@ class CommitteeStore:
                 connection = connection.execution_options(isolation_level="REPEATABLE READ")
             events = self._events(connection)
             specs = {row.name: BoardSpec.model_validate_json(row.spec) for row in connection.execute(select(boards.c.name, boards.c.spec))}
-            contents: dict[str, dict[str, bytes]] = {name: {} for name in specs}
+            contents: dict[str, dict[str, Any]] = {name: {} for name in specs}
             for row in connection.execute(select(entries.c.board, entries.c.id, entries.c.content)):
-                contents[row.board][row.id] = row.content.encode("utf-8")
-        return events, {name: (specs[name], contents[name]) for name in sorted(specs)}
+                contents[row.board][row.id] = json.loads(row.content)
+        released = {
+            name: {entry_id: canonical_bytes(content) for entry_id, content in self._released(specs[name], contents[name], events).items()}
+            for name in specs
+        }
+        return events, {name: (specs[name], released[name]) for name in sorted(specs)}
 
     def signed_head(self, count: int, last_hash: str) -> dict[str, Any]:
         from medbench.leaderboard.committee.signing import fingerprint, sign

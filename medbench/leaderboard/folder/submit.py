@@ -1,8 +1,9 @@
 """`medbench submit`: turn a run record into a board entry, refusing what cannot be compared.
 
 A record is accepted when it is complete and schema-valid, its predictions are present, and it is
-comparable with the board (`comparability.judge`). The first submission creates the board from
-the record. The same run with the same predictions submitted twice is recognised and not added
+comparable with the board (`comparability.judge`: a newer task version is the committee's to
+open, `medbench board version`), and its scores do not rank the test samples like a rejected
+entry's (`gaming`). The first submission creates the board from the record. The same run with the same predictions submitted twice is recognised and not added
 again, so submitting a whole sweep folder is safe to repeat.
 """
 
@@ -19,6 +20,7 @@ from medbench.leaderboard.board.comparability import judge
 from medbench.leaderboard.board.entries import SubmissionRefused, checked_record, claimed_differences, entry_from_record
 from medbench.leaderboard.board.events import Event, now_utc
 from medbench.leaderboard.board.schema import BoardSpec, Entry
+from medbench.leaderboard.board.lifecycle import REJECTED, review_states
 from medbench.leaderboard.folder import audit
 from medbench.leaderboard.folder.store import Board
 
@@ -28,7 +30,6 @@ class SubmitResult:
     board: str
     entry_id: str
     added: bool
-    upgraded_from: Optional[str] = None
     baseline: bool = False
     # Metric → (claimed, recomputed) where the record's metrics.json did not match its predictions.
     corrected: Optional[dict[str, tuple[float, float]]] = None
@@ -76,7 +77,8 @@ def _add(
     key = (entry.provenance.run_id, entry.provenance.predictions_sha256)
     if key in known:
         return SubmitResult(board.name, known[key], added=False)
-    spec, upgraded_from = _spec_for(board, entry)
+    spec = _spec_for(board, entry)
+    _check_not_resubmission(board, entry, predictions)
     board.store_predictions(predictions, entry.provenance.predictions_sha256)
     if qrels is not None and entry.provenance.qrels_sha256:
         board.store_predictions(qrels, entry.provenance.qrels_sha256)
@@ -95,40 +97,45 @@ def _add(
         audit.append_event(
             board.audit_path, "baseline", actor=entry.provenance.submitter, entry=entry_id, data={"board_sha256": digest}
         )
-    return SubmitResult(board.name, entry_id, added=True, upgraded_from=upgraded_from, baseline=baseline)
+    return SubmitResult(board.name, entry_id, added=True, baseline=baseline)
 
 
-def _spec_for(board: Board, entry: Entry) -> tuple[BoardSpec, Optional[str]]:
-    """The board's spec once `entry` is accepted (created or upgraded), and the version it replaced."""
-    new_spec = BoardSpec(
-        name=board.name,
-        protocol=entry.protocol,
-        dataset_fingerprint=entry.dataset_fingerprint,
-        created_at=now_utc(),
-    )
+def _spec_for(board: Board, entry: Entry) -> BoardSpec:
+    """The board's spec once `entry` is accepted (created from it when the board is new)."""
     if not board.exists() or not audit.has_events(board.audit_path):
         # No committed event: a board file without its `create` event was interrupted; write it anew.
+        new_spec = BoardSpec(
+            name=board.name, protocol=entry.protocol, dataset_fingerprint=entry.dataset_fingerprint, created_at=now_utc()
+        )
         digest = board.write_spec(new_spec)
         audit.append_event(
             board.audit_path, "create", actor=entry.provenance.submitter, data={"board_sha256": digest, "task_version": entry.task_version}
         )
-        return new_spec, None
+        return new_spec
     spec = board.spec()
     verdict = judge(spec, entry)
     if not verdict.accepted:
         raise SubmissionRefused(f"run {entry.provenance.run_id} refused by board {board.name!r}: " + "; ".join(verdict.reasons))
-    if not verdict.upgrade:
-        return spec, None
-    new_spec = new_spec.model_copy(update={"created_at": spec.created_at})
-    digest = board.write_spec(new_spec)
-    audit.append_event(
-        board.audit_path,
-        "upgrade",
-        actor=entry.provenance.submitter,
-        note=f"task version {spec.task_version} -> {entry.task_version}: older entries are now stale",
-        data={"board_sha256": digest, "task_version": entry.task_version, "previous_version": spec.task_version},
-    )
-    return new_spec, spec.task_version
+    return spec
+
+
+def _check_not_resubmission(board: Board, entry: Entry, predictions: Path) -> None:
+    """Refuse predictions that rank the test samples like a rejected entry's (`board.gaming`)."""
+    import pandas as pd
+
+    from medbench.leaderboard.board.gaming import check_not_resubmission
+
+    states = review_states(audit.read_events(board.audit_path))
+    rejected = [entry_id for entry_id, state in states.items() if state == REJECTED]
+    if not rejected:
+        return
+    entries = board.entries()
+    loaders = [
+        (entry_id, lambda entry_id=entry_id: pd.read_parquet(board.predictions_path(entries[entry_id].provenance.predictions_sha256)))
+        for entry_id in rejected
+        if entry_id in entries
+    ]
+    check_not_resubmission(pd.read_parquet(predictions), entry.kind, loaders)
 
 
 def _submitted(board: Board, run_ids: set[str]) -> dict[tuple[str, str], str]:
