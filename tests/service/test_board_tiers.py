@@ -27,6 +27,17 @@ REJECTED_SEED, BASELINE_SEED = 1, 3
 
 
 @pytest.fixture
+def board(store: CommitteeStore, people, runs: Path) -> str:
+    """The service fixture's board without the Ladder rule: every one of team A's entries shows its own numbers."""
+    from medbench.leaderboard.committee.board_admin import create_board_from_record
+
+    create_board_from_record(
+        store, synthetic.write_record(runs, seed=0), "synthetic", daily_quota=5, actor=people.admin, release={"ladder": False}
+    )
+    return "synthetic"
+
+
+@pytest.fixture
 def records(runs: Path) -> dict[int, Path]:
     return {seed: synthetic.write_record(runs / "partner", seed=seed, skill=skill) for seed, skill in SKILLS.items()}
 
@@ -69,7 +80,9 @@ def test_the_exports_tiers_and_deltas_leave_the_rejected_entry_and_other_baselin
         if entry_id == baseline:
             assert versus is None
         else:
-            assert versus["difference"] == pytest.approx(value[entry_id] - value[baseline])
+            # The paired test reads the full-precision scores; the released values are rounded (`board.release`).
+            resolution = data["board"]["release"]["resolution"]
+            assert versus["difference"] == pytest.approx(value[entry_id] - value[baseline], abs=resolution)
 
     # The same tests over the ranked entries alone: a rejected entry in them would move tiers, p_holm and pairs.
     spec = BoardSpec.model_validate(data["board"])
