@@ -1,0 +1,194 @@
+"""The committee's verdict against an adaptive partner (issue 19): hidden labels read back from
+released scores, a reviewer's reproduction oracle, and each hole of the committee's rules.
+
+The label-recovery attack is the 2^-j construction: every score below 0.5 (so the accuracy is the
+share of negatives), sample j of a group scored 2^-(j+2) and the rest 0, so that
+n·Brier − Σ s² = P − Σ_j y_j 2^-(j+1): the full-precision Brier carries the group's labels as the
+bits of a binary fraction. Run with a full day's quota against a 143-sample hidden board.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from medbench.errors import LeaderboardError
+from medbench.leaderboard.board.gaming import Resubmission
+from medbench.leaderboard.board.lifecycle import Forbidden
+from medbench.leaderboard.committee.board_admin import create_board_from_record
+from medbench.leaderboard.committee.store import CommitteeStore, QuotaExceeded
+from medbench.records.record import read_record
+from medbench.testing import synthetic
+from tests.leaderboard.conftest import make_record, root, runs_dir, submit  # noqa: F401 (fixtures)
+from tests.service.conftest import People
+
+N_TEST, QUOTA, BOARD = 143, 5, "hidden143"
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[CommitteeStore]:
+    opened = CommitteeStore(f"sqlite:///{tmp_path / 'committee.db'}", tmp_path / "server.key")
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def people(store: CommitteeStore) -> People:
+    admin, admin_token = store.create_user("root", "admin", None, None)
+    made = {"root": (admin, admin_token)}
+    for name, role, team in [("alice", "submitter", "A"), ("carol", "submitter", "B"), ("bob", "reviewer", "B"), ("dave", "reviewer", "A")]:
+        made[name] = store.create_user(name, role, team, admin)
+    return People(*(made[name][0] for name in ("root", "alice", "carol", "bob", "dave")), {n: t for n, (_, t) in made.items()})
+
+
+@pytest.fixture
+def hospital(tmp_path: Path) -> Path:
+    return synthetic.write_record(tmp_path / "hospital", seed=0, n_samples=N_TEST)
+
+
+@pytest.fixture
+def board(store: CommitteeStore, people: People, hospital: Path) -> str:
+    create_board_from_record(store, hospital, BOARD, daily_quota=QUOTA, actor=people.admin)
+    return BOARD
+
+
+def _truth(hospital: Path) -> pd.Series:
+    frame = read_record(hospital).predictions()
+    return frame.set_index("sample_id")["target"].astype(int)
+
+
+def _probes(ids: list[str]) -> list[tuple[list[str], pd.DataFrame]]:
+    """One crafted file per submission of the quota: its group of samples and its scores."""
+    groups = np.array_split(np.array(ids), QUOTA)
+    probes = []
+    for group in groups:
+        scores = pd.Series(0.0, index=ids)
+        scores[list(group)] = [2.0 ** -(j + 2) for j in range(len(group))]
+        probes.append((list(group), pd.DataFrame({"sample_id": ids, "score": scores.to_numpy()})))
+    return probes
+
+
+def _decoded(metrics: dict, group: list[str], scores: pd.DataFrame) -> dict[str, int]:
+    """The attacker's reading of one answer: the group's labels from accuracy and Brier, or nothing."""
+    if "brier" not in metrics or "accuracy" not in metrics:
+        return {}
+    n = len(scores)
+    positives = round(n * (1.0 - metrics["accuracy"]["value"]))
+    fraction = positives - n * metrics["brier"]["value"] + float((scores["score"] ** 2).sum())
+    return {sample: int(np.floor(fraction * 2.0 ** (j + 1) + 1e-9)) % 2 for j, sample in enumerate(group)}
+
+
+def _recovered(answers: list[dict], probes, truth: pd.Series) -> float:
+    """The share of labels the attacker gets right: decoded where it could, the majority class elsewhere."""
+    guesses: dict[str, int] = {}
+    for metrics, (group, scores) in zip(answers, probes):
+        guesses.update(_decoded(metrics, group, scores))
+    majority = int(truth.mean() >= 0.5)
+    return float(np.mean([guesses.get(sample, majority) == label for sample, label in truth.items()]))
+
+
+def test_the_2_to_the_minus_j_attack_recovers_no_more_than_the_majority_class(store, board, people, hospital) -> None:
+    truth = _truth(hospital)
+    probes = _probes(list(truth.index))
+    outcomes = [store.submit(board, scores, {"run_id": f"probe{k}"}, people.alice) for k, (_, scores) in enumerate(probes)]
+    with pytest.raises(QuotaExceeded):
+        store.submit(board, probes[0][1].assign(score=probes[0][1]["score"] / 2), {}, people.alice)
+    majority_rate = max(truth.mean(), 1 - truth.mean())
+    released = [outcome.aggregates["metrics"] for outcome in outcomes]
+    public = store.released(board)
+    assert _recovered(released, probes, truth) <= majority_rate + 0.05
+    assert _recovered([public[o.entry_id]["metrics"] for o in outcomes], probes, truth) <= majority_rate + 0.05
+    # The attack itself works: on the numbers the committee keeps, it reads back every label.
+    full = store.aggregates(board)
+    assert _recovered([full[o.entry_id]["metrics"] for o in outcomes], probes, truth) == 1.0
+    assert sum(outcome.held for outcome in outcomes) == QUOTA - 1  # the Ladder: only the first probe's numbers left
+
+
+def test_an_honest_submission_sees_its_primary_metric_within_the_resolution(store, board, people, tmp_path) -> None:
+    record = read_record(synthetic.write_record(tmp_path / "partner", seed=3, n_samples=N_TEST, skill=0.6))
+    outcome = store.submit(board, record.predictions(), {}, people.alice)
+    policy, primary = store.policy(board), store.protocol(board).primary
+    assert policy.resolution >= 1 / N_TEST and policy.ladder
+    assert abs(outcome.aggregates["metrics"][primary]["value"] - record.metrics().values[primary].value) <= policy.resolution / 2 + 1e-12
+    assert outcome.aggregates["subgroups"] == {}
+
+
+def test_a_reviewer_learns_match_or_no_match_within_a_quota(store, board, people, hospital) -> None:
+    truth = _truth(hospital)
+    probes = _probes(list(truth.index))
+    entry = store.submit(board, probes[0][1], {}, people.alice).entry_id
+    policy = store.policy(board)
+    events = [store.record_reproduction(entry, scores, people.bob) for _, scores in probes[1:]]
+    events.append(store.record_reproduction(entry, probes[1][1].assign(score=0.1), people.bob))
+    assert len(events) == policy.reproductions_per_day
+    with pytest.raises(QuotaExceeded, match="reproduction"):
+        store.record_reproduction(entry, probes[2][1], people.bob)
+    assert all(set(event.data) == {"scores_sha256", "matches", "tolerance"} for event in events)
+    assert {event.event for event in events} == {"reproduction_failed"}
+    logged = json.dumps([[event.data, event.note] for event in store.events(board) if event.event.startswith("reproduc")])
+    assert "brier" not in logged and "auroc" not in logged and "submitted" not in logged
+
+
+def test_a_loose_tolerance_is_refused(store, board, people, hospital) -> None:
+    scores = _probes(list(_truth(hospital).index))[0][1]
+    entry = store.submit(board, scores, {}, people.alice).entry_id
+    random = scores.assign(score=np.random.default_rng(0).random(len(scores)) * 0.49)
+    for tolerance in (1e308, 1e-2, float("nan")):
+        with pytest.raises(LeaderboardError, match="tolerance"):
+            store.record_reproduction(entry, random, people.bob, tolerance=tolerance)
+    with pytest.raises(LeaderboardError, match="tolerance"):
+        create_board_from_record(store, hospital, "loose", daily_quota=1, actor=people.admin, release={"tolerance": 1e308})
+    with pytest.raises(LeaderboardError, match="finer than one test sample"):
+        create_board_from_record(store, hospital, "fine", daily_quota=1, actor=people.admin, release={"resolution": 1e-9})
+
+
+def test_errors_name_counts_never_hidden_ids(store, board, people, hospital) -> None:
+    scores = _probes(list(_truth(hospital).index))[0][1]
+    with pytest.raises(LeaderboardError) as refused:
+        store.submit(board, scores.iloc[:10], {}, people.alice)
+    assert "133 of the test set's 143" in str(refused.value) and "s0" not in str(refused.value)
+
+
+def test_a_baseline_is_never_the_choosers_own_team_nor_rejected(store, board, people, hospital) -> None:
+    scores = _probes(list(_truth(hospital).index))[0][1]
+    entry = store.submit(board, scores, {}, people.alice).entry_id
+    with pytest.raises(Forbidden, match="own team"):
+        store.set_baseline(board, entry, "ours is the reference", people.dave)
+    store.review(entry, "reject", "a probe, not a model", people.bob)
+    with pytest.raises(LeaderboardError, match="rejected"):
+        store.set_baseline(board, entry, "the reference", people.bob)
+
+
+def test_a_rejected_entrys_scores_resubmitted_are_refused(store, board, people, tmp_path) -> None:
+    frame = read_record(synthetic.write_record(tmp_path / "partner", seed=4, n_samples=N_TEST)).predictions()
+    entry = store.submit(board, frame, {"name": "first"}, people.alice).entry_id
+    store.review(entry, "reject", "trained on the test set", people.bob)
+    with pytest.raises(Resubmission, match=f"resubmission of rejected entry {entry[:12]}"):
+        store.submit(board, frame.assign(score=frame["score"] * 0.999), {"name": "renamed"}, people.carol)
+
+
+def test_folder_boards_refuse_self_approval_outsiders_and_resubmissions(make_record, submit, root: Path) -> None:
+    from medbench.leaderboard.folder.review import choose_baseline, record_reproduction, set_reviewers, transition
+    from medbench.leaderboard.folder.store import Board
+
+    entry = submit(make_record(seed=1), submitter="mallory").entry_id
+    board = Board(root, "synthetic")
+    with pytest.raises(Forbidden, match="submitted by 'mallory'"):
+        transition(board, entry, "reject", actor="mallory", note="mine")
+    with pytest.raises(Forbidden, match="own team"):
+        choose_baseline(board, entry, actor="mallory")
+    with pytest.raises(LeaderboardError, match="tolerance"):
+        record_reproduction(root, "synthetic", entry, reproducer="x", reproduced_run_id="r", matches=True, tolerance=1e308)
+    set_reviewers(board, ["rita", "sam"], actor="rita")
+    with pytest.raises(Forbidden, match="not a reviewer"):
+        transition(board, entry, "reject", actor="trent", note="outsider")
+    with pytest.raises(Forbidden, match="not a reviewer"):
+        set_reviewers(board, ["trent"], actor="trent")
+    transition(board, entry, "reject", actor="rita", note="leaks the test set")
+    with pytest.raises(Resubmission, match=f"rejected entry {entry[:12]}"):
+        submit(make_record(seed=1, name="renamed"), submitter="mallory")  # the same scores under a new name
