@@ -15,7 +15,11 @@ anything is built, against what medbench ships in `conf/<group>/<option>.yaml`:
 * keys that reach the file system or the import system (`memory`, caches, folders, files,
   `*_path`) are refused, except the few the receiver relocates itself (:func:`relocation_of`);
 * values are plain data of the shipped option's type, never interpolations (`${oc.env:...}`
-  would read the receiver's environment).
+  would read the receiver's environment);
+* every key is one a shipped option (or medbench's schema) has at that config path, except
+  below a `_target_` the local user allowed themselves;
+* every key that costs the receiver time, memory or processes (:data:`RESOURCE_BOUNDS`) lies
+  within its range: `n_resamples: 1000000000` is refused, not run for days.
 
 Sections the receiver always replaces with its own (`RECEIVER_SECTIONS`: paths, loggers, the
 allow-list itself, Hydra's) are dropped, not checked: :func:`check_outside_config` returns what
@@ -59,6 +63,52 @@ class SafetyError(MedbenchError):
 
 
 @dataclass(frozen=True)
+class Bound:
+    """The range a resource-bearing value from outside must lie in (each item, for a list)."""
+
+    low: float
+    high: float
+    reason: str
+    # False where null means "as much as there is" (Lightning's `devices=None` takes every device).
+    nullable: bool = True
+
+
+# Keys (by name, at any config path) whose value costs the receiver time, memory, disk or
+# processes. Every shipped value lies well inside; the test suite checks every shipped option
+# and experiment against this table.
+RESOURCE_BOUNDS: dict[str, Bound] = {
+    "n_resamples": Bound(1, 100_000, "bootstrap resamples, each rescoring every metric: 1,000 shipped, intervals settle long before 100,000"),
+    "max_epochs": Bound(1, 1_000, "training passes: 60 shipped with early stopping; -1 (no limit) is refused"),
+    "min_epochs": Bound(0, 1_000, "training passes that early stopping cannot cut: 1 shipped"),
+    "max_iter": Bound(1, 100_000, "solver or boosting iterations: 300 to 2,000 shipped"),
+    "n_iter": Bound(1, 10_000, "Cox solver iterations: 100 shipped"),
+    "devices": Bound(1, 8, "Lightning starts one process per device; reproduce also caps it at the receiver's own trainer.devices", nullable=False),
+    "num_nodes": Bound(1, 1, "a reproduction runs on the receiver's one machine", nullable=False),
+    "num_workers": Bound(0, 16, "DataLoader worker processes: 0 shipped; reproduce caps it at the receiver's own"),
+    "n_jobs": Bound(1, 16, "joblib worker processes (-1 would take every core): no shipped model sets it"),
+    "n_estimators": Bound(1, 5_000, "trees or ensemble members fitted: no shipped model sets it"),
+    "num_threads": Bound(1, 64, "intra-op threads per process: 1 shipped"),
+    "batch_size": Bound(1, 65_536, "samples held in memory at once: 32 to 1,024 shipped"),
+    "top_k": Bound(1, 10_000, "documents ranked and stored per query: 100 shipped"),
+    "depth": Bound(1, 10_000, "first-stage documents re-scored per query: 100 shipped"),
+    "n_components": Bound(1, 4_096, "LSA dimensions: 256 shipped"),
+    "n_buckets": Bound(1, 1 << 20, "hashed-token embedding rows: 16,384 shipped"),
+    "embedding_dim": Bound(1, 4_096, "embedding width: 48 shipped"),
+    "channels": Bound(1, 4_096, "convolution channels: 48 shipped"),
+    "max_length": Bound(1, 8_192, "tokens kept per text: 256 shipped"),
+    "max_leaf_nodes": Bound(2, 4_096, "leaves per boosted tree: 31 shipped"),
+    "hidden_sizes": Bound(1, 8_192, "units per hidden layer: 32 to 128 shipped"),
+    "widths": Bound(1, 4_096, "channels per convolution block: 16 to 64 shipped"),
+    "kernel_sizes": Bound(1, 64, "convolution widths in tokens: 1 to 3 shipped"),
+    "ngram_range": Bound(1, 5, "n-gram lengths: (1, 2) shipped; each longer n multiplies the features"),
+    "patience": Bound(0, 1_000, "epochs without improvement before stopping: 10 shipped"),
+    "save_top_k": Bound(0, 10, "checkpoints kept on disk: 1 shipped (-1 keeps every epoch's)"),
+}
+# Items of a bounded list (hidden layers, convolution blocks, n-gram range): 2 or 3 shipped.
+MAX_BOUNDED_ITEMS = 16
+
+
+@dataclass(frozen=True)
 class Shipped:
     """What medbench's own options put where: `_target_`s, control keys and value kinds by path."""
 
@@ -67,6 +117,8 @@ class Shipped:
     kinds: dict[str, frozenset[str]]
     # Cache folders as shipped (`${paths.cache_dir}/models`), resolved against the receiver's paths.
     caches: dict[str, str]
+    # Every key path a shipped option or medbench's schema has (list positions as `[]`).
+    known: frozenset[str] = frozenset()
 
 
 def relocation_of(path: str, shipped: "Shipped") -> str | None:
@@ -97,6 +149,12 @@ def check_outside_config(config: Any, source: str, extra_targets: Iterable[str] 
     shipped = shipped_options()
     for path, key, value in _walk(kept, ""):
         _check_entry(path, key, value, source, shipped, extra)
+    trusted = [_parent(path) for path, key, value in _walk(kept, "") if key == TARGET_KEY and value in extra]
+    for path, key, value in _walk(kept, ""):
+        if key and not any(path.startswith(f"{node}.") for node in trusted):
+            _check_known(path, source, shipped)
+        if key in RESOURCE_BOUNDS:
+            _check_bound(path, key, value, source)
     return kept
 
 
@@ -138,7 +196,33 @@ def shipped_options() -> Shipped:
                 elif key == CACHE_KEY and isinstance(value, str):
                     caches[_normal(path)] = value
                 kinds.setdefault(_normal(path), set()).add(_kind(value))
-    return Shipped(_frozen(targets), _frozen(controls), _frozen(kinds), caches)
+    known = frozenset(kinds) | _schema_paths()
+    # The nodes an option is placed under (`model.retrievers` of `/model@retrievers.bm25`) are keys too.
+    ancestors = {path[:index] for path in known for index, char in enumerate(path) if char == "."}
+    return Shipped(_frozen(targets), _frozen(controls), _frozen(kinds), caches, known | ancestors)
+
+
+def _schema_paths() -> frozenset[str]:
+    """Every field path of medbench's structured config (`task.confidence.n_resamples`...): keys a
+    record holds from the schema's defaults although no YAML option writes them."""
+    import dataclasses
+    import typing
+
+    from medbench.config.schema import MedbenchConfig
+
+    paths: set[str] = set()
+
+    def visit(cls: type, prefix: str) -> None:
+        hints = typing.get_type_hints(cls)
+        for field in dataclasses.fields(cls):
+            path = f"{prefix}.{field.name}" if prefix else field.name
+            paths.add(path)
+            for kind in (hints[field.name], *typing.get_args(hints[field.name])):
+                if isinstance(kind, type) and dataclasses.is_dataclass(kind):
+                    visit(kind, path)
+
+    visit(MedbenchConfig, "")
+    return frozenset(paths)
 
 
 def _placements(file: Path, root: Path, prefix: str, depth: int = 0) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -209,6 +293,33 @@ def _check_target(target: Any, path: str, source: str, shipped: Shipped, extra: 
         f"{source}: {path}: _target_ {target!r} is not the _target_ of an option medbench ships at "
         f"{node or '<root>'}; nothing was run. Shipped here: {options}. If you trust it, list it "
         "exactly in safety.allowed_targets of your own config (never in the config you received)."
+    )
+
+
+def _check_known(path: str, source: str, shipped: Shipped) -> None:
+    """A key no shipped option has is refused: nothing checks what a library does with it."""
+    if _normal(path) in shipped.known:
+        return
+    raise SafetyError(
+        f"{source}: {path}: no option medbench ships has this key; refused, nothing was run. A config "
+        "from outside may only set keys of shipped options (or keys below a _target_ you list in "
+        "safety.allowed_targets of your own config)"
+    )
+
+
+def _check_bound(path: str, key: str, value: Any, source: str) -> None:
+    """A resource-bearing value (or each item of a list of them) must lie in its :data:`RESOURCE_BOUNDS` range."""
+    bound = RESOURCE_BOUNDS[key]
+    if value is None and bound.nullable:
+        return
+    items = value if isinstance(value, list) else [value]
+    numbers = all(isinstance(item, (int, float)) and not isinstance(item, bool) for item in items)
+    if numbers and len(items) <= MAX_BOUNDED_ITEMS and all(bound.low <= item <= bound.high for item in items):
+        return
+    shape = f"{'each of at most ' + str(MAX_BOUNDED_ITEMS) + ' numbers' if isinstance(value, list) else 'a number'}"
+    raise SafetyError(
+        f"{source}: {path}: {value!r} is outside the range a config from outside may ask for "
+        f"({shape} from {bound.low:g} to {bound.high:g}: {bound.reason}); refused, nothing was run"
     )
 
 

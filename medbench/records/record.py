@@ -253,17 +253,21 @@ class RunRecord:
 
 
 def read_config(folder: Path) -> Any:
-    """The resolved config a record or bundle folder holds, as an OmegaConf DictConfig."""
-    from omegaconf import OmegaConf
+    """The resolved config a record or bundle folder holds, as an OmegaConf DictConfig.
 
-    return OmegaConf.load(_existing(folder / CONFIG_FILE))
+    Records and bundles come from outside too: the YAML is bounded and alias-free before OmegaConf reads it."""
+    from medbench.outside_yaml import read_outside_config
+
+    path = _existing(folder / CONFIG_FILE)
+    return read_outside_config(path, str(path))
 
 
 def read_overrides(folder: Path) -> list[str]:
     """The command-line overrides a record or bundle folder holds."""
-    import yaml
+    from medbench.outside_yaml import read_outside_yaml
 
-    return list(yaml.safe_load(_existing(folder / OVERRIDES_FILE).read_text()) or [])
+    path = _existing(folder / OVERRIDES_FILE)
+    return list(read_outside_yaml(path, str(path)) or [])
 
 
 def record_dir(runs_dir: str | Path, task_name: str, run_id: str) -> Path:

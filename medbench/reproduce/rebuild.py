@@ -43,6 +43,7 @@ def rebuild_config(claim: Claim, local: DictConfig, runs_dir: Path, data_root: O
     from medbench.config.schema import MedbenchConfig
 
     selected = check_outside_config(claim.config, claim.target, allowed_targets_of(local))
+    limit_processes(selected, local, claim.target)
     paths = OmegaConf.to_container(local.paths, resolve=True)
     assert isinstance(paths, dict)
     relocate(selected, claim, str(paths["cache_dir"]), data_root)
@@ -56,6 +57,45 @@ def rebuild_config(claim: Claim, local: DictConfig, runs_dir: Path, data_root: O
             f"it was written by medbench {claim.medbench_version}"
         ) from None
 
+
+
+# Trainer keys that multiply the processes Lightning starts, and their value when a config has none.
+PROCESS_KEYS = {"devices": 1, "num_nodes": 1}
+WORKERS_KEY = "num_workers"
+
+
+def limit_processes(config: dict[str, Any], local: DictConfig, source: str) -> None:
+    """Start no more processes than the receiver's own config would.
+
+    `trainer.devices` and `trainer.num_nodes` above the receiver's own are refused (fewer
+    devices is another run, not a reproduction; `strategy` starts nothing beyond them), and a
+    trainer without `devices` too (Lightning's default takes every device). DataLoader workers
+    change speed, not results: any `num_workers` is capped at the receiver's `task.data.num_workers`.
+    """
+    from medbench.config.safety import SafetyError
+
+    trainer = config.get("trainer")
+    if isinstance(trainer, dict) and trainer.get("_target_") is not None:
+        if "devices" not in trainer:
+            raise SafetyError(
+                f"{source}: trainer.devices is missing (Lightning would use every device of this machine); "
+                "refused, nothing was run"
+            )
+        for key, default in PROCESS_KEYS.items():
+            own = OmegaConf.select(local, f"trainer.{key}", default=default)
+            wanted = trainer.get(key, default)
+            if isinstance(own, str) or own == -1:
+                continue  # the receiver's own "auto": every device here is theirs to give
+            if not isinstance(wanted, int) or wanted > own:
+                raise SafetyError(
+                    f"{source}: trainer.{key}={wanted!r} starts more processes than this machine's own config "
+                    f"allows (trainer.{key}={own!r}); refused, nothing was run. Reproduce it where your own "
+                    f"config sets trainer.{key} to at least {wanted!r}"
+                )
+    own_workers = OmegaConf.select(local, f"task.data.{WORKERS_KEY}", default=0)
+    for node, key, _ in list(_file_keys(config, "")):
+        if key == WORKERS_KEY and isinstance(node[key], int):
+            node[key] = min(node[key], own_workers if isinstance(own_workers, int) else 0)
 
 
 def relocate(config: dict[str, Any], claim: Claim, cache_dir: str, data_root: Optional[Path]) -> None:

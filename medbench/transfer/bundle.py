@@ -21,7 +21,7 @@ from typing import Any, Literal, Optional
 
 from medbench.errors import RecordError
 from medbench.io import Strict, sha256_file
-from medbench.names import inside
+from medbench.names import checked_name, inside
 from medbench.records.protocol import Protocol
 from medbench.records.record import (
     CONFIG_FILE,
@@ -44,6 +44,20 @@ REPORT_FILE = "report.html"
 METADATA_SCHEMA_VERSION = 2
 METADATA_SCHEMA_PATH = Path(__file__).resolve().parent / "schemas" / "bundle_metadata.schema.json"
 TO_BE_COMPLETED = "to be completed by the developer"
+
+# Limits on a bundle zip, read from its central directory before anything is extracted.
+# A bundle holds 7 text files and at most one weights file: 64 members is room to spare.
+MAX_ZIP_MEMBERS = 64
+# The largest weights medbench writes (a ResNet-18 state dict, a MiniLM ONNX graph) are under
+# 100 MB; 2 GiB per member and 4 GiB in all leave room for a partner's larger ONNX model.
+MAX_ZIP_MEMBER_BYTES = 2 << 30
+MAX_ZIP_TOTAL_BYTES = 4 << 30
+# Weights deflate about 1.1x and configs, JSON and the report about 5-10x; deflate's ceiling is
+# about 1,030x, which only runs of one byte reach. Checked only on members over 1 MiB, where a
+# high ratio can cost the receiver's disk anything.
+MAX_ZIP_RATIO = 100
+RATIO_CHECKED_FROM_BYTES = 1 << 20
+EXTRACT_CHUNK_BYTES = 1 << 20
 
 
 class BundleData(Strict):
@@ -185,12 +199,57 @@ def zip_folder(folder: Path, target: Path) -> Path:
 
 
 def _unzip(archive_path: Path, into: Path) -> Path:
-    """Extract a bundle zip; members with paths (`../x`, `a/b`) are refused, not extracted."""
-    with zipfile.ZipFile(archive_path) as archive:
-        for member in archive.infolist():
-            if Path(member.filename).name != member.filename or member.filename in ("", ".", ".."):
-                raise RecordError(f"{archive_path}: member {member.filename!r} is not a flat file name; refused")
-        for member in archive.infolist():
-            with archive.open(member) as source, open(into / member.filename, "wb") as target:
-                shutil.copyfileobj(source, target)
+    """Extract a bundle zip once its central directory passes :func:`_checked_members`; every
+    member is copied in bounded chunks and stopped at its declared size (a lying header fails)."""
+    try:
+        with zipfile.ZipFile(archive_path) as archive:
+            members = _checked_members(archive_path, archive.infolist(), shutil.disk_usage(into).free)
+            for member in members:
+                _extract_bounded(archive, member, into / member.filename, archive_path)
+    except zipfile.BadZipFile as error:
+        raise RecordError(f"{archive_path}: not a readable zip ({error}); refused") from None
     return into
+
+
+def _checked_members(archive_path: Path, members: list[zipfile.ZipInfo], free_bytes: int) -> list[zipfile.ZipInfo]:
+    """The members, refused (one line naming the limit) unless every one is a plain file name,
+    unencrypted, stored or deflated, within the per-member, ratio, count and total limits."""
+    if len(members) > MAX_ZIP_MEMBERS:
+        raise RecordError(f"{archive_path}: {len(members)} members, over MAX_ZIP_MEMBERS={MAX_ZIP_MEMBERS}; refused, nothing extracted")
+    seen: set[str] = set()
+    total = 0
+    for member in members:
+        name = checked_name(member.filename, f"{archive_path}: zip member")
+        if name in seen:
+            raise RecordError(f"{archive_path}: member {name!r} appears twice; refused, nothing extracted")
+        seen.add(name)
+        if member.flag_bits & 0x1:
+            raise RecordError(f"{archive_path}: member {name!r} is encrypted; refused, nothing extracted")
+        if member.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise RecordError(f"{archive_path}: member {name!r} uses compression method {member.compress_type}; only stored and deflated are read")
+        if member.file_size > MAX_ZIP_MEMBER_BYTES:
+            raise RecordError(
+                f"{archive_path}: member {name!r} unpacks to {member.file_size} bytes, over MAX_ZIP_MEMBER_BYTES={MAX_ZIP_MEMBER_BYTES}; refused, nothing extracted"
+            )
+        ratio = member.file_size / max(member.compress_size, 1)
+        if member.file_size > RATIO_CHECKED_FROM_BYTES and ratio > MAX_ZIP_RATIO:
+            raise RecordError(
+                f"{archive_path}: member {name!r} unpacks {ratio:.0f}x its compressed size, over MAX_ZIP_RATIO={MAX_ZIP_RATIO} (a zip bomb); refused, nothing extracted"
+            )
+        total += member.file_size
+    if total > MAX_ZIP_TOTAL_BYTES:
+        raise RecordError(f"{archive_path}: members unpack to {total} bytes, over MAX_ZIP_TOTAL_BYTES={MAX_ZIP_TOTAL_BYTES}; refused, nothing extracted")
+    if total > free_bytes:
+        raise RecordError(f"{archive_path}: members unpack to {total} bytes, more than the {free_bytes} free in the scratch folder; refused, nothing extracted")
+    return members
+
+
+def _extract_bounded(archive: zipfile.ZipFile, member: zipfile.ZipInfo, target: Path, archive_path: Path) -> None:
+    """Copy one member, never writing more than the size its central-directory entry declares."""
+    written = 0
+    with archive.open(member) as source, open(target, "wb") as sink:
+        while chunk := source.read(EXTRACT_CHUNK_BYTES):
+            written += len(chunk)
+            if written > member.file_size:
+                raise RecordError(f"{archive_path}: member {member.filename!r} unpacks past its declared {member.file_size} bytes; refused")
+            sink.write(chunk)

@@ -38,7 +38,12 @@ def append_event(
     """Append one chained event. The caller holds the board's lock."""
     last, torn = _tail(log_path)
     if torn:
-        last = _drop_torn_tail(log_path, last, torn, actor).encode()
+        last = _drop_torn_tail(log_path, last, torn, actor)
+    return Event.from_line(_chain(log_path, last, event, actor=actor, entry=entry, note=note, data=data or {}))
+
+
+def _chain(log_path: Path, last: bytes, event: str, *, actor: str, entry: Optional[str], note: str, data: dict[str, Any]) -> bytes:
+    """Append the event that follows the line `last` (b"" for the first) and return its line: no board, no signature."""
     previous = Event.from_line(last) if last else None
     fields: dict[str, Any] = {
         "seq": previous.seq + 1 if previous else 0,
@@ -47,12 +52,13 @@ def append_event(
         "entry": entry,
         "actor": actor,
         "note": note,
-        "data": data or {},
+        "data": data,
         "prev": previous.hash if previous else GENESIS,
     }
     fields["hash"] = event_hash(fields)
-    _append_line(log_path, compact_bytes(fields) + b"\n")
-    return Event(**fields)
+    line = compact_bytes(fields)
+    _append_line(log_path, line + b"\n")
+    return line
 
 
 def _append_line(log_path: Path, line: bytes) -> None:
@@ -64,7 +70,7 @@ def _append_line(log_path: Path, line: bytes) -> None:
         os.close(fd)
 
 
-def _drop_torn_tail(log_path: Path, last: bytes, torn: int, actor: str) -> str:
+def _drop_torn_tail(log_path: Path, last: bytes, torn: int, actor: str) -> bytes:
     """Cut the unterminated last `torn` bytes off the log and chain a `repair` event saying so.
 
     Returns the repair line, now the log's last line.
@@ -76,21 +82,11 @@ def _drop_torn_tail(log_path: Path, last: bytes, torn: int, actor: str) -> str:
         handle.truncate(size - torn)
         handle.flush()
         os.fsync(handle.fileno())
-    previous = Event.from_line(last) if last else None
-    fields: dict[str, Any] = {
-        "seq": previous.seq + 1 if previous else 0,
-        "time": now_utc(),
-        "event": "repair",
-        "entry": None,
-        "actor": actor,
-        "note": "dropped an unterminated last line (an interrupted write; the change it began never committed)",
-        "data": {"dropped_bytes": torn, "dropped_sha256": sha256_hex(dropped)},
-        "prev": previous.hash if previous else GENESIS,
-    }
-    fields["hash"] = event_hash(fields)
-    line = compact_bytes(fields)
-    _append_line(log_path, line + b"\n")
-    return line.decode()
+    return _chain(
+        log_path, last, "repair", actor=actor, entry=None,
+        note="dropped an unterminated last line (an interrupted write; the change it began never committed)",
+        data={"dropped_bytes": torn, "dropped_sha256": sha256_hex(dropped)},
+    )
 
 
 def read_events(log_path: Path, *, skip_unreadable: bool = False) -> list[Event]:
