@@ -192,3 +192,38 @@ def test_folder_boards_refuse_self_approval_outsiders_and_resubmissions(make_rec
     transition(board, entry, "reject", actor="rita", note="leaks the test set")
     with pytest.raises(Resubmission, match=f"rejected entry {entry[:12]}"):
         submit(make_record(seed=1, name="renamed"), submitter="mallory")  # the same scores under a new name
+
+
+def test_a_seed_group_counts_its_rejected_seed(make_record, submit, root: Path) -> None:
+    from medbench.leaderboard.folder.ranking import rank_board
+    from medbench.leaderboard.folder.review import transition
+    from medbench.leaderboard.folder.store import Board
+    from medbench.leaderboard.views.site import ranking_json
+
+    worse = submit(make_record(seed=1, model="mlp", skill=0.3)).entry_id
+    better = submit(make_record(seed=2, model="mlp", skill=0.9)).entry_id
+    transition(Board(root, "synthetic"), worse, "reject", actor="rita", note="a bad seed")
+    groups = json.loads(ranking_json(rank_board(Board(root, "synthetic"))))["groups"]["ranked"]
+    assert [(sorted(group["entries"]), group["rejected"]) for group in groups] == [(sorted([worse, better]), [worse])]
+    entries = Board(root, "synthetic").entries()
+    mean = np.mean([entries[entry_id].primary_value().value for entry_id in (worse, better)])
+    assert groups[0]["spread"]["auroc"]["mean"] == pytest.approx(mean)
+
+
+def test_the_service_refuses_a_loose_tolerance_and_releases_no_salt(store, board, people, hospital) -> None:
+    import base64
+
+    from fastapi.testclient import TestClient
+
+    from medbench.leaderboard.committee.app import create_app
+    from medbench.leaderboard.committee.hidden import to_parquet
+
+    scores = _probes(list(_truth(hospital).index))[0][1]
+    entry = store.submit(board, scores, {}, people.alice).entry_id
+    client = TestClient(create_app(store))
+    body = {"predictions": base64.b64encode(to_parquet(scores.assign(score=0.3))).decode(), "tolerance": 1e308}
+    answer = client.post(f"/entries/{entry}/reproductions", json=body, headers={"Authorization": f"Bearer {people.tokens['bob']}"})
+    assert answer.status_code == 422 and "tolerance" in answer.json()["detail"]
+    assert [event.event for event in store.events(board)].count("reproduce") == 0
+    page = client.get(f"/boards/{board}").text + client.get(f"/entries/{entry}").text
+    assert "salt" not in page and store.aggregates(board)[entry]["salt"]

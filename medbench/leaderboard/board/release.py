@@ -34,6 +34,8 @@ from medbench.io import Strict
 from medbench.records.protocol import Protocol
 
 DEFAULT_REPRODUCTIONS_PER_DAY = 5
+# Entry fields that never leave the store: the salt that keeps the entry id from being a label oracle.
+WITHHELD_FIELDS = frozenset({"salt"})
 
 
 class ReleasePolicy(Strict):
@@ -123,6 +125,7 @@ def released_entries(
     """
     if policy is None:
         return {entry_id: Released(dict(content), False) for entry_id, content in contents.items()}
+    # Each entry is one team's probe of the hidden labels: released in turn, against its team's best so far.
     names = getattr(policy, audience)
     best: dict[Optional[str], float] = {}
     sign = 1.0 if protocol.direction == "maximize" else -1.0
@@ -140,7 +143,8 @@ def released_entries(
         else:
             metrics = {protocol.primary: {"value": standing, "ci": None}}
         subgroups = _subgroups(content.get("subgroups") or {}, names, policy) if improves and policy.subgroups else {}
-        released[entry_id] = Released({**content, "metrics": metrics, "subgroups": subgroups}, held=not improves)
+        public = {key: value for key, value in content.items() if key not in WITHHELD_FIELDS}
+        released[entry_id] = Released({**public, "metrics": metrics, "subgroups": subgroups}, held=not improves)
     return released
 
 

@@ -11,9 +11,9 @@ both are equal (see :mod:`medbench.leaderboard.board.comparability`).
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Any, Optional
 
-from pydantic import Field
+from pydantic import Field, SerializerFunctionWrapHandler, model_serializer
 
 from medbench.io import Strict
 from medbench.leaderboard.board.release import ReleasePolicy
@@ -117,6 +117,17 @@ class Entry(Strict, _ProtocolView):
     provenance: Provenance
     # Metrics per level of each subgroup column (sex, age band, site, language), as in metrics.json.
     subgroups: dict[str, dict[str, dict[str, MetricValue]]] = Field(default_factory=dict)
+    # A committee entry's random value, kept with its full-precision numbers and never released, so
+    # that its id (the SHA-256 of its bytes) is no offline oracle for guessed labels (`release`).
+    # Absent from a folder entry's bytes.
+    salt: Optional[str] = None
+
+    @model_serializer(mode="wrap")
+    def _without_absent_salt(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data = handler(self)
+        if data.get("salt") is None:
+            data.pop("salt", None)
+        return data
 
     def primary_value(self) -> MetricValue:
         return self.metrics[self.primary]

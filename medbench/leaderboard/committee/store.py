@@ -681,6 +681,7 @@ def _entry(
 
     check_finite(metrics, "")
     return Entry(
+        salt=secrets.token_hex(16),
         board=spec.name,
         protocol=spec.protocol,
         dataset_fingerprint=spec.dataset_fingerprint,

@@ -23,7 +23,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -119,7 +119,10 @@ def board_json(ranking: Ranking, names: dict[str, EntryName]) -> str:
             "tiers": ranking.tiers_note,
             "level": _levels(ranking),
             "scales": {metric: asdict(scale_of(metric, spec.primary, spec.direction)) for metric in spec.metrics},
-            "groups": {section: _groups(rows_, names, spec, section == "ranked") for section, rows_ in _sections(ranking).items()},
+            "groups": {
+                section: _groups(rows_, names, spec, section == "ranked", ranking.rejected if section == "ranked" else ())
+                for section, rows_ in _sections(ranking).items()
+            },
             "pairs": {key: {m: asdict(test) for m, test in tests.items()} for key, tests in ranking.pairs.items()},
         },
         allow_nan=False,
@@ -139,22 +142,32 @@ def _section(row: Row) -> str:
     return "stale" if row.stale else "ranked" if row.rank is not None else "rejected"
 
 
-def _groups(rows: list[Row], names: dict[str, EntryName], spec: Any, ranked: bool) -> list[dict[str, Any]]:
+def _groups(rows: list[Row], names: dict[str, EntryName], spec: Any, ranked: bool, rejected: Sequence[Row] = ()) -> list[dict[str, Any]]:
     """One group per config (its seeds together). Ranked groups are ordered and ranked by their mean
-    primary metric (ties share a rank); the others keep the order of their first entry."""
+    primary metric (ties share a rank); the others keep the order of their first entry.
+
+    A ranked group counts every seed submitted of its config: a seed the committee rejected stays
+    in the group's figures and is named in `rejected`, so rejecting the worse seed of two cannot
+    turn a group into its better seed alone."""
     members: dict[str, list[Row]] = {}
     for row in rows:
         members.setdefault(names[row.entry_id].group, []).append(row)
+    dropped: dict[str, list[Row]] = {}
+    for row in rejected:
+        if names[row.entry_id].group in members:
+            dropped.setdefault(names[row.entry_id].group, []).append(row)
     groups = []
     for key, group_rows in members.items():
         name = names[group_rows[0].entry_id]
+        counted = group_rows + dropped.get(key, [])
         summary = {}
         for metric in spec.metrics:
-            values = [row.entry.metrics[metric].value for row in group_rows if metric in row.entry.metrics]
+            values = [row.entry.metrics[metric].value for row in counted if metric in row.entry.metrics]
             summary[metric] = vars(spread(values)) if values else None
         groups.append(
             {"group": key, "name": name.text, "title": name.title, "details": list(name.details), "rank": None,
-             "entries": [row.entry_id for row in group_rows], "spread": summary}
+             "entries": [row.entry_id for row in counted], "rejected": [row.entry_id for row in dropped.get(key, [])],
+             "spread": summary}
         )
     if ranked:
         sign = -1.0 if spec.direction == "maximize" else 1.0

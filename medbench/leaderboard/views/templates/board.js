@@ -62,7 +62,8 @@
     }
     if (c.key === "name") {
       return '<td class="name"' + label + '><button type="button" class="expand" aria-expanded="false" title="show each seed">▸</button> ' +
-        nameHtml(group) + ' <span class="seeds">' + rows.length + " seeds</span></td>";
+        nameHtml(group) + ' <span class="seeds">' + rows.length + " seeds" +
+        (group.rejected && group.rejected.length ? ", " + group.rejected.length + " rejected" : "") + "</span></td>";
     }
     if (c.metric) {
       var s = group.spread[c.metric];
