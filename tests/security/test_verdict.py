@@ -227,3 +227,28 @@ def test_the_service_refuses_a_loose_tolerance_and_releases_no_salt(store, board
     assert [event.event for event in store.events(board)].count("reproduce") == 0
     page = client.get(f"/boards/{board}").text + client.get(f"/entries/{entry}").text
     assert "salt" not in page and store.aggregates(board)[entry]["salt"]
+
+
+def test_the_export_releases_no_finer_number_nor_tests_of_held_entries(store, board, people, hospital, tmp_path) -> None:
+    from medbench.leaderboard.board.release import rounded
+    from medbench.leaderboard.committee.publish import export, verify_export
+
+    truth = _truth(hospital)
+    probes = _probes(list(truth.index))
+    outcomes = [store.submit(board, scores, {}, people.alice) for _, scores in probes[:3]]
+    out = export(store, tmp_path / "public")
+    assert verify_export(out)[0] == []
+    resolution = store.policy(board).resolution
+    exported = {path.stem: json.loads(path.read_bytes()) for path in (out / "boards" / board / "entries").glob("*.json")}
+    assert all("salt" not in entry for entry in exported.values())
+    for entry in exported.values():
+        for metric in entry["metrics"].values():
+            assert metric["value"] == rounded(metric["value"], resolution)
+    held = {outcome.entry_id for outcome in outcomes if outcome.held}
+    site = json.loads((out / "site" / board / f"{board}.json").read_bytes())
+    assert held and not any(entry_id in key for key in site["pairs"] for entry_id in held)
+    for tests in site["pairs"].values():
+        for test in tests.values():
+            assert test["difference"] == rounded(test["difference"], resolution)
+    majority_rate = max(truth.mean(), 1 - truth.mean())
+    assert _recovered([exported[o.entry_id]["metrics"] for o in outcomes], probes[:3], truth) <= majority_rate + 0.05

@@ -17,6 +17,7 @@ from medbench.leaderboard.board.tiers import compute_tiers
 from medbench.leaderboard.committee.client import record_submission
 from medbench.leaderboard.committee.hidden import outputs_of
 from medbench.leaderboard.committee.publish import export
+from medbench.leaderboard.board.release import rounded
 from medbench.leaderboard.committee.store import CommitteeStore
 from medbench.testing import synthetic
 
@@ -92,7 +93,7 @@ def test_the_exports_tiers_and_deltas_leave_the_rejected_entry_and_other_baselin
     alone = compute_tiers(spec, entries, order, lambda entry_id: outputs_of(store.scores(entry_id), labels, spec.kind))
     assert {entry_id: rows[entry_id]["tier"] for entry_id in ranked} == alone.tiers
     for entry_id, test in alone.versus_baseline.items():
-        assert rows[entry_id]["versus_baseline"]["p_holm"] == pytest.approx(test.p_holm)
+        assert rows[entry_id]["versus_baseline"]["p_holm"] == rounded(test.p_holm, resolution)  # released rounded
     assert set(data["pairs"]) == set(alone.pairs)
 
 
@@ -121,6 +122,8 @@ def test_folder_and_committee_boards_give_the_same_tiers_for_the_same_entries_an
         if versus is None:
             assert on_committee["versus_baseline"] is None, seed
         else:
-            assert on_committee["versus_baseline"]["difference"] == pytest.approx(versus.difference)
-            assert on_committee["versus_baseline"]["p_holm"] == pytest.approx(versus.p_holm)
+            # The committee releases the tests rounded to its resolution (`board.release`); the folder board all digits.
+            resolution = data["board"]["release"]["resolution"]
+            assert on_committee["versus_baseline"]["difference"] == rounded(versus.difference, resolution)
+            assert on_committee["versus_baseline"]["p_holm"] == rounded(versus.p_holm, resolution)
     assert folder_tiers.tiers and len(folder_tiers.tiers) == len(SKILLS) - 1

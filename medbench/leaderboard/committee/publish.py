@@ -39,6 +39,7 @@ SITE = "site"
 def export(store: CommitteeStore, out: Path, *, tiers: bool = True) -> Path:
     """Write the public export into `out` (replacing an earlier export as a whole); return `out`."""
     from medbench.leaderboard.board.ranking import rank_entries
+    from medbench.leaderboard.board.release import released_tiers
     from medbench.leaderboard.board.schema import Entry
     from medbench.leaderboard.views.site import write_site
 
@@ -62,7 +63,10 @@ def export(store: CommitteeStore, out: Path, *, tiers: bool = True) -> Path:
             (folder / f"{entry_id}.json").write_bytes(data)
         entries = {entry_id: Entry.model_validate_json(data) for entry_id, data in contents.items()}
         board_events = [event for event in events if event.board == name]
-        board_tiers = committee_tiers(store, name, spec, entries, board_events) if tiers else None
+        board_tiers = (
+            released_tiers(store.policy(name), committee_tiers(store, name, spec, entries, board_events), store.withheld(name))
+            if tiers else None
+        )
         rankings.append(rank_entries(spec, entries, board_events, board_tiers))
     write_site(rankings, staging / SITE)
     if out.exists():

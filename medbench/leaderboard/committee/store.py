@@ -412,21 +412,26 @@ class CommitteeStore:
 
     def released(self, board: str) -> dict[str, dict[str, Any]]:
         """Every entry of the board by id, as JSON, with the numbers its release policy makes public."""
-        return self._released(self.spec(board), self.aggregates(board), self.events(board))
+        views = self._released(self.spec(board), self.aggregates(board), self.events(board))
+        return {entry_id: view.content for entry_id, view in views.items()}
+
+    def withheld(self, board: str) -> set[str]:
+        """The entries whose own numbers the Ladder rule holds back (the board shows their team's best)."""
+        views = self._released(self.spec(board), self.aggregates(board), self.events(board))
+        return {entry_id for entry_id, view in views.items() if view.held}
 
     def released_entries(self, board: str) -> dict[str, "Entry"]:
         from medbench.leaderboard.board.schema import Entry
 
         return {entry_id: Entry.model_validate(content) for entry_id, content in self.released(board).items()}
 
-    def _released(self, spec: "BoardSpec", contents: dict[str, dict[str, Any]], events: list[Event]) -> dict[str, dict[str, Any]]:
+    def _released(self, spec: "BoardSpec", contents: dict[str, dict[str, Any]], events: list[Event]) -> dict[str, Any]:
         from medbench.leaderboard.board.release import released_entries
 
         submits = [event for event in events if event.event == "submit" and event.board == spec.name]
         teams = {event.entry: event.data.get("team") for event in submits}
         policy = spec.release or self.policy(spec.name)
-        views = released_entries(policy, spec.protocol, contents, teams, [event.entry for event in submits])
-        return {entry_id: view.content for entry_id, view in views.items()}
+        return released_entries(policy, spec.protocol, contents, teams, [event.entry for event in submits])
 
     def resolve(self, prefix: str, board: Optional[str] = None) -> tuple[str, str, Optional[str]]:
         """(board, full entry id, team) of the one entry whose id starts with `prefix`."""
@@ -607,7 +612,7 @@ class CommitteeStore:
             for row in connection.execute(select(entries.c.board, entries.c.id, entries.c.content)):
                 contents[row.board][row.id] = json.loads(row.content)
         released = {
-            name: {entry_id: canonical_bytes(content) for entry_id, content in self._released(specs[name], contents[name], events).items()}
+            name: {entry_id: canonical_bytes(view.content) for entry_id, view in self._released(specs[name], contents[name], events).items()}
             for name in specs
         }
         return events, {name: (specs[name], released[name]) for name in sorted(specs)}
