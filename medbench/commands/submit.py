@@ -76,6 +76,9 @@ def _to_committee(args: argparse.Namespace) -> int:
         primary = entry["metrics"][primary_name]["value"]
         verb = "submitted" if outcome["added"] else "already on board"
         print(f"{verb} {source} to board {board} as entry {outcome['entry_id'][:12]}: {primary_name} {primary:.4f} (scored by the committee)")
+        if outcome.get("held"):
+            print(f"  the Ladder rule holds this entry's numbers: it does not beat your team's best {primary_name} "
+                  f"{primary:.4f} by the board's resolution (`board.release`), so the board shows that best")
         added += outcome["added"]
     if added:
         from medbench.leaderboard.folder.location import committee_refresh_hint

@@ -381,17 +381,20 @@ class CommitteeStore:
             )
 
     def _entry_by_key(self, board: str, key: str, connection: Any = None) -> Optional[SubmitOutcome]:
+        """The outcome of an earlier submission with this key, released to its submitter as it was then."""
         from sqlalchemy import select
 
         from medbench.leaderboard.committee.db.tables import entries
 
-        query = select(entries.c.id, entries.c.content).where(entries.c.board == board, entries.c.submission_key == key)
         if connection is None:
             with self._reading() as own:
-                row = own.execute(query).first()
-        else:
-            row = connection.execute(query).first()
-        return SubmitOutcome(board, row.id, False, json.loads(row.content)) if row else None
+                return self._entry_by_key(board, key, own)
+        query = select(entries.c.id, entries.c.team).where(entries.c.board == board, entries.c.submission_key == key)
+        row = connection.execute(query).first()
+        if row is None:
+            return None
+        own_view = self._release(self.spec(board), self._team_entries(connection, board, row.team), "submitter")[row.id]
+        return SubmitOutcome(board, row.id, False, own_view.content, own_view.held)
 
     def aggregates(self, board: str) -> dict[str, dict[str, Any]]:
         """Server side only: every entry of the board by id, as JSON, with every number at full precision."""
