@@ -254,3 +254,33 @@ def test_the_export_releases_no_finer_number_nor_tests_of_held_entries(store, bo
             assert test["difference"] == rounded(test["difference"], resolution)
     majority_rate = max(truth.mean(), 1 - truth.mean())
     assert _recovered([exported[o.entry_id]["metrics"] for o in outcomes], probes[:3], truth) <= majority_rate + 0.05
+
+
+def test_the_commands_set_the_policy_open_versions_and_name_reviewers(make_record, submit, root: Path, tmp_path, capsys, monkeypatch) -> None:
+    from medbench.cli import main
+    from medbench.leaderboard.folder.store import Board
+
+    db, key = f"sqlite:///{tmp_path / 'c.db'}", tmp_path / "c.key"
+    opened = CommitteeStore(db, key)
+    _, token = opened.create_user("root", "admin", None, None)
+    opened.close()
+    monkeypatch.setenv("MEDBENCH_TOKEN", token)
+    hospital = synthetic.write_record(tmp_path / "hospital", seed=0, n_samples=N_TEST)
+    common = ["board", "create", "b", "--from-record", str(hospital), "--db", db, "--key", str(key)]
+    assert main([*common, "--resolution", "0.001"]) == 2
+    assert "finer than one test sample" in capsys.readouterr().err
+    assert main([*common, "--resolution", "0.02", "--release-metrics", "auroc", "--no-ladder"]) == 0
+    assert "released: auroc to 0.02" in capsys.readouterr().out
+    opened = CommitteeStore(db, key)
+    policy = opened.policy("b")
+    assert (policy.public, policy.resolution, policy.ladder) == (("auroc",), 0.02, False)
+    assert [e.data["release"]["resolution"] for e in opened.events("b") if e.event == "create"] == [0.02]
+    opened.close()
+
+    submit(make_record(seed=1), submitter="mallory")
+    assert main(["board", "reviewers", "synthetic", "rita", "--by", "rita", "--root", str(root)]) == 0
+    newer = make_record(seed=2, task_version="1.1")
+    assert main(["board", "version", "synthetic", "--from-record", str(newer), "--by", "trent", "--root", str(root)]) == 2
+    assert "not a reviewer" in capsys.readouterr().err
+    assert main(["board", "version", "synthetic", "--from-record", str(newer), "--by", "rita", "--root", str(root)]) == 0
+    assert Board(root, "synthetic").spec().task_version == "1.1"
