@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
@@ -24,7 +25,6 @@ from medbench.leaderboard.board.events import Event, event_hash, now_utc
 from medbench.leaderboard.board.entries import DESCRIPTION_FIELDS
 from medbench.leaderboard.board.lifecycle import (
     DECISIONS,
-    REJECTED,
     REPRODUCED,
     SUBMITTED,
     Forbidden,
@@ -355,11 +355,15 @@ class CommitteeStore:
         return {row.id: json.loads(row.content) for row in connection.execute(query)}
 
     def _rejected_scores(self, board: str) -> list[tuple[str, Any]]:
-        """(id, loader of the stored scores) of every entry the committee rejected on the board."""
-        states = review_states(self.events(board))
-        return [
-            (entry_id, lambda entry_id=entry_id: self.scores(entry_id)) for entry_id, state in states.items() if state == REJECTED
-        ]
+        """(id, loader of the stored scores) of every entry the committee rejected on the board (a reject is final)."""
+        from sqlalchemy import select
+
+        from medbench.leaderboard.committee.db.tables import audit_events
+
+        query = select(audit_events.c.entry).where(audit_events.c.board == board, audit_events.c.event == "reject")
+        with self._reading() as connection:
+            rejected = list(connection.execute(query).scalars())
+        return [(entry_id, lambda entry_id=entry_id: self.scores(entry_id)) for entry_id in rejected]
 
     def _check_quota(self, board: str, team: str, quota: int, connection: Any = None) -> None:
         from sqlalchemy import func, select
@@ -496,7 +500,7 @@ class CommitteeStore:
         policy = self.policy(board)
         tolerance = policy.tolerance if tolerance is None else tolerance
         check_tolerance(tolerance, policy.tolerance, f"tolerance (board {board!r} allows at most {policy.tolerance:g})")
-        self._check_reproductions(board, actor, policy.reproductions_per_day, self.events(board))
+        self._check_reproductions(board, actor, policy.reproductions_per_day)
         labels, protocol = self.hidden_labels(board), self.protocol(board)
         scores = submitted_scores(frame, labels, protocol.kind)
         reproduced = score(scores, labels, protocol).values
@@ -505,16 +509,26 @@ class CommitteeStore:
         event = "reproduce" if matches else "reproduction_failed"
         note = f"every metric within {tolerance:g}" if matches else f"no match within {tolerance:g}"
         data = {"scores_sha256": scores_sha256(scores), "matches": matches, "tolerance": tolerance}
-        quota = lambda events: self._check_reproductions(board, actor, policy.reproductions_per_day, events)  # noqa: E731
-        return self._transition(board, entry_id, team, event, note, actor, data, quota)
-
-    def _check_reproductions(self, board: str, actor: User, per_day: int, events: list[Event]) -> None:
-        today = stamp()[:10]
-        used = sum(
-            1 for event in events
-            if event.board == board and event.actor == actor.name and event.event in ("reproduce", "reproduction_failed")
-            and event.time >= today
+        return self._transition(
+            board, entry_id, team, event, note, actor, data,
+            quota=lambda connection: self._check_reproductions(board, actor, policy.reproductions_per_day, connection),
         )
+
+    def _check_reproductions(self, board: str, actor: User, per_day: int, connection: Any = None) -> None:
+        from sqlalchemy import func, select
+
+        from medbench.leaderboard.committee.db.tables import audit_events
+
+        today = stamp()[:10]
+        query = select(func.count()).select_from(audit_events).where(
+            audit_events.c.board == board, audit_events.c.actor == actor.name,
+            audit_events.c.event.in_(("reproduce", "reproduction_failed")), audit_events.c.time >= today,
+        )
+        if connection is None:
+            with self._reading() as own:
+                used = own.execute(query).scalar()
+        else:
+            used = connection.execute(query).scalar()
         if used >= per_day:
             raise QuotaExceeded(
                 f"{actor.name!r} has recorded {per_day} reproduction(s) on board {board!r} on {today} (UTC); try again tomorrow"
@@ -522,17 +536,17 @@ class CommitteeStore:
 
     def _transition(
         self, board: str, entry_id: str, team: Optional[str], event: str, note: str, actor: User, data: dict[str, Any],
-        quota: Optional[Any] = None,
+        quota: Optional[Callable[[Any], None]] = None,
     ) -> Event:
         """One step of the board's lifecycle (`board.lifecycle`), by a reviewer of another team; `quota`
-        checks the board's events again under the log's lock (concurrent requests count too)."""
+        checks again under the log's lock, on the transaction's connection (concurrent requests count too)."""
         _require(actor, (REVIEWER, ADMIN), event)
         check_step(event, actor=actor.name, note=note)
         check_reviewer(entry_id, actor=actor.name, actor_team=actor.team, entry_team=team)
         with self.engine.begin() as connection:
             self._lock_head(connection)
             if quota is not None:
-                quota(self._events(connection, board=board))
+                quota(connection)
             state = review_states(self._events(connection, entry=entry_id)).get(entry_id)
             next_state(state, event, entry_id, lambda state: _unblocking(state, entry_id[:12], board))
             return self._append(connection, event, board=board, entry=entry_id, actor=actor.name, note=note, data=data)

@@ -20,7 +20,6 @@ from medbench.leaderboard.board.comparability import judge
 from medbench.leaderboard.board.entries import SubmissionRefused, checked_record, claimed_differences, entry_from_record
 from medbench.leaderboard.board.events import Event, now_utc
 from medbench.leaderboard.board.schema import BoardSpec, Entry
-from medbench.leaderboard.board.lifecycle import REJECTED, review_states
 from medbench.leaderboard.folder import audit
 from medbench.leaderboard.folder.store import Board
 
@@ -120,21 +119,25 @@ def _spec_for(board: Board, entry: Entry) -> BoardSpec:
 
 
 def _check_not_resubmission(board: Board, entry: Entry, predictions: Path) -> None:
-    """Refuse predictions that rank the test samples like a rejected entry's (`board.gaming`)."""
+    """Refuse predictions that rank the test samples like a rejected entry's (`board.gaming`).
+
+    A reject is final, so the rejected entries are those with a reject event: only those lines
+    of the log are parsed, and only those entries read (the caller holds the lock others wait on).
+    """
     import pandas as pd
 
     from medbench.leaderboard.board.gaming import check_not_resubmission
 
-    states = review_states(audit.read_events(board.audit_path))
-    rejected = [entry_id for entry_id, state in states.items() if state == REJECTED]
+    rejected = [
+        Event.from_line(line).entry for line in audit.committed_lines(board.audit_path) if b'"event":"reject"' in line
+    ]
     if not rejected:
         return
-    entries = board.entries()
-    loaders = [
-        (entry_id, lambda entry_id=entry_id: pd.read_parquet(board.predictions_path(entries[entry_id].provenance.predictions_sha256)))
-        for entry_id in rejected
-        if entry_id in entries
-    ]
+
+    def stored(entry_id: str) -> "pd.DataFrame":
+        return pd.read_parquet(board.predictions_path(board.read_entry(entry_id).provenance.predictions_sha256))
+
+    loaders = [(entry_id, lambda entry_id=entry_id: stored(entry_id)) for entry_id in rejected]
     check_not_resubmission(pd.read_parquet(predictions), entry.kind, loaders)
 
 
