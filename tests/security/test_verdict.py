@@ -24,7 +24,6 @@ from medbench.leaderboard.committee.board_admin import create_board_from_record
 from medbench.leaderboard.committee.store import CommitteeStore, QuotaExceeded
 from medbench.records.record import read_record
 from medbench.testing import synthetic
-from tests.leaderboard.conftest import make_record, root, runs_dir, submit  # noqa: F401 (fixtures)
 from tests.service.conftest import People
 
 N_TEST, QUOTA, BOARD = 143, 5, "hidden143"
