@@ -177,10 +177,9 @@ class CommitteeStore:
     def create_board(self, spec: "BoardSpec", labels: "HiddenLabels", daily_quota: int, actor: User) -> Event:
         from sqlalchemy import insert, select
 
+        from medbench.leaderboard.board.release import check_policy
         from medbench.leaderboard.committee.db.tables import boards, hidden_labels
         from medbench.leaderboard.committee.hidden import to_parquet
-
-        from medbench.leaderboard.board.release import check_policy
 
         _require(actor, ADMIN, "create boards")
         checked_name(spec.name, "board name")
@@ -315,7 +314,7 @@ class CommitteeStore:
             self._check_quota(board, actor.team, row.daily_quota, connection)
             earlier = self._team_entries(connection, board, actor.team)
             public, own = (
-                self._release(spec, {**earlier, entry_id: json.loads(content)}, audience)[entry_id]
+                self._release(spec, {**earlier, entry_id: json.loads(content)}, actor.team, audience)[entry_id]
                 for audience in ("public", "submitter")
             )
             connection.execute(
@@ -333,12 +332,12 @@ class CommitteeStore:
             )
         return SubmitOutcome(board, entry_id, True, own.content, own.held)
 
-    def _release(self, spec: "BoardSpec", contents: dict[str, dict[str, Any]], audience: str) -> dict[str, Any]:
-        """`contents` (one team's entries in submission order) as `audience` sees them (`board.release`)."""
+    def _release(self, spec: "BoardSpec", contents: dict[str, dict[str, Any]], team: str, audience: str) -> dict[str, Any]:
+        """`contents` (`team`'s entries in submission order) as `audience` sees them (`board.release`)."""
         from medbench.leaderboard.board.release import released_entries
 
         policy = spec.release or self.policy(spec.name)
-        return released_entries(policy, spec.protocol, contents, {entry_id: "team" for entry_id in contents}, list(contents), audience)
+        return released_entries(policy, spec.protocol, contents, dict.fromkeys(contents, team), list(contents), audience)
 
     def _team_entries(self, connection: Any, board: str, team: str) -> dict[str, dict[str, Any]]:
         """The team's entries on the board, as JSON, in the order the log committed them."""
@@ -397,7 +396,7 @@ class CommitteeStore:
         row = connection.execute(query).first()
         if row is None:
             return None
-        own_view = self._release(self.spec(board), self._team_entries(connection, board, row.team), "submitter")[row.id]
+        own_view = self._release(self.spec(board), self._team_entries(connection, board, row.team), row.team, "submitter")[row.id]
         return SubmitOutcome(board, row.id, False, own_view.content, own_view.held)
 
     def aggregates(self, board: str) -> dict[str, dict[str, Any]]:
