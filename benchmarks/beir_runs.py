@@ -56,7 +56,7 @@ def primary(record: Any) -> tuple[float, float, float]:
 
 
 def compare(record_a: Any, record_b: Any) -> dict[str, Any]:
-    """`medbench compare A B --json`: nDCG@10 difference A - B, its paired-bootstrap interval and p-value."""
+    """`medbench compare A B --json`: nDCG@10 difference A - B, its paired-bootstrap interval and the p-value of the same resamples."""
     completed = subprocess.run(
         [sys.executable, "-m", "medbench", "compare", str(record_a.path), str(record_b.path), "--json"],
         capture_output=True, text=True, check=True, env=dict(os.environ),

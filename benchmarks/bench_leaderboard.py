@@ -23,18 +23,16 @@ from pathlib import Path
 
 from medbench.testing import synthetic
 from medbench.leaderboard.folder.ranking import build_site
-from medbench.leaderboard.folder.submit import submit_entries
+from medbench.leaderboard.board.truth import frame_truth_sha256
+from medbench.leaderboard.folder.submit import Submission, submit_entries
 from medbench.records.record import read_record
 
 
 def make_board(root: Path, runs: Path, n_entries: int) -> None:
     predictions = [read_record(synthetic.write_record(runs, seed=seed)) for seed in range(5)]
+    truth = frame_truth_sha256(predictions[0].predictions(), None, predictions[0].protocol.kind)  # one test set, every seed
     items = [
-        (
-            synthetic.entry(index, predictions_sha256=record.predictions_sha256()),
-            record.predictions_path(),
-            None,
-        )
+        Submission(synthetic.entry(index, predictions_sha256=record.predictions_sha256()), record.predictions_path(), None, truth)
         for index in range(n_entries)
         for record in [predictions[index % len(predictions)]]
     ]

@@ -10,9 +10,9 @@ import logging
 import os
 import sys
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
@@ -21,7 +21,7 @@ from omegaconf import DictConfig, OmegaConf
 from medbench.errors import MedbenchError, debugging, one_line
 from medbench.config.schema import register_configs
 from medbench.config.location import config_dir
-from medbench.config.suggest import check_group_choices
+from medbench.config.suggest import check_group_choices, unknown_key_message
 
 
 def _job(cfg: DictConfig) -> Optional[float]:
@@ -51,6 +51,29 @@ def _job(cfg: DictConfig) -> Optional[float]:
     return None
 
 
+def _reporting_config_errors(run_and_report: Callable[[Callable[[], Any]], Any]) -> Callable[[Callable[[], Any]], Any]:
+    """Hydra's `run_and_report`, except that an override it cannot compose costs one line and exit 2.
+
+    Hydra would print OmegaConf's multi-line error and exit 1 (`seeed=1`, `trainer.max_epoch=3`);
+    this says which key is unknown and the closest one that exists. Everything else is Hydra's.
+    """
+    from hydra.errors import ConfigCompositionException
+
+    def composed(func: Callable[[], Any]) -> Any:
+        def attempt() -> Any:
+            try:
+                return func()
+            except ConfigCompositionException as error:
+                if debugging():
+                    raise
+                print(f"medbench run: error: {unknown_key_message(error)}", file=sys.stderr)
+                raise SystemExit(2) from None
+
+        return run_and_report(attempt)
+
+    return composed
+
+
 def launch(argv: Sequence[str]) -> int:
     """Run Hydra's command line on `argv` (everything after `medbench run`); 1 when a sweep job failed."""
     logging.basicConfig(level=logging.INFO, format="[%(asctime)s][%(name)s][%(levelname)s] %(message)s")
@@ -69,9 +92,11 @@ def launch(argv: Sequence[str]) -> int:
     # hydra.main would read sys.argv; parsing `argv` here leaves sys.argv as typed
     # (`medbench run ...`), which is what Lightning re-executes to start the other DDP ranks.
     from hydra import version
+    from hydra._internal import utils as hydra_utils
     from hydra._internal.utils import _run_hydra, get_args_parser
 
     version.setbase("1.3")
+    hydra_utils.run_and_report = _reporting_config_errors(hydra_utils.run_and_report)
     parser = get_args_parser()
     try:
         _run_hydra(

@@ -57,3 +57,34 @@ def test_a_record_from_before_the_protocol_says_to_rerun(tmp_path: Path) -> None
     (folder / MANIFEST_FILE).write_text(json.dumps(manifest))
     with pytest.raises(RecordError, match=r"older medbench .*rerun it with `medbench run \.\.\. force=true`"):
         read_record(folder)
+
+
+def test_one_direction_type_for_the_protocol_the_config_and_the_record() -> None:
+    import dataclasses
+
+    from medbench.config.schema import ObjectiveConfig, TaskConfig
+    from medbench.metrics.direction import Direction
+    from medbench.records.record import Metrics
+
+    assert Protocol.model_fields["direction"].annotation is Direction
+    assert Metrics.model_fields["direction"].annotation is Direction
+    for schema in (TaskConfig, ObjectiveConfig):
+        assert {field.name: field.type for field in dataclasses.fields(schema)}.get("direction", "Direction") in (Direction, "Direction")
+    protocol = Protocol(name="t", version="1", kind="binary", metrics=("auroc",), primary="auroc", direction="minimize")
+    assert protocol.direction is Direction.minimize
+    assert json.loads(protocol.model_dump_json())["direction"] == "minimize" and f"{protocol.direction}" == "minimize"
+
+
+def test_a_direction_its_primary_metric_contradicts_is_refused_and_a_target_metric_is_accepted() -> None:
+    from medbench.config.schema import lightning_mode
+
+    wrong = Protocol(name="t", version="1", kind="forecasting", metrics=("smape",), primary="smape", direction="maximize")
+    with pytest.raises(ConfigError, match=r"task.direction: 'maximize', but 'smape' is better lower; write task.direction=minimize"):
+        check_protocol(wrong)
+    coverage = Protocol(name="t", version="1", kind="forecasting", metrics=("coverage@0.9",), primary="coverage@0.9", direction="target")
+    check_protocol(coverage)
+    loss = coverage.primary_loss()
+    assert loss(0.89) < loss(0.95) < loss(0.8) and loss(0.88) == pytest.approx(loss(0.92))
+    with pytest.raises(ValueError, match="checkpoints and early stopping follow a metric to maximize or minimize"):
+        lightning_mode("target")
+    assert (lightning_mode("maximize"), lightning_mode("minimize")) == ("max", "min")

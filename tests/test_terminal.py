@@ -43,3 +43,17 @@ def test_a_misspelt_command_gets_a_guess_and_bare_medbench_prints_help(cli_env: 
     assert result.returncode == 2 and "did you mean 'submit'?" in result.stderr
     bare = medbench(env=cli_env, cwd=tmp_path)
     assert bare.returncode == 0 and "usage: medbench" in bare.stdout and "submit" in bare.stdout
+
+
+@pytest.mark.parametrize(
+    "override, guess",
+    [("seeed=1", "did you mean seed?"), ("trainer.max_epoch=3", "did you mean trainer.max_epochs?")],
+)
+def test_a_misspelt_key_gets_one_line_a_guess_and_exit_2(override: str, guess: str, cli_env: dict[str, str], tmp_path: Path) -> None:
+    result = medbench("run", override, env=cli_env, cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert guess in result.stderr and "Traceback" not in result.stderr and "full_key" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    sweep = medbench("run", "-m", override, "seed=1,2", env=cli_env, cwd=tmp_path)
+    assert sweep.returncode == 2 and guess in sweep.stderr
+    assert not (tmp_path / "runs").exists()

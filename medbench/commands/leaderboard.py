@@ -43,7 +43,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     verify.add_argument("board", nargs="?", metavar="BOARD|DIR", help="one board (default: all), or a committee export folder")
     verify.add_argument("--head", type=Path, help="with DIR: a head.json kept from an earlier export, which the log must extend")
-    verify.add_argument("--public-key", type=Path, help="with DIR: the committee's published key (default: the export's own)")
+    verify.add_argument(
+        "--public-key", type=Path,
+        help="the committee's published key for DIR (default: the export's own), or a signed folder board's (default: its public_key.pem)",
+    )
     export = actions.add_parser(
         "export", help="write a committee's public export",
         description="Write aggregates, the signed audit log and head, and the static site of every committee board "
@@ -164,9 +167,11 @@ def _verify(args: argparse.Namespace) -> int:
 
     if args.board and (Path(args.board) / "head.json").is_file():
         return _verify_export(args)
-    if args.head or args.public_key:
-        raise LeaderboardError(f"--head/--public-key: {args.board or args.root} is not an export folder (no head.json)")
+    if args.head:
+        raise LeaderboardError(f"--head: {args.board or args.root} is not an export folder (no head.json)")
+    from medbench.leaderboard.board.signing import fingerprint
     from medbench.leaderboard.folder.audit import read_events
+    from medbench.leaderboard.folder.signing import PUBLIC_KEY_FILE
     from medbench.leaderboard.folder.store import Board, board_names
     from medbench.leaderboard.folder.verify import verify_boards
 
@@ -174,16 +179,21 @@ def _verify(args: argparse.Namespace) -> int:
     if not names:
         raise LeaderboardError(f"{args.root}: no boards to verify")
     failed = False
-    for name, problems in verify_boards(args.root, names).items():
+    key = args.public_key.read_text() if args.public_key else None
+    for name, problems in verify_boards(args.root, names, key).items():
         if problems:
             failed = True
             print(f"board {name}: {len(problems)} problem(s)")
             for problem in problems:
                 print(f"  {problem}")
         else:
-            events = read_events(Board(args.root, name).audit_path)
+            board = Board(args.root, name)
+            events = read_events(board.audit_path)
+            signed = board.path / PUBLIC_KEY_FILE
+            signature = f"every event signed by key {fingerprint(signed.read_text())}; " if signed.is_file() else "unsigned; "
             print(
-                f"board {name}: ok (every entry, the board file, the predictions and the audit chain match their hashes; "
-                f"{len(events)} events, head {events[-1].hash[:16]})"
+                f"board {name}: ok (every entry, the board file, the predictions and the audit chain match their hashes, "
+                f"and every entry's numbers its stored predictions rescored against the pinned truth; "
+                f"{signature}{len(events)} events, head {events[-1].hash[:16]})"
             )
     return 1 if failed else 0

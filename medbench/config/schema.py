@@ -7,17 +7,15 @@ loggers, callbacks) are `Any`: they are `_target_` nodes owned by the libraries 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
-from enum import Enum
+from pathlib import Path
 from typing import Any, Optional
 
 from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING, OmegaConf
 
-
-class Direction(str, Enum):
-    maximize = "maximize"
-    minimize = "minimize"
+from medbench.metrics.direction import Direction
 
 
 @dataclass
@@ -106,16 +104,64 @@ class MedbenchConfig:
 
 
 def lightning_mode(direction: Any) -> str:
-    """`maximize`/`minimize` (a task's direction) as Lightning's `max`/`min`, for checkpoint and early-stopping configs."""
+    """`maximize`/`minimize` (a task's direction) as Lightning's `max`/`min`, for checkpoint and early-stopping configs.
+
+    A `target` metric (coverage at its level) has no such mode: checkpoints cannot follow it."""
     value = str(getattr(direction, "value", direction))
-    if value not in {d.value for d in Direction}:
-        raise ValueError(f"task.direction must be maximize or minimize, not {value!r}")
-    return "max" if value == Direction.maximize.value else "min"
+    modes = {Direction.maximize.value: "max", Direction.minimize.value: "min"}
+    if value not in modes:
+        raise ValueError(
+            f"task.direction {value!r}: checkpoints and early stopping follow a metric to maximize or minimize; "
+            "monitor another metric (callbacks.*.monitor and mode)"
+        )
+    return modes[value]
+
+
+# The metrics of a user-file classification task by its kind: `task.kind=multilabel` on a task
+# written for multiclass notes gets multi-label metrics, not multiclass ones its outputs lack.
+KIND_METRICS = {
+    "binary": ["auroc", "accuracy", "sensitivity", "specificity", "brier"],
+    "multiclass": ["macro_auroc", "accuracy", "balanced_accuracy", "macro_f1"],
+    "multilabel": ["macro_auroc", "micro_auroc", "macro_f1", "subset_accuracy"],
+}
+
+
+def kind_metrics(kind: Any) -> list[str]:
+    """`${kind_metrics:${.kind}}`: the default metrics of a classification kind (the first is the primary)."""
+    value = str(getattr(kind, "value", kind))
+    if value not in KIND_METRICS:
+        raise ValueError(f"task.kind {value!r} has no default metrics here; set task.metrics and task.primary_metric")
+    return list(KIND_METRICS[value])
+
+
+def kind_primary(kind: Any) -> str:
+    """`${kind_primary:${.kind}}`: the first of the kind's default metrics."""
+    return kind_metrics(kind)[0]
+
+
+def name_of_file(key: str, fallback: str, *, _parent_: Any) -> str:
+    """`${name_of_file:data.path,clinical_notes}`: a user-file task's default name, the stem of the
+    file its `key` names (`operative_reports.csv` → `operative_reports`), so that two files do not
+    share one board name.
+
+    Characters a name may not hold become `_`; no file yet (`???`, a generated set) gives `fallback`,
+    and a missing path is left for `validate` to name.
+    """
+    node, _, leaf = key.rpartition(".")
+    parent = OmegaConf.select(_parent_, node) if node else _parent_
+    if parent is None or OmegaConf.is_missing(parent, leaf) or parent.get(leaf) is None:
+        return fallback
+    stem = Path(str(parent.get(leaf)).rstrip("/\\")).name.split(".")[0]
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", stem).strip("_.-")[:128]
+    return name or fallback
 
 
 # Registered on import: sweep workers (joblib, submitit) resolve configs in fresh processes that
 # import this module when they unpickle the config, without calling register_configs().
 OmegaConf.register_new_resolver("lightning_mode", lightning_mode, replace=True)
+OmegaConf.register_new_resolver("kind_metrics", kind_metrics, replace=True)
+OmegaConf.register_new_resolver("kind_primary", kind_primary, replace=True)
+OmegaConf.register_new_resolver("name_of_file", name_of_file, replace=True)
 
 
 def register_configs() -> None:

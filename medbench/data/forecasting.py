@@ -23,6 +23,7 @@ training history.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -171,7 +172,12 @@ def pivot_series(table: pd.DataFrame, source: str) -> tuple[pd.DatetimeIndex, np
         missing = wide.columns[wide.isna().any()].tolist()
         raise DataError(f"{source}: series {missing[:3]} lack values on dates the others have; all series must cover the same dates")
     dates = pd.DatetimeIndex(wide.index)
-    if len(dates) >= 3 and pd.infer_freq(dates) is None:
+    # Only whether a frequency exists matters here, not its type: pandas's notice that the type
+    # will change (pandas 3) says nothing a user can act on and stays out of the run's output.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="A future version of pandas will return a BaseOffset")
+        regular = len(dates) < 3 or pd.infer_freq(dates) is not None
+    if not regular:
         gaps = np.diff(dates.values)
         raise DataError(
             f"{source}: the dates are not regular (steps from {pd.Timedelta(gaps.min())} to {pd.Timedelta(gaps.max())}); "

@@ -22,7 +22,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from medbench import __version__
 from medbench.errors import ConfigError, RecordError
-from medbench.config.identity import run_id_of
+from medbench.config.identity import legacy_run_id_of, run_id_of
 from medbench.records.provenance import environment_info, git_info
 from medbench.config.recorded import recorded_config, recorded_yaml
 from medbench.records.record import (
@@ -65,7 +65,7 @@ def run(cfg: DictConfig, overrides: Sequence[str] = ()) -> Optional[RunRecord]:
         return None
     # Two processes asking for the same run id (a duplicated sweep point) run it once.
     with FileLock(str(final.parent / f".{run_id}.lock")):
-        existing = _existing_record(final)
+        existing = _existing_record(final) or _legacy_record(cfg, run_id, final)
         if existing is not None and existing.complete and not cfg.force:
             changed = data_change(cfg, existing)
             if changed is None:
@@ -110,6 +110,15 @@ def data_change(cfg: DictConfig, record: RunRecord) -> Optional[str]:
     if current == stored:
         return None
     return f"the data changed since it was recorded (dataset fingerprint {stored} then, {current} now)"
+
+
+def _legacy_record(cfg: DictConfig, run_id: str, final: Path) -> Optional[RunRecord]:
+    """The complete record of this config made before run ids hashed the data by content (its id hashed the path)."""
+    legacy = legacy_run_id_of(cfg)
+    if legacy == run_id:
+        return None
+    record = _existing_record(final.parent / legacy)
+    return record if record is not None and record.complete else None
 
 
 def _existing_record(final: Path) -> Optional[RunRecord]:

@@ -8,14 +8,16 @@ Public entry point (what `medbench compare` and the leaderboard's tiers call)::
     result.difference, result.ci.low, result.ci.high, result.p_value, result.method
 
 * ``difference`` is metric(A) - metric(B) on the units both runs share (they must share all);
-* ``ci`` is always the paired-bootstrap interval of the difference: both runs are evaluated on
-  the same resamples (stratified by target, by whole clusters when `cluster_column` is given);
-* ``p_value`` (two-sided, H0: equal metric) comes from `method`:
-  - ``"bootstrap"`` (any metric): twice the share of bootstrap differences on the far side of 0;
-  - ``"permutation"`` (any metric): A's and B's outputs swapped unit by unit (cluster by cluster)
-    at random; sign flips of per-unit differences for per-unit metrics;
-  - ``"mcnemar"`` (per-sample 0/1 metrics such as accuracy): exact McNemar test;
-  - ``"delong"`` (binary ``auroc``): DeLong's test of correlated AUROCs;
+* ``ci`` and ``p_value`` (two-sided, H0: equal metric) are one answer from one procedure, so the
+  interval excludes 0 exactly when p < 1 - level (``procedure`` says which, in words):
+  - ``"bootstrap"`` (any metric): both runs on the same paired resamples (stratified by target, by
+    whole clusters when `cluster_column` is given); the interval is the task's percentile or BCa
+    interval of the difference, and the p-value inverts that interval on the same resamples;
+  - ``"delong"`` (binary ``auroc``): DeLong's standard error of the difference gives the normal
+    interval and the z-test's p-value;
+  - ``"permutation"`` (any metric) and ``"mcnemar"`` (per-sample 0/1 metrics such as accuracy),
+    on request only (`medbench compare --method`): their p-value has no interval of its own, so
+    the interval is the paired bootstrap's and ``procedure`` says that the two may disagree.
   McNemar and DeLong assume independent samples and are refused with a cluster column.
 
 Runs whose units (sample or query ids) or ground truth (targets, qrels) differ are refused with a
@@ -36,9 +38,9 @@ from medbench.errors import ConfigError, DataError
 from medbench.metrics.registry import Metric, Prepared, get_metric, prepare
 from medbench.records.protocol import Confidence
 from medbench.evaluation.scoring import resampler_of, statistic_of
-from medbench.stats.bootstrap import Interval, distributions, interval, jackknife
-from medbench.stats.paired import bootstrap_p_value, paired_difference, permutation_p_value, swaps
-from medbench.stats.significance import delong_test, mcnemar_test
+from medbench.stats.bootstrap import Interval, distributions, interval, jackknife, p_value_of_zero
+from medbench.stats.paired import paired_difference, permutation_p_value, swaps
+from medbench.stats.significance import delong_interval, delong_test, mcnemar_test
 from medbench.tasks.predictions import SAMPLE_ID, TARGET
 
 if TYPE_CHECKING:
@@ -54,11 +56,12 @@ class PairedResult:
     value_a: float
     value_b: float
     difference: float  # value_a - value_b
-    ci: Optional[Interval]  # paired-bootstrap interval of the difference
-    p_value: float  # two-sided, from `method`
+    ci: Optional[Interval]  # interval of the difference, from `procedure`
+    p_value: float  # two-sided, from `procedure`
     method: str
     n_units: int
     resampling_unit: str
+    procedure: str  # where the interval and the p-value come from, as the board and `compare` print it
 
 
 def default_method(kind: str, metric: str, cluster_column: Optional[str] = None) -> str:
@@ -99,12 +102,20 @@ def compare_paired(
 
     difference = paired_difference(statistic_of(chosen, prepared_a), statistic_of(chosen, prepared_b), np.argsort(to_b))
     value_a, value_b = chosen.value(prepared_a), chosen.value(prepared_b)
+    if method in ("delong", "mcnemar") and cluster_column:
+        raise ConfigError(f"{method} assumes independent samples; with cluster_column={cluster_column!r} use method=bootstrap or permutation")
+    if method == "delong":
+        ci, p_value = _delong(chosen, kind, prepared_a, prepared_b, to_b, confidence.level)
+        procedure = f"DeLong: interval and p-value from one standard error ({len(prepared_a)} {unit}s)"
+        return PairedResult(metric, value_a, value_b, value_a - value_b, ci, p_value, method, len(prepared_a), unit, procedure)
+
     boot = distributions({"difference": difference}, resampler, confidence.n_resamples, confidence.seed)["difference"]
     jack = jackknife(difference, resampler) if confidence.method == "bca" else None
     ci = interval(value_a - value_b, boot, confidence.level, confidence.method, jack)
-
+    resamples = f"paired bootstrap ({confidence.method}, {len(boot)} resamples of {unit}s)"
     if method == "bootstrap":
-        p_value = bootstrap_p_value(boot)
+        p_value = p_value_of_zero(value_a - value_b, boot, confidence.method, jack) if ci is not None else float("nan")
+        procedure = f"{resamples}: interval and p-value from the same resamples"
     elif method == "permutation":
         item_of_unit = resampler.clusters if resampler.clusters is not None else np.arange(len(prepared_a))
         swapped = swaps(item_of_unit, resampler.n_items, n_permutations, confidence.seed)
@@ -114,11 +125,11 @@ def compare_paired(
             unit_differences=difference.unit_values,
             difference_after=None if chosen.per_unit else _swapped_difference(chosen, outputs_a, outputs_b, kind, prepared_a),
         )
+        procedure = f"interval: {resamples}; p-value: permutation test ({n_permutations} swaps): two procedures, which may disagree"
     else:
-        if cluster_column:
-            raise ConfigError(f"{method} assumes independent samples; with cluster_column={cluster_column!r} use method=bootstrap or permutation")
-        p_value = _classical_p_value(method, chosen, kind, prepared_a, prepared_b, to_b)
-    return PairedResult(metric, value_a, value_b, value_a - value_b, ci, p_value, method, len(prepared_a), unit)
+        p_value = _mcnemar_p_value(chosen, prepared_a, prepared_b, to_b)
+        procedure = f"interval: {resamples}; p-value: exact McNemar test: two procedures, which may disagree"
+    return PairedResult(metric, value_a, value_b, value_a - value_b, ci, p_value, method, len(prepared_a), unit, procedure)
 
 
 def check_same_truth(outputs_a: "TaskOutputs", outputs_b: "TaskOutputs") -> None:
@@ -171,14 +182,17 @@ def _swapped_difference(chosen: Metric, outputs_a: "TaskOutputs", outputs_b: "Ta
     return difference_after
 
 
-def _classical_p_value(method: str, chosen: Metric, kind: str, prepared_a: Prepared, prepared_b: Prepared, to_b: np.ndarray) -> float:
+def _delong(chosen: Metric, kind: str, prepared_a: Prepared, prepared_b: Prepared, to_b: np.ndarray, level: float) -> tuple[Optional[Interval], float]:
     from medbench.tasks.registry import get_kind
 
-    if method == "delong":
-        if get_kind(kind).paired_test(chosen.name) != "delong":
-            raise ConfigError(f"DeLong's test compares binary AUROCs; {chosen.name!r} of a {kind} task needs method=bootstrap or permutation")
-        targets = prepared_a.data.targets
-        return delong_test(targets, prepared_a.data.scores, prepared_b.data.scores[to_b]).p_value
+    if get_kind(kind).paired_test(chosen.name) != "delong":
+        raise ConfigError(f"DeLong's test compares binary AUROCs; {chosen.name!r} of a {kind} task needs method=bootstrap or permutation")
+    result = delong_test(prepared_a.data.targets, prepared_a.data.scores, prepared_b.data.scores[to_b])
+    low, high = delong_interval(result, level)
+    return Interval(low, high, level, "delong", 0), result.p_value
+
+
+def _mcnemar_p_value(chosen: Metric, prepared_a: Prepared, prepared_b: Prepared, to_b: np.ndarray) -> float:
     correct_a = chosen.unit_values(prepared_a) if chosen.per_unit else None
     if correct_a is None or not np.isin(correct_a, (0.0, 1.0)).all():
         raise ConfigError(f"McNemar's test compares per-sample right/wrong outcomes (accuracy); {chosen.name!r} is not one")

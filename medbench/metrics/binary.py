@@ -15,6 +15,7 @@ import numpy as np
 
 from medbench.errors import DataError
 from medbench.metrics import weighted as w
+from medbench.metrics.direction import HIGHER_SHARE, LOWER_SHARE, LOWER_UNBOUNDED
 from medbench.metrics.registry import BINS, FRACTION, Prepared, register, register_preparer, require_columns
 from medbench.tasks.predictions import PREDICTION, SAMPLE_ID, SCORE, TARGET
 
@@ -39,6 +40,15 @@ class BinaryData:
         return w.Confusion.of(self.targets, self.predictions, weights)
 
 
+def _share(name: str):
+    """(successes, trials) of a confusion-matrix share at the operating point, for its exact interval."""
+
+    def proportion(data: BinaryData, _: None) -> tuple[float, float]:
+        return data.confusion(np.ones((1, len(data.targets)))).trials(name)
+
+    return proportion
+
+
 @register_preparer(KIND)
 def prepare(outputs: "TaskOutputs") -> Prepared:
     frame = outputs.predictions
@@ -59,93 +69,94 @@ def prepare(outputs: "TaskOutputs") -> Prepared:
         unit_name="sample",
         data=BinaryData(targets, scores, predictions),
         strata=targets,
+        class_sizes={str(k): int(np.count_nonzero(targets == k)) for k in (0, 1)},
         metadata=metadata.reset_index(drop=True),
     )
 
 
-@register(KIND, "auroc")
+@register(KIND, "auroc", scale=HIGHER_SHARE)
 def auroc(data: BinaryData, weights: np.ndarray, _: None) -> np.ndarray:
     """Area under the ROC curve."""
     return w.auroc(data.ranking, data.targets, weights)
 
 
-@register(KIND, "auprc")
+@register(KIND, "auprc", scale=HIGHER_SHARE)
 def auprc(data: BinaryData, weights: np.ndarray, _: None) -> np.ndarray:
     """Area under the precision-recall curve as average precision (scikit-learn's step-wise sum)."""
     return w.average_precision(data.ranking, data.targets, weights)
 
 
-register(KIND, "average_precision")(auprc)
+register(KIND, "average_precision", scale=HIGHER_SHARE)(auprc)
 
 
-@register(KIND, "accuracy", per_unit=True)
+@register(KIND, "accuracy", scale=HIGHER_SHARE, per_unit=True)
 def accuracy(data: BinaryData, _: None) -> np.ndarray:
     """Share of samples whose prediction equals the target."""
     return (data.predictions == data.targets).astype(np.float64)
 
 
-@register(KIND, "balanced_accuracy")
+@register(KIND, "balanced_accuracy", scale=HIGHER_SHARE)
 def balanced_accuracy(data: BinaryData, weights: np.ndarray, _: None) -> np.ndarray:
     """Mean of sensitivity and specificity."""
     confusion = data.confusion(weights)
     return (confusion.sensitivity() + confusion.specificity()) / 2
 
 
-@register(KIND, "sensitivity")
+@register(KIND, "sensitivity", scale=HIGHER_SHARE, proportion=_share("sensitivity"))
 def sensitivity(data: BinaryData, weights: np.ndarray, _: None) -> np.ndarray:
     """True positive rate (recall) at the model's operating point."""
     return data.confusion(weights).sensitivity()
 
 
-@register(KIND, "specificity")
+@register(KIND, "specificity", scale=HIGHER_SHARE, proportion=_share("specificity"))
 def specificity(data: BinaryData, weights: np.ndarray, _: None) -> np.ndarray:
     """True negative rate at the model's operating point."""
     return data.confusion(weights).specificity()
 
 
-@register(KIND, "ppv")
+@register(KIND, "ppv", scale=HIGHER_SHARE, proportion=_share("ppv"))
 def ppv(data: BinaryData, weights: np.ndarray, _: None) -> np.ndarray:
     """Positive predictive value (precision) at the model's operating point."""
     return data.confusion(weights).ppv()
 
 
-@register(KIND, "npv")
+@register(KIND, "npv", scale=HIGHER_SHARE, proportion=_share("npv"))
 def npv(data: BinaryData, weights: np.ndarray, _: None) -> np.ndarray:
     """Negative predictive value at the model's operating point."""
     return data.confusion(weights).npv()
 
 
-@register(KIND, "f1")
+@register(KIND, "f1", scale=HIGHER_SHARE)
 def f1(data: BinaryData, weights: np.ndarray, _: None) -> np.ndarray:
     """Harmonic mean of sensitivity and PPV at the model's operating point."""
     return data.confusion(weights).f1()
 
 
-@register(KIND, "sensitivity_at_specificity", argument=FRACTION)
+@register(KIND, "sensitivity_at_specificity", scale=HIGHER_SHARE, argument=FRACTION)
 def sensitivity_at_specificity(data: BinaryData, weights: np.ndarray, level: float) -> np.ndarray:
     """Best sensitivity of any threshold whose specificity is at least the argument."""
     return w.sensitivity_at_specificity(data.ranking, data.targets, weights, level)
 
 
-@register(KIND, "specificity_at_sensitivity", argument=FRACTION)
+@register(KIND, "specificity_at_sensitivity", scale=HIGHER_SHARE, argument=FRACTION)
 def specificity_at_sensitivity(data: BinaryData, weights: np.ndarray, level: float) -> np.ndarray:
     """Best specificity of any threshold whose sensitivity is at least the argument."""
     return w.specificity_at_sensitivity(data.ranking, data.targets, weights, level)
 
 
-@register(KIND, "brier", per_unit=True)
+@register(KIND, "brier", scale=LOWER_SHARE, per_unit=True)
 def brier(data: BinaryData, _: None) -> np.ndarray:
     """Mean squared difference between the probability of class 1 and the target."""
     return (data.scores - data.targets) ** 2
 
 
-@register(KIND, "log_loss", per_unit=True)
+@register(KIND, "log_loss", scale=LOWER_UNBOUNDED, per_unit=True)
 def log_loss(data: BinaryData, _: None) -> np.ndarray:
     """Mean negative log-likelihood of the targets (probabilities clipped as scikit-learn does)."""
     return w.clipped_log_loss(np.where(data.targets == 1, data.scores, 1.0 - data.scores))
 
 
-@register(KIND, "ece", argument=BINS)
+@register(KIND, "ece", scale=LOWER_SHARE, argument=BINS)
 def ece(data: BinaryData, weights: np.ndarray, n_bins: Optional[int]) -> np.ndarray:
     """Expected calibration error over equal-width bins of the probability of class 1 (10 by default)."""
     return w.expected_calibration_error(data.targets, data.scores, weights, n_bins or DEFAULT_CALIBRATION_BINS)

@@ -18,6 +18,7 @@ import numpy as np
 
 from medbench.errors import DataError
 from medbench.metrics import regression
+from medbench.metrics.direction import LOWER_UNBOUNDED, Direction, Scale
 from medbench.metrics.registry import FRACTION, OPTIONAL_FRACTION, Prepared, register, register_preparer, require_columns
 from medbench.tasks.forecasting import QUANTILE_PREFIX, quantile_forecasts
 from medbench.tasks.predictions import PREDICTION, SAMPLE_ID, TARGET
@@ -27,6 +28,12 @@ if TYPE_CHECKING:
 
 KIND = "forecasting"
 SCALE = "scale"
+SMAPE = Scale(Direction.minimize, 0.0, 200.0, "%")
+
+
+def coverage_scale(level: float) -> Scale:
+    """A central `level` interval should hold a `level` share of the targets: more is as wrong as less."""
+    return Scale(Direction.target, 0.0, 1.0, "", target=level)
 
 
 @dataclass(frozen=True)
@@ -63,18 +70,18 @@ def prepare(outputs: "TaskOutputs") -> Prepared:
     )
 
 
-for _name in ("mae", "mse", "mean_error"):
-    register(KIND, _name, per_unit=True)(getattr(regression, _name))
-register(KIND, "rmse")(regression.rmse)
+for _name, _scale in (("mae", regression.ERROR), ("mse", regression.SQUARED_ERROR), ("mean_error", regression.BIAS)):
+    register(KIND, _name, scale=_scale, per_unit=True)(getattr(regression, _name))
+register(KIND, "rmse", scale=regression.ERROR)(regression.rmse)
 
 
-@register(KIND, "mase", per_unit=True)
+@register(KIND, "mase", scale=LOWER_UNBOUNDED, per_unit=True)
 def mase(data: ForecastData, argument: None) -> np.ndarray:
     """Mean absolute scaled error: below 1 beats the in-sample seasonal-naive forecast."""
     return np.abs(data.errors) / data.scale
 
 
-@register(KIND, "smape", per_unit=True)
+@register(KIND, "smape", scale=SMAPE, per_unit=True)
 def smape(data: ForecastData, argument: None) -> np.ndarray:
     """Symmetric mean absolute percentage error, in percent (0 where target and forecast are both 0)."""
     denominator = np.abs(data.targets) + np.abs(data.predictions)
@@ -82,7 +89,7 @@ def smape(data: ForecastData, argument: None) -> np.ndarray:
         return np.where(denominator > 0, 200.0 * np.abs(data.errors) / denominator, 0.0)
 
 
-@register(KIND, "pinball", argument=OPTIONAL_FRACTION, per_unit=True)
+@register(KIND, "pinball", scale=regression.ERROR, argument=OPTIONAL_FRACTION, per_unit=True)
 def pinball(data: ForecastData, argument: Optional[float]) -> np.ndarray:
     """Pinball (quantile) loss of a quantile forecast; without a level, averaged over every level."""
     levels = data.levels if argument is None else np.array([argument])
@@ -95,14 +102,14 @@ def pinball(data: ForecastData, argument: Optional[float]) -> np.ndarray:
     return np.mean(losses, axis=0)
 
 
-@register(KIND, "coverage", argument=FRACTION, per_unit=True)
+@register(KIND, "coverage", scale=coverage_scale, argument=FRACTION, per_unit=True)
 def coverage(data: ForecastData, argument: float) -> np.ndarray:
     """Share of targets inside the central prediction interval of that level (ideal: the level)."""
     low, high = data.interval(argument)
     return ((low <= data.targets) & (data.targets <= high)).astype(np.float64)
 
 
-@register(KIND, "width", argument=FRACTION, per_unit=True)
+@register(KIND, "width", scale=regression.ERROR, argument=FRACTION, per_unit=True)
 def width(data: ForecastData, argument: float) -> np.ndarray:
     """Mean width of the central prediction interval of that level, in the target's unit."""
     low, high = data.interval(argument)

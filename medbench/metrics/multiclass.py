@@ -15,6 +15,7 @@ import pandas as pd
 
 from medbench.errors import ConfigError, DataError
 from medbench.metrics import weighted as w
+from medbench.metrics.direction import HIGHER_SHARE, LOWER_UNBOUNDED, Direction, Scale
 from medbench.metrics.registry import CLASS, Prepared, register, register_preparer, require_columns
 from medbench.tasks.predictions import PREDICTION, SAMPLE_ID, SCORE, TARGET
 
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from medbench.tasks.outputs import TaskOutputs
 
 KIND = "multiclass"
+MULTICLASS_BRIER = Scale(Direction.minimize, 0.0, 2.0, "")  # summed over classes: 2 when all mass is on a wrong class
 
 
 def indexed_columns(frame: pd.DataFrame, prefix: str) -> list[str]:
@@ -73,11 +75,12 @@ def prepare(outputs: "TaskOutputs") -> Prepared:
         unit_name="sample",
         data=MulticlassData(targets, scores, predictions),
         strata=targets,
+        class_sizes={str(k): int(n) for k, n in enumerate(np.bincount(targets, minlength=scores.shape[1]))},
         metadata=frame.drop(columns=[c for c in core if c in frame.columns]).reset_index(drop=True),
     )
 
 
-@register(KIND, "accuracy", per_unit=True)
+@register(KIND, "accuracy", scale=HIGHER_SHARE, per_unit=True)
 def accuracy(data: MulticlassData, _: None) -> np.ndarray:
     """Share of samples whose predicted class is the target (micro-averaged accuracy)."""
     return (data.predictions == data.targets).astype(np.float64)
@@ -89,7 +92,7 @@ def _present_mean(values: np.ndarray, present: np.ndarray) -> np.ndarray:
         return np.where(present, np.nan_to_num(values), 0.0).sum(axis=1) / present.sum(axis=1)
 
 
-@register(KIND, "balanced_accuracy")
+@register(KIND, "balanced_accuracy", scale=HIGHER_SHARE)
 def balanced_accuracy(data: MulticlassData, weights: np.ndarray, _: None) -> np.ndarray:
     """Mean recall over the classes that occur among the targets."""
     confusions = [data.one_vs_rest(k, weights) for k in range(data.n_classes)]
@@ -98,7 +101,7 @@ def balanced_accuracy(data: MulticlassData, weights: np.ndarray, _: None) -> np.
     return _present_mean(recall, present)
 
 
-@register(KIND, "macro_f1")
+@register(KIND, "macro_f1", scale=HIGHER_SHARE)
 def macro_f1(data: MulticlassData, weights: np.ndarray, _: None) -> np.ndarray:
     """Mean F1 over the classes that occur among the targets or the predictions."""
     confusions = [data.one_vs_rest(k, weights) for k in range(data.n_classes)]
@@ -107,47 +110,56 @@ def macro_f1(data: MulticlassData, weights: np.ndarray, _: None) -> np.ndarray:
     return _present_mean(f1, present)
 
 
-@register(KIND, "macro_auroc")
+@register(KIND, "macro_auroc", scale=HIGHER_SHARE)
 def macro_auroc(data: MulticlassData, weights: np.ndarray, _: None) -> np.ndarray:
     """Unweighted mean of the one-vs-rest AUROC of every class (NaN when a class is absent)."""
     return np.mean([w.auroc(data.ranking(k), data.targets == k, weights) for k in range(data.n_classes)], axis=0)
 
 
-@register(KIND, "auroc", argument=CLASS)
+@register(KIND, "auroc", scale=HIGHER_SHARE, argument=CLASS)
 def class_auroc(data: MulticlassData, weights: np.ndarray, k: int) -> np.ndarray:
     """One-vs-rest AUROC of one class."""
     data.check_class(k)
     return w.auroc(data.ranking(k), data.targets == k, weights)
 
 
-@register(KIND, "f1", argument=CLASS)
+@register(KIND, "f1", scale=HIGHER_SHARE, argument=CLASS)
 def class_f1(data: MulticlassData, weights: np.ndarray, k: int) -> np.ndarray:
     """One-vs-rest F1 of one class."""
     data.check_class(k)
     return data.one_vs_rest(k, weights).f1()
 
 
-@register(KIND, "sensitivity", argument=CLASS)
+def _class_share(name: str):
+    """(successes, trials) of one class's share at the model's predictions, for its exact interval."""
+
+    def proportion(data: MulticlassData, k: int) -> tuple[float, float]:
+        return data.one_vs_rest(k, np.ones((1, len(data.targets)))).trials(name)
+
+    return proportion
+
+
+@register(KIND, "sensitivity", scale=HIGHER_SHARE, argument=CLASS, proportion=_class_share("sensitivity"))
 def class_sensitivity(data: MulticlassData, weights: np.ndarray, k: int) -> np.ndarray:
     """Recall of one class."""
     data.check_class(k)
     return data.one_vs_rest(k, weights).sensitivity()
 
 
-@register(KIND, "ppv", argument=CLASS)
+@register(KIND, "ppv", scale=HIGHER_SHARE, argument=CLASS, proportion=_class_share("ppv"))
 def class_ppv(data: MulticlassData, weights: np.ndarray, k: int) -> np.ndarray:
     """Precision of one class."""
     data.check_class(k)
     return data.one_vs_rest(k, weights).ppv()
 
 
-@register(KIND, "log_loss", per_unit=True)
+@register(KIND, "log_loss", scale=LOWER_UNBOUNDED, per_unit=True)
 def log_loss(data: MulticlassData, _: None) -> np.ndarray:
     """Mean negative log-probability of the target class (clipped as scikit-learn clips it)."""
     return w.clipped_log_loss(data.scores[np.arange(len(data.targets)), data.targets])
 
 
-@register(KIND, "brier", per_unit=True)
+@register(KIND, "brier", scale=MULTICLASS_BRIER, per_unit=True)
 def brier(data: MulticlassData, _: None) -> np.ndarray:
     """Mean over samples of the squared distance between the probabilities and the one-hot target."""
     one_hot = np.eye(data.n_classes)[data.targets]

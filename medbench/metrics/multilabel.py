@@ -15,6 +15,7 @@ import numpy as np
 from medbench.errors import ConfigError
 from medbench.metrics import weighted as w
 from medbench.metrics.multiclass import indexed_columns
+from medbench.metrics.direction import HIGHER_SHARE, LOWER_SHARE
 from medbench.metrics.registry import LABEL, Prepared, register, register_preparer, require_columns
 from medbench.tasks.predictions import PREDICTION, SAMPLE_ID, SCORE, TARGET
 
@@ -73,34 +74,36 @@ def prepare(outputs: "TaskOutputs") -> Prepared:
         predictions = (scores >= THRESHOLD).astype(np.int64)
         prediction_columns = []
     core = [SAMPLE_ID, *target_columns, *score_columns, *prediction_columns]
+    targets = frame[target_columns].to_numpy().astype(np.int64)
     return Prepared(
         units=frame[SAMPLE_ID].to_numpy().astype(str),
         unit_name="sample",
-        data=MultilabelData(frame[target_columns].to_numpy().astype(np.int64), scores, predictions),
+        data=MultilabelData(targets, scores, predictions),
+        class_sizes={f"label {k}": int(n) for k, n in enumerate(targets.sum(axis=0))},
         metadata=frame.drop(columns=core).reset_index(drop=True),
     )
 
 
-@register(KIND, "macro_auroc")
+@register(KIND, "macro_auroc", scale=HIGHER_SHARE)
 def macro_auroc(data: MultilabelData, weights: np.ndarray, _: None) -> np.ndarray:
     """Unweighted mean over labels of each label's AUROC."""
     return np.mean([w.auroc(data.ranking(k), data.targets[:, k], weights) for k in range(data.n_labels)], axis=0)
 
 
-@register(KIND, "micro_auroc")
+@register(KIND, "micro_auroc", scale=HIGHER_SHARE)
 def micro_auroc(data: MultilabelData, weights: np.ndarray, _: None) -> np.ndarray:
     """AUROC of every (sample, label) pair pooled."""
     return w.auroc(data.pooled_ranking, data.targets.ravel(), np.repeat(weights, data.n_labels, axis=1))
 
 
-@register(KIND, "auroc", argument=LABEL)
+@register(KIND, "auroc", scale=HIGHER_SHARE, argument=LABEL)
 def label_auroc(data: MultilabelData, weights: np.ndarray, k: int) -> np.ndarray:
     """AUROC of one label."""
     data.check_label(k)
     return w.auroc(data.ranking(k), data.targets[:, k], weights)
 
 
-@register(KIND, "macro_average_precision")
+@register(KIND, "macro_average_precision", scale=HIGHER_SHARE)
 def macro_average_precision(data: MultilabelData, weights: np.ndarray, _: None) -> np.ndarray:
     """Unweighted mean over labels of each label's average precision."""
     return np.mean(
@@ -108,37 +111,37 @@ def macro_average_precision(data: MultilabelData, weights: np.ndarray, _: None) 
     )
 
 
-@register(KIND, "macro_f1")
+@register(KIND, "macro_f1", scale=HIGHER_SHARE)
 def macro_f1(data: MultilabelData, weights: np.ndarray, _: None) -> np.ndarray:
     """Unweighted mean over labels of F1 (0 for a label never present nor predicted, as scikit-learn)."""
     return np.mean([np.nan_to_num(data.label(k, weights).f1()) for k in range(data.n_labels)], axis=0)
 
 
-@register(KIND, "micro_f1")
+@register(KIND, "micro_f1", scale=HIGHER_SHARE)
 def micro_f1(data: MultilabelData, weights: np.ndarray, _: None) -> np.ndarray:
     """F1 of every (sample, label) pair pooled."""
     return data.pooled(weights).f1()
 
 
-@register(KIND, "f1", argument=LABEL)
+@register(KIND, "f1", scale=HIGHER_SHARE, argument=LABEL)
 def label_f1(data: MultilabelData, weights: np.ndarray, k: int) -> np.ndarray:
     """F1 of one label."""
     return data.label(k, weights).f1()
 
 
-@register(KIND, "subset_accuracy", per_unit=True)
+@register(KIND, "subset_accuracy", scale=HIGHER_SHARE, per_unit=True)
 def subset_accuracy(data: MultilabelData, _: None) -> np.ndarray:
     """Share of samples whose every label is predicted right (scikit-learn's multilabel accuracy)."""
     return (data.predictions == data.targets).all(axis=1).astype(np.float64)
 
 
-@register(KIND, "hamming_loss", per_unit=True)
+@register(KIND, "hamming_loss", scale=LOWER_SHARE, per_unit=True)
 def hamming_loss(data: MultilabelData, _: None) -> np.ndarray:
     """Share of wrong (sample, label) pairs."""
     return (data.predictions != data.targets).mean(axis=1)
 
 
-@register(KIND, "brier", per_unit=True)
+@register(KIND, "brier", scale=LOWER_SHARE, per_unit=True)
 def brier(data: MultilabelData, _: None) -> np.ndarray:
     """Mean over samples and labels of the squared error of each label's probability."""
     return ((data.scores - data.targets) ** 2).mean(axis=1)

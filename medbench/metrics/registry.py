@@ -32,8 +32,12 @@ Registering a metric of a new modality (``medbench/metrics/<modality>.py``)::
     @register_preparer("survival")
     def prepare(outputs: TaskOutputs) -> Prepared: ...
 
-    @register("survival", "c_index")
+    @register("survival", "c_index", scale=HIGHER_SHARE)
     def c_index(data, weights, argument): ...   # weights: (B, n_units) -> (B,) values
+
+Every family declares its :class:`~medbench.metrics.direction.Scale` (direction, range, unit, and the
+target of a `target` family): a Scale, or a function of the argument for families whose target
+depends on it (`coverage@0.9` is best at 0.9). The board's ranking, its arrows and its axes read it.
 
 and name the module as the kind's `metrics_module` (:mod:`medbench.tasks.kind`). Modules are
 imported by name only when a task of their kind is scored, so `medbench score` never imports torch
@@ -51,6 +55,7 @@ import numpy as np
 import pandas as pd
 
 from medbench.errors import ConfigError, DataError
+from medbench.metrics.direction import Scale
 
 if TYPE_CHECKING:
     from medbench.tasks.outputs import TaskOutputs
@@ -108,6 +113,9 @@ class Prepared:
     data: Any  # what the kind's metric functions read
     strata: Optional[np.ndarray] = None  # a label per unit to stratify the bootstrap by, or None
     metadata: pd.DataFrame = field(default_factory=pd.DataFrame)  # per-unit columns (cluster, subgroups)
+    # Classification: test samples per class (positives per label for multilabel), zeros included,
+    # so that a class too small to estimate its metrics is named in the record.
+    class_sizes: dict[str, int] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.units)
@@ -121,6 +129,14 @@ class Family:
     argument: Optional[Argument]
     per_unit: bool
     description: str
+    scale: Scale | Callable[[Any], Scale]
+    # A share of trials (sensitivity: true positives of positives): `proportion(data, argument)` gives
+    # (successes, trials), for an exact interval where every resample gives the same value.
+    proportion: Optional[Callable[[Any, Any], tuple[float, float]]] = None
+
+    def scale_of(self, argument: Any) -> Scale:
+        """The scale of the family's metric with `argument` (None: no argument)."""
+        return self.scale if isinstance(self.scale, Scale) else self.scale(argument)
 
     @property
     def template(self) -> str:
@@ -142,6 +158,20 @@ class Metric:
     @property
     def per_unit(self) -> bool:
         return self.family.per_unit
+
+    @property
+    def scale(self) -> Scale:
+        return self.family.scale_of(self.argument)
+
+    def proportion(self, prepared: Prepared) -> Optional[tuple[float, float]]:
+        """(successes, trials) when the metric is a share of trials: its family's own, or a mean in [0, 1] of units scoring 0 or 1."""
+        if self.family.proportion is not None:
+            return self.family.proportion(prepared.data, self.argument)
+        if self.per_unit and (self.scale.low, self.scale.high) == (0.0, 1.0):
+            values = self.unit_values(prepared)
+            if len(values) and np.isin(values, (0.0, 1.0)).all():
+                return float(values.sum()), float(len(values))
+        return None
 
     def unit_values(self, prepared: Prepared) -> np.ndarray:
         """The per-unit values whose mean is the metric (only for ``per_unit`` families)."""
@@ -173,16 +203,18 @@ def register(
     kinds: str | tuple[str, ...],
     name: str,
     *,
+    scale: Scale | Callable[[Any], Scale],
     argument: Optional[Argument] = None,
     per_unit: bool = False,
+    proportion: Optional[Callable[[Any, Any], tuple[float, float]]] = None,
 ) -> Callable[[Callable[..., np.ndarray]], Callable[..., np.ndarray]]:
-    """Decorator: register `function` as metric family `name` of the task kind(s) `kinds`."""
+    """Decorator: register `function` as metric family `name` of the task kind(s) `kinds`, read on `scale`."""
     kinds = (kinds,) if isinstance(kinds, str) else kinds
 
     def decorate(function: Callable[..., np.ndarray]) -> Callable[..., np.ndarray]:
         doc = (function.__doc__ or "").strip().splitlines()
         for kind in kinds:
-            family = Family(kind, name, function, argument, per_unit, doc[0] if doc else "")
+            family = Family(kind, name, function, argument, per_unit, doc[0] if doc else "", scale, proportion)
             _FAMILIES.setdefault(kind, {})[name] = family
         return function
 
@@ -230,6 +262,11 @@ def get_metric(kind: str, name: str) -> Metric:
     except ValueError as error:
         raise ConfigError(f"metric {name!r}: argument {argument_text!r} {error}; expected {family.template}") from None
     return Metric(name, family, argument)
+
+
+def scale_of(kind: str, name: str) -> Scale:
+    """The scale (direction, range, unit, target) of metric `name` of a `kind` task."""
+    return get_metric(kind, name).scale
 
 
 def require_columns(frame: pd.DataFrame, columns: list[str], kind: str) -> None:

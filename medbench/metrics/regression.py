@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from medbench.errors import DataError
+from medbench.metrics.direction import Direction, Scale, TARGET_UNIT, lower_in_target_unit
 from medbench.metrics.registry import Prepared, register, register_preparer, require_columns
 from medbench.tasks.predictions import PREDICTION, SAMPLE_ID, TARGET
 
@@ -21,6 +22,10 @@ if TYPE_CHECKING:
     from medbench.tasks.outputs import TaskOutputs
 
 KIND = "regression"
+ERROR = lower_in_target_unit()
+SQUARED_ERROR = lower_in_target_unit(squared=True)
+BIAS = Scale(Direction.target, None, None, TARGET_UNIT, target=0.0)  # a signed mean error: 0 is unbiased
+R2 = Scale(Direction.maximize, None, 1.0, "")  # 1 is perfect; below 0 is worse than the mean
 
 
 @dataclass(frozen=True)
@@ -48,32 +53,32 @@ def prepare(outputs: "TaskOutputs") -> Prepared:
     )
 
 
-@register(KIND, "mae", per_unit=True)
+@register(KIND, "mae", scale=ERROR, per_unit=True)
 def mae(data: RegressionData, argument: None) -> np.ndarray:
     """Mean absolute error, in the target's unit."""
     return np.abs(data.errors)
 
 
-@register(KIND, "mse", per_unit=True)
+@register(KIND, "mse", scale=SQUARED_ERROR, per_unit=True)
 def mse(data: RegressionData, argument: None) -> np.ndarray:
     """Mean squared error."""
     return data.errors**2
 
 
-@register(KIND, "mean_error", per_unit=True)
+@register(KIND, "mean_error", scale=BIAS, per_unit=True)
 def mean_error(data: RegressionData, argument: None) -> np.ndarray:
     """Mean of predicted - observed: above 0 the model over-estimates."""
     return data.errors
 
 
-@register(KIND, "rmse")
+@register(KIND, "rmse", scale=ERROR)
 def rmse(data: RegressionData, weights: np.ndarray, argument: None) -> np.ndarray:
     """Root mean squared error, in the target's unit."""
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.sqrt((weights @ data.errors**2) / weights.sum(axis=1))
 
 
-@register(KIND, "r2")
+@register(KIND, "r2", scale=R2)
 def r2(data: RegressionData, weights: np.ndarray, argument: None) -> np.ndarray:
     """Coefficient of determination: 1 - residual / total sum of squares (undefined for a constant target)."""
     total = weights.sum(axis=1)
@@ -85,7 +90,7 @@ def r2(data: RegressionData, weights: np.ndarray, argument: None) -> np.ndarray:
         return np.where(spread > 1e-12 * (weights @ centred**2), 1.0 - residual / spread, np.nan)
 
 
-@register(KIND, "median_ae")
+@register(KIND, "median_ae", scale=ERROR)
 def median_ae(data: RegressionData, weights: np.ndarray, argument: None) -> np.ndarray:
     """Median absolute error: robust to a few very wrong predictions."""
     return weighted_median(np.abs(data.errors), weights)

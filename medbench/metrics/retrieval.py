@@ -26,6 +26,7 @@ import pandas as pd
 
 from medbench.errors import DataError
 from medbench.metrics.ranking import QUERY, RankedChunk, RankedRun, rank_run
+from medbench.metrics.direction import HIGHER_SHARE
 from medbench.metrics.registry import CUTOFF, Prepared, get_metric, register, register_preparer
 
 if TYPE_CHECKING:
@@ -81,25 +82,25 @@ def _reciprocal_rank(chunk: RankedChunk, k: Optional[int]) -> np.ndarray:
     return np.where(relevant.any(axis=1), 1.0 / (first + 1), 0.0)
 
 
-@register(KIND, "ndcg", argument=CUTOFF, per_unit=True)
+@register(KIND, "ndcg", scale=HIGHER_SHARE, argument=CUTOFF, per_unit=True)
 def ndcg(data: RankedRun, k: Optional[int]) -> np.ndarray:
     """Normalized discounted cumulative gain (trec_eval ndcg_cut.k; ndcg without a cut-off)."""
     return data.per_query(lambda chunk: _ndcg(chunk, k))
 
 
-@register(KIND, "map", argument=CUTOFF, per_unit=True)
+@register(KIND, "map", scale=HIGHER_SHARE, argument=CUTOFF, per_unit=True)
 def mean_average_precision(data: RankedRun, k: Optional[int]) -> np.ndarray:
     """Average precision over all judged relevant documents (trec_eval map_cut.k; map)."""
     return data.per_query(lambda chunk: _average_precision(chunk, k))
 
 
-@register(KIND, "recall", argument=CUTOFF, per_unit=True)
+@register(KIND, "recall", scale=HIGHER_SHARE, argument=CUTOFF, per_unit=True)
 def recall(data: RankedRun, k: Optional[int]) -> np.ndarray:
     """Share of the judged relevant documents retrieved in the top k (trec_eval recall.k)."""
     return data.per_query(lambda chunk: _recall(chunk, k))
 
 
-@register(KIND, "precision", argument=CUTOFF, per_unit=True)
+@register(KIND, "precision", scale=HIGHER_SHARE, argument=CUTOFF, per_unit=True)
 def precision(data: RankedRun, k: Optional[int]) -> np.ndarray:
     """Relevant documents in the top k divided by k (trec_eval P.k)."""
     if k is None:
@@ -107,7 +108,7 @@ def precision(data: RankedRun, k: Optional[int]) -> np.ndarray:
     return data.per_query(lambda chunk: _precision(chunk, k))
 
 
-@register(KIND, "mrr", argument=CUTOFF, per_unit=True)
+@register(KIND, "mrr", scale=HIGHER_SHARE, argument=CUTOFF, per_unit=True)
 def mrr(data: RankedRun, k: Optional[int]) -> np.ndarray:
     """Reciprocal rank of the first relevant document within the top k (trec_eval recip_rank)."""
     return data.per_query(lambda chunk: _reciprocal_rank(chunk, k))

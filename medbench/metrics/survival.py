@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from medbench.metrics.direction import HIGHER_SHARE, LOWER_SHARE
 from medbench.metrics.registry import Prepared, register, register_preparer
 from medbench.tasks.survival import EVENT, RISK, SAMPLE_ID, SURVIVAL_PREFIX, TIME, survival_arrays
 
@@ -112,13 +113,13 @@ def prepare(outputs: "TaskOutputs") -> Prepared:
     )
 
 
-@register(KIND, "c_index")
+@register(KIND, "c_index", scale=HIGHER_SHARE)
 def harrell_c_index(data: SurvivalData, weights: np.ndarray, _: None) -> np.ndarray:
     """Harrell's concordance index."""
     return _pair_ratio(data, weights, np.ones(len(data.time)))
 
 
-@register(KIND, "uno_c_index")
+@register(KIND, "uno_c_index", scale=HIGHER_SHARE)
 def uno_c_index(data: SurvivalData, weights: np.ndarray, _: None) -> np.ndarray:
     """Uno's IPCW concordance index, truncated at the largest evaluation time."""
     tau = data.eval_times[-1]
@@ -132,7 +133,7 @@ def uno_c_index(data: SurvivalData, weights: np.ndarray, _: None) -> np.ndarray:
     return np.where(undefined, np.nan, values)
 
 
-@register(KIND, "ibs")
+@register(KIND, "ibs", scale=LOWER_SHARE)
 def integrated_brier_score(data: SurvivalData, weights: np.ndarray, _: None) -> np.ndarray:
     """Integrated Brier score over the evaluation times (IPCW, trapezoid rule); lower is better."""
     times = data.eval_times

@@ -103,6 +103,15 @@ def specificity_at_sensitivity(ranking: Ranking, targets: np.ndarray, weights: n
     return np.where(sensitivity >= level - _TOLERANCE, specificity, -np.inf).max(axis=1)
 
 
+# Each share of the confusion matrix: the cell it counts, and the cell that completes its trials.
+SHARE_CELLS = {
+    "sensitivity": ("true_positive", "false_negative"),
+    "specificity": ("true_negative", "false_positive"),
+    "ppv": ("true_positive", "false_positive"),
+    "npv": ("true_negative", "false_negative"),
+}
+
+
 @dataclass(frozen=True)
 class Confusion:
     """Weighted confusion counts of one positive class, one value per resample."""
@@ -118,6 +127,12 @@ class Confusion:
         cells = np.stack([actual & predicted, ~actual & predicted, actual & ~predicted, ~actual & ~predicted], axis=1)
         counts = weights @ cells.astype(np.float64)
         return cls(counts[:, 0], counts[:, 1], counts[:, 2], counts[:, 3])
+
+    def trials(self, share: str) -> tuple[float, float]:
+        """(successes, trials) of `share` ("sensitivity", "specificity", "ppv", "npv") in the first row of counts."""
+        successes, failures = SHARE_CELLS[share]
+        hits = float(getattr(self, successes)[0])
+        return hits, hits + float(getattr(self, failures)[0])
 
     def sensitivity(self) -> np.ndarray:
         return _ratio(self.true_positive, self.true_positive + self.false_negative)

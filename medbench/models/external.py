@@ -28,9 +28,9 @@ def existing_file(path: str | Path, key: str, sha256: Optional[str] = None) -> P
     return file
 
 
-def keep_copy(source: Path, path: Path) -> Path:
-    """Place `source` at `path` with the source's suffix, as a hard link where the file system allows."""
-    target = path.with_suffix(source.suffix)
+def keep_copy(source: Path, path: Path, suffix: Optional[str] = None) -> Path:
+    """Place `source` at `path` with `suffix` (default the source's), as a hard link where the file system allows."""
+    target = path.with_suffix(suffix or source.suffix)
     try:
         os.link(source, target)
     except OSError:

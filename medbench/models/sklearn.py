@@ -24,6 +24,8 @@ class SklearnModel:
         self._check_rows: Any = None
         # A text model's vocabulary (k, terms kept, terms left out), for the record; None otherwise.
         self.vocabulary: Optional[dict[str, int]] = None
+        # Fitted on samples × labels: every label keeps its own score.
+        self.multilabel = False
 
     def fit(self, train: Split, val: Split) -> None:
         from medbench.models.sklearn_onnx import check_sample
@@ -33,6 +35,8 @@ class SklearnModel:
         if not self.prefit:
             from medbench.models.text import vocabulary_info
 
+            self.multilabel = np.asarray(train.targets).ndim == 2
+            self.estimator = one_versus_rest_if_needed(self.estimator, np.asarray(train.targets))
             self.estimator.fit(inputs, train.targets)
             self.vocabulary = vocabulary_info(self.estimator, train.inputs)
             return
@@ -46,23 +50,29 @@ class SklearnModel:
             )
 
     def save(self, path: Path) -> Optional[Path]:
-        """ONNX when it converts faithfully, never a pickle (see :mod:`medbench.models.sklearn_onnx`)."""
+        """Never a pickle: a TF-IDF text pipeline as plain arrays (:mod:`medbench.models.tfidf_arrays`),
+        anything else as ONNX when it converts faithfully (:mod:`medbench.models.sklearn_onnx`)."""
         from medbench.models.sklearn_onnx import write_onnx
+        from medbench.models.tfidf_arrays import SUFFIX, tfidf_arrays, write_tfidf
 
         if self._check_rows is None or not hasattr(self.estimator, "predict_proba"):
             return None
+        if tfidf_arrays(self.estimator) is not None:
+            return write_tfidf(self.estimator, self._check_rows, path.with_suffix(SUFFIX))
         return write_onnx(self.estimator, self._check_rows, path.with_suffix(".onnx"))
 
     def parameter_count(self) -> Optional[int]:
         total = 0
         # A pipeline's learned weights are those of its last step (the classifier).
         final = getattr(self.estimator, "_final_estimator", self.estimator)
-        for name in ("coef_", "intercept_", "coefs_", "intercepts_"):
-            value = getattr(final, name, None)
-            if value is None:
-                continue
-            arrays = value if isinstance(value, list) else [value]
-            total += sum(int(np.size(a)) for a in arrays)
+        # One-vs-rest keeps one fitted classifier per label.
+        for fitted in getattr(final, "estimators_", None) or [final]:
+            for name in ("coef_", "intercept_", "coefs_", "intercepts_"):
+                value = getattr(fitted, name, None)
+                if value is None:
+                    continue
+                arrays = value if isinstance(value, list) else [value]
+                total += sum(int(np.size(a)) for a in arrays)
         return total or None
 
 
@@ -76,7 +86,26 @@ class SklearnClassifier(SklearnModel):
 
     def predict_scores(self, split: Split) -> np.ndarray:
         proba = self.estimator.predict_proba(np.asarray(split.inputs))
-        return proba[:, 1] if proba.shape[1] == 2 else proba
+        # Two exclusive classes give one score (class 1's); two labels of a multi-label task keep both.
+        return proba[:, 1] if proba.shape[1] == 2 and not self.multilabel else proba
+
+
+def one_versus_rest_if_needed(estimator: Any, targets: np.ndarray) -> Any:
+    """`estimator` as is, or, for multi-label targets (samples × labels) it cannot fit, its classifier
+    one-vs-rest: one binary model per label (logistic regression would refuse a 2-D target)."""
+    from sklearn.multiclass import OneVsRestClassifier
+    from sklearn.pipeline import Pipeline
+    from sklearn.utils import get_tags
+
+    final = getattr(estimator, "_final_estimator", estimator)
+    if targets.ndim != 2 or get_tags(final).target_tags.multi_output or isinstance(final, OneVsRestClassifier):
+        return estimator
+    if isinstance(estimator, Pipeline):
+        name, _ = estimator.steps[-1]
+        estimator.steps[-1] = (name, OneVsRestClassifier(final))
+        return estimator
+    return OneVsRestClassifier(estimator)
+
 
 
 class SklearnRegressor(SklearnModel):

@@ -12,14 +12,15 @@ Torch-free and Hydra-free: the committee's commands import it at start-up.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Any, Literal, Optional
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from medbench.errors import ConfigError
 from medbench.io import Strict, validation_problems
-
-Direction = Literal["maximize", "minimize"]
+from medbench.metrics.direction import Direction, loss
 
 
 class Confidence(Strict):
@@ -45,7 +46,9 @@ class Protocol(Strict):
     description: str = ""
     metrics: tuple[str, ...]
     primary: str
-    direction: Direction = "maximize"
+    # The primary metric's direction as the task declares it (checkpoints and early stopping follow
+    # it); `medbench.evaluation.scoring.check_protocol` refuses one its metric family contradicts.
+    direction: Direction = Direction.maximize
     confidence: Confidence = Confidence()
     cluster_column: Optional[str] = None
     subgroup_columns: tuple[str, ...] = ()
@@ -94,6 +97,18 @@ class Protocol(Strict):
             return type(self).model_validate({**self.model_dump(), **changes})
         except ValidationError as error:
             raise ConfigError(validation_problems(error)) from None
+
+    def primary_loss(self) -> Callable[[float], float]:
+        """value -> a number that is smaller the better that value of the primary metric is (what boards rank by).
+
+        Only a `target` metric needs its family's target from the metric registry, so ranking a
+        board of the usual directions imports no numpy."""
+        target = None
+        if self.direction is Direction.target:
+            from medbench.metrics.registry import scale_of
+
+            target = scale_of(self.kind, self.primary).target
+        return partial(loss, self.direction, target=target)
 
     def metadata_columns(self) -> list[str]:
         """The test metadata the predictions must keep for this protocol: cluster first, then subgroups."""

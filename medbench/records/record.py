@@ -26,6 +26,7 @@ from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from medbench.errors import RecordError
 from medbench.io import Strict, atomic_write, fsync_dir, sha256_file, validation_problems
+from medbench.metrics.direction import Direction
 from medbench.records.protocol import Protocol
 
 # 2: the manifest holds the whole task protocol (`protocol`) instead of a few task fields (`task`).
@@ -40,6 +41,8 @@ PREDICTIONS_FILE = "predictions.parquet"
 QRELS_FILE = "qrels.parquet"
 SPLITS_FILE = "splits.json"
 CHECKPOINT_STEM = "model"
+# A TF-IDF text model's learned arrays, read without unpickling (medbench.models.tfidf_arrays).
+TFIDF_CHECKPOINT_SUFFIX = ".tfidf.npz"
 LOGS_DIR = "logs"
 # What the CSV logger (the default) writes under LOGS_DIR: one row per logging step or epoch.
 LOGGED_METRICS_FILE = "metrics.csv"
@@ -71,6 +74,9 @@ class ConfidenceInterval(Strict):
 class MetricValue(Strict):
     value: float
     ci: Optional[ConfidenceInterval] = None
+    # Why the number deserves caution: a test class too small to estimate it, or an interval that
+    # cannot be drawn ("n too small"). Records from before it have none.
+    warning: Optional[str] = None
 
     _nan = field_validator("value", mode="before")(_undefined_as_nan)
 
@@ -80,7 +86,7 @@ class Metrics(Strict):
 
     schema_version: int = SCHEMA_VERSION
     primary: str
-    direction: Literal["maximize", "minimize"]
+    direction: Direction
     n_samples: int
     values: dict[str, MetricValue]
     subgroups: dict[str, dict[str, dict[str, MetricValue]]] = Field(default_factory=dict)

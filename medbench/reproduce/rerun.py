@@ -38,7 +38,7 @@ def reproduce(
     data_root: Optional[Path] = None,
 ) -> Reproduction:
     """Rerun `claim` and write its `reproduction.json`; see the module docstring for the steps."""
-    from medbench.config.identity import run_id_of
+    from medbench.config.identity import legacy_run_id_of, run_id_of
     from medbench.engine.run import run
     from medbench.records.provenance import environment_info, git_info
 
@@ -66,7 +66,8 @@ def reproduce(
         status="match" if all(c.within_tolerance for c in comparisons) else "mismatch",
         original_run_id=claim.run_id,
         reproduction_run_id=record.run_id,
-        same_run_id=run_id_of(cfg) == claim.run_id,
+        # A record made before run ids hashed the data by content has the id of its config with the path.
+        same_run_id=claim.run_id in (run_id_of(cfg), legacy_run_id_of(cfg)),
         folder=str(attempt),
         reproduction_record=str(record.path),
         who=who or getpass.getuser(),

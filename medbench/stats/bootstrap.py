@@ -94,13 +94,13 @@ def interval(
         if quantiles is None:
             return None
     else:
-        raise ConfigError(f"confidence method {method!r} is not one of {list(METHODS)}")
+        raise ValueError(f"interval method {method!r} is not one of {list(METHODS)}")
     low, high = np.quantile(valid, quantiles)
     return Interval(float(low), float(high), level, method, int(len(valid)))
 
 
-def _bca_quantiles(point: float, valid: np.ndarray, jackknife_values: np.ndarray, alpha: float) -> Optional[np.ndarray]:
-    """Bias-corrected and accelerated quantiles (Efron 1987), as scipy.stats.bootstrap computes them."""
+def _bca_parameters(point: float, valid: np.ndarray, jackknife_values: np.ndarray) -> Optional[tuple[float, float]]:
+    """BCa's bias correction and acceleration (Efron 1987), as scipy.stats.bootstrap computes them; None when undefined."""
     below = (np.count_nonzero(valid < point) + np.count_nonzero(valid <= point)) / (2 * len(valid))
     bias = ndtri(below)
     jack = jackknife_values[np.isfinite(jackknife_values)]
@@ -109,8 +109,79 @@ def _bca_quantiles(point: float, valid: np.ndarray, jackknife_values: np.ndarray
     deviations = jack.mean() - jack
     spread = np.sum(deviations**2)
     acceleration = np.sum(deviations**3) / (6 * spread**1.5) if spread > 0 else 0.0
+    return float(bias), float(acceleration)
+
+
+def _bca_quantiles(point: float, valid: np.ndarray, jackknife_values: np.ndarray, alpha: float) -> Optional[np.ndarray]:
+    """The bias-corrected and accelerated quantiles of the `1 - 2 alpha` interval."""
+    parameters = _bca_parameters(point, valid, jackknife_values)
+    if parameters is None:
+        return None
+    bias, acceleration = parameters
     z = ndtri(np.array([alpha, 1 - alpha]))
     return ndtr(bias + (bias + z) / (1 - acceleration * (bias + z)))
+
+
+def p_value_of_zero(
+    point: float,
+    distribution: np.ndarray,
+    method: str,
+    jackknife_values: Optional[np.ndarray] = None,
+) -> float:
+    """Two-sided p-value of "the statistic is 0", by inverting :func:`interval` on the same resamples.
+
+    It is the smallest `1 - level` at which the interval of `method` excludes 0, so for every
+    level the interval excludes 0 exactly when this p-value is below `1 - level`: the interval and
+    the p-value are one answer, never two (a 95% interval of a difference clear of 0 beside
+    p = 0.10 was). Floored at 1/(resamples + 1), the finest p-value the resamples can resolve.
+    NaN where the interval is undefined.
+    """
+    valid = np.sort(distribution[np.isfinite(distribution)])
+    if len(valid) < 2 or not np.isfinite(point):
+        return float("nan")
+    # Quantile levels where np.quantile's (linear) quantile function crosses 0, from below and from above.
+    low_level, high_level = _zero_crossings(valid)
+    if method == "bca":
+        if jackknife_values is None:
+            raise ValueError("BCa needs the jackknife values of the statistic")
+        parameters = _bca_parameters(point, valid, jackknife_values)
+        if parameters is None:
+            return float("nan")
+        # The nominal tail probabilities whose BCa-adjusted quantile levels are these crossings.
+        low_tail, high_tail = _bca_nominal(low_level, *parameters), 1.0 - _bca_nominal(high_level, *parameters)
+    elif method == "percentile":
+        low_tail, high_tail = low_level, 1.0 - high_level
+    else:
+        raise ValueError(f"interval method {method!r} is not one of {list(METHODS)}")
+    return float(min(1.0, max(2 * min(low_tail, high_tail), 1.0 / (len(valid) + 1))))
+
+
+def _zero_crossings(sorted_values: np.ndarray) -> tuple[float, float]:
+    """(sup of u with Q(u) <= 0, inf of u with Q(u) >= 0) for the linear quantile function Q of `sorted_values`."""
+    n = len(sorted_values)
+
+    def crossing(at_most: bool) -> float:
+        side = sorted_values <= 0 if at_most else sorted_values < 0
+        count = int(np.count_nonzero(side))
+        if count == 0:
+            return 0.0
+        if count == n:
+            return 1.0
+        below, above = sorted_values[count - 1], sorted_values[count]
+        return (count - 1 + (-below) / (above - below)) / (n - 1) if above != below else (count - 1) / (n - 1)
+
+    return crossing(True), crossing(False)
+
+
+def _bca_nominal(adjusted: float, bias: float, acceleration: float) -> float:
+    """The nominal level alpha whose BCa-adjusted quantile level is `adjusted` (the inverse of BCa's map)."""
+    if adjusted <= 0.0 or adjusted >= 1.0:
+        return adjusted
+    w = float(ndtri(adjusted)) - bias
+    denominator = 1.0 + acceleration * w
+    if denominator <= 0:  # beyond the branch BCa's map reaches: no nominal level gives it
+        return 0.0 if w < 0 else 1.0
+    return float(ndtr(w / denominator - bias))
 
 
 def confidence_intervals(

@@ -25,15 +25,6 @@ def paired_difference(statistic_a: Statistic, statistic_b: Statistic, from_a: np
     return difference
 
 
-def bootstrap_p_value(boot: np.ndarray) -> float:
-    """Two-sided p-value of H0 "no difference": twice the share of resampled differences beyond 0."""
-    valid = boot[np.isfinite(boot)]
-    if len(valid) == 0:
-        return float("nan")
-    below, above = np.count_nonzero(valid <= 0), np.count_nonzero(valid >= 0)
-    return float(min(1.0, 2 * (min(below, above) + 1) / (len(valid) + 1)))
-
-
 def swaps(item_of_unit: np.ndarray, n_items: int, n_permutations: int, seed: int) -> np.ndarray:
     """(n_permutations, n_units) booleans: which units swap A and B, whole items (clusters) at once."""
     rng = np.random.default_rng(seed)

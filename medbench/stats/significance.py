@@ -49,6 +49,12 @@ def delong_test(targets: np.ndarray, scores_a: np.ndarray, scores_b: np.ndarray)
     return DeLongResult(float(auroc[0]), float(auroc[1]), difference, standard_error, p_value)
 
 
+def delong_interval(result: DeLongResult, level: float) -> tuple[float, float]:
+    """DeLong's normal interval of the difference: excludes 0 exactly when DeLong's p-value is below 1 - level."""
+    half = float(norm.ppf(1 - (1 - level) / 2)) * result.standard_error
+    return result.difference - half, result.difference + half
+
+
 def delong_variance(targets: np.ndarray, scores: np.ndarray) -> float:
     """DeLong's variance of one AUROC (used by tests and for a single model's normal interval)."""
     targets = np.asarray(targets).astype(bool)

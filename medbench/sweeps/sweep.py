@@ -26,7 +26,7 @@ from typing import Any, Literal, Optional
 
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
-from medbench.errors import RecordError
+from medbench.errors import ConfigError, RecordError
 from medbench.io import Strict, atomic_write
 from medbench.records.record import RunRecord, read_model, read_record, write_model
 
@@ -127,7 +127,10 @@ def record_lost_job(cfg: DictConfig, overrides: list[str], job_dir: Path, job_nu
 
 
 def _mode(cfg: DictConfig) -> str:
-    return str(getattr(cfg.objective.mode, "value", cfg.objective.mode))
+    mode = str(getattr(cfg.objective.mode, "value", cfg.objective.mode))
+    if mode not in ("maximize", "minimize"):
+        raise ConfigError(f"objective.mode={mode}: a search maximizes or minimizes its objective; name a metric to maximize or minimize")
+    return mode
 
 
 def _worst(cfg: DictConfig) -> float:
@@ -222,19 +225,23 @@ def write_summary(summary: SweepSummaryFile, sweep_dir: Path) -> None:
 
 def print_summary(summary: SweepSummaryFile) -> None:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     table = Table(title=f"sweep {summary.sweep_dir}: {summary.n_jobs} jobs, {summary.n_failed} failed")
     for column in ("job", "run id", "overrides", "status", "primary metric (95% CI)"):
         table.add_column(column)
     for row in summary.rows:
-        table.add_row(str(row.job), row.run_id or "-", row.overrides, _status_cell(row), _metric_cell(row))
+        # Escaped: an override's list value (`drop_columns=[a,b]`) would otherwise read as rich markup and vanish.
+        table.add_row(str(row.job), row.run_id or "-", escape(row.overrides), _status_cell(row), _metric_cell(row))
     Console(stderr=False, width=160).print(table)
 
 
 def _status_cell(row: SummaryRow) -> str:
     if row.status in ("failed", "refused"):
-        return f"[red]{row.status}[/red]: {(row.error or '').splitlines()[0]}"
+        from rich.markup import escape
+
+        return f"[red]{row.status}[/red]: {escape((row.error or '').splitlines()[0])}"
     return row.status
 
 

@@ -76,13 +76,16 @@ KIND_METRICS = {
     "multiclass": ("macro_auroc", "accuracy"),
     "survival": ("c_index", "ibs"),
     "regression": ("mae", "rmse"),
+    "multilabel": ("macro_auroc", "micro_f1"),
+    "forecasting": ("mase", "smape", "pinball", "coverage@0.9", "width@0.9"),
 }
 N_CLASSES = 3
 SURVIVAL_TIMES = (1.0, 2.0, 3.0)
+QUANTILE_LEVELS = (0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95)
 
 
 def kind_frame(kind: str, n_samples: int, data_seed: int, skill: float, seed: int) -> tuple[Any, list[Any]]:
-    """A multiclass, survival or regression predictions frame whose quality grows with `skill`,
+    """A multiclass, multilabel, survival, regression or forecasting predictions frame whose quality grows with `skill`,
     and the truth its dataset fingerprint hashes (the same for every model given `data_seed`)."""
     import pandas as pd
 
@@ -96,6 +99,12 @@ def kind_frame(kind: str, n_samples: int, data_seed: int, skill: float, seed: in
         logits = skill * 3.0 * np.eye(N_CLASSES)[targets] + noise.normal(size=(n_samples, N_CLASSES))
         probabilities = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
         return classification_frame(ids, targets, probabilities, "multiclass"), [ids, targets]
+    if kind == "multilabel":
+        targets = (data.random((n_samples, N_CLASSES)) < 0.4).astype(np.int64)
+        logits = skill * 3.0 * (targets - 0.5) + noise.normal(size=(n_samples, N_CLASSES))
+        return classification_frame(ids, targets, 1.0 / (1.0 + np.exp(-logits)), "multilabel"), [ids, targets]
+    if kind == "forecasting":
+        return _forecasts(ids, data, noise, skill)
     if kind == "regression":
         targets = data.normal(size=n_samples)
         predictions = skill * targets + (1.0 - skill) * noise.normal(size=n_samples)
@@ -109,6 +118,23 @@ def kind_frame(kind: str, n_samples: int, data_seed: int, skill: float, seed: in
             frame[survival_column(t)] = np.exp(-0.3 * t * np.exp(risk))
         return frame, [ids, time, event]
     raise ValueError(f"no synthetic {kind} task")
+
+
+def _forecasts(ids: np.ndarray, data: np.random.Generator, noise: np.random.Generator, skill: float) -> tuple[Any, list[Any]]:
+    """Point and quantile forecasts of a positive series; the MASE scale is the seasonal-naive error (1.0),
+    so a model of `skill` 0 errs about as much as seasonal naive and MASE falls below 1 as skill grows."""
+    import pandas as pd
+    from scipy.stats import norm
+
+    from medbench.tasks.forecasting import quantile_column
+
+    targets = 10.0 + 3.0 * data.normal(size=len(ids))
+    spread = 1.25 * (1.0 - 0.6 * skill)
+    predictions = targets + spread * noise.normal(size=len(ids))
+    frame = pd.DataFrame({"sample_id": ids, "target": targets, "prediction": predictions, "scale": np.ones(len(ids))})
+    for level in QUANTILE_LEVELS:
+        frame[quantile_column(level)] = predictions + spread * norm.ppf(level)
+    return frame, [ids, targets]
 
 
 def write_record(
@@ -128,16 +154,18 @@ def write_record(
     settings: Optional[dict[str, Any]] = None,
     subgroups: bool = False,
     level: float = 0.95,
+    interval_method: str = "percentile",
 ) -> Path:
     """Write one complete (or failed) synthetic run record, scored with bootstrap intervals; return its folder.
 
     `kind` "binary": `n_samples` samples; "retrieval": `n_samples` queries (task `synthetic-retrieval`);
-    "multiclass", "survival", "regression": `n_samples` samples (`kind_frame`).
+    "multiclass", "multilabel", "survival", "regression", "forecasting": `n_samples` samples (`kind_frame`).
     `model` is the model option Hydra would record, `settings` its keys (`model.<key>` in the config),
     `name` the run's name; `subgroups` adds a sex and an age band per sample (a language per query)
     and scores every metric per level of them.
     """
     from medbench.evaluation.scoring import score_outputs
+    from medbench.metrics.registry import scale_of
     from medbench.tasks.outputs import TaskOutputs
     from medbench.tasks.predictions import classification_frame
 
@@ -145,7 +173,7 @@ def write_record(
     metrics = metrics or (METRICS if kind == "binary" else KIND_METRICS.get(kind, RETRIEVAL_METRICS))
     settings = dict(settings or {})
     run_id = content_hash(
-        [task, task_version, seed, skill, n_samples, data_seed, list(metrics), failed, model, name, sorted(settings.items()), subgroups, level]
+        [task, task_version, seed, skill, n_samples, data_seed, list(metrics), failed, model, name, sorted(settings.items()), subgroups, level, interval_method]
     )[:16]
     subgroup_columns = (("sex", "age_band") if kind == "binary" else ("language",)) if subgroups else ()
     if kind == "binary":
@@ -164,7 +192,8 @@ def write_record(
     outputs = TaskOutputs(frame, qrels if kind == "retrieval" else None)
     protocol = Protocol(
         name=task, version=task_version, kind=kind, metrics=tuple(metrics), primary=metrics[0],
-        confidence=Confidence(level=level, n_resamples=n_resamples), subgroup_columns=subgroup_columns,
+        direction=scale_of(kind, metrics[0]).direction,
+        confidence=Confidence(method=interval_method, level=level, n_resamples=n_resamples), subgroup_columns=subgroup_columns,
     )
     overrides = [f"model={model}"] * (model != "synthetic") + [f"model.{key}={value}" for key, value in settings.items()] + [f"seed={seed}"]
     with staged_record(record_dir(runs_dir, task, run_id)) as writer:

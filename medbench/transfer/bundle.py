@@ -80,8 +80,9 @@ class OutputFormat(Strict):
 class Checkpoint(Strict):
     file: str
     sha256: str
-    # Formats that load without running code: a weights-only state dict, an ONNX graph. Pickles never travel.
-    format: Literal["torch-state-dict", "onnx"]
+    # Formats that load without running code: a weights-only state dict, an ONNX graph, a TF-IDF
+    # model's arrays (medbench.models.tfidf_arrays). Pickles never travel.
+    format: Literal["torch-state-dict", "onnx", "tfidf-arrays"]
 
 
 class PredictionsReference(Strict):

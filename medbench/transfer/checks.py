@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from medbench.errors import RecordError
+from medbench.records.record import TFIDF_CHECKPOINT_SUFFIX
 
 # What a bundle may hold besides its weights (bundle.py and export.py write exactly these).
 TEXT_FILES = frozenset(
@@ -33,8 +34,8 @@ def check_bundle(folder: Path, sample_ids: Iterable[str] = (), n_samples: Option
     ids = {str(i) for i in sample_ids if DISTINCTIVE_ID.match(str(i))}
     id_pattern = _any_of(ids)
     for file in sorted(folder.iterdir()):
-        if file.name not in TEXT_FILES and file.suffix not in WEIGHT_SUFFIXES:
-            problems.append(f"{file.name}: not a file a bundle may hold (only its config, metadata, report and .pt/.onnx weights)")
+        if file.name not in TEXT_FILES and file.suffix not in WEIGHT_SUFFIXES and not file.name.endswith(TFIDF_CHECKPOINT_SUFFIX):
+            problems.append(f"{file.name}: not a file a bundle may hold (only its config, metadata, report and .pt/.onnx/{TFIDF_CHECKPOINT_SUFFIX} weights)")
             continue
         text = file.read_bytes().decode("utf-8", errors="replace")
         if id_pattern is not None and (found := set(id_pattern.findall(text))):

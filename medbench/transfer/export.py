@@ -3,7 +3,8 @@
 The bundle is assembled in a staging folder beside the target, scanned for patient-level content
 (:mod:`medbench.transfer.checks`), and renamed into place (or zipped) only when every file is written
 and the scan passed, so an interrupted or refused export leaves nothing that looks complete.
-Only weights that load without running code travel (a `.pt` state dict, an `.onnx` graph), and a
+Only weights that load without running code travel (a `.pt` state dict, an `.onnx` graph, a TF-IDF
+model's plain arrays `.tfidf.npz`), and a
 text model only if its vocabulary keeps terms of at least k training documents; what stays home
 is listed in :attr:`Export.left_out`.
 """
@@ -41,13 +42,14 @@ from medbench.records.record import (
     MANIFEST_FILE,
     METRICS_FILE,
     OVERRIDES_FILE,
+    TFIDF_CHECKPOINT_SUFFIX,
     RunRecord,
     read_record,
     write_model,
 )
 
-# Weights formats that travel: loading them runs no code (docs/security.md).
-WEIGHT_FORMATS = {".pt": "torch-state-dict", ".onnx": "onnx"}
+# Weights formats that travel, by how the file name ends: loading them runs no code (docs/security.md).
+WEIGHT_FORMATS = {".pt": "torch-state-dict", ".onnx": "onnx", TFIDF_CHECKPOINT_SUFFIX: "tfidf-arrays"}
 # The smallest k a shared text vocabulary may have: each term in at least k training documents.
 MIN_DOCUMENT_FREQUENCY = 5
 
@@ -128,11 +130,12 @@ def _copy_checkpoint(record: RunRecord, staging: Path, left_out: list[str]) -> O
         if record.manifest.model.checkpoint_file is None:
             left_out.append("the model's weights: the run kept none (it is rebuilt or retrained from config.yaml)")
         return None
-    if source.suffix == ".npz":
+    weight_format = next((name for ending, name in WEIGHT_FORMATS.items() if source.name.endswith(ending)), None)
+    if weight_format is None and source.suffix == ".npz":
         left_out.append(f"{source.name}: a survival baseline holds the training patients' event times")
         return None
-    if source.suffix not in WEIGHT_FORMATS:
-        left_out.append(f"{source.name}: not weights that load without running code (only .pt and .onnx travel)")
+    if weight_format is None:
+        left_out.append(f"{source.name}: not weights that load without running code (only .pt, .onnx and {TFIDF_CHECKPOINT_SUFFIX} travel)")
         return None
     if vocabulary is not None and vocabulary.min_document_frequency < MIN_DOCUMENT_FREQUENCY:
         left_out.append(
@@ -145,7 +148,7 @@ def _copy_checkpoint(record: RunRecord, staging: Path, left_out: list[str]) -> O
     if declared is not None and actual != declared:
         raise RecordError(f"{source}: SHA-256 {actual} differs from the manifest's {declared}; the record was altered")
     shutil.copyfile(source, staging / source.name)
-    return Checkpoint(file=source.name, sha256=actual, format=WEIGHT_FORMATS[source.suffix])
+    return Checkpoint(file=source.name, sha256=actual, format=weight_format)
 
 
 def build_metadata(

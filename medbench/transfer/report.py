@@ -51,7 +51,8 @@ def checklist(record: RunRecord, meta: BundleMetadata) -> list[ChecklistItem]:
     """TRIPOD+AI-style items: answered from the record where it knows, else marked for the developer."""
     split_seed = record.manifest.dataset.split_seed if record.manifest.dataset else None
     metrics = record.metrics()
-    ci = next((v.ci for v in metrics.values.values() if v.ci is not None), None)
+    # A bootstrap interval names the plan; an exact one (a collapsed share's Clopper-Pearson) does not.
+    ci = next((v.ci for v in metrics.values.values() if v.ci is not None and v.ci.n_resamples > 0), None)
     split = ", ".join(f"{name} {size}" for name, size in meta.data.split_sizes.items())
     todo = TO_BE_COMPLETED
     return [

@@ -121,3 +121,30 @@ def test_retrieval_report_plots_the_primary_metric_per_query(compose_config, tmp
     assert report.count('src="data:image/png;base64,') == 2
     assert "ndcg@10 per query, sorted" in report
     assert not (tmp_path / "bundle" / "qrels.parquet").exists()
+
+
+def test_the_best_text_models_bundle_carries_its_tfidf_arrays(compose_config, tmp_path: Path) -> None:
+    import numpy as np
+    from hydra.utils import instantiate
+
+    from medbench.engine.run import run
+    from medbench.models.tfidf_arrays import read_tfidf
+
+    cfg = compose_config("experiment=text_tfidf_logreg")
+    record = run(cfg)
+    assert record.manifest.model.checkpoint_file == "model.tfidf.npz"
+    assert main(["export", str(record.path), "-o", str(tmp_path / "bundle")]) == 0
+    meta = read_bundle(tmp_path / "bundle").metadata
+    assert meta.checkpoint is not None and meta.checkpoint.format == "tfidf-arrays"
+    data = instantiate(cfg.task.data)
+    data.setup()
+    test = data.split("test")
+    scores = read_tfidf(tmp_path / "bundle" / meta.checkpoint.file).predict_proba(list(test.inputs))
+    predictions = record.predictions().set_index("sample_id").loc[list(test.ids)]
+    recorded = predictions[[f"score_{k}" for k in range(scores.shape[1])]].to_numpy()
+    assert np.max(np.abs(scores - recorded)) < 1e-6
+    # A partner scores the bundle's arrays as a model of its own: the same numbers, nothing retrained.
+    weights = tmp_path / "bundle" / meta.checkpoint.file
+    again = run(compose_config("experiment=text_tfidf_logreg", "model=tfidf_arrays", f"model.path={weights}", f"model.sha256={meta.checkpoint.sha256}"))
+    assert again.run_id != record.run_id and again.manifest.model.checkpoint_file == "model.tfidf.npz"
+    assert again.metrics().values["macro_auroc"].value == pytest.approx(record.metrics().values["macro_auroc"].value, abs=1e-9)

@@ -11,7 +11,7 @@ import pytest
 from medbench.evaluation.agreement import agree, difference, disagreeing
 from medbench.leaderboard.board.lifecycle import APPROVED, REJECTED, SUBMITTED, review_states
 from medbench.leaderboard.committee.signed_log import chain_problems, head_problems
-from medbench.leaderboard.committee.signing import fingerprint, load_public_key
+from medbench.leaderboard.board.signing import fingerprint, load_public_key
 from medbench.leaderboard.folder import audit
 from medbench.records.record import ConfidenceInterval, MetricValue
 

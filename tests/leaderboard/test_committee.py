@@ -11,7 +11,6 @@ import pytest
 
 from medbench.errors import LeaderboardError
 from medbench.leaderboard.folder import audit
-from medbench.leaderboard.board.metric_scales import scale_of
 from medbench.leaderboard.folder.ranking import rank_board
 from medbench.leaderboard.folder.review import choose_baseline, transition
 from medbench.leaderboard.views.site import defused, embeddable
@@ -97,14 +96,6 @@ def test_embedded_json_has_no_angle_brackets_and_csv_cells_cannot_run_formulas()
     buffer = io.StringIO()
     csv.writer(buffer).writerows(rows)
     assert next(csv.reader(io.StringIO(buffer.getvalue()))) == ["'=1+1", "'+a", "'-b", "'@c", "plain", "-0.5", "3"]
-
-
-def test_each_metric_has_its_direction_and_range() -> None:
-    assert scale_of("ibs").better == "lower" and scale_of("brier").better == "lower"
-    assert scale_of("auroc").better == "higher" and scale_of("auroc").high == 1.0
-    assert scale_of("log_loss").high is None and scale_of("ndcg@10").better == "higher"
-    assert scale_of("rmse").better == "lower" and scale_of("rmse").high is None
-    assert scale_of("r2").low is None and scale_of("mean_error").better == "closer to 0"
 
 
 def test_the_page_states_the_protocols_confidence_level(make_record, submit, root: Path, tmp_path: Path) -> None:

@@ -199,13 +199,17 @@ def test_side_by_side_and_subgroups_show_the_numbers_of_medbench_compare(board_s
         assert float(cell["diff"].get_attribute("data-low")) == expected["ci"]["low"]
         assert float(cell["diff"].get_attribute("data-high")) == expected["ci"]["high"]
         assert float(cell["p"].get_attribute("data-v")) == expected["p_value"]
-        assert expected["method"] in cell["p"].text
+        assert expected["method"] in cell["p"].text and cell["p"].get_attribute("title") == expected["procedure"]
+        low, high, p = expected["ci"]["low"], expected["ci"]["high"], expected["p_value"]
+        assert (low > 0 or high < 0) == (p < 0.05), f"{metric}: two answers to one question"
         if metric == "auroc":
             for column, levels in expected["subgroups"].items():
                 for level, result in levels.items():
                     (sub,) = css(browser, f'table.pair-subgroups tr[data-column="{column}"][data-level="{level}"]')
                     assert float(sub.find_element("css selector", "td.a").get_attribute("data-v")) == result["value_a"]
                     assert float(sub.find_element("css selector", "td.b").get_attribute("data-v")) == result["value_b"]
+    note = css(browser, "#side p.procedure")[0].text
+    assert "excludes 0 exactly when p < 0.05" in note and "DeLong" in note and "same resamples" in note
     permalink = css(browser, "#side a.permalink")[0].get_attribute("href")
     assert permalink.endswith(f"#compare={entry_a},{entry_b}")
 
@@ -289,3 +293,47 @@ def test_downloads_hold_the_same_numbers(board_site: dict) -> None:
     with open(board_site["page"].parent / "synthetic.csv", newline="") as handle:
         table = list(csv.DictReader(handle))
     assert {row["entry_id"]: float(row["brier"]) for row in table} == {entry_id: entry.metrics["brier"].value for entry_id, entry in entries.items()}
+
+
+@pytest.fixture(scope="module")
+def forecasting_page(tmp_path_factory) -> Path:
+    """A forecasting board: seasonal naive (MASE about 1.10), a weaker and a stronger model; arrows and axes from the registry."""
+    from medbench.leaderboard.folder.submit import submit_run
+    from medbench.testing import synthetic
+
+    base = tmp_path_factory.mktemp("forecasting")
+    runs, root = base / "runs", base / "leaderboards"
+    for seed, (model, skill) in enumerate((("seasonal_naive", -0.43), ("arima", 0.4), ("gradient_boosting", 0.9))):
+        run = synthetic.write_record(runs, seed=seed, kind="forecasting", model=model, skill=skill, n_samples=150, n_resamples=200)
+        submit_run(root, run, submitter="ana")
+    index = build_site(root, base / "site", tiers=board_tiers)
+    return index.parent / "synthetic-forecasting" / "index.html"
+
+
+def test_a_forecasting_board_reads_the_right_way_up(forecasting_page: Path, browser) -> None:
+    open_page(browser, forecasting_page)
+
+    def header(metric: str):
+        (cell,) = css(browser, f'table#ranked th[data-key="m:{metric}"]')
+        return cell.find_element("css selector", "span.dir").text, cell.get_attribute("title")
+
+    for metric in ("mase", "smape", "pinball", "width@0.9"):
+        arrow, title = header(metric)
+        assert arrow == "↓" and "lower is better" in title, (metric, arrow, title)
+    arrow, title = header("coverage@0.9")
+    assert arrow == "→0.9←" and "closer to 0.9 is better" in title
+    assert "(%)" in css(browser, 'table#ranked th[data-key="m:smape"]')[0].text
+    naive = max(float(cell.get_attribute("data-v")) for cell in css(browser, 'table#ranked td[data-metric="mase"]'))
+    assert 1.05 < naive < 1.2, naive
+    ticks = [float(text.text) for text in css(browser, "#forest svg.axis text:not(.better)")]
+    assert max(ticks) > 1.1 and max(ticks) >= naive, ticks
+    assert css(browser, "#forest svg.axis text.better")[0].text == "← lower is better"
+    table_ranks = [int(cell.get_attribute("data-v")) for cell in css(browser, "table#ranked tbody.group > tr:first-child > td:first-child")]
+    plot_ranks = [int(label.text.split(".")[0]) for label in css(browser, "#forest .flabel") if label.text]
+    assert table_ranks == plot_ranks == [1, 2, 3]
+    from selenium.webdriver.support.ui import Select
+
+    Select(css(browser, "#forest-metric")[0]).select_by_value("coverage@0.9")
+    assert css(browser, "#forest svg.axis text.better")[0].text == "→ closer to 0.9 is better ←"
+    assert css(browser, "#forest svg line.target")
+    assert severe_logs(browser) == []

@@ -131,3 +131,56 @@ def test_retrieval_metrics_resample_queries() -> None:
         TaskOutputs(run[women].reset_index(drop=True), qrels[qrels["sample_id"].isin(women_ids)]), protocol
     )
     assert metrics.subgroups["sex"]["F"]["ndcg@10"].value == pytest.approx(alone.values["ndcg@10"].value)
+
+
+def test_a_collapsed_interval_of_a_share_becomes_its_exact_interval() -> None:
+    """Specificity 1.0 on 90 negatives is not certain: Clopper-Pearson gives [0.96, 1], not the bootstrap's [1, 1]."""
+    from scipy.stats import beta
+
+    rng = np.random.default_rng(1)
+    targets = np.r_[np.zeros(90, int), np.ones(60, int)]
+    scores = np.where(targets == 1, rng.uniform(0.3, 1.0, 150), rng.uniform(0.0, 0.45, 150))
+    frame = classification_frame(np.arange(150), targets, scores, "binary")
+    metrics = score_outputs(TaskOutputs(frame), protocol()).values
+    specificity = metrics["specificity"]
+    assert specificity.value == 1.0 and specificity.ci.method == "clopper-pearson" and specificity.ci.high == 1.0
+    assert specificity.ci.low == pytest.approx(beta.ppf(0.025, 90, 1)) and 0.95 < specificity.ci.low < 0.97
+    assert metrics["auroc"].ci.method == "percentile" and metrics["auroc"].ci.low < metrics["auroc"].ci.high
+    perfect = classification_frame(np.arange(150), targets, targets * 0.9 + 0.05, "binary")
+    accuracy = score_outputs(TaskOutputs(perfect), protocol()).values["accuracy"]
+    assert accuracy.ci.method == "clopper-pearson" and accuracy.ci.low == pytest.approx(beta.ppf(0.025, 150, 1))
+
+
+def test_a_collapsed_interval_of_no_share_is_dropped_as_n_too_small() -> None:
+    frame = pd.DataFrame({"sample_id": np.arange(30).astype(str), "target": np.arange(30.0), "prediction": np.arange(30.0)})
+    regression = Protocol(name="t", version="1", kind="regression", metrics=("mae",), primary="mae", direction="minimize")
+    mae = score_outputs(TaskOutputs(frame), regression).values["mae"]
+    assert mae.value == 0.0 and mae.ci is None and mae.warning.startswith("n too small")
+
+
+def test_tiny_test_classes_warn_at_run_time_and_in_the_record(caplog) -> None:
+    rng = np.random.default_rng(2)
+    targets = np.r_[np.repeat([0, 1, 2], 30), [3], [4]]
+    probabilities = rng.dirichlet(np.ones(5), size=len(targets))
+    frame = classification_frame(np.arange(len(targets)), targets, probabilities, "multiclass")
+    multiclass = Protocol(name="notes", version="1", kind="multiclass", metrics=("macro_auroc", "accuracy"), primary="macro_auroc")
+    with caplog.at_level("WARNING", logger="medbench.evaluation.scoring"):
+        metrics = score_outputs(TaskOutputs(frame), multiclass)
+    warning = metrics.values["macro_auroc"].warning
+    assert warning and "class 3: 1" in warning and "class 4: 1" in warning and "class 0" not in warning
+    assert [record.getMessage() for record in caplog.records] == [f"notes: {warning}"]
+    assert type(metrics).model_validate_json(metrics.model_dump_json()).values["macro_auroc"].warning == warning
+    assert score_outputs(outputs(), protocol()).values["auroc"].warning is None
+
+
+def test_a_class_recall_of_one_gets_the_exact_interval_of_its_class_size() -> None:
+    from scipy.stats import beta
+
+    targets = np.repeat([0, 1, 2], [40, 30, 20])
+    probabilities = np.eye(3)[targets] * 0.7 + 0.1
+    frame = classification_frame(np.arange(90), targets, probabilities, "multiclass")
+    multiclass = Protocol(name="t", version="1", kind="multiclass", metrics=("sensitivity@class=2", "accuracy"), primary="accuracy")
+    values = score_outputs(TaskOutputs(frame), multiclass).values
+    assert values["sensitivity@class=2"].ci.method == "clopper-pearson"
+    assert values["sensitivity@class=2"].ci.low == pytest.approx(beta.ppf(0.025, 20, 1))
+    assert values["accuracy"].ci.low == pytest.approx(beta.ppf(0.025, 90, 1))

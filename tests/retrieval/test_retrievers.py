@@ -147,3 +147,11 @@ def test_no_corpus_vocabulary_is_saved_and_parameters_are_counted(generated_data
     lsa.fit(generated_data.split("train"), generated_data.split("val"))
     assert lsa.save(tmp_path / "lsa") is None and not list(tmp_path.iterdir())
     assert lsa.parameter_count() == 16 * lsa.encoder._vectorizer.idf_.size
+
+
+def test_bm25_indexes_without_debug_chatter(beir_folder: Path, caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    _test_outputs(BM25Retriever(top_k=10), BeirDataModule(folder=str(beir_folder)))
+    assert not [record.getMessage() for record in caplog.records if record.name.startswith("bm25s")]

@@ -1,13 +1,17 @@
-"""Fixtures of the adversarial suite: a partner's notes file with one patient's name in it, the
-folder-board fixtures (synthetic records, a board root), and helpers."""
+"""Fixtures of the adversarial suite: a partner's notes file with one patient's name in it, a
+committee store (SQLite) with a board and a submitter, the folder-board fixtures (synthetic
+records, a board root), and helpers."""
 
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from medbench.leaderboard.committee.store import CommitteeStore, User
+from medbench.testing import synthetic
 from tests.leaderboard.conftest import make_record, root, runs_dir, submit  # noqa: F401 (fixtures for the board attacks)
 
 # A name and a date that appear in one note only: the kind of n-gram that must never leave.
@@ -59,3 +63,33 @@ def notes_overrides(notes_csv: Path) -> list[str]:
         "task.primary_metric=macro_auroc",
         "task.subgroup_columns=[]",
     ]
+
+
+BOARD = "synthetic"
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[CommitteeStore]:
+    opened = CommitteeStore(f"sqlite:///{tmp_path / 'committee.db'}", tmp_path / "server.ed25519")
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def alice(store: CommitteeStore, tmp_path: Path) -> tuple[User, str]:
+    """A submitter of team A on a board of the hospital's synthetic record (seed 0)."""
+    from medbench.leaderboard.committee.board_admin import create_board_from_record
+
+    admin, _ = store.create_user("root", "admin", None, None)
+    create_board_from_record(store, synthetic.write_record(tmp_path / "runs", seed=0), BOARD, daily_quota=2, actor=admin)
+    return store.create_user("alice", "submitter", "A", admin)
+
+
+@pytest.fixture
+def client(store: CommitteeStore):
+    from fastapi.testclient import TestClient
+
+    from medbench.leaderboard.committee.app import create_app
+
+    with TestClient(create_app(store)) as opened:
+        yield opened

@@ -60,6 +60,7 @@ def test_reproduce_reads_the_partners_copy_of_the_data_with_data_root(
     assert main(["reproduce", str(tmp_path / "bundle.zip"), "--data-root", str(partner)]) == 0
     (path,) = (tmp_path / "partner" / "runs" / "_reproductions").glob("*/reproduction.json")
     assert read_reproduction(path).status == "match"
+    assert read_reproduction(path).same_run_id  # the run id hashes the file's bytes, not the hospital's path
     # Only the data's place can change: anything else is not an option of reproduce.
     with pytest.raises(SystemExit) as exit_:
         main(["reproduce", str(tmp_path / "bundle.zip"), "model.estimator.C=1"])

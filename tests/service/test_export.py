@@ -13,7 +13,7 @@ from medbench.io import canonical_bytes, compact_bytes, sha256_hex
 from medbench.leaderboard.committee.publish import export, verify_export
 from medbench.leaderboard.board.events import event_hash
 from medbench.leaderboard.committee.signed_log import head_message
-from medbench.leaderboard.committee.signing import fingerprint, load_or_create_key, public_pem, sign
+from medbench.leaderboard.board.signing import fingerprint, load_or_create_key, public_pem, sign
 from medbench.records.record import read_record
 
 # Tampering happens to the exported files: one backend shows it (both export in test 1).
@@ -103,10 +103,11 @@ def test_a_rebuilt_chain_fails_its_signatures(exported: Path, tmp_path: Path) ->
     assert any("signature does not hold" in problem for problem in problems)
     # Swapping in the attacker's key too: the pinned key, or an earlier head, exposes it.
     (exported / "public_key.pem").write_text(public_pem(forged_key))
-    forged = fingerprint(public_pem(forged_key))
-    (exported / "head.json").write_bytes(canonical_bytes(
-        {"count": len(rebuilt), "hash": prev, "public_key": forged, "signature": sign(forged_key, head_message(len(rebuilt), prev, forged))}
-    ))
+    forged, site = fingerprint(public_pem(forged_key)), json.loads((exported / "head.json").read_bytes())["site_sha256"]
+    (exported / "head.json").write_bytes(canonical_bytes({
+        "count": len(rebuilt), "hash": prev, "public_key": forged, "site_sha256": site,
+        "signature": sign(forged_key, head_message(len(rebuilt), prev, forged, site)),
+    }))
     assert verify_export(exported)[0] == []  # self-consistent, so a reader must pin the key:
     assert verify_export(exported, public_key_pem=original_key)[0]
 

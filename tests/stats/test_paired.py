@@ -127,3 +127,32 @@ def test_tests_that_do_not_apply_are_refused() -> None:
         compare_paired(a, b, "binary", "auroc", method="delong", cluster_column="patient")
     clustered = compare_paired(a, b, "binary", "auroc", cluster_column="patient", confidence=Confidence(n_resamples=200))
     assert clustered.resampling_unit == "cluster:patient"
+
+
+@pytest.mark.parametrize("method", ["percentile", "bca"])
+def test_the_bootstrap_p_value_inverts_the_interval_at_every_level(method: str) -> None:
+    """For any level, the interval of the same resamples excludes 0 exactly when p < 1 - level."""
+    from medbench.stats.bootstrap import interval, p_value_of_zero
+
+    rng = np.random.default_rng(3)
+    for shift in (-0.3, -0.05, 0.0, 0.02, 0.1, 0.4):
+        boot = shift + 0.1 * rng.standard_normal(400)
+        jackknife = shift + 0.01 * rng.standard_normal(50)
+        p = p_value_of_zero(shift, boot, method, jackknife)
+        for level in np.linspace(0.5, 0.995, 60):
+            ci = interval(shift, boot, level, method, jackknife)
+            if 1 - level > 1 / 401:  # below the bootstrap's resolution the p-value is floored
+                assert (ci.low > 0 or ci.high < 0) == (p < 1 - level), (shift, level, ci, p)
+
+
+def test_delong_interval_and_p_value_are_one_answer() -> None:
+    from medbench.stats.significance import delong_interval
+
+    for seed in range(6):
+        a, b, targets, scores_a, scores_b = two_runs(n=120, seed=seed, gap=0.04 * seed)
+        result = compare_paired(a, b, "binary", "auroc", method="delong")
+        assert result.ci.method == "delong" and "DeLong" in result.procedure
+        assert (result.ci.low > 0 or result.ci.high < 0) == (result.p_value < 0.05)
+        direct = delong_test(targets, scores_a, scores_b)
+        assert delong_interval(direct, 0.95) == pytest.approx((result.ci.low, result.ci.high))
+        assert result.ci.high - result.ci.low == pytest.approx(2 * norm.ppf(0.975) * direct.standard_error)

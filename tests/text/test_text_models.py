@@ -43,3 +43,27 @@ def test_text_cnn_learns_the_notes_end_to_end(compose_config) -> None:
     record = run(compose_config("experiment=text_cnn", "callbacks.progress_bar=null", fast=False))
     metrics = record.metrics()
     assert metrics.values["macro_auroc"].value > 0.85 and metrics.values["accuracy"].value > 0.6  # chance: 0.25
+
+
+@pytest.mark.parametrize("kind", ["binary", "multiclass", "multilabel"])
+def test_tfidf_models_are_kept_as_plain_arrays_that_score_as_the_pipeline(tmp_path, kind: str) -> None:
+    from medbench.data.split import Split
+    from medbench.models.tfidf_arrays import read_tfidf
+
+    data = TextDataModule(generated={"n_per_class": 40, "seed": 1}, cache_dir=str(tmp_path), label_column="specialty")
+    train, test = data.split("train"), data.split("test")
+    labels = {
+        "binary": lambda y: (y == 0).astype(np.int64),
+        "multiclass": lambda y: y,
+        "multilabel": lambda y: np.column_stack([y == 0, y <= 1, y == 3]).astype(np.int64),
+    }[kind]
+    model = SklearnClassifier(tfidf_logistic_regression(min_df=2))
+    model.fit(Split(ids=train.ids, inputs=train.inputs, targets=labels(np.asarray(train.targets))), data.split("val"))
+    path = model.save(tmp_path / "model")
+    assert path is not None and path.name == "model.tfidf.npz"
+    with np.load(path, allow_pickle=False) as arrays:  # nothing in it needs unpickling
+        assert {"terms", "idf", "coef", "intercept", "settings"} <= set(arrays.files)
+    texts = list(test.inputs)
+    expected = model.estimator.predict_proba(texts)
+    assert np.max(np.abs(read_tfidf(path).predict_proba(texts) - expected)) < 1e-6
+    assert model.predict_scores(test).shape == ((len(texts),) if kind == "binary" else expected.shape)

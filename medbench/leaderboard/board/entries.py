@@ -13,7 +13,9 @@ import json
 import math
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from medbench.errors import LeaderboardError, RecordError
 from medbench.leaderboard.board.events import now_utc
@@ -22,13 +24,68 @@ from medbench.leaderboard.board.schema import Entry, Provenance
 if TYPE_CHECKING:
     from medbench.records.record import Metrics, RunRecord
 
-# What a run says about itself (the manifest's fields and the config's name, tags and settings):
-# all a committee takes from a submission besides its scores.
-DESCRIPTION_FIELDS = (
-    "run_id", "model_target", "parameter_count", "checkpoint_sha256", "seed", "overrides", "git_commit", "git_dirty",
-    "medbench_version", "python", "platform", "packages", "started_at", "duration_s", "dataset_fingerprint",
-    "name", "tags", "choices", "settings", "config_sha256",
-)
+# Sizes of a run's description as it arrives from outside (a committee submission's `meta`): generous
+# for any real run, and small enough that no description can grow every page of a board.
+SHORT_TEXT = 256  # names, versions, hashes, timestamps
+LONG_TEXT = 16 * 1024  # one override or one setting's value (a task's list of class names, say)
+MANY_ITEMS = 512  # overrides, tags, choices, packages
+SETTINGS_ITEMS = 4096  # the flattened semantic config
+MAX_DESCRIPTION_BYTES = 256 * 1024  # the whole description, as JSON
+
+ShortText = Annotated[str, StringConstraints(max_length=SHORT_TEXT)]
+LongText = Annotated[str, StringConstraints(max_length=LONG_TEXT)]
+
+
+class RunDescription(BaseModel):
+    """What a run says about itself (the manifest's fields and the config's name, tags and settings):
+    all a committee takes from a submission besides its scores, typed and bounded.
+
+    Fields a client does not send stay None (`provenance_of` gives them a neutral value); fields
+    it sends that are not here are dropped.
+    """
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    run_id: Optional[ShortText] = None
+    model_target: Optional[ShortText] = None
+    parameter_count: Optional[int] = None
+    checkpoint_sha256: Optional[ShortText] = None
+    seed: Optional[int] = None
+    overrides: Optional[list[LongText]] = Field(default=None, max_length=MANY_ITEMS)
+    git_commit: Optional[ShortText] = None
+    git_dirty: Optional[bool] = None
+    medbench_version: Optional[ShortText] = None
+    python: Optional[ShortText] = None
+    platform: Optional[ShortText] = None
+    packages: Optional[dict[ShortText, Optional[ShortText]]] = Field(default=None, max_length=MANY_ITEMS)
+    started_at: Optional[ShortText] = None
+    duration_s: Optional[float] = None
+    dataset_fingerprint: Optional[ShortText] = None
+    name: Optional[ShortText] = None
+    tags: Optional[list[ShortText]] = Field(default=None, max_length=MANY_ITEMS)
+    choices: Optional[dict[ShortText, ShortText]] = Field(default=None, max_length=MANY_ITEMS)
+    settings: Optional[dict[ShortText, LongText]] = Field(default=None, max_length=SETTINGS_ITEMS)
+    config_sha256: Optional[ShortText] = None
+
+    @model_validator(mode="after")
+    def _bounded(self) -> "RunDescription":
+        size = len(json.dumps(self.model_dump(exclude_none=True), separators=(",", ":")))
+        if size > MAX_DESCRIPTION_BYTES:
+            raise ValueError(f"the description takes {size} bytes as JSON; at most {MAX_DESCRIPTION_BYTES}")
+        return self
+
+
+
+def checked_description(meta: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields of a submission's `meta` that are set, each within its type and size; a refusal otherwise."""
+    from pydantic import ValidationError
+
+    from medbench.io import validation_problems
+
+    try:
+        return RunDescription.model_validate(meta).model_dump(exclude_none=True)
+    except ValidationError as error:
+        raise LeaderboardError(f"the submission's description is invalid: {validation_problems(error)}") from None
 
 
 class SubmissionRefused(LeaderboardError):
@@ -58,7 +115,7 @@ def checked_record(run_dir: Path) -> "RunRecord":
 
 
 def run_description(record: "RunRecord") -> dict[str, Any]:
-    """What a checked record says about its run, by `DESCRIPTION_FIELDS` (a committee submission's `meta`)."""
+    """What a checked record says about its run, by the fields of `RunDescription` (a committee submission's `meta`)."""
     manifest, config = record.manifest, record.config()
     return {
         "run_id": manifest.run_id, "model_target": manifest.model.target, "parameter_count": manifest.model.parameter_count,

@@ -2,17 +2,19 @@
 
 Every test here is `medbench.evaluation.comparison.compare_paired` with the method `default_method` picks
 (DeLong for a binary AUROC, paired bootstrap otherwise) and the task's own confidence block, so a
-pair reads the same p-value and interval here, on the page and in `medbench compare`.
+pair reads the same p-value and interval here, on the page and in `medbench compare`; the interval
+and the p-value come from that one procedure, so the interval excludes 0 exactly when p is below
+alpha, and alpha is 1 - the task's confidence level (0.05 for 95% intervals).
 
 Tiers. Ranked entries are taken in rank order. The best entry not yet placed opens a tier and is
 compared with every entry below it on the primary metric; those p-values are Holm-corrected
 together, and the tier takes the entries that follow, in rank order, up to the first one the
-corrected test separates from the tier's leader (at `ALPHA`). The next tier opens at that entry.
+corrected test separates from the tier's leader (at alpha). The next tier opens at that entry.
 Tiers are therefore runs of the ranking, and one tier holds entries that its leader cannot be said
 to beat.
 
 Baseline. Once the committee has chosen one, every ranked entry is compared with it: the
-difference with its paired-bootstrap interval, the test's own p-value (as `compare` prints it) and
+difference with its interval and the test's own p-value (one procedure, as `compare` prints them) and
 that p-value Holm-corrected across all entries (as many tests as entries).
 
 Pairs. For the page's side-by-side view, the top `PAIR_LIMIT` ranked entries are compared on every
@@ -34,7 +36,6 @@ from typing import Any, Optional
 
 from medbench.leaderboard.board.schema import BoardSpec, Entry
 
-ALPHA = 0.05
 PAIR_LIMIT = 30
 
 
@@ -47,6 +48,7 @@ class BaselineTest:
     method: str
     p_value: Optional[float] = None  # the test's own p-value, as `medbench compare` prints it
     level: Optional[float] = None
+    procedure: str = ""  # where the interval and p come from (`PairedResult.procedure`)
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,7 @@ class PairTest:
     level: Optional[float]
     p_value: Optional[float]  # None where undefined (no resample defined the metric)
     method: str
+    procedure: str = ""
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,7 @@ def compute_tiers(spec: BoardSpec, entries: dict[str, Entry], current: list[str]
 
     # The board's own protocol says how intervals are drawn and what is resampled together.
     confidence, cluster = spec.protocol.confidence, spec.protocol.cluster_column
+    alpha = alpha_of(spec)
     done: dict[tuple[str, str, str], Any] = {}
 
     def compare(a: str, b: str, metric: str = spec.primary):
@@ -100,7 +104,7 @@ def compute_tiers(spec: BoardSpec, entries: dict[str, Entry], current: list[str]
     while start < len(current):
         leader, rest = current[start], current[start + 1 :]
         adjusted = holm(np.array([compare(leader, other).p_value for other in rest])) if rest else np.array([])
-        separated = next((i for i, p in enumerate(adjusted) if p < ALPHA), len(rest))
+        separated = next((i for i, p in enumerate(adjusted) if p < alpha), len(rest))
         for entry_id in current[start : start + 1 + separated]:
             tiers[entry_id] = tier
         start, tier = start + 1 + separated, tier + 1
@@ -114,7 +118,7 @@ def compute_tiers(spec: BoardSpec, entries: dict[str, Entry], current: list[str]
             ci = result.ci
             versus[entry_id] = BaselineTest(
                 result.difference, ci.low if ci else None, ci.high if ci else None, float(p), result.method,
-                _finite(result.p_value), ci.level if ci else None,
+                _finite(result.p_value), ci.level if ci else None, result.procedure,
             )
 
     pairs: dict[str, dict[str, PairTest]] = {}
@@ -124,9 +128,12 @@ def compute_tiers(spec: BoardSpec, entries: dict[str, Entry], current: list[str]
             if entry_id != anchor and pair_key(anchor, entry_id) not in pairs:
                 pairs[pair_key(entry_id, anchor)] = {metric: _pair(compare(entry_id, anchor, metric)) for metric in spec.metrics}
     method = default_method(spec.kind, spec.primary, cluster)
+    procedure = "DeLong (interval and p from one standard error)" if method == "delong" else (
+        f"paired bootstrap ({confidence.method}, {confidence.n_resamples} resamples; interval and p from the same resamples)"
+    )
     note = (
-        f"paired {method} tests of {spec.primary} on the stored per-sample predictions, Holm-corrected, "
-        f"alpha {ALPHA}; a tier ends at the first entry its leader beats"
+        f"paired tests of {spec.primary} on the stored per-sample predictions by {procedure}, Holm-corrected, "
+        f"alpha {alpha:g} (1 - the {confidence.level:g} confidence level); a tier ends at the first entry its leader beats"
     )
     return Tiers(tiers, versus, note, pairs)
 
@@ -135,8 +142,13 @@ def _pair(result: Any) -> PairTest:
     ci = result.ci
     return PairTest(
         result.value_a, result.value_b, result.difference, ci.low if ci else None, ci.high if ci else None,
-        ci.level if ci else None, _finite(result.p_value), result.method,
+        ci.level if ci else None, _finite(result.p_value), result.method, result.procedure,
     )
+
+
+def alpha_of(spec: BoardSpec) -> float:
+    """The significance level that matches the board's intervals: 1 - the task's confidence level."""
+    return round(1.0 - spec.protocol.confidence.level, 12)
 
 
 def _finite(value: float) -> Optional[float]:

@@ -11,9 +11,14 @@
     POST /entries/{prefix}/review        {"decision": "approve"|"reject", "note": ...}  (reviewer)
 
 Every number answered is what the board's release policy releases (`board.release`): rounded,
-and under the Ladder rule. Errors answer {"detail": one actionable line}: 401 without a valid token, 403 for a role or team
-that may not act, 404 for an unknown board or entry, 429 past the daily quota (of submissions, or
-of a reviewer's reproductions), 422 otherwise; none names a hidden sample id.
+and under the Ladder rule. Errors answer {"detail": one actionable line}: 401 without a valid
+token, 403 for a role or team that may not act, 404 for an unknown board or entry, 413 for a body
+over `limits.MAX_BODY_BYTES`, 429 past the daily quota (of submissions, or of a reviewer's
+reproductions), 422 otherwise; none names a hidden sample id.
+
+Work is refused in the order it costs: the token from the headers and the body's size before the
+body is read (`limits.GuardedBodies`), role, team and quota before the predictions are decoded,
+and the parquet footer's row count and columns before a page of it is (`hidden.read_submission`).
 """
 
 from __future__ import annotations
@@ -23,25 +28,27 @@ import binascii
 from dataclasses import asdict
 from typing import Any, Optional
 
-from fastapi import Depends, FastAPI, Header, Request
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel, Field
 
 from medbench.errors import MedbenchError
+from medbench.io import validation_problems
+from medbench.leaderboard.board.entries import RunDescription
+from medbench.leaderboard.committee.limits import MAX_BODY_BYTES, GuardedBodies
 from medbench.leaderboard.committee.store import CommitteeStore, Forbidden, NotFound, QuotaExceeded, Unauthenticated, User
 
 STATUS = ((Unauthenticated, 401), (Forbidden, 403), (NotFound, 404), (QuotaExceeded, 429))
-# A 10k-sample binary submission is ~0.3 MB of base64; a hundred times that is no prediction file.
-MAX_PREDICTIONS_BYTES = 64 * 1024 * 1024
 
 
 class Submission(BaseModel):
-    meta: dict[str, Any] = Field(default_factory=dict)
-    predictions: str = Field(max_length=MAX_PREDICTIONS_BYTES)
+    meta: RunDescription = Field(default_factory=RunDescription)
+    predictions: str = Field(max_length=MAX_BODY_BYTES)
 
 
 class Reproduction(BaseModel):
-    predictions: str = Field(max_length=MAX_PREDICTIONS_BYTES)
+    predictions: str = Field(max_length=MAX_BODY_BYTES)
     tolerance: Optional[float] = None  # the board's own (its release policy) when not given; never looser
 
 
@@ -64,15 +71,21 @@ def create_app(store: CommitteeStore) -> FastAPI:
     ON_EXPORT = Tiers(note="computed by the committee in each public export (`medbench leaderboard export`)")
 
     app = FastAPI(title="medbench committee", docs_url=None, redoc_url=None)
+    app.add_middleware(GuardedBodies, authenticate=store.authenticate, max_bytes=MAX_BODY_BYTES)
+
+    @app.exception_handler(RequestValidationError)
+    async def _malformed(_request: Request, error: RequestValidationError) -> JSONResponse:
+        """One line naming the fields, never echoing what was sent (a 20 MB `meta.name` stays on the client)."""
+        return JSONResponse({"detail": validation_problems(error)}, status_code=422)
 
     @app.exception_handler(MedbenchError)
     async def _refused(_request: Request, error: MedbenchError) -> JSONResponse:
         status = next((code for kind, code in STATUS if isinstance(error, kind)), 422)
         return JSONResponse({"detail": str(error)}, status_code=status)
 
-    def actor(authorization: Optional[str] = Header(default=None)) -> User:
-        token = authorization[7:] if authorization and authorization.startswith("Bearer ") else None
-        return store.authenticate(token)
+    def actor(request: Request) -> User:
+        """The user `GuardedBodies` authenticated from the headers, before the body was read."""
+        return request.state.user
 
     @app.get("/health")
     def health() -> dict[str, Any]:
@@ -117,7 +130,9 @@ def create_app(store: CommitteeStore) -> FastAPI:
 
     @app.post("/boards/{board}/submissions")
     def submit(board: str, body: Submission, user: User = Depends(actor)) -> JSONResponse:
-        outcome = store.submit(board, _frame(body.predictions), body.meta, user)
+        store.admit_submission(board, user)
+        frame = _frame(body.predictions, store, board)
+        outcome = store.submit(board, frame, body.meta.model_dump(exclude_none=True), user)
         return JSONResponse(asdict(outcome), status_code=201 if outcome.added else 200)
 
     @app.post("/boards/{board}/baseline")
@@ -126,7 +141,9 @@ def create_app(store: CommitteeStore) -> FastAPI:
 
     @app.post("/entries/{prefix}/reproductions")
     def reproduction(prefix: str, body: Reproduction, user: User = Depends(actor)) -> dict[str, Any]:
-        return asdict(store.record_reproduction(prefix, _frame(body.predictions), user, tolerance=body.tolerance))
+        board, entry_id, _ = store.admit_reproduction(prefix, user)
+        frame = _frame(body.predictions, store, board)
+        return asdict(store.record_reproduction(entry_id, frame, user, tolerance=body.tolerance, board=board))
 
     @app.post("/entries/{prefix}/review")
     def review(prefix: str, body: Decision, user: User = Depends(actor)) -> dict[str, Any]:
@@ -135,14 +152,15 @@ def create_app(store: CommitteeStore) -> FastAPI:
     return app
 
 
-def _frame(encoded: str) -> Any:
-    from medbench.leaderboard.committee.hidden import read_parquet
+def _frame(encoded: str, store: CommitteeStore, board: str) -> Any:
+    """The submitted scores, decoded only after their footer matched the board's test set."""
+    from medbench.leaderboard.committee.hidden import read_submission
 
     try:
         data = base64.b64decode(encoded, validate=True)
     except (binascii.Error, ValueError):
         raise MedbenchError("predictions: not base64") from None
-    return read_parquet(data, "predictions")
+    return read_submission(data, store.hidden_labels(board), store.protocol(board).kind)
 
 
 def serve(db_url: str, key_path: Any, host: str, port: int) -> None:

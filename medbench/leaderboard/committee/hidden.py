@@ -28,6 +28,10 @@ if TYPE_CHECKING:
     from medbench.tasks.outputs import TaskOutputs
 
 SAMPLE_ID = "sample_id"
+# Bounds on a submitted file, checked from its footer before anything is decoded.
+MAX_SUBMITTED_COLUMNS = 64
+MAX_RANKED_PER_QUERY = 10_000  # the `top_k` bound of medbench's own retrievers
+MAX_DECODED_BYTES_PER_VALUE = 1024
 
 
 def is_prediction_column(name: str, kind: Optional[str] = None) -> bool:
@@ -48,15 +52,10 @@ class HiddenLabels:
 
 def labels_of_record(record: "RunRecord") -> HiddenLabels:
     """The hidden labels of the test set a (hospital-side) run record was scored on."""
-    from medbench.tasks.registry import get_kind
+    from medbench.leaderboard.board.truth import split_truth
 
-    frame, spec = record.predictions(), get_kind(record.protocol.kind)
-    predicted = [column for column in frame.columns if spec.is_prediction(column)]
-    required = tuple(column for column in predicted if not column.startswith(spec.derived_prefixes))
-    truth = frame[[column for column in frame.columns if column not in predicted]]
-    if spec.row_keys != (SAMPLE_ID,):  # several rows per unit (a query's ranked documents): one truth row each
-        truth = truth.drop_duplicates(SAMPLE_ID)
-    return HiddenLabels(truth.reset_index(drop=True), record.qrels(), required)
+    truth, required = split_truth(record.predictions(), record.protocol.kind)
+    return HiddenLabels(truth, record.qrels(), required)
 
 
 def public_columns(frame: "pd.DataFrame", kind: Optional[str] = None) -> "pd.DataFrame":
@@ -82,6 +81,58 @@ def read_parquet(data: bytes, what: str) -> "pd.DataFrame":
         return pd.read_parquet(io.BytesIO(data))
     except (pyarrow.ArrowException, OSError, ValueError) as error:
         raise LeaderboardError(f"{what}: not a readable parquet file ({error})") from None
+
+
+def read_submission(data: bytes, labels: HiddenLabels, kind: str) -> "pd.DataFrame":
+    """The sample ids and score columns of a submitted parquet file, decoded only once its footer
+    shows it is the size of this board's test set.
+
+    The footer (row count, columns, the decoded size of each column) is read first; a file whose
+    row count is not the test set's (retrieval: more rows than `MAX_RANKED_PER_QUERY` a query),
+    with too many columns, without the board's columns, or whose columns decode to more than
+    `MAX_DECODED_BYTES_PER_VALUE` a value is refused before a page is decompressed. Then only the
+    board's columns are decoded.
+    """
+    import pyarrow
+    import pyarrow.parquet as pq
+
+    from medbench.tasks.registry import get_kind
+
+    try:
+        parquet = pq.ParquetFile(io.BytesIO(data))
+        footer = parquet.metadata
+        names = parquet.schema_arrow.names
+    except (pyarrow.ArrowException, OSError, ValueError) as error:
+        raise LeaderboardError(f"predictions: not a readable parquet file ({error})") from None
+    wanted = [SAMPLE_ID, *labels.required_columns]
+    if footer.num_columns > MAX_SUBMITTED_COLUMNS:
+        raise LeaderboardError(f"the predictions have {footer.num_columns} columns; send {wanted} only")
+    missing = [column for column in wanted if column not in names]
+    if missing:
+        raise LeaderboardError(f"the predictions lack column(s) {missing}; this board needs {wanted}")
+    n_test = len(labels.truth)
+    if get_kind(kind).answers_every_unit:
+        if footer.num_rows != n_test:
+            raise LeaderboardError(f"the predictions have {footer.num_rows} rows; this board's test set has {n_test} samples, one row each")
+    elif footer.num_rows > n_test * MAX_RANKED_PER_QUERY:
+        raise LeaderboardError(
+            f"the predictions have {footer.num_rows} rows; this board's {n_test} queries allow at most {MAX_RANKED_PER_QUERY} ranked documents each"
+        )
+    positions = [names.index(column) for column in wanted]
+    decoded = sum(
+        footer.row_group(group).column(position).total_uncompressed_size
+        for group in range(footer.num_row_groups)
+        for position in positions
+    )
+    if decoded > max(footer.num_rows, 1) * len(wanted) * MAX_DECODED_BYTES_PER_VALUE:
+        raise LeaderboardError(
+            f"the predictions' columns decode to {decoded} bytes for {footer.num_rows} rows; "
+            f"a sample id or score takes at most {MAX_DECODED_BYTES_PER_VALUE}"
+        )
+    try:
+        return parquet.read(columns=wanted, use_pandas_metadata=False).to_pandas()
+    except (pyarrow.ArrowException, OSError, ValueError) as error:
+        raise LeaderboardError(f"predictions: not a readable parquet file ({error})") from None
 
 
 def scores_sha256(frame: "pd.DataFrame") -> str:

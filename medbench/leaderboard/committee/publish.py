@@ -2,18 +2,20 @@
 
     DIR/public_key.pem                     the server's Ed25519 public key
     DIR/log.jsonl                          every audit event, hash-chained and signed
-    DIR/head.json                          the signed head: event count and last hash
+    DIR/head.json                          the signed head: event count, last hash, and the site's digest
     DIR/boards/<board>/board.json          the board's spec (its hash is in the log)
     DIR/boards/<board>/entries/<id>.json   each entry's released aggregates (`board.release`; their
                                            SHA-256 is in the entry's signed submit event)
     DIR/site/                              the static site
+    DIR/site.sha256.json                   the SHA-256 of every file of the site (its own hash is in the head)
 
 Aggregates only, as the release policy releases them: no sample ids, targets or scores, no number
 finer than the policy's resolution (the full-precision entries, whose hash is the entry id, stay in
 the database). `verify` recomputes every hash, checks every
 signature with the public key (pinned with `--public-key`, or the export's own, whose fingerprint
 it prints), and with `--head OLD` checks that the log still extends a head kept from an earlier
-export: edits, reordering, deletions, truncation and a rebuilt chain each fail.
+export: edits, reordering, deletions, truncation and a rebuilt chain each fail. The site is
+covered too: its files' digests are signed through the head, so one value edited in a page fails.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from typing import Any, Optional
 
 from medbench.errors import LeaderboardError
 from medbench.leaderboard.committee.store import CommitteeStore
-from medbench.io import canonical_bytes, sha256_hex
+from medbench.io import canonical_bytes, sha256_file, sha256_hex
 from medbench.leaderboard.board.events import GENESIS, Event
 from medbench.leaderboard.committee.signed_log import chain_problems, event_line, head_problems
 
@@ -34,6 +36,7 @@ LOG = "log.jsonl"
 HEAD = "head.json"
 BOARDS = "boards"
 SITE = "site"
+SITE_DIGESTS = "site.sha256.json"
 
 
 def export(store: CommitteeStore, out: Path, *, tiers: bool = True) -> Path:
@@ -50,10 +53,8 @@ def export(store: CommitteeStore, out: Path, *, tiers: bool = True) -> Path:
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     events, boards = store.public_snapshot()
-    head = store.signed_head(len(events), events[-1].hash if events else GENESIS)
     (staging / PUBLIC_KEY).write_text(store.public_key)
     (staging / LOG).write_bytes(b"".join(event_line(event) + b"\n" for event in events))
-    (staging / HEAD).write_bytes(canonical_bytes(head))
     rankings = []
     for name, (spec, contents) in boards.items():
         folder = staging / BOARDS / name / "entries"
@@ -69,10 +70,19 @@ def export(store: CommitteeStore, out: Path, *, tiers: bool = True) -> Path:
         )
         rankings.append(rank_entries(spec, entries, board_events, board_tiers))
     write_site(rankings, staging / SITE)
+    digests = canonical_bytes(file_digests(staging / SITE))
+    (staging / SITE_DIGESTS).write_bytes(digests)
+    head = store.signed_head(len(events), events[-1].hash if events else GENESIS, sha256_hex(digests))
+    (staging / HEAD).write_bytes(canonical_bytes(head))
     if out.exists():
         shutil.rmtree(out)
     staging.rename(out)
     return out
+
+
+def file_digests(folder: Path) -> dict[str, str]:
+    """Relative path → SHA-256 of every file under `folder`."""
+    return {path.relative_to(folder).as_posix(): sha256_file(path) for path in sorted(folder.rglob("*")) if path.is_file()}
 
 
 def committee_tiers(store: CommitteeStore, board: str, spec: Any, entries: dict[str, Any], events: list[Event]) -> Any:
@@ -93,7 +103,7 @@ def committee_tiers(store: CommitteeStore, board: str, spec: Any, entries: dict[
 
 def verify_export(folder: Path, *, public_key_pem: Optional[str] = None, old_head: Optional[Path] = None) -> tuple[list[str], dict[str, Any]]:
     """Every problem of the export at `folder` (empty when it holds), and facts to print."""
-    from medbench.leaderboard.committee.signing import fingerprint, load_public_key
+    from medbench.leaderboard.board.signing import fingerprint, load_public_key
 
     folder = Path(folder)
     for name in (PUBLIC_KEY, LOG, HEAD):
@@ -110,6 +120,7 @@ def verify_export(folder: Path, *, public_key_pem: Optional[str] = None, old_hea
     if old_head is not None:
         problems += head_problems(_json(old_head), events, key, key_sha, str(old_head))
     problems += _board_problems(folder, events)
+    problems += _site_problems(folder, _json(folder / HEAD).get("site_sha256"))
     last = events[-1].hash if events else GENESIS
     return problems, {"events": len(events), "head": last, "key": key_sha, "boards": len(_board_folders(folder))}
 
@@ -164,4 +175,24 @@ def _board_problems(folder: Path, events: list[Event]) -> list[str]:
                 problems.append(f"{entry_file}: edited entry (its bytes no longer match the hash its submit event holds)")
         for entry_id in sorted(submitted.get(name, set()) - on_disk):
             problems.append(f"{path / 'entries' / (entry_id + '.json')}: a submitted entry is missing (removed)")
+    return problems
+
+
+def _site_problems(folder: Path, signed_digest: Any) -> list[str]:
+    """The site's files against the digests the signed head covers: each edited, added or removed file."""
+    site, digests = folder / SITE, folder / SITE_DIGESTS
+    if signed_digest is None:
+        return [f"{site}: not covered by the signed head (exported before heads named the site); export again"] if site.exists() else []
+    if not digests.is_file() or sha256_hex(digests.read_bytes()) != signed_digest:
+        return [f"{digests}: does not match the site digest in the signed head (edited or missing)"]
+    recorded = json.loads(digests.read_bytes())
+    actual = file_digests(site) if site.is_dir() else {}
+    problems = []
+    for name in sorted(set(recorded) | set(actual)):
+        if name not in actual:
+            problems.append(f"{site / name}: a file of the exported site is missing (removed)")
+        elif name not in recorded:
+            problems.append(f"{site / name}: a file the export did not write (added)")
+        elif actual[name] != recorded[name]:
+            problems.append(f"{site / name}: edited (its SHA-256 is not the one the signed head covers)")
     return problems

@@ -1,7 +1,8 @@
 """The committee's audit log: hash-chained events, each signed, and a signed head (count + last hash).
 
 Events and their hash are the board's (:mod:`medbench.leaderboard.board.events`); here each event
-also names its board and carries the server's Ed25519 signature of its hash. The head, signed too, is what a reader keeps: a later log
+also names its board and carries the server's Ed25519 signature of its hash. The head, signed too (an export's also
+covering the digest of its site's files), is what a reader keeps: a later log
 must extend it (same hash at the same position), so cutting events from the end is detected.
 
 This module reads and checks; appending happens in the store, inside the transaction that
@@ -11,12 +12,12 @@ writes what the event records.
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Any
+from typing import Any, Optional
 
 from medbench.io import compact_bytes
 from medbench.leaderboard.board import events as board_events
 from medbench.leaderboard.board.events import GENESIS, Event
-from medbench.leaderboard.committee.signing import signature_holds
+from medbench.leaderboard.board.signing import signature_holds
 
 
 def event_line(event: Event) -> bytes:
@@ -24,8 +25,12 @@ def event_line(event: Event) -> bytes:
     return compact_bytes(asdict(event))
 
 
-def head_message(count: int, last_hash: str, public_key_sha256: str) -> bytes:
-    return compact_bytes({"count": count, "hash": last_hash, "public_key": public_key_sha256})
+def head_message(count: int, last_hash: str, public_key_sha256: str, site_sha256: Optional[str] = None) -> bytes:
+    """What a head's signature covers; an export's head also covers its site's files (`site_sha256`)."""
+    fields: dict[str, Any] = {"count": count, "hash": last_hash, "public_key": public_key_sha256}
+    if site_sha256 is not None:
+        fields["site_sha256"] = site_sha256
+    return compact_bytes(fields)
 
 
 def chain_problems(lines: list[bytes], public_key: Any, where: str = "log.jsonl") -> tuple[list[str], list[Event]]:
@@ -44,10 +49,11 @@ def head_problems(head: dict[str, Any], events: list[Event], public_key: Any, ke
     try:
         count, last_hash, signature = int(head["count"]), str(head["hash"]), str(head["signature"])
         stated_key = str(head["public_key"])
+        site = None if head.get("site_sha256") is None else str(head["site_sha256"])
     except (KeyError, TypeError, ValueError):
         return [f"{name}: not a signed head (count, hash, public_key, signature)"]
     problems = []
-    if stated_key != key_sha256 or not signature_holds(public_key, head_message(count, last_hash, stated_key), signature):
+    if stated_key != key_sha256 or not signature_holds(public_key, head_message(count, last_hash, stated_key, site), signature):
         problems.append(f"{name}: the head's signature does not hold for this public key")
     if count > len(events):
         problems.append(f"{name}: the head counts {count} events but the log has {len(events)} (events were cut from its end)")

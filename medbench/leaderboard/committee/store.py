@@ -22,7 +22,7 @@ from medbench.errors import LeaderboardError
 from medbench.io import canonical_bytes, compact_bytes, sha256_hex
 from medbench.names import checked_name
 from medbench.leaderboard.board.events import Event, event_hash, now_utc
-from medbench.leaderboard.board.entries import DESCRIPTION_FIELDS
+from medbench.leaderboard.board.entries import checked_description
 from medbench.leaderboard.board.lifecycle import (
     DECISIONS,
     REPRODUCED,
@@ -89,10 +89,10 @@ class CommitteeStore:
 
     def __init__(self, url: str, key_path: Path) -> None:
         from medbench.leaderboard.committee.db.engine import open_engine
-        from medbench.leaderboard.committee.signing import load_or_create_key, public_pem
+        from medbench.leaderboard.board.signing import load_or_create_key, public_pem
 
+        self._key = load_or_create_key(key_path)  # a wrong key is refused before the database is touched
         self.engine = open_engine(url)
-        self._key = load_or_create_key(key_path)
         self.public_key = public_pem(self._key)
         self._check_key(key_path)
 
@@ -100,7 +100,7 @@ class CommitteeStore:
         from sqlalchemy import insert, select
 
         from medbench.leaderboard.committee.db.tables import server_key
-        from medbench.leaderboard.committee.signing import fingerprint
+        from medbench.leaderboard.board.signing import fingerprint
 
         with self.engine.begin() as connection:
             stored = connection.execute(select(server_key.c.public_key)).scalar()
@@ -278,15 +278,12 @@ class CommitteeStore:
         from medbench.leaderboard.committee.db.tables import entries
         from medbench.leaderboard.committee.hidden import score, scores_sha256, submitted_scores, to_parquet
 
-        _require(actor, (SUBMITTER, ADMIN), "submit")
-        if not actor.team:
-            raise Forbidden(f"user {actor.name!r} has no team; an admin gives submitters one (--team)")
-        row = self._board_row(board)
+        row = self.admit_submission(board, actor)
         spec, protocol = self.spec(board), self.protocol(board)
+        meta = checked_description(meta)
         labels = self.hidden_labels(board)
         scores = submitted_scores(frame, labels, protocol.kind)
         digest = scores_sha256(scores)
-        meta = {key: meta[key] for key in DESCRIPTION_FIELDS if meta.get(key) is not None}
         if meta.get("dataset_fingerprint", spec.dataset_fingerprint) != spec.dataset_fingerprint:
             raise LeaderboardError(
                 f"the run was made on other data (fingerprint {str(meta['dataset_fingerprint'])[:12]}, "
@@ -296,7 +293,6 @@ class CommitteeStore:
         known = self._entry_by_key(board, key)
         if known is not None:
             return known
-        self._check_quota(board, actor.team, row.daily_quota)  # before scoring: a spent quota costs the server nothing
         check_not_resubmission(scores, protocol.kind, self._rejected_scores(board))
         metrics = score(scores, labels, protocol)
         submitted_at = stamp()
@@ -363,6 +359,16 @@ class CommitteeStore:
         with self._reading() as connection:
             rejected = list(connection.execute(query).scalars())
         return [(entry_id, lambda entry_id=entry_id: self.scores(entry_id)) for entry_id in rejected]
+
+    def admit_submission(self, board: str, actor: User) -> Any:
+        """Refuse a submission that may not be made (role, team, board, the day's quota) before its
+        file is decoded: a spent quota costs the server nothing. Returns the board's row."""
+        _require(actor, (SUBMITTER, ADMIN), "submit")
+        if not actor.team:
+            raise Forbidden(f"user {actor.name!r} has no team; an admin gives submitters one (--team)")
+        row = self._board_row(board)
+        self._check_quota(board, actor.team, row.daily_quota)
+        return row
 
     def _check_quota(self, board: str, team: str, quota: int, connection: Any = None) -> None:
         from sqlalchemy import func, select
@@ -492,14 +498,10 @@ class CommitteeStore:
         from medbench.leaderboard.committee.hidden import score, scores_sha256, submitted_scores
         from medbench.records.record import MetricValue
 
-        board, entry_id, team = self.resolve(prefix, board)
-        # Refused before scoring: a reviewer who may not act costs the server nothing.
-        _require(actor, (REVIEWER, ADMIN), "record reproductions")
-        check_reviewer(entry_id, actor=actor.name, actor_team=actor.team, entry_team=team)
+        board, entry_id, team = self.admit_reproduction(prefix, actor, board)
         policy = self.policy(board)
         tolerance = policy.tolerance if tolerance is None else tolerance
         check_tolerance(tolerance, policy.tolerance, f"tolerance (board {board!r} allows at most {policy.tolerance:g})")
-        self._check_reproductions(board, actor, policy.reproductions_per_day)
         labels, protocol = self.hidden_labels(board), self.protocol(board)
         scores = submitted_scores(frame, labels, protocol.kind)
         reproduced = score(scores, labels, protocol).values
@@ -532,6 +534,16 @@ class CommitteeStore:
             raise QuotaExceeded(
                 f"{actor.name!r} has recorded {per_day} reproduction(s) on board {board!r} on {today} (UTC); try again tomorrow"
             )
+
+    def admit_reproduction(self, prefix: str, actor: User, board: Optional[str] = None) -> tuple[str, str, Optional[str]]:
+        """(board, entry id, team) of the entry `actor` may record a reproduction of; refused before
+        the rerun's file is decoded: a reviewer who may not act, or who used the day's reproductions
+        (`release.ReleasePolicy.reproductions_per_day`), costs the server nothing."""
+        board, entry_id, team = self.resolve(prefix, board)
+        _require(actor, (REVIEWER, ADMIN), "record reproductions")
+        check_reviewer(entry_id, actor=actor.name, actor_team=actor.team, entry_team=team)
+        self._check_reproductions(board, actor, self.policy(board).reproductions_per_day)
+        return board, entry_id, team
 
     def _transition(
         self, board: str, entry_id: str, team: Optional[str], event: str, note: str, actor: User, data: dict[str, Any],
@@ -633,11 +645,15 @@ class CommitteeStore:
         }
         return events, {name: (specs[name], released[name]) for name in sorted(specs)}
 
-    def signed_head(self, count: int, last_hash: str) -> dict[str, Any]:
-        from medbench.leaderboard.committee.signing import fingerprint, sign
+    def signed_head(self, count: int, last_hash: str, site_sha256: Optional[str] = None) -> dict[str, Any]:
+        """The head of a log of `count` events ending in `last_hash`, signed; an export's also names its site's digest."""
+        from medbench.leaderboard.board.signing import fingerprint, sign
 
         key = fingerprint(self.public_key)
-        return {"count": count, "hash": last_hash, "public_key": key, "signature": sign(self._key, head_message(count, last_hash, key))}
+        head: dict[str, Any] = {"count": count, "hash": last_hash, "public_key": key}
+        if site_sha256 is not None:
+            head["site_sha256"] = site_sha256
+        return {**head, "signature": sign(self._key, head_message(count, last_hash, key, site_sha256))}
 
     def _lock_head(self, connection: Any) -> Any:
         """Lock the log's head row: one writer at a time appends, so the chain has one order."""
@@ -655,7 +671,7 @@ class CommitteeStore:
         from sqlalchemy import insert, update
 
         from medbench.leaderboard.committee.db.tables import audit_events, log_head
-        from medbench.leaderboard.committee.signing import sign
+        from medbench.leaderboard.board.signing import sign
 
         head = self._lock_head(connection)
         fields: dict[str, Any] = {

@@ -1,7 +1,7 @@
 """The append-only audit log of a board: one JSON line per event, each hashing the one before.
 
-Each line is one :class:`medbench.leaderboard.board.events.Event` without `board` and `signature`
-(the log is one board's, unsigned). Events: `create` and `upgrade` of the board (with the SHA-256 of the board file they wrote),
+Each line is one :class:`medbench.leaderboard.board.events.Event` without `board` (the log is one
+board's), and without `signature` unless the board is signed (`folder.signing`). Events: `create` and `upgrade` of the board (with the SHA-256 of the board file they wrote),
 `baseline`, `submit`, `reproduce`, `reproduction_failed`, `approve`, `reject`. A line's `hash` is
 the SHA-256 of its other fields, `prev` included, so editing, removing or reordering any line
 breaks the chain from that line on. Appends happen under the board's lock (see `store.Board`).
@@ -24,6 +24,10 @@ from medbench.errors import LeaderboardError
 from medbench.io import compact_bytes, sha256_hex
 from medbench.leaderboard.board import events
 from medbench.leaderboard.board.events import GENESIS, Event, event_hash, now_utc
+from medbench.leaderboard.board.signing import sign
+from medbench.leaderboard.folder.signing import signature_check, signing_key
+
+TRUTH_MARKER = b'"truth_sha256":"'
 
 
 def append_event(
@@ -56,6 +60,9 @@ def _chain(log_path: Path, last: bytes, event: str, *, actor: str, entry: Option
         "prev": previous.hash if previous else GENESIS,
     }
     fields["hash"] = event_hash(fields)
+    key = signing_key(log_path.parent, new_board=previous is None)
+    if key is not None:
+        fields["signature"] = sign(key, fields["hash"].encode("ascii"))
     line = compact_bytes(fields)
     _append_line(log_path, line + b"\n")
     return line
@@ -110,11 +117,12 @@ def read_events(log_path: Path, *, skip_unreadable: bool = False) -> list[Event]
     return found
 
 
-def chain_problems(log_path: Path) -> list[str]:
-    """What is wrong with the chain: unreadable lines, edited lines, broken links, gaps in `seq`, a torn tail."""
+def chain_problems(log_path: Path, public_key_pem: Optional[str] = None) -> list[str]:
+    """What is wrong with the chain: unreadable lines, edited lines, broken links, gaps in `seq`, a torn
+    tail, and on a signed board (or with a key pinned) every event whose signature does not hold."""
     if not log_path.is_file():
         return [f"{log_path}: the audit log is missing"]
-    problems: list[str] = []
+    problems, check = signature_check(log_path.parent, public_key_pem)
     data = log_path.read_bytes()
     if data and not data.endswith(b"\n"):
         last_number = data.count(b"\n") + 1
@@ -122,7 +130,7 @@ def chain_problems(log_path: Path) -> list[str]:
             f"{log_path}:{last_number}: unterminated last line (a write was interrupted; "
             "it is ignored, and the next submit or review cuts it off and logs a repair event)"
         )
-    return problems + events.chain_problems(data[: data.rfind(b"\n") + 1].splitlines(), str(log_path))[0]
+    return problems + events.chain_problems(data[: data.rfind(b"\n") + 1].splitlines(), str(log_path), check)[0]
 
 
 def committed_lines(log_path: Path) -> list[bytes]:
@@ -137,6 +145,34 @@ def submitted_entries(log_path: Path) -> set[str]:
     """The ids of the entries whose `submit` event committed: the only entries a board holds."""
     marker = b'"event":"submit"'
     return {json.loads(line)["entry"] for line in committed_lines(log_path) if marker in line}
+
+
+def pinned_truths(lines: list[bytes]) -> dict[str, str]:
+    """Task version → the digest of the test set's truth a board's log (its committed `lines`) pinned for it: named by the
+    `create` or `upgrade` event that opened the version, or (a board made before truths were
+    pinned) by the version's first submission that names one."""
+    pinned: dict[str, str] = {}
+    first_submitted: dict[str, str] = {}
+    for line in lines:
+        truth = _string_field(line, TRUTH_MARKER)
+        if truth is None:
+            continue
+        version = str(_string_field(line, b'"task_version":"'))
+        if b'"event":"create"' in line or b'"event":"upgrade"' in line:
+            pinned[version] = truth
+        else:
+            first_submitted.setdefault(version, truth)
+    return {**first_submitted, **pinned}
+
+
+def _string_field(line: bytes, marker: bytes) -> Optional[str]:
+    """The string after `marker` (`"key":"`) in a log line, found without parsing it: each
+    submission reads the log under the lock every other submitter waits on."""
+    start = line.find(marker)
+    if start < 0:
+        return None
+    start += len(marker)
+    return line[start : line.index(b'"', start)].decode("ascii", "replace")
 
 
 def has_events(log_path: Path) -> bool:

@@ -108,12 +108,15 @@ def record_reproduction(
 
 
 def open_version(board: Board, run_dir: Path, *, actor: str, note: str = "") -> Event:
-    """The committee opens a newer task version from a record of it (`lifecycle.open_version`); logged as `upgrade`."""
+    """The committee opens a newer task version from a record of it (`lifecycle.open_version`); logged as
+    `upgrade`, with the digest of the record's test-set truth, which the version's entries must share."""
     from medbench.leaderboard.board.entries import checked_record
+    from medbench.leaderboard.board.truth import frame_truth_sha256
 
     if not actor.strip():
         raise LeaderboardError("version: name who opens it (--by NAME)")
     record = checked_record(run_dir)
+    truth = frame_truth_sha256(record.predictions(), record.qrels(), record.protocol.kind)
     with board.locked():
         spec = board.spec()
         _check_committee(spec, actor, "open a task version")
@@ -122,7 +125,10 @@ def open_version(board: Board, run_dir: Path, *, actor: str, note: str = "") -> 
         return audit.append_event(
             board.audit_path, "upgrade", actor=actor,
             note=note or f"task version {spec.task_version} -> {new_spec.task_version}: older entries are now stale",
-            data={"board_sha256": digest, "task_version": new_spec.task_version, "previous_version": spec.task_version},
+            data={
+                "board_sha256": digest, "task_version": new_spec.task_version, "previous_version": spec.task_version,
+                "truth_sha256": truth,
+            },
         )
 
 

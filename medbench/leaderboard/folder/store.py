@@ -5,6 +5,7 @@
     predictions/<sha256>.parquet  the per-sample frames entries reference: predictions (ids, targets,
                                 scores) and, for retrieval, qrels (query id, doc id, grade)
     audit.jsonl                 the hash-chained log of every submission and review (`audit`)
+    public_key.pem              on a signed board only: the key every event of the log is signed with (`signing`)
 
 Every write is atomic (a temporary file, then `os.replace`) and every change that reads before it
 writes happens under a `FileLock` on the board, so many processes can submit at once.

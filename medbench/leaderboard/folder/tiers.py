@@ -16,12 +16,12 @@ from medbench.errors import MedbenchError
 from medbench.io import atomic_write, compact_bytes, sha256_hex
 from medbench.leaderboard.board.ranking import ranked_ids
 from medbench.leaderboard.board.schema import BoardSpec, Entry
-from medbench.leaderboard.board.tiers import ALPHA, PAIR_LIMIT, BaselineTest, PairTest, Tiers, compute_tiers
+from medbench.leaderboard.board.tiers import PAIR_LIMIT, BaselineTest, PairTest, Tiers, compute_tiers
 from medbench.leaderboard.folder.audit import read_events
 from medbench.leaderboard.folder.store import Board
 
 CACHE_FILE = ".cache/tiers.json"
-CACHE_VERSION = 2
+CACHE_VERSION = 3  # 3: interval and p from one procedure, alpha = 1 - level
 
 
 def board_tiers(board: Board, spec: BoardSpec, entries: dict[str, Entry]) -> Tiers:
@@ -67,7 +67,7 @@ def _stored_outputs(board: Board, entries: dict[str, Entry]) -> Callable[[str], 
 
 
 def _cache_key(board: Board, current: list[str]) -> str:
-    return sha256_hex(compact_bytes([sha256_hex(board.spec_path.read_bytes()), current, ALPHA, PAIR_LIMIT, CACHE_VERSION]))
+    return sha256_hex(compact_bytes([sha256_hex(board.spec_path.read_bytes()), current, PAIR_LIMIT, CACHE_VERSION]))
 
 
 def _read_cache(board: Board, key: str) -> Optional[Tiers]:

@@ -13,8 +13,9 @@ scripts are inlined; nothing is fetched. Every number cell carries the exact val
 that sorting uses and tests compare.
 
 What the Python side decides, so that the page, the downloads and `leaderboard show` agree: the
-names and groups (`naming`), the ranking and review sections (`ranking`), each metric's direction
-and range (`metric_scales`), the confidence level (the task's protocol, as the entries record it)
+names and groups (`naming`), the ranking and review sections (`ranking`), each metric's direction,
+range, unit and target (the metric registry's scale of its family; the page draws unbounded axes
+from the data), the confidence level (the task's protocol, as the entries record it)
 and the paired tests (`tiers`).
 """
 
@@ -33,9 +34,9 @@ from markupsafe import Markup
 
 from medbench.io import atomic_write
 from medbench.leaderboard.board.events import now_utc
-from medbench.leaderboard.board.metric_scales import scale_of
 from medbench.leaderboard.board.naming import EntryName, name_entries, spread
 from medbench.leaderboard.board.ranking import Ranking, Row
+from medbench.metrics.direction import Scale
 
 # A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -71,6 +72,7 @@ def _write_board(environment: Environment, ranking: Ranking, names: dict[str, En
     baseline = next((row for row in ranking.current if row.is_baseline), None)
     page = environment.get_template("board.html").render(
         spec=spec,
+        better=_scales(spec)[spec.primary].better,
         baseline=f"{names[baseline.entry_id].text} (entry {baseline.entry_id[:12]})" if baseline else None,
         level=_level_text(ranking),
         tiers_note=ranking.tiers_note,
@@ -118,7 +120,7 @@ def board_json(ranking: Ranking, names: dict[str, EntryName]) -> str:
         {
             "tiers": ranking.tiers_note,
             "level": _levels(ranking),
-            "scales": {metric: asdict(scale_of(metric, spec.primary, spec.direction)) for metric in spec.metrics},
+            "scales": {metric: scale.as_json() for metric, scale in _scales(spec).items()},
             "groups": {
                 section: _groups(rows_, names, spec, section == "ranked", ranking.rejected if section == "ranked" else ())
                 for section, rows_ in _sections(ranking).items()
@@ -128,6 +130,14 @@ def board_json(ranking: Ranking, names: dict[str, EntryName]) -> str:
         allow_nan=False,
     )
     return f'{{"board": {spec.model_dump_json()}, {extra[1:-1]}, "entries": [\n' + ",\n".join(rows) + "\n]}\n"
+
+
+def _scales(spec: Any) -> dict[str, Scale]:
+    """Each metric's scale as its family registered it: the page's arrows, axes and units (the
+    registry loads numpy, so only when a page is drawn)."""
+    from medbench.metrics.registry import scale_of
+
+    return {metric: scale_of(spec.kind, metric) for metric in spec.metrics}
 
 
 def _all_rows(ranking: Ranking) -> list[Row]:
@@ -170,13 +180,13 @@ def _groups(rows: list[Row], names: dict[str, EntryName], spec: Any, ranked: boo
              "spread": summary}
         )
     if ranked:
-        sign = -1.0 if spec.direction == "maximize" else 1.0
-        groups.sort(key=lambda group: sign * group["spread"][spec.primary]["mean"])
+        loss = spec.protocol.primary_loss()
+        groups.sort(key=lambda group: loss(group["spread"][spec.primary]["mean"]))
         previous = None
         for position, group in enumerate(groups, start=1):
-            mean = group["spread"][spec.primary]["mean"]
-            group["rank"] = position if mean != previous else groups[position - 2]["rank"]
-            previous = mean
+            mean_loss = loss(group["spread"][spec.primary]["mean"])
+            group["rank"] = position if mean_loss != previous else groups[position - 2]["rank"]
+            previous = mean_loss
     return groups
 
 
@@ -199,7 +209,7 @@ def _summary(ranking: Ranking, names: dict[str, EntryName]) -> dict[str, Any]:
         "page": f"{spec.name}/index.html",
         "task": spec.task,
         "version": spec.task_version,
-        "primary": f"{spec.primary} ({'higher' if spec.direction == 'maximize' else 'lower'} is better)",
+        "primary": f"{spec.primary} ({_scales(spec)[spec.primary].better} is better)",
         "current": len(ranking.current),
         "rejected": len(ranking.rejected),
         "stale": len(ranking.stale),

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Optional
 
-from rich.console import Console
+from rich.cells import cell_len
+from rich.console import Console, JustifyMethod
 from rich.markup import escape
 from rich.table import Table
 
@@ -38,7 +41,7 @@ def print_ranking(ranking: Ranking, console: Optional[Console] = None, limit: in
         console.print(f"tiers: {ranking.tiers_note}")
     wide = console.width >= WIDE
     shown = ranking.current if limit <= 0 else ranking.current[:limit]
-    console.print(_table(ranking, names, shown, f"{len(ranking.current)} ranked entries", wide, baseline is not None))
+    console.print(_table(ranking, names, shown, f"{len(ranking.current)} ranked entries", wide, baseline is not None, console.width))
     if len(shown) < len(ranking.current):
         console.print(f"… {len(ranking.current) - len(shown)} more (--limit 0 shows all)")
     for rows, title in (
@@ -46,67 +49,134 @@ def print_ranking(ranking: Ranking, console: Optional[Console] = None, limit: in
         (ranking.stale, f"{len(ranking.stale)} stale entries (older task versions, not ranked)"),
     ):
         if rows:
-            console.print(_table(ranking, names, rows if limit <= 0 else rows[:limit], title, wide, False))
+            console.print(_table(ranking, names, rows if limit <= 0 else rows[:limit], title, wide, False, console.width))
     if not wide and len(spec.metrics) > 1:
         console.print(f"other metrics and submitters: a terminal of {WIDE}+ columns shows them (or `leaderboard build` for the page)")
 
 
-def _table(ranking: Ranking, names: dict[str, EntryName], rows: list[Row], title: str, wide: bool, with_delta: bool) -> Table:
+@dataclass(frozen=True)
+class Column:
+    """One column: its header and its cells, each a list of pieces that a line break may separate."""
+
+    header: str
+    cells: list[list[str]]
+    justify: JustifyMethod = "left"
+
+    def widest_piece(self) -> int:
+        return max(cell_len(piece) for cell in [self.header.split(), *self.cells] for piece in cell)
+
+    def natural(self) -> int:
+        return max(cell_len(" ".join(cell)) for cell in [[self.header], *self.cells])
+
+
+def pieces(tokens: Sequence[str], mark: str) -> list[str]:
+    """The tokens with the mark between them kept on the token before it ("logreg ·", "+0.0536,")."""
+    return [token + mark if index < len(tokens) - 1 else token for index, token in enumerate(tokens)]
+
+
+def wrap_pieces(cell: Sequence[str], width: int) -> list[str]:
+    """Lines of at most `width` cells, broken only between pieces (a piece longer than `width` stands alone)."""
+    lines: list[str] = []
+    for piece in cell:
+        if lines and cell_len(f"{lines[-1]} {piece}") <= width:
+            lines[-1] += f" {piece}"
+        else:
+            lines.append(piece)
+    return lines
+
+
+def _table(ranking: Ranking, names: dict[str, EntryName], rows: list[Row], title: str, wide: bool, with_delta: bool, width: int) -> Table:
+    """The rows as a table that fits `width`; a long cell breaks between its tokens, never inside one.
+
+    A name reads "logreg ·" / "model.C=1.0 ·" / "seed 0", never "model.C=1" / ".0". Below `WIDE`
+    columns the frame goes and the entry id heads its name in one column; the difference and the
+    interval stack before the name wraps.
+    """
     spec = ranking.spec
     others = [name for name in spec.metrics if name != spec.primary] if wide else []
-    table = Table(title=title, title_justify="left")
-    table.add_column("#", justify="right", no_wrap=True)
-    table.add_column("tier", justify="right", no_wrap=True)
-    table.add_column("entry", no_wrap=True, min_width=ID_WIDTH)
-    table.add_column("name", ratio=1, overflow="fold")
-    table.add_column(f"{spec.primary} [CI]", justify="right")
-    for name in others:
-        table.add_column(name, justify="right", no_wrap=True)
+    name_cells = [pieces([*names[row.entry_id].text.split(" · "), f"seed {row.entry.provenance.seed}"], " ·") for row in rows]
+    entry_cells = [[row.entry_id[:ID_WIDTH]] for row in rows]
+    primary = f"{spec.primary} [CI]"
+    columns = [
+        Column("#", [[str(row.rank) if row.rank is not None else "-"] for row in rows], justify="right"),
+        Column("tier", [[str(row.tier) if row.tier is not None else "-"] for row in rows], justify="right"),
+        *(
+            (Column("entry", entry_cells), Column("name", name_cells))
+            if wide
+            else (Column("entry · name", [[*entry, "\n", *name] for entry, name in zip(entry_cells, name_cells)]),)
+        ),
+        Column(primary, [metric_tokens(row.entry.metrics.get(spec.primary)) for row in rows], justify="right"),
+        *(Column(name, [[format_value(row.entry.metrics.get(name))] for row in rows], justify="right") for name in others),
+    ]
     if with_delta:
-        table.add_column("Δ baseline (p; Holm)", justify="right", overflow="fold")
-    table.add_column("review", no_wrap=True)
+        columns.append(Column("Δ baseline", [pieces(_versus_baseline(row), ",") for row in rows], justify="right"))
+    columns.append(Column("review", [[row.state] for row in rows]))
     if wide:
-        table.add_column("submitter", overflow="fold")
-        table.add_column("task v", justify="right", no_wrap=True)
-    for row in rows:
-        entry = row.entry
-        cells = [
-            str(row.rank) if row.rank is not None else "-",
-            str(row.tier) if row.tier is not None else "-",
-            row.entry_id[:ID_WIDTH],
-            escape(f"{names[row.entry_id].text} · seed {entry.provenance.seed}"),
-            format_metric(entry.metrics.get(spec.primary)),
-            *(format_value(entry.metrics.get(name)) for name in others),
-        ]
-        if with_delta:
-            cells.append(_versus_baseline(row))
-        cells.append(f"[{STATE_STYLES.get(row.state, 'white')}]{row.state}[/]")
-        if wide:
-            cells += [escape(entry.provenance.submitter), entry.task_version]
+        columns.append(Column("submitter", [[row.entry.provenance.submitter] for row in rows]))
+        columns.append(Column("task v", [[row.entry.task_version] for row in rows], justify="right"))
+    # The framed table spends 3 cells per column and 1 more; the bare one 2 per gap between columns.
+    room = width - (3 * len(columns) + 1 if wide else 2 * (len(columns) - 1))
+    widths = _fit(columns, ["Δ baseline", primary, "name" if wide else "entry · name"], room)
+    table = Table(title=title, title_justify="left") if wide else Table(title=title, title_justify="left", box=None, pad_edge=False, header_style="bold underline")
+    for column, column_width in zip(columns, widths):
+        table.add_column(column.header, justify=column.justify, width=column_width, overflow="fold")
+    for index, row in enumerate(rows):
+        cells = [escape(_lines(column.cells[index], column_width)) for column, column_width in zip(columns, widths)]
+        cells[-3 if wide else -1] = f"[{STATE_STYLES.get(row.state, 'white')}]{cells[-3 if wide else -1]}[/]"
         table.add_row(*cells)
     return table
 
 
-def _versus_baseline(row: Row) -> str:
-    """The difference from the baseline, with its Holm-corrected paired p-value once tested."""
+def _lines(cell: list[str], width: int) -> str:
+    """The cell wrapped to `width`; a "\n" piece is a forced break (the entry id above its name)."""
+    if "\n" not in cell:
+        return "\n".join(wrap_pieces(cell, width))
+    cut = cell.index("\n")
+    return _lines(cell[:cut], width) + "\n" + _lines(cell[cut + 1 :], width)
+
+
+def _fit(columns: list[Column], shrinking: list[str], room: int) -> list[int]:
+    """Column widths: each at its natural width, then the `shrinking` ones in order down to their widest piece."""
+    widths = [column.natural() for column in columns]
+    for header in shrinking:
+        excess = sum(widths) - room
+        index = next((i for i, column in enumerate(columns) if column.header == header), None)
+        if excess <= 0 or index is None:
+            continue
+        column = columns[index]
+        target = max(column.widest_piece(), widths[index] - excess)
+        lines = [line for cell in column.cells for line in _lines(cell, target).splitlines()]
+        widths[index] = max([cell_len(line) for line in lines] + [column.widest_piece()])
+    return widths
+
+
+def _versus_baseline(row: Row) -> list[str]:
+    """The difference from the baseline, with its paired p-value and Holm's correction of it once tested."""
     if row.is_baseline:
-        return "baseline"
+        return ["baseline"]
     if row.delta is None:
-        return "-"
+        return ["-"]
     test = row.versus_baseline
     if test is None:
-        return f"{row.delta:+.4f}"
-    p = f"{test.p_value:.2g}" if test.p_value is not None else "-"
-    return f"{row.delta:+.4f} (p={p}; {test.p_holm:.2g})"
+        return [f"{row.delta:+.4f}"]
+    return [f"{row.delta:+.4f}", f"p {format_p(test.p_value)}", f"Holm {format_p(test.p_holm)}"]
+
+
+def format_p(p: Optional[float]) -> str:
+    """A p-value with three decimals (never "1" alone, which reads as a count), "<0.001" below that."""
+    if p is None:
+        return "-"
+    return "<0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def metric_tokens(metric: Optional[MetricValue]) -> list[str]:
+    """The value, then its interval: the two may stand on separate lines, the interval never splits."""
+    if metric is None:
+        return ["-"]
+    if metric.ci is None:
+        return [f"{metric.value:.4f}"]
+    return [f"{metric.value:.4f}", f"[{metric.ci.low:.4f}, {metric.ci.high:.4f}]"]
 
 
 def format_value(metric: Optional[MetricValue]) -> str:
     return f"{metric.value:.4f}" if metric is not None else "-"
-
-
-def format_metric(metric: Optional[MetricValue]) -> str:
-    if metric is None:
-        return "-"
-    if metric.ci is None:
-        return f"{metric.value:.4f}"
-    return f"{metric.value:.4f} [{metric.ci.low:.4f}, {metric.ci.high:.4f}]"

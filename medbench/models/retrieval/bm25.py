@@ -7,6 +7,8 @@ the stop words of `stopwords` and, when `stemming` is on, stems with the Snowbal
 
 from __future__ import annotations
 
+import logging
+
 from pathlib import Path
 from typing import Any, Optional
 
@@ -36,6 +38,8 @@ class BM25Retriever:
     ) -> None:
         import bm25s
 
+        # bm25s sets its own logger to DEBUG on import ("Building index from tokens" on every fit).
+        logging.getLogger("bm25s").setLevel(logging.WARNING)
         if top_k < 1:
             raise ConfigError(f"model.top_k must be at least 1, got {top_k}")
         self.top_k = top_k

@@ -41,7 +41,7 @@ def open_engine(url: str) -> Any:
         if target.startswith("sqlite"):
             database = target.split("///", 1)[-1]
             if database and database != ":memory:":
-                Path(database).parent.mkdir(parents=True, exist_ok=True)
+                private_file(Path(database))
             engine = create_engine(target, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
             _immediate_transactions(engine, event)
         elif target.startswith("postgresql"):
@@ -52,6 +52,22 @@ def open_engine(url: str) -> Any:
         raise LeaderboardError(f"--db {url!r}: {error}") from None
     upgrade(engine)
     return engine
+
+
+def private_file(path: Path) -> None:
+    """Create the database file readable by its owner only (it holds the hidden labels), before
+    SQLite would create it under the process's umask; SQLite gives its -wal and -shm files the
+    database file's mode. An existing file readable by others is narrowed to its owner."""
+    import os
+    import stat
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        status = path.stat()
+        if stat.S_IMODE(status.st_mode) & 0o077 and status.st_uid == os.getuid():
+            path.chmod(0o600)
 
 
 def _immediate_transactions(engine: Any, event: Any) -> None:

@@ -23,11 +23,22 @@
   function signed(v) { return has(v) ? (v >= 0 ? "+" : "") + v.toFixed(4) : "–"; }
   function pText(p) { return has(p) ? (p < 0.0001 ? p.toExponential(1) : p.toPrecision(2)) : "–"; }
   function dv(v) { return has(v) ? ' data-v="' + String(v) + '"' : ' data-v=""'; }
-  function arrow(metric) { return {higher: "↑", lower: "↓"}[scales[metric].better] || "→0←"; }
-  function better(metric) { return scales[metric].better + " is better"; }
+  // Each metric's scale as its family registered it: direction (maximize, minimize, or a target to
+  // get close to), the values it can take (null: unbounded, the axis follows the data), its unit.
+  function arrow(metric) {
+    var s = scales[metric];
+    return {maximize: "↑", minimize: "↓"}[s.direction] || "→" + (+s.target.toFixed(4)) + "←";
+  }
+  function better(metric) { return scales[metric].better + " is better" + (scales[metric].unit ? " (" + scales[metric].unit + ")" : ""); }
+  function unitText(metric) { var u = scales[metric].unit; return u === "%" ? " (%)" : ""; }
   function metricOf(row, m) { return row.entry.metrics[m] || null; }
   function short(id) { return id.slice(0, 12); }
-  function interval(metric) { return metric && metric.ci ? "[" + fixed(metric.ci.low) + ", " + fixed(metric.ci.high) + "]" : ""; }
+  function interval(metric) {
+    if (metric && metric.ci) { return "[" + fixed(metric.ci.low) + ", " + fixed(metric.ci.high) + "]" + (metric.ci.method === "clopper-pearson" ? " exact" : ""); }
+    return metric && metric.warning && metric.warning.indexOf("n too small") === 0 ? '<span class="warn">n too small</span>' : "";
+  }
+  // A metric the record warns about (a test class under 5 samples, no interval possible): ⚠ with the reason.
+  function warnMark(metric) { return metric && metric.warning ? ' <span class="warn" title="' + esc(metric.warning) + '">⚠</span>' : ""; }
 
   // ---- columns: which exist, which are shown (the chooser), how each cell reads ----
   var COLUMNS = [{key: "rank", label: "#", num: true}, {key: "tier", label: "tier", num: true, optional: true},
@@ -44,7 +55,7 @@
 
   function header(c) {
     var title = c.metric ? ' title="' + esc(c.metric + ": " + better(c.metric)) + '"' : "";
-    var label = c.metric ? esc(c.label) + ' <span class="dir">' + arrow(c.metric) + "</span>" : esc(c.label);
+    var label = c.metric ? esc(c.label + unitText(c.metric)) + ' <span class="dir">' + esc(arrow(c.metric)) + "</span>" : esc(c.label);
     if (c.metric === primary && levelText) { label += ' <span class="sub">[' + levelText + " CI]</span>"; }
     var sortable = c.key !== "actions" && c.key !== "name" ? ' data-key="' + esc(c.key) + '"' : "";
     return "<th" + (c.num ? ' class="num"' : "") + sortable + title + ' scope="col">' + label + "</th>";
@@ -86,9 +97,13 @@
     return "<td></td>";
   }
 
-  function entryCell(c, row, seedRow) {
+  function entryCell(c, row, seedRow, group) {
     var label = ' data-label="' + esc(c.label) + '"';
-    if (c.key === "rank") { return "<td" + label + dv(row.rank) + ">" + (has(row.rank) ? (seedRow ? '<span class="sub">' + row.rank + "</span>" : row.rank) : "–") + "</td>"; }
+    if (c.key === "rank") {
+      // A config of one entry shows its group's rank, as the forest plot does: table and plot share one sequence.
+      var rank = !seedRow && group && has(group.rank) ? group.rank : row.rank;
+      return "<td" + label + dv(rank) + ">" + (has(rank) ? (seedRow ? '<span class="sub">' + rank + "</span>" : rank) : "–") + "</td>";
+    }
     if (c.key === "tier") { return "<td" + label + dv(row.tier) + ">" + (has(row.tier) ? tierBadge(row.tier) : "–") + "</td>"; }
     if (c.key === "name") {
       var id = '<span class="mono" title="' + esc(row.entry_id) + '">' + esc(short(row.entry_id)) + "</span>";
@@ -97,8 +112,8 @@
     }
     if (c.metric) {
       var metric = metricOf(row, c.metric);
-      var extra = c.metric === primary && metric && metric.ci ? '<br><span class="sub">' + interval(metric) + "</span>" : "";
-      return '<td class="num"' + label + ' data-metric="' + esc(c.metric) + '"' + dv(metric ? metric.value : null) + ">" + fixed(metric ? metric.value : null) + extra + "</td>";
+      var extra = c.metric === primary && interval(metric) ? '<br><span class="sub">' + interval(metric) + "</span>" : "";
+      return '<td class="num"' + label + ' data-metric="' + esc(c.metric) + '"' + dv(metric ? metric.value : null) + ">" + fixed(metric ? metric.value : null) + warnMark(metric) + extra + "</td>";
     }
     if (c.key === "delta") { return '<td class="num"' + label + dv(row.baseline ? 0 : row.delta_baseline) + ">" + deltaHtml(row) + "</td>"; }
     if (c.key === "review") { return "<td" + label + ' class="state-' + esc(row.review) + '">' + esc(row.review) + "</td>"; }
@@ -117,7 +132,7 @@
     if (!has(row.delta_baseline)) { return "–"; }
     var t = row.versus_baseline, html = signed(row.delta_baseline);
     if (t) {
-      html += '<br><span class="sub" title="' + esc("paired " + t.method + " test (as medbench compare); " + (has(t.level) ? Math.round(t.level * 100) + "% " : "") +
+      html += '<br><span class="sub" title="' + esc((t.procedure || "paired " + t.method + " test") + " (as medbench compare); " + (has(t.level) ? Math.round(t.level * 100) + "% " : "") +
         "interval of the difference [" + fixed(t.low) + ", " + fixed(t.high) + "]; Holm-corrected across every entry compared with the baseline") +
         '">p=' + pText(t.p_value) + " · Holm " + pText(t.p_holm) + (t.p_holm < 0.05 ? " *" : "") + "</span>";
     }
@@ -154,7 +169,7 @@
       var single = group.entries.length === 1;
       html += '<tbody class="group" data-group="' + esc(group.group) + '">';
       if (single) {
-        html += entryRow(byId[group.entries[0]], cols, false);
+        html += entryRow(byId[group.entries[0]], cols, false, false, group);
       } else {
         var open = !!self.expanded[group.group];
         html += '<tr class="group-row' + (group.entries.indexOf(spec.baseline) >= 0 ? " baseline" : "") + '" data-group="' + esc(group.group) + '">' +
@@ -175,9 +190,9 @@
       this.more.querySelector("button").textContent = "show all " + groups.length + " rows";
     }
   };
-  function entryRow(row, cols, seedRow, hidden) {
+  function entryRow(row, cols, seedRow, hidden, group) {
     return '<tr class="entry' + (seedRow ? " seed" : "") + (row.baseline ? " baseline" : "") + '" data-entry="' + esc(row.entry_id) + '"' +
-      (hidden ? " hidden" : "") + ">" + cols.map(function (c) { return entryCell(c, row, seedRow); }).join("") + "</tr>";
+      (hidden ? " hidden" : "") + ">" + cols.map(function (c) { return entryCell(c, row, seedRow, group); }).join("") + "</tr>";
   }
   Table.prototype.click = function (event) {
     var target = event.target;
@@ -271,8 +286,8 @@
       Object.keys(groups[column]).forEach(function (level) {
         html += '<tr data-level="' + esc(level) + '"><th scope="row">' + esc(level) + "</th>" + metrics.map(function (m) {
           var metric = groups[column][level][m];
-          return '<td class="num" data-metric="' + esc(m) + '"' + dv(metric ? metric.value : null) + ">" + fixed(metric ? metric.value : null) +
-            (metric && metric.ci ? '<br><span class="sub">' + interval(metric) + "</span>" : "") + "</td>";
+          return '<td class="num" data-metric="' + esc(m) + '"' + dv(metric ? metric.value : null) + ">" + fixed(metric ? metric.value : null) + warnMark(metric) +
+            (interval(metric) ? '<br><span class="sub">' + interval(metric) + "</span>" : "") + "</td>";
         }).join("") + "</tr>";
       });
       return html + "</tbody></table></div>";
@@ -307,13 +322,19 @@
       var diff = t ? sign * t.difference : (ma && mb ? ma.value - mb.value : null);
       var low = t && has(t.low) ? (sign > 0 ? t.low : -t.high) : null, high = t && has(t.high) ? (sign > 0 ? t.high : -t.low) : null;
       html += '<tr data-metric="' + esc(m) + '"><th scope="row" title="' + esc(better(m)) + '">' + esc(m) + " " + arrow(m) + "</th>" +
-        '<td class="num a"' + dv(ma ? ma.value : null) + ">" + fixed(ma ? ma.value : null) + '<br><span class="sub">' + interval(ma) + "</span></td>" +
-        '<td class="num b"' + dv(mb ? mb.value : null) + ">" + fixed(mb ? mb.value : null) + '<br><span class="sub">' + interval(mb) + "</span></td>" +
+        '<td class="num a"' + dv(ma ? ma.value : null) + ">" + fixed(ma ? ma.value : null) + warnMark(ma) + '<br><span class="sub">' + interval(ma) + "</span></td>" +
+        '<td class="num b"' + dv(mb ? mb.value : null) + ">" + fixed(mb ? mb.value : null) + warnMark(mb) + '<br><span class="sub">' + interval(mb) + "</span></td>" +
         '<td class="num diff"' + dv(diff) + ' data-low="' + (has(low) ? low : "") + '" data-high="' + (has(high) ? high : "") + '">' + signed(diff) +
-        (has(low) ? '<br><span class="sub">[' + signed(low) + ", " + signed(high) + "]</span>" : "") + "</td>" +
-        '<td class="num p"' + dv(t ? t.p_value : null) + ">" + (t ? pText(t.p_value) + ' <span class="sub">' + esc(t.method) + "</span>" : "–") + "</td></tr>";
+        (has(low) ? '<br><span class="sub">[' + signed(low) + ", " + signed(high) + "]</span>" : (t ? '<br><span class="sub warn">n too small</span>' : "")) + "</td>" +
+        '<td class="num p"' + dv(t ? t.p_value : null) + (t ? ' title="' + esc(t.procedure) + '"' : "") + ">" +
+        (t ? pText(t.p_value) + ' <span class="sub">' + esc(t.method) + "</span>" : "–") + "</td></tr>";
     });
     html += "</tbody></table></div>";
+    var procedures = pair ? metrics.map(function (m) { return pair.tests[m] ? m + ": " + pair.tests[m].procedure : null; }).filter(has) : [];
+    if (procedures.length) {
+      html += '<p class="note procedure">Each Δ interval and its p-value come from one procedure, so the interval excludes 0 exactly when p &lt; ' +
+        esc(levelText ? (100 - parseFloat(levelText)) / 100 : 0.05) + ". " + procedures.map(esc).join("; ") + ".</p>";
+    }
     if (!pair) {
       html += '<p class="note">The paired tests are precomputed for each entry against the baseline and the leader; for this pair run ' +
         "<code>medbench compare RUN_A RUN_B</code> on the two run records (runs " + esc(a.entry.provenance.run_id) + " and " + esc(b.entry.provenance.run_id) + ").</p>";
@@ -366,7 +387,9 @@
     var caption = "<figcaption>Forest plot of " + esc(m) + " (" + better(m) + "): dot = value (mean over seeds), bar = " + esc(levelText || "no") +
       " confidence interval (thick: the range of the seeds' values)" + (baselineRow ? "; dashed line = the baseline" : "") + ". " + select + "</figcaption>";
     if (!rows.length) { forest.innerHTML = caption + '<p class="empty">no ranked entry matches the filter</p>'; bindForest(); return; }
-    var low = Math.min.apply(null, rows.map(function (r) { return r.low; })), high = Math.max.apply(null, rows.map(function (r) { return r.high; }));
+    // The axis follows the data (and reaches the target of a target metric), clipped to the values the metric can take.
+    var ends = has(scale.target) ? [scale.target] : [];
+    var low = Math.min.apply(null, rows.map(function (r) { return r.low; }).concat(ends)), high = Math.max.apply(null, rows.map(function (r) { return r.high; }).concat(ends));
     var pad = (high - low) * 0.08 || 0.01;
     low = has(scale.low) ? Math.max(scale.low, low - pad) : low - pad;
     high = has(scale.high) ? Math.min(scale.high, high + pad) : high + pad;
@@ -375,7 +398,8 @@
     var ticks = niceTicks(low, high), base = baselineRow ? metricOf(baselineRow, m) : null;
     function grid(h) {
       return ticks.map(function (t) { return '<line class="grid" x1="' + x(t) + '" x2="' + x(t) + '" y1="0" y2="' + h + '"/>'; }).join("") +
-        (base ? '<line class="base" x1="' + x(base.value) + '" x2="' + x(base.value) + '" y1="0" y2="' + h + '"/>' : "");
+        (base ? '<line class="base" x1="' + x(base.value) + '" x2="' + x(base.value) + '" y1="0" y2="' + h + '"/>' : "") +
+        (has(scale.target) ? '<line class="target" x1="' + x(scale.target) + '" x2="' + x(scale.target) + '" y1="0" y2="' + h + '"/>' : "");
     }
     var html = caption + '<div class="forest">';
     rows.forEach(function (r) {
@@ -390,15 +414,16 @@
     var axis = '<svg width="' + width + '" height="34" class="axis" role="img" aria-label="' + esc("axis of " + m + " from " + fixed(low) + " to " + fixed(high)) + '">' +
       '<line class="axisline" x1="12" x2="' + (width - 12) + '" y1="1" y2="1"/>' + ticks.map(function (t) {
         return '<line class="tick" x1="' + x(t) + '" x2="' + x(t) + '" y1="1" y2="6"/><text x="' + x(t) + '" y="18" text-anchor="middle">' + esc(+t.toFixed(4)) + "</text>";
-      }).join("") + betterMark(scale.better, width) + "</svg>";
+      }).join("") + betterMark(scale, width) + "</svg>";
     html += '<div class="frow axis-row"><div class="flabel"></div><div class="fbar">' + axis + "</div></div></div>";
     var hidden = tables.ranked.matching().length - rows.length;
     if (hidden > 0) { html += '<p class="sub">' + hidden + " more rows in the table below</p>"; }
     forest.innerHTML = html;
     bindForest();
   }
-  function betterMark(way, width) {
-    var at = {higher: [width - 12, "end", "higher is better →"], lower: [12, "start", "← lower is better"]}[way] || [width / 2, "middle", "closer to 0 is better"];
+  function betterMark(scale, width) {
+    var at = {maximize: [width - 12, "end", "higher is better →"], minimize: [12, "start", "← lower is better"]}[scale.direction] ||
+      [width / 2, "middle", "→ " + scale.better + " is better ←"];
     return '<text class="better" x="' + at[0] + '" y="31" text-anchor="' + at[1] + '">' + at[2] + "</text>";
   }
   function bindForest() {

@@ -1,7 +1,8 @@
-"""The server's Ed25519 key: it signs every audit event and the log's head.
+"""Ed25519 keys that sign an audit log: the committee server's, and a folder board's own.
 
-A rebuilt chain (every hash recomputed after an edit) still fails verification, because its
-signatures cannot be made without the private key, which never leaves the server's key file.
+Every event's hash and the log's head are signed. A rebuilt chain (every hash recomputed after
+an edit) still fails verification, because its signatures cannot be made without the private
+key, which never leaves its key file (created 0600, never replaced once there).
 """
 
 from __future__ import annotations
@@ -15,21 +16,22 @@ from medbench.io import sha256_hex
 
 
 def load_or_create_key(path: Path) -> Any:
-    """The private key in `path` (PEM); a new one, written with mode 0600, when the file is missing."""
+    """The private key in `path` (PEM); a new one, written with mode 0600, only when nothing is at `path`.
+
+    A file that is there but unreadable, or holds anything but an Ed25519 private key, is refused:
+    replacing it would silently re-sign the log with a key nobody published.
+    """
+    path = Path(path)
+    if os.path.lexists(path):
+        return load_key(path)
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    path = Path(path)
-    if path.is_file():
-        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
-        if not isinstance(key, Ed25519PrivateKey):
-            raise LeaderboardError(f"{path}: not an Ed25519 private key")
-        return key
     key = Ed25519PrivateKey.generate()
     data = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.tmp")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as handle:
         handle.write(data)
     try:
@@ -38,7 +40,25 @@ def load_or_create_key(path: Path) -> Any:
         pass
     finally:
         temporary.unlink()
-    return load_or_create_key(path)
+    return load_key(path)
+
+
+def load_key(path: Path) -> Any:
+    """The Ed25519 private key in the PEM file `path`; one clear refusal for anything else."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    try:
+        data = Path(path).read_bytes()
+    except OSError as error:
+        raise LeaderboardError(f"{path}: the signing key cannot be read ({error.strerror}); it is never replaced, fix its permissions or path") from None
+    try:
+        key = serialization.load_pem_private_key(data, password=None)
+    except (ValueError, TypeError):
+        key = None
+    if not isinstance(key, Ed25519PrivateKey):
+        raise LeaderboardError(f"{path}: not an unencrypted Ed25519 private key (PEM); it is never replaced, pass the right key file")
+    return key
 
 
 def public_pem(private_key: Any) -> str:
