@@ -68,18 +68,14 @@ def execute(args: argparse.Namespace) -> int:
 def _on_committee(args: argparse.Namespace) -> int:
     """Send a rerun's predictions; the committee scores them and logs `reproduce` or `reproduction_failed`."""
     from medbench.errors import ConfigError
-    from medbench.evaluation.agreement import RESCORING_TOLERANCE
     from medbench.leaderboard.committee.client import file_submission, open_committee, record_submission
 
     if bool(args.run) == bool(args.predictions):
         raise ConfigError("--run RERUN_DIR or --predictions FILE: the rerun whose predictions the committee scores")
     frame = record_submission(rerun_record(args.run))[0] if args.run else file_submission(args.predictions, "rerun")[0]
-    tolerance = args.tolerance if args.tolerance is not None else RESCORING_TOLERANCE
-    event = open_committee(args.server, args.db, args.key).reproduce(args.target, frame, tolerance)
-    differences = event["data"]["differences"]
+    event = open_committee(args.server, args.db, args.key).reproduce(args.target, frame, args.tolerance)
+    # The committee answers match or no match (its release policy): which numbers differ stays on the server.
     print(f"{event['event']}: entry {event['entry'][:12]} on board {event['board']} ({event['note']}; audit event {event['seq']})")
-    for name, values in differences.items():
-        print(f"  {name}: submitted {values['submitted']:.6g}, reproduced {values['reproduced']:.6g}")
     from medbench.leaderboard.folder.location import committee_refresh_hint
 
     print(committee_refresh_hint())

@@ -84,6 +84,9 @@ def _to_committee(args: argparse.Namespace) -> int:
             print(f"submitted {source} to board {board} as {scored}")
         else:
             print(f"already on board {board}: {source} ({scored})")
+        if outcome.get("held"):
+            print(f"  the Ladder rule holds this entry's numbers: it does not beat your team's best {primary_name} "
+                  f"{primary:.4f} by the board's resolution (`board.release`), so the board shows that best")
         added += outcome["added"]
     if added:
         from medbench.leaderboard.folder.location import committee_refresh_hint
@@ -146,8 +149,6 @@ def _to_folder_boards(args: argparse.Namespace) -> int:
             continue
         added += 1
         notes = []
-        if result.upgraded_from:
-            notes.append(f"board moved from task version {result.upgraded_from}; older entries are stale")
         if result.baseline:
             notes.append("the board's baseline")
         print(f"submitted {run_dir} to board {result.board} as entry {result.entry_id[:12]}" + (f" ({'; '.join(notes)})" if notes else ""))

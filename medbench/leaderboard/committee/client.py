@@ -26,7 +26,7 @@ class Committee(Protocol):
     def submit(self, board: str, frame: Any, meta: dict[str, Any]) -> dict[str, Any]: ...
     def board_json(self, board: str) -> str: ...
     def review(self, prefix: str, decision: str, note: str) -> dict[str, Any]: ...
-    def reproduce(self, prefix: str, frame: Any, tolerance: float) -> dict[str, Any]: ...
+    def reproduce(self, prefix: str, frame: Any, tolerance: Optional[float]) -> dict[str, Any]: ...
     def baseline(self, board: str, prefix: str, note: str) -> dict[str, Any]: ...
     def board_names(self) -> list[str]: ...
     def spec(self, board: str) -> Any: ...
@@ -65,14 +65,14 @@ class LocalCommittee:
         from medbench.leaderboard.board.ranking import rank_entries
         from medbench.leaderboard.views.site import ranking_json
 
-        return ranking_json(rank_entries(self.store.spec(board), self.store.entries(board), self.store.events(board)))
+        return ranking_json(rank_entries(self.store.spec(board), self.store.released_entries(board), self.store.events(board)))
 
     def review(self, prefix: str, decision: str, note: str) -> dict[str, Any]:
         from dataclasses import asdict
 
         return asdict(self.store.review(prefix, decision, note, self._user()))
 
-    def reproduce(self, prefix: str, frame: Any, tolerance: float) -> dict[str, Any]:
+    def reproduce(self, prefix: str, frame: Any, tolerance: Optional[float]) -> dict[str, Any]:
         from dataclasses import asdict
 
         return asdict(self.store.record_reproduction(prefix, frame, self._user(), tolerance=tolerance))
@@ -132,7 +132,7 @@ class HttpCommittee:
     def review(self, prefix: str, decision: str, note: str) -> dict[str, Any]:
         return self._request("POST", f"/entries/{prefix}/review", json={"decision": decision, "note": note}).json()
 
-    def reproduce(self, prefix: str, frame: Any, tolerance: float) -> dict[str, Any]:
+    def reproduce(self, prefix: str, frame: Any, tolerance: Optional[float]) -> dict[str, Any]:
         body = {"predictions": _encoded(frame), "tolerance": tolerance}
         return self._request("POST", f"/entries/{prefix}/reproductions", json=body).json()
 

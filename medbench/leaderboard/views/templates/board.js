@@ -79,7 +79,8 @@
     }
     if (c.key === "name") {
       return '<td class="name"' + label + '><button type="button" class="expand" aria-expanded="false" aria-label="' + esc("show each seed of " + group.name) + '" title="show each seed">▸</button> ' +
-        nameHtml(group) + ' <span class="seeds">' + rows.length + " seeds</span>" + badges(rows) + "</td>";
+        nameHtml(group) + ' <span class="seeds">' + rows.length + " seeds" +
+        (group.rejected && group.rejected.length ? ", " + group.rejected.length + " rejected" : "") + "</span>" + badges(rows) + "</td>";
     }
     if (c.metric) {
       var s = group.pooled[c.metric];
