@@ -206,7 +206,7 @@ def test_a_seed_group_counts_its_rejected_seed(make_record, submit, root: Path) 
     assert [(sorted(group["entries"]), group["rejected"]) for group in groups] == [(sorted([worse, better]), [worse])]
     entries = Board(root, "synthetic").entries()
     mean = np.mean([entries[entry_id].primary_value().value for entry_id in (worse, better)])
-    assert groups[0]["spread"]["auroc"]["mean"] == pytest.approx(mean)
+    assert groups[0]["pooled"]["auroc"]["value"] == pytest.approx(mean)
 
 
 def test_the_service_refuses_a_loose_tolerance_and_releases_no_salt(store, board, people, hospital) -> None:

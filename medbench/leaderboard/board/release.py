@@ -14,7 +14,7 @@ Blum & Hardt's *Ladder*, 2015):
 * subgroup metrics (computed on fewer samples, so finer per sample) only when the policy allows.
 
 The full-precision numbers stay with the store, for the committee and the paired tests of the
-export's tiers (whose differences and p-values are released rounded, `released_tiers`). The same policy bounds a reproduction (`reproductions_per_day` per reviewer,
+export's tiers (whose differences and p-values are released rounded, `tiers.released_tiers`). The same policy bounds a reproduction (`reproductions_per_day` per reviewer,
 answered match/no-match within `tolerance`). A folder board's records carry their own targets, so
 nothing is hidden there and its spec has no policy (everything is released as computed).
 """
@@ -22,9 +22,9 @@ nothing is hidden there and its spec has no policy (everything is released as co
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Optional
+from typing import Any, Optional
 
 from pydantic import Field
 
@@ -32,9 +32,6 @@ from medbench.errors import LeaderboardError
 from medbench.evaluation.agreement import MAX_RESCORING_TOLERANCE, RESCORING_TOLERANCE
 from medbench.io import Strict
 from medbench.records.protocol import Protocol
-
-if TYPE_CHECKING:
-    from medbench.leaderboard.board.tiers import Tiers
 
 DEFAULT_REPRODUCTIONS_PER_DAY = 5
 # Entry fields that never leave the store: the salt that keeps the entry id from being a label oracle.
@@ -151,43 +148,8 @@ def released_entries(
     return released
 
 
-def released_tiers(policy: Optional[ReleasePolicy], tiers: "Tiers", withheld: Collection[str]) -> "Tiers":
-    """The paired tests as the policy releases them: every difference, bound and p-value rounded to
-    the resolution, only the public metrics, and nothing of an entry whose numbers the Ladder held
-    (a test against it would give them away). Tier numbers are kept: they are coarser still."""
-    from dataclasses import replace
-
-    from medbench.leaderboard.board.tiers import Tiers, pair_key
-
-    if policy is None:
-        return tiers
-    step = policy.resolution
-    versus = {
-        entry_id: replace(
-            test, difference=rounded(test.difference, step), low=_maybe(test.low, step), high=_maybe(test.high, step),
-            p_holm=rounded(test.p_holm, step), p_value=_maybe(test.p_value, step),
-        )
-        for entry_id, test in tiers.versus_baseline.items()
-        if entry_id not in withheld
-    }
-    pairs = {}
-    for key, tests in tiers.pairs.items():
-        first, _, second = key.partition(":")
-        if first in withheld or second in withheld:
-            continue
-        pairs[pair_key(first, second)] = {
-            metric: replace(
-                test, value_a=rounded(test.value_a, step), value_b=rounded(test.value_b, step),
-                difference=rounded(test.difference, step), low=_maybe(test.low, step), high=_maybe(test.high, step),
-                p_value=_maybe(test.p_value, step),
-            )
-            for metric, test in tests.items()
-            if metric in policy.public
-        }
-    return Tiers(tiers=dict(tiers.tiers), versus_baseline=versus, note=tiers.note, pairs=pairs)
-
-
-def _maybe(value: Optional[float], step: float) -> Optional[float]:
+def rounded_or_none(value: Optional[float], step: float) -> Optional[float]:
+    """`rounded`, passing None (no interval, no p-value) through."""
     return None if value is None else rounded(value, step)
 
 

@@ -74,7 +74,7 @@ class ServedPages:
     def _render(self, name: str) -> dict[str, Any]:
         from medbench.leaderboard.board.events import now_utc
         from medbench.leaderboard.board.ranking import rank_entries
-        from medbench.leaderboard.board.release import released_tiers
+        from medbench.leaderboard.board.tiers import released_tiers
         from medbench.leaderboard.committee.publish import committee_tiers
         from medbench.leaderboard.views.site import render_board
 

@@ -42,7 +42,7 @@ SITE_DIGESTS = "site.sha256.json"
 def export(store: CommitteeStore, out: Path, *, tiers: bool = True) -> Path:
     """Write the public export into `out` (replacing an earlier export as a whole); return `out`."""
     from medbench.leaderboard.board.ranking import rank_entries
-    from medbench.leaderboard.board.release import released_tiers
+    from medbench.leaderboard.board.tiers import released_tiers
     from medbench.leaderboard.board.schema import Entry
     from medbench.leaderboard.views.site import write_site
 

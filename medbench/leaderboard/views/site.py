@@ -266,7 +266,7 @@ def places(groups: list[dict[str, Any]], rows: dict[str, Row], spec: Any) -> dic
         if len(group["entries"]) == 1:
             found[group["entries"][0]] = str(group["rank"])
             continue
-        ordered = sorted(group["entries"], key=lambda entry_id: (loss(rows[entry_id].entry.metrics[spec.primary].value), entry_id))
+        ordered = sorted((entry_id for entry_id in group["entries"] if entry_id in rows), key=lambda entry_id: (loss(rows[entry_id].entry.metrics[spec.primary].value), entry_id))
         for position, entry_id in enumerate(ordered, start=1):
             found[entry_id] = f"{group['rank']}.{position}"
     return found
