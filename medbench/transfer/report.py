@@ -35,7 +35,7 @@ def write_report(record: RunRecord, meta: BundleMetadata, path: Path) -> None:
     environment = Environment(loader=PackageLoader("medbench.transfer", "templates"), autoescape=select_autoescape(["html"]))
     html = environment.get_template(TEMPLATE).render(
         meta=meta,
-        plots=plots_for(record, meta.task.kind, meta.primary_metric),
+        plots=plots_for(record, meta.task.kind, meta.primary_metric) + pathway_plots(record),
         checklist=checklist(record, meta),
         subgroups=record.metrics().subgroups,
     )
@@ -45,6 +45,17 @@ def write_report(record: RunRecord, meta: BundleMetadata, path: Path) -> None:
 def plots_for(record: RunRecord, kind: str, primary: str) -> list[tuple[str, str]]:
     """(title, base64 PNG) pairs the task kind draws from the record's predictions (none for some kinds)."""
     return get_kind(kind).plots(record.predictions(), record.qrels(), primary)
+
+
+def pathway_plots(record: RunRecord) -> list[tuple[str, str]]:
+    """The test cohort's care pathways of a timeline run (aggregates of at least k patients), else nothing."""
+    from medbench.records.pathways import pathway_figure
+
+    summary = record.pathways()
+    if summary is None:
+        return []
+    title = f"Care pathways of the {summary.n_patients} test patients after {' | '.join(summary.index_codes)} (pathways of fewer than {summary.min_patients} patients suppressed)"
+    return [(title, pathway_figure(summary))]
 
 
 def checklist(record: RunRecord, meta: BundleMetadata) -> list[ChecklistItem]:

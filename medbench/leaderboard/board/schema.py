@@ -17,6 +17,7 @@ from pydantic import Field
 
 from medbench.io import Strict
 from medbench.records.protocol import Direction, Protocol
+from medbench.records.pathways import PathwaySummary
 from medbench.records.record import MetricValue
 
 # 2: board and entries hold the whole protocol instead of task, version, kind, metrics, primary...
@@ -115,6 +116,8 @@ class Entry(Strict, _ProtocolView):
     provenance: Provenance
     # Metrics per level of each subgroup column (sex, age band, site, language), as in metrics.json.
     subgroups: dict[str, dict[str, dict[str, MetricValue]]] = Field(default_factory=dict)
+    # Timeline tasks: the test cohort's care pathways, each of at least k patients (the schema refuses smaller cells).
+    pathways: Optional[PathwaySummary] = None
 
     def primary_value(self) -> MetricValue:
         return self.metrics[self.primary]
