@@ -21,7 +21,7 @@ import numpy as np
 
 from medbench.data.retrieval import BeirDataModule
 from medbench.models.retrieval.bm25 import BM25Retriever
-from medbench.tasks.outputs import build_outputs
+from medbench.tasks.registry import get_kind
 
 PUBLISHED = "0.665 (BEIR paper) – 0.679 (Anserini flat)"
 ACCEPTED = (0.65, 0.69)
@@ -70,7 +70,7 @@ def main() -> int:
             start = time.perf_counter()
             model = BM25Retriever(top_k=100, stemming=stemming)
             model.fit(data.split("train"), data.split("val"))
-            outputs = build_outputs("retrieval", test, model.predict_scores(test), [])
+            outputs = get_kind("retrieval").build_outputs(test, model.predict_scores(test), [])
             value, reference = ndcg_at_10(outputs)
             inside = ACCEPTED[0] <= value <= ACCEPTED[1]
             ok &= inside or not stemming

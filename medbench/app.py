@@ -83,7 +83,10 @@ def launch(argv: Sequence[str]) -> int:
     # conf/hydra/launcher/*.yaml keep the plugins' names on purpose, so that Hydra validates them
     # against the plugins' schemas; its deprecation notice about that matching is noise to users.
     warnings.filterwarnings("ignore", message=r"[\s\S]*is validated against ConfigStore schema with the same name")
+    from medbench.sweeps.slurm_launcher import register_schema
+
     register_configs()
+    register_schema()
     try:
         check_group_choices([arg for arg in argv if not arg.startswith("-")], config_dir())
     except MedbenchError as error:

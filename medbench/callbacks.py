@@ -74,14 +74,14 @@ class ValidationMetrics(pl.Callback):
 
     def values(self, datamodule: Any, scores: np.ndarray) -> dict[str, float]:
         from medbench.metrics.registry import get_metric, prepare
-        from medbench.tasks.outputs import build_outputs
+        from medbench.tasks.registry import get_kind
 
         split = datamodule.split("val")
         n = len(scores)
         prefix = dataclasses.replace(
             split, ids=split.ids[:n], inputs=split.inputs[:n], targets=split.targets[:n], metadata=None
         )
-        prepared = prepare(self.kind, build_outputs(self.kind, prefix, scores, []))
+        prepared = prepare(self.kind, get_kind(self.kind).build_outputs(prefix, scores, []))
         values = {}
         for name in self.metrics:
             try:

@@ -59,6 +59,18 @@ def test_a_record_from_before_the_protocol_says_to_rerun(tmp_path: Path) -> None
         read_record(folder)
 
 
+def test_the_config_schema_and_score_overrides_take_the_confidence_settings_from_the_protocol() -> None:
+    from medbench.commands.score import apply_overrides
+    from medbench.config.schema import ConfidenceConfig
+
+    assert OmegaConf.to_container(OmegaConf.structured(ConfidenceConfig)) == Confidence().model_dump()
+    protocol = Protocol(name="t", version="1", kind="binary", metrics=("auroc",), primary="auroc")
+    changed = apply_overrides(protocol, ["method=bca", "level=0.9", "n_resamples=50", "seed=4"])
+    assert changed.confidence == Confidence(method="bca", level=0.9, n_resamples=50, seed=4)
+    with pytest.raises(ConfigError, match="known: metrics, method, level, n_resamples, seed"):
+        apply_overrides(protocol, ["alpha=1"])
+
+
 def test_one_direction_type_for_the_protocol_the_config_and_the_record() -> None:
     import dataclasses
 

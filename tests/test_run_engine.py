@@ -138,3 +138,34 @@ def test_edited_record_is_reported(default_record) -> None:
     (default_record.path / "predictions.parquet").unlink()
     with pytest.raises(RecordError, match="predictions.parquet"):
         read_record(default_record.path)
+
+
+def test_a_bad_input_file_fails_before_the_model_and_leaves_no_record(
+    compose_config, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Outcomes missing in some rows (its columns are right): one DataError from the loader; no model built, nothing under runs/."""
+    from medbench.engine import run as engine
+
+    table = tmp_path / "cohort.csv"
+    table.write_text("age,sex,readmitted\n" + "".join(f"{30 + i},{'mf'[i % 2]},{'' if i % 7 == 0 else i % 2}\n" for i in range(40)))
+    cfg = compose_config("task=tabular_csv", f"task.data.path={table}", "task.data.target_column=readmitted")
+    monkeypatch.setattr(engine, "build_model", lambda *args: pytest.fail("the model was built before the data were checked"))
+    with pytest.raises(DataError, match="readmitted"):
+        engine.run(cfg)
+    assert list(iter_records(cfg.paths.runs_dir)) == []
+
+
+def test_a_misnamed_column_is_refused_before_torch_is_imported(cli_env: dict[str, str], tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    table = tmp_path / "cohort.csv"
+    table.write_text("age,sex\n30,m\n31,f\n")
+    probe = (
+        "import sys; from medbench.cli import main; "
+        f"code = main(['run', 'task=tabular_csv', 'task.data.path={table}', 'task.data.target_column=readmitted']); "
+        "print('exit', code, 'torch' in sys.modules, 'pytorch_lightning' in sys.modules)"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=cli_env, timeout=120)
+    assert result.stdout.strip().splitlines()[-1] == "exit 2 False False", result.stdout + result.stderr
+    assert f"{table}: no column for task.data.target_column=readmitted; the file has ['age', 'sex']" in result.stderr

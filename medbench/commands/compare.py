@@ -42,6 +42,7 @@ def execute(args: argparse.Namespace) -> int:
 
     from medbench.errors import MedbenchError, RecordError
     from medbench.evaluation.comparison import compare_paired, default_method
+    from medbench.wording import counted
 
     side_a, side_b = (_side(ref, args.root, args.board) for ref in (args.run_a, args.run_b))
     task_a, task_b = side_a.protocol, side_b.protocol
@@ -84,7 +85,7 @@ def execute(args: argparse.Namespace) -> int:
         return 0
     ci = result.ci
     interval = f" [{ci.low:+.4f}, {ci.high:+.4f}] ({ci.level:.0%} CI)" if ci else " (no interval)"
-    print(f"task {task_a.name} v{task_a.version}, {result.n_units} {result.resampling_unit}s")
+    print(f"task {task_a.name} v{task_a.version}, {counted(result.n_units, result.resampling_unit)}")
     print(f"A {side_a.label} {metric}: {result.value_a:.4f}")
     print(f"B {side_b.label} {metric}: {result.value_b:.4f}")
     print(f"A - B: {result.difference:+.4f}{interval}")

@@ -68,19 +68,28 @@ def execute(args: argparse.Namespace) -> int:
 def _on_committee(args: argparse.Namespace) -> int:
     """Send a rerun's predictions; the committee scores them and logs `reproduce` or `reproduction_failed`."""
     from medbench.errors import ConfigError
-    from medbench.evaluation.agreement import RESCORING_TOLERANCE
     from medbench.leaderboard.committee.client import file_submission, open_committee, record_submission
 
     if bool(args.run) == bool(args.predictions):
         raise ConfigError("--run RERUN_DIR or --predictions FILE: the rerun whose predictions the committee scores")
-    frame = record_submission(args.run)[0] if args.run else file_submission(args.predictions, "rerun")[0]
-    tolerance = args.tolerance if args.tolerance is not None else RESCORING_TOLERANCE
-    event = open_committee(args.server, args.db, args.key).reproduce(args.target, frame, tolerance)
-    differences = event["data"]["differences"]
+    frame = record_submission(rerun_record(args.run))[0] if args.run else file_submission(args.predictions, "rerun")[0]
+    event = open_committee(args.server, args.db, args.key).reproduce(args.target, frame, args.tolerance)
+    # The committee answers match or no match (its release policy): which numbers differ stays on the server.
     print(f"{event['event']}: entry {event['entry'][:12]} on board {event['board']} ({event['note']}; audit event {event['seq']})")
-    for name, values in differences.items():
-        print(f"  {name}: submitted {values['submitted']:.6g}, reproduced {values['reproduced']:.6g}")
     from medbench.leaderboard.folder.location import committee_refresh_hint
 
     print(committee_refresh_hint())
     return 0 if event["event"] == "reproduce" else 1
+
+
+def rerun_record(given: Path) -> Path:
+    """The rerun's record folder from what the user gives: the record itself, or the reproduction
+    folder (or its `reproduction.json`) as `medbench reproduce` printed it, which holds the record
+    one task folder down (`<attempt>/<task>/<run_id>/`)."""
+    from medbench.records.record import MANIFEST_FILE, REPRODUCTION_FILE
+
+    folder = given.parent if given.name == REPRODUCTION_FILE else given
+    if (folder / MANIFEST_FILE).is_file():
+        return folder
+    nested = sorted(path.parent for path in folder.glob(f"*/*/{MANIFEST_FILE}"))
+    return nested[0] if len(nested) == 1 else folder

@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 
 HELP = "Re-score a run record from its stored predictions (no model rerun); compare with its metrics.json."
-CONFIDENCE_KEYS = {"method": str, "level": float, "n_resamples": int, "seed": int}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -42,8 +41,9 @@ def execute(args: argparse.Namespace) -> int:
 def apply_overrides(protocol, overrides: list[str]):
     """`protocol` with `key=value` overrides of its metrics and confidence settings."""
     from medbench.errors import ConfigError
+    from medbench.records.protocol import Confidence
 
-    confidence = protocol.confidence.model_dump()
+    confidence, types = protocol.confidence.model_dump(), Confidence.setting_types()
     for override in overrides:
         key, separator, value = override.partition("=")
         if not separator or not value:
@@ -52,11 +52,11 @@ def apply_overrides(protocol, overrides: list[str]):
             names = tuple(name for name in value.split(",") if name)
             primary = protocol.primary if protocol.primary in names else names[0]
             protocol = protocol.replaced(metrics=names, primary=primary)
-        elif key in CONFIDENCE_KEYS:
+        elif key in types:
             try:
-                confidence[key] = CONFIDENCE_KEYS[key](value)
+                confidence[key] = types[key](value)
             except ValueError:
-                raise ConfigError(f"override {override!r}: {key} must be a {CONFIDENCE_KEYS[key].__name__}") from None
+                raise ConfigError(f"override {override!r}: {key} must be a {types[key].__name__}") from None
         else:
-            raise ConfigError(f"override {override!r}: unknown key {key!r}; known: metrics, {', '.join(CONFIDENCE_KEYS)}")
+            raise ConfigError(f"override {override!r}: unknown key {key!r}; known: metrics, {', '.join(types)}")
     return protocol.replaced(confidence=confidence)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 HELP = "Serve the committee's boards over HTTP: hidden-label scoring, tokens and roles, the signed audit log."
 
@@ -12,15 +13,31 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
     add_committee_options(parser, server=False)
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
-    parser.add_argument("--port", type=int, default=8000, help="port (default: %(default)s)")
+    parser.add_argument("--port", type=int, default=8000, help="port; 0 picks a free one (default: %(default)s)")
+    parser.add_argument(
+        "--access-log", type=Path, metavar="FILE",
+        help="append one line per request (method, path, status, time, user; never a body or token) to FILE (default: stderr)",
+    )
 
 
 def execute(args: argparse.Namespace) -> int:
     from medbench.errors import LeaderboardError
-    from medbench.leaderboard.committee.app import serve
+    from medbench.leaderboard.committee.access_log import log_access_to
+    from medbench.leaderboard.committee.app import bind, serve
+    from medbench.leaderboard.board.signing import fingerprint
+    from medbench.leaderboard.committee.store import CommitteeStore
 
     if not args.db:
         raise LeaderboardError("--db: name the database, e.g. --db postgresql://medbench@localhost/medbench or sqlite:///committee.db")
-    print(f"medbench serve: http://{args.host}:{args.port}  (database {args.db.split('@')[-1]}, key {args.key})", flush=True)
-    serve(args.db, args.key, args.host, args.port)
+    listener = bind(args.host, args.port)
+    store = CommitteeStore(args.db, args.key)
+    log_access_to(args.access_log)
+    host, port = listener.getsockname()[:2]
+    shown = f"[{host}]" if ":" in host else host
+    print(
+        f"medbench serve: http://{shown}:{port}  (database {args.db.split('@')[-1]}, "
+        f"key {args.key}, fingerprint {fingerprint(store.public_key)})",
+        flush=True,
+    )
+    serve(store, listener)
     return 0

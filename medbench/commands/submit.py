@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any, Optional
 
 HELP = "Submit run records to a leaderboard (checks completeness, schema, predictions, comparability)."
 
@@ -63,7 +64,11 @@ def _to_committee(args: argparse.Namespace) -> int:
             refused += 1
             print(f"refused {run_dir}: {error}")
             continue
-        items.append((run_dir, frame, meta, args.board or task))
+        board = args.board or _board_of_task(committee, run_dir, task)
+        if board is None:
+            refused += 1
+            continue
+        items.append((run_dir, frame, meta, board))
     for source, frame, meta, board in items:
         try:
             outcome = committee.submit(board, frame, meta)
@@ -74,8 +79,14 @@ def _to_committee(args: argparse.Namespace) -> int:
         entry = outcome["aggregates"]
         primary_name = entry["protocol"]["primary"]
         primary = entry["metrics"][primary_name]["value"]
-        verb = "submitted" if outcome["added"] else "already on board"
-        print(f"{verb} {source} to board {board} as entry {outcome['entry_id'][:12]}: {primary_name} {primary:.4f} (scored by the committee)")
+        scored = f"entry {outcome['entry_id'][:12]}: {primary_name} {primary:.4f} (scored by the committee)"
+        if outcome["added"]:
+            print(f"submitted {source} to board {board} as {scored}")
+        else:
+            print(f"already on board {board}: {source} ({scored})")
+        if outcome.get("held"):
+            print(f"  the Ladder rule holds this entry's numbers: it does not beat your team's best {primary_name} "
+                  f"{primary:.4f} by the board's resolution (`board.release`), so the board shows that best")
         added += outcome["added"]
     if added:
         from medbench.leaderboard.folder.location import committee_refresh_hint
@@ -85,6 +96,25 @@ def _to_committee(args: argparse.Namespace) -> int:
         print(f"medbench submit: error: {refused} submission(s) refused (reasons above)", flush=True)
         return 2
     return 0
+
+
+def _board_of_task(committee: Any, run_dir: Path, task: str) -> Optional[str]:
+    """The board named after the record's task; else None, after listing the boards that take its protocol."""
+    from medbench.records.record import read_record
+
+    names = committee.board_names()
+    if task in names:
+        return task
+    protocol = read_record(run_dir).protocol
+    fitting = [name for name in names if not committee.spec(name).protocol.differing_fields(protocol)]
+    if fitting:
+        print(f"refused {run_dir}: the committee has no board {task!r}; boards that take its protocol "
+              f"(task {protocol.name} v{protocol.version}): {', '.join(fitting)}; pass --board {fitting[0]}")
+    else:
+        shown = ", ".join(names) if names else "none yet"
+        print(f"refused {run_dir}: no board of the committee takes its protocol (task {protocol.name} v{protocol.version}); "
+              f"its boards: {shown}; an admin creates one with `medbench board create`")
+    return None
 
 
 def _to_folder_boards(args: argparse.Namespace) -> int:
@@ -119,8 +149,6 @@ def _to_folder_boards(args: argparse.Namespace) -> int:
             continue
         added += 1
         notes = []
-        if result.upgraded_from:
-            notes.append(f"board moved from task version {result.upgraded_from}; older entries are stale")
         if result.baseline:
             notes.append("the board's baseline")
         print(f"submitted {run_dir} to board {result.board} as entry {result.entry_id[:12]}" + (f" ({'; '.join(notes)})" if notes else ""))

@@ -181,7 +181,6 @@ def allowed_targets_of(local_config: Any) -> list[str]:
 @lru_cache(maxsize=1)
 def shipped_options() -> Shipped:
     """Index every YAML option under medbench's `conf/` by the config path its values land at."""
-    import yaml
 
     from medbench.config.location import config_dir
 

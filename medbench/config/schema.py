@@ -8,7 +8,7 @@ loggers, callbacks) are `Any`: they are `_target_` nodes owned by the libraries 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, make_dataclass
 from pathlib import Path
 from typing import Any, Optional
 
@@ -16,16 +16,17 @@ from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING, OmegaConf
 
 from medbench.metrics.direction import Direction
+from medbench.records.protocol import Confidence
 
 
-@dataclass
-class ConfidenceConfig:
-    """How the uncertainty of every reported metric is estimated."""
-
-    method: str = "percentile"
-    level: float = 0.95
-    n_resamples: int = 1000
-    seed: int = 0
+# How the uncertainty of every reported metric is estimated: the Protocol's one model
+# (`medbench.records.protocol.Confidence`) as a dataclass Hydra types the `confidence` block with;
+# its ranges are checked when the run builds the protocol.
+ConfidenceConfig = make_dataclass(
+    "ConfidenceConfig",
+    [(name, kind, field(default=Confidence.model_fields[name].default)) for name, kind in Confidence.setting_types().items()],
+)
+ConfidenceConfig.__module__ = __name__  # found again by name when sweep workers unpickle a config
 
 
 @dataclass
@@ -165,8 +166,9 @@ OmegaConf.register_new_resolver("name_of_file", name_of_file, replace=True)
 
 
 def register_configs() -> None:
-    """Make the schema available to `conf/config.yaml` as `medbench_schema`, and medbench's SLURM launcher's."""
-    from medbench.sweeps.slurm_launcher import register_schema
+    """Make the schema available to `conf/config.yaml` as `medbench_schema`.
 
+    The SLURM launcher's schema belongs to the sweeps layer above (`medbench.sweeps.slurm_launcher.register_schema`):
+    `medbench run` registers both.
+    """
     ConfigStore.instance().store(name="medbench_schema", node=MedbenchConfig)
-    register_schema()

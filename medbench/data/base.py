@@ -13,13 +13,12 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 
 import numpy as np
-import pandas as pd
 import pytorch_lightning as pl
 import torch
 from torch.utils.data import DataLoader, Dataset, TensorDataset
 
-from medbench.data.fingerprint import content_hash
-from medbench.data.split import Split
+from medbench.records.fingerprint import content_hash
+from medbench.tasks.split import Split
 from medbench.errors import DataError
 from medbench.records.pathways import PathwaySummary
 

@@ -12,7 +12,7 @@ from functools import cached_property
 
 import numpy as np
 
-from medbench.data.fingerprint import content_hash
+from medbench.records.fingerprint import content_hash
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from medbench.data.base import DataInfo, MedbenchDataModule
-from medbench.data.split import Split
+from medbench.tasks.split import Split
 from medbench.errors import DataError
 
 SERIES, ORIGIN, DATE, HORIZON, WINDOW, SCALE = "series", "origin", "date", "horizon", "window", "scale"

@@ -15,7 +15,7 @@ from typing import Any, Optional
 import numpy as np
 
 from medbench.data.base import SPLIT_NAMES, DataInfo, MedbenchDataModule
-from medbench.data.split import Split
+from medbench.tasks.split import Split
 from medbench.data.splits import check_seen_in_training, stratified_split
 from medbench.errors import DataError
 from medbench.tasks.kind import Classes

@@ -20,7 +20,8 @@ import numpy as np
 from medbench.data.base import SPLIT_NAMES, DataInfo, MedbenchDataModule, Split
 from medbench.data.beir import BeirDataset, Qrels, load_beir
 from medbench.data.corpus import Corpus, RetrievalInputs
-from medbench.data.fingerprint import content_hash
+from medbench.io import sha256_file
+from medbench.records.fingerprint import content_hash
 
 
 class RetrievalDataModule(MedbenchDataModule):
@@ -141,7 +142,7 @@ class Icd11RetrievalDataModule(RetrievalDataModule):
         from medbench.data.icd11_retrieval import icd11_database, write_icd11_folder
 
         # The database's hash is in the name: another release of the package builds another folder.
-        key = content_hash({**self.builder_arguments, "database": _file_hash(icd11_database())})[:12]
+        key = content_hash({**self.builder_arguments, "database": sha256_file(icd11_database())})[:12]
         folder = self.cache_dir / "built" / f"icd11-{self.builder_arguments['language']}-{key}"
         return written_once(folder, lambda staging: write_icd11_folder(staging, **self.builder_arguments))
 
@@ -157,9 +158,3 @@ def written_once(folder: Path, write: Callable[[Path], object]) -> Path:
         except OSError:  # another process finished the same folder first
             shutil.rmtree(staging, ignore_errors=True)
     return folder
-
-
-def _file_hash(path: Path) -> str:
-    from medbench.io import sha256_file
-
-    return sha256_file(path)

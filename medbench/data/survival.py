@@ -18,7 +18,7 @@ import torch
 from torch.utils.data import Dataset, TensorDataset
 
 from medbench.data.base import DataInfo, MedbenchDataModule
-from medbench.data.split import Split
+from medbench.tasks.split import Split
 from medbench.data.splits import standardized_on, stratified_split
 from medbench.errors import DataError
 from medbench.tasks.survival import survival_targets

@@ -15,6 +15,7 @@ import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Optional
 
 import pandas as pd
 
@@ -60,6 +61,27 @@ def read_table(path: Path, strings: bool = False) -> pd.DataFrame:
     if len(frame) == 0:
         raise DataError(f"{path}: the file has no rows")
     return frame
+
+
+def table_columns(path: Path) -> Optional[list[str]]:
+    """The column names of the table at `path` from its header alone (a parquet file's schema);
+    None for JSON, whose columns only its rows tell."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"{path}: no such file")
+    if path.stat().st_size == 0:
+        raise DataError(f"{path}: the file is empty")
+    suffix = path.suffix.lower()
+    if suffix in DELIMITED:
+        return _header(path, sniff_dialect(path))
+    if suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        try:
+            return list(pq.read_schema(path).names)
+        except (OSError, ValueError) as error:
+            raise DataError(f"{path}: not a readable parquet file ({error})") from None
+    return None
 
 
 def sniff_dialect(path: Path) -> Dialect:

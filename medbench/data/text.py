@@ -23,7 +23,7 @@ import torch
 from torch.utils.data import Dataset
 
 from medbench.data.base import SPLIT_NAMES, DataInfo, MedbenchDataModule
-from medbench.data.split import Split
+from medbench.tasks.split import Split
 from medbench.data.splits import check_seen_in_training, stratified_split
 from medbench.errors import DataError
 from medbench.tasks.registry import classes_of

@@ -20,8 +20,10 @@ import numpy as np
 import pandas as pd
 
 from medbench.errors import DataError
+from medbench.tasks.columns import DOC_ID as DOC
+from medbench.tasks.columns import RANK, RELEVANCE, SCORE
+from medbench.tasks.columns import SAMPLE_ID as QUERY
 
-QUERY, DOC, RELEVANCE, SCORE, RANK = "sample_id", "doc_id", "relevance", "score", "rank"
 
 _QRELS_FIELDS = ("query", "iteration", "document", "relevance")
 _RUN_FIELDS = ("query", "Q0", "document", "rank", "score", "tag")

@@ -22,7 +22,7 @@ import pandas as pd
 
 from medbench.data.base import DataInfo, MedbenchDataModule
 from medbench.data.columns import ColumnTypes, column_types, encode_features, patient_split
-from medbench.data.split import Split
+from medbench.tasks.split import Split
 from medbench.data.splits import check_seen_in_training, stratified_split
 from medbench.data.survival import SurvivalDataModule, SurvivalSplit, check_eval_times
 from medbench.errors import DataError

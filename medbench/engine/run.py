@@ -22,6 +22,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from medbench import __version__
 from medbench.errors import ConfigError, RecordError
+from medbench.wording import article, or_list
 from medbench.config.identity import legacy_run_id_of, run_id_of
 from medbench.records.provenance import environment_info, git_info
 from medbench.config.recorded import recorded_config, recorded_yaml
@@ -37,6 +38,7 @@ from medbench.records.record import (
     record_dir,
     staged_record,
 )
+from medbench.data.preflight import check_input_table
 from medbench.io import sha256_file
 from medbench.records.protocol import Protocol
 from medbench.evaluation.scoring import check_protocol, score_outputs
@@ -60,8 +62,9 @@ def run(cfg: DictConfig, overrides: Sequence[str] = ()) -> Optional[RunRecord]:
         existing = _existing_record(final)
         if existing is not None and existing.complete and not cfg.force and data_change(cfg, existing) is None:
             return None  # rank 0 reuses it too and starts no training for this rank to join
+        datamodule = load_data(cfg)
         with staged_record(final) as writer:
-            _fit_predict_score(cfg, writer, {})
+            _fit_predict_score(cfg, datamodule, writer, {})
         return None
     # Two processes asking for the same run id (a duplicated sweep point) run it once.
     with FileLock(str(final.parent / f".{run_id}.lock")):
@@ -86,6 +89,7 @@ def global_rank() -> int:
 
 def validate(cfg: DictConfig) -> None:
     """Refuse a config with missing values or inconsistent task keys, naming the keys."""
+    check_model_fits(cfg.task.kind, _hydra_choices())
     missing = sorted(OmegaConf.missing_keys(cfg))
     if missing:
         raise ConfigError(
@@ -95,6 +99,27 @@ def validate(cfg: DictConfig) -> None:
         )
     check_protocol(Protocol.from_task_config(cfg.task))
     recorded_config(cfg)  # refuses semantic values read from the environment (secrets)
+    check_input_table(cfg.task.data)  # a user's file: its header, in seconds, before torch is imported
+
+
+def check_model_fits(kind_name: Any, choices: dict[str, str]) -> None:
+    """Refuse a shipped model option that serves other kinds of task than this one, naming those that do.
+
+    Only the options some kind declares are judged: a model config of the user's own is left to
+    its own checks. Without Hydra (an API call) no option is known and nothing is judged.
+    """
+    from medbench.tasks.registry import KIND_MODULES, get_kind
+
+    option = choices.get("model")
+    kind = get_kind(str(getattr(kind_name, "value", kind_name)))
+    if option is None or option in kind.models:
+        return
+    if any(option in get_kind(other).models for other in KIND_MODULES):
+        task = choices.get("task", "")
+        raise ConfigError(
+            f"task={task} is {article(kind.name)} {kind.name} task, which model={option} does not serve: "
+            f"use model={or_list(kind.models)}"
+        )
 
 
 def data_change(cfg: DictConfig, record: RunRecord) -> Optional[str]:
@@ -131,11 +156,14 @@ def _existing_record(final: Path) -> Optional[RunRecord]:
 
 def _execute(cfg: DictConfig, run_id: str, final: Path, overrides: list[str]) -> RunRecord:
     started, clock = datetime.now(timezone.utc), time.perf_counter()
+    # Before the model, the trainer or the record: a bad input file fails here, in one line, and
+    # leaves no failed record behind (nothing ran) for `medbench submit runs/*/*/` to trip over.
+    datamodule = load_data(cfg)
     with staged_record(final) as writer:
         writer.write_config(recorded_yaml(cfg), overrides)
         outcome: dict[str, Any] = {}
         try:
-            _fit_predict_score(cfg, writer, outcome)
+            _fit_predict_score(cfg, datamodule, writer, outcome)
         except Exception as error:
             manifest = _manifest(cfg, run_id, overrides, started, clock, outcome, error)
             writer.commit(manifest)
@@ -144,23 +172,30 @@ def _execute(cfg: DictConfig, run_id: str, final: Path, overrides: list[str]) ->
         return writer.commit(_manifest(cfg, run_id, overrides, started, clock, outcome, None))
 
 
-def _fit_predict_score(cfg: DictConfig, writer: RecordWriter, outcome: dict[str, Any]) -> None:
-    """Do the work; fill `outcome` as facts become known, so a failure still records them."""
+def load_data(cfg: DictConfig) -> Any:
+    """The task's data module, its files read, checked and split (seeded first: a loader may draw)."""
     import pytorch_lightning as pl
     import torch
 
-    from medbench.models.base import Estimator
-    from medbench.tasks.outputs import build_outputs
-    from medbench.engine.training import fit_and_predict, save_weights
-
     torch.set_num_threads(cfg.num_threads)
     pl.seed_everything(cfg.seed, workers=True, verbose=False)
+    datamodule = _instantiate(cfg.task.data, "task.data")
+    datamodule.setup()
+    return datamodule
+
+
+def _fit_predict_score(cfg: DictConfig, datamodule: Any, writer: RecordWriter, outcome: dict[str, Any]) -> None:
+    """Do the work on the loaded data; fill `outcome` as facts become known, so a failure still records them."""
+    import pytorch_lightning as pl
+
+    from medbench.models.base import Estimator
+    from medbench.tasks.registry import get_kind
+    from medbench.engine.training import fit_and_predict, save_weights
+
     task = cfg.task
     protocol = Protocol.from_task_config(task)
     kind = protocol.kind
 
-    datamodule = _instantiate(task.data, "task.data")
-    datamodule.setup()
     info = datamodule.info()
     outcome["dataset"] = DatasetInfo(
         fingerprint=datamodule.fingerprint(),
@@ -203,7 +238,7 @@ def _fit_predict_score(cfg: DictConfig, writer: RecordWriter, outcome: dict[str,
         vocabulary=vocabulary,
     )
 
-    outputs = build_outputs(kind, datamodule.split("test"), scores, protocol.metadata_columns())
+    outputs = get_kind(kind).build_outputs(datamodule.split("test"), scores, protocol.metadata_columns())
     writer.write_predictions(outputs.predictions)
     if outputs.qrels is not None:
         writer.write_qrels(outputs.qrels)

@@ -19,6 +19,7 @@ from omegaconf import DictConfig
 
 from medbench.data.base import MedbenchDataModule
 from medbench.config.instantiation import instantiate_named, instantiate_node
+from medbench.config.recorded import recorded_config
 
 
 # What Lightning prints that a medbench user cannot act on: device banners ("GPU available"),
@@ -69,7 +70,7 @@ def fit_and_predict(
     failed = True
     try:
         for logger in loggers:
-            logger.log_hyperparams(_loggable(cfg))
+            logger.log_hyperparams(recorded_config(cfg))  # no environment values in logs either
         trainer.fit(module, datamodule=datamodule)
         best = next((c.best_model_path for c in callbacks if isinstance(c, pl.callbacks.ModelCheckpoint)), "")
         if trainer.world_size > 1:
@@ -91,12 +92,6 @@ def save_weights(module: pl.LightningModule, path: Path) -> Path:
     target = path.with_suffix(".pt")
     torch.save(module.state_dict(), target)
     return target
-
-
-def _loggable(cfg: DictConfig) -> dict:
-    from medbench.config.recorded import recorded_config
-
-    return recorded_config(cfg)  # no environment values in logs either
 
 
 def _finish_loggers(loggers: list[pl.loggers.Logger], failed: bool) -> None:

@@ -22,19 +22,27 @@ if TYPE_CHECKING:
 EXACT = 0.0
 # A rerun on a GPU or by a non-deterministic trainer: bit-identical results are not expected.
 NONDETERMINISTIC_TOLERANCE = 1e-4
-# A committee scoring a rerun's predictions on its server: the numbers differ by summation order at most.
-RESCORING_TOLERANCE = 1e-9
+# A committee scoring a rerun's predictions on its server: the numbers differ by summation order at
+# most. A board's release policy may loosen it up to the maximum, never beyond: past it a "match"
+# would unlock approval for predictions that merely resemble the entry's.
+RESCORING_TOLERANCE = 1e-6
+MAX_RESCORING_TOLERANCE = 1e-3
 
 
 def difference(before: Optional["MetricValue"], after: Optional["MetricValue"]) -> Optional[float]:
-    """The largest absolute difference over the value and the interval bounds; None when a side lacks the metric."""
+    """The largest absolute difference over the value and the interval bounds; None when a side lacks the metric.
+
+    Bounds are compared only between intervals drawn by the same method: a record made before
+    medbench drew collapsed intervals exactly (a percentile [1, 1] that is now Clopper-Pearson) has
+    the same predictions and value, and an interval of another method is not a different result."""
     if before is None or after is None:
         return None
     pairs = [(before.value, after.value)]
     if before.ci is not None or after.ci is not None:
         if before.ci is None or after.ci is None:
             return math.inf
-        pairs += [(before.ci.low, after.ci.low), (before.ci.high, after.ci.high)]
+        if before.ci.method == after.ci.method:
+            pairs += [(before.ci.low, after.ci.low), (before.ci.high, after.ci.high)]
     return max(_difference(a, b) for a, b in pairs)
 
 

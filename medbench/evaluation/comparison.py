@@ -41,13 +41,12 @@ from medbench.evaluation.scoring import resampler_of, statistic_of
 from medbench.stats.bootstrap import Interval, distributions, interval, jackknife, p_value_of_zero
 from medbench.stats.paired import paired_difference, permutation_p_value, swaps
 from medbench.stats.significance import delong_interval, delong_test, mcnemar_test
-from medbench.tasks.predictions import SAMPLE_ID, TARGET
+from medbench.tasks.columns import DOC_ID, SAMPLE_ID, TARGET
 
 if TYPE_CHECKING:
     from medbench.tasks.outputs import TaskOutputs
 
 METHODS = ("bootstrap", "permutation", "mcnemar", "delong")
-DOC_ID = "doc_id"
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from medbench.records.protocol import Protocol
 from medbench.records.record import ConfidenceInterval, MetricValue, Metrics
 from medbench.stats.bootstrap import Interval, Statistic, confidence_intervals
 from medbench.stats.resampling import Resampler
-from medbench.tasks.predictions import SAMPLE_ID
+from medbench.tasks.columns import SAMPLE_ID
 
 if TYPE_CHECKING:
     from medbench.records.record import RunRecord

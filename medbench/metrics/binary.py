@@ -17,7 +17,7 @@ from medbench.errors import DataError
 from medbench.metrics import weighted as w
 from medbench.metrics.direction import HIGHER_SHARE, LOWER_SHARE, LOWER_UNBOUNDED
 from medbench.metrics.registry import BINS, FRACTION, Prepared, register, register_preparer, require_columns
-from medbench.tasks.predictions import PREDICTION, SAMPLE_ID, SCORE, TARGET
+from medbench.tasks.columns import PREDICTION, SAMPLE_ID, SCORE, TARGET
 
 if TYPE_CHECKING:
     from medbench.tasks.outputs import TaskOutputs
@@ -52,7 +52,7 @@ def _share(name: str):
 @register_preparer(KIND)
 def prepare(outputs: "TaskOutputs") -> Prepared:
     frame = outputs.predictions
-    require_columns(frame, [SAMPLE_ID, TARGET, SCORE], KIND)
+    require_columns(frame, KIND)
     targets = frame[TARGET].to_numpy().astype(np.int64)
     if not np.isin(targets, (0, 1)).all():
         raise DataError(f"binary targets must be 0 or 1; found {sorted(set(np.unique(targets)) - {0, 1})[:5]}")

@@ -21,7 +21,7 @@ from medbench.metrics import regression
 from medbench.metrics.direction import LOWER_UNBOUNDED, Direction, Scale
 from medbench.metrics.registry import FRACTION, OPTIONAL_FRACTION, Prepared, register, register_preparer, require_columns
 from medbench.tasks.forecasting import QUANTILE_PREFIX, quantile_forecasts
-from medbench.tasks.predictions import PREDICTION, SAMPLE_ID, TARGET
+from medbench.tasks.columns import PREDICTION, SAMPLE_ID, TARGET
 
 if TYPE_CHECKING:
     from medbench.tasks.outputs import TaskOutputs
@@ -55,7 +55,7 @@ class ForecastData(regression.RegressionData):
 @register_preparer(KIND)
 def prepare(outputs: "TaskOutputs") -> Prepared:
     frame = outputs.predictions
-    require_columns(frame, [SAMPLE_ID, TARGET, PREDICTION, SCALE], KIND)
+    require_columns(frame, KIND)
     targets, predictions = frame[TARGET].to_numpy(dtype=np.float64), frame[PREDICTION].to_numpy(dtype=np.float64)
     scale = frame[SCALE].to_numpy(dtype=np.float64)
     if not (np.isfinite(targets).all() and np.isfinite(predictions).all() and (scale > 0).all()):

@@ -17,7 +17,7 @@ from medbench.errors import ConfigError, DataError
 from medbench.metrics import weighted as w
 from medbench.metrics.direction import HIGHER_SHARE, LOWER_UNBOUNDED, Direction, Scale
 from medbench.metrics.registry import CLASS, CUTOFF, Prepared, register, register_preparer, require_columns
-from medbench.tasks.predictions import PREDICTION, SAMPLE_ID, SCORE, TARGET
+from medbench.tasks.columns import PREDICTION, SAMPLE_ID, SCORE, TARGET
 
 if TYPE_CHECKING:
     from medbench.tasks.outputs import TaskOutputs
@@ -62,7 +62,7 @@ class MulticlassData:
 @register_preparer(KIND)
 def prepare(outputs: "TaskOutputs") -> Prepared:
     frame = outputs.predictions
-    require_columns(frame, [SAMPLE_ID, TARGET], KIND)
+    require_columns(frame, KIND)
     score_columns = indexed_columns(frame, SCORE)
     scores = frame[score_columns].to_numpy(dtype=np.float64)
     targets = frame[TARGET].to_numpy().astype(np.int64)

@@ -17,7 +17,7 @@ from medbench.metrics import weighted as w
 from medbench.metrics.multiclass import indexed_columns
 from medbench.metrics.direction import HIGHER_SHARE, LOWER_SHARE
 from medbench.metrics.registry import LABEL, Prepared, register, register_preparer, require_columns
-from medbench.tasks.predictions import PREDICTION, SAMPLE_ID, SCORE, TARGET
+from medbench.tasks.columns import PREDICTION, SAMPLE_ID, SCORE, TARGET
 
 if TYPE_CHECKING:
     from medbench.tasks.outputs import TaskOutputs
@@ -60,7 +60,7 @@ class MultilabelData:
 @register_preparer(KIND)
 def prepare(outputs: "TaskOutputs") -> Prepared:
     frame = outputs.predictions
-    require_columns(frame, [SAMPLE_ID], KIND)
+    require_columns(frame, KIND)
     target_columns, score_columns = indexed_columns(frame, TARGET), indexed_columns(frame, SCORE)
     if len(target_columns) != len(score_columns):
         raise ConfigError(f"multilabel predictions have {len(target_columns)} target and {len(score_columns)} score columns")

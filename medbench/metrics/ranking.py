@@ -27,8 +27,10 @@ import pyarrow.compute as pc
 
 from medbench.errors import DataError
 from medbench.metrics import string_keys
+from medbench.tasks.columns import DOC_ID as DOC
+from medbench.tasks.columns import RELEVANCE, SCORE, doc_ranks, trec_order
+from medbench.tasks.columns import SAMPLE_ID as QUERY
 
-QUERY, DOC, SCORE, RELEVANCE = "sample_id", "doc_id", "score", "relevance"
 
 # Run rows handled per chunk: bounds the padded matrices and their temporaries (~100 MB).
 CHUNK_ROWS = 2_000_000
@@ -361,9 +363,8 @@ def _break_ties(
     run_rows = np.arange(first, last) if rows.order is None else rows.order[first:last]
     names = rows.docs.take(pa.array(run_rows[row_of_cell[filled]])).to_numpy(zero_copy_only=False)
     doc_rank = np.full(within.shape, -1, dtype=np.int64)
-    doc_rank[filled] = pd.factorize(pd.Series(names, dtype=object), sort=True)[0]
-    # lexsort: the last key is primary. Padding (-inf score) stays at the end.
-    order = np.lexsort((-doc_rank, -score[tied_queries]), axis=1)
+    doc_rank[filled] = doc_ranks(names)
+    order = trec_order(score[tied_queries], doc_rank, axis=1)  # padding (-inf score) stays at the end
     relevance = relevance.copy()
     relevance[tied_queries] = np.take_along_axis(relevance[tied_queries], order, axis=1)
     return relevance

@@ -269,9 +269,11 @@ def scale_of(kind: str, name: str) -> Scale:
     return get_metric(kind, name).scale
 
 
-def require_columns(frame: pd.DataFrame, columns: list[str], kind: str) -> None:
-    """Refuse a predictions frame that lacks a column the kind's metrics read."""
-    missing = [column for column in columns if column not in frame.columns]
+def require_columns(frame: pd.DataFrame, kind: str) -> None:
+    """Refuse a predictions frame that lacks a column of the kind's one list (`TaskKind.required_columns`, prefixes)."""
+    from medbench.tasks.registry import get_kind
+
+    missing = get_kind(kind).missing_columns(frame.columns)
     if missing:
         raise DataError(f"the predictions of a {kind} task lack column(s) {missing}; they have {list(frame.columns)}")
 

@@ -16,7 +16,7 @@ import numpy as np
 from medbench.errors import DataError
 from medbench.metrics.direction import Direction, Scale, TARGET_UNIT, lower_in_target_unit
 from medbench.metrics.registry import Prepared, register, register_preparer, require_columns
-from medbench.tasks.predictions import PREDICTION, SAMPLE_ID, TARGET
+from medbench.tasks.columns import PREDICTION, SAMPLE_ID, TARGET
 
 if TYPE_CHECKING:
     from medbench.tasks.outputs import TaskOutputs
@@ -41,7 +41,7 @@ class RegressionData:
 @register_preparer(KIND)
 def prepare(outputs: "TaskOutputs") -> Prepared:
     frame = outputs.predictions
-    require_columns(frame, [SAMPLE_ID, TARGET, PREDICTION], KIND)
+    require_columns(frame, KIND)
     targets, predictions = frame[TARGET].to_numpy(dtype=np.float64), frame[PREDICTION].to_numpy(dtype=np.float64)
     if not (np.isfinite(targets).all() and np.isfinite(predictions).all()):
         raise DataError("regression targets and predictions must be finite numbers")

@@ -25,7 +25,9 @@ import numpy as np
 import pandas as pd
 
 from medbench.errors import DataError
-from medbench.metrics.ranking import QUERY, RankedChunk, RankedRun, rank_run
+from medbench.metrics.ranking import RankedChunk, RankedRun, rank_run
+from medbench.tasks.columns import DOC_ID, RANK, SCORE
+from medbench.tasks.columns import SAMPLE_ID as QUERY
 from medbench.metrics.direction import HIGHER_SHARE
 from medbench.metrics.registry import CUTOFF, Prepared, get_metric, register, register_preparer
 
@@ -129,7 +131,7 @@ def prepare(outputs: "TaskOutputs") -> Prepared:
 
 def _query_metadata(run: pd.DataFrame, queries: np.ndarray) -> pd.DataFrame:
     """Per evaluated query, the run's metadata columns (their first value for the query)."""
-    columns = [c for c in run.columns if c not in (QUERY, "doc_id", "score", "rank")]
+    columns = [c for c in run.columns if c not in (QUERY, DOC_ID, SCORE, RANK)]
     if not columns:
         return pd.DataFrame(index=range(len(queries)))
     first = run.drop_duplicates(QUERY).set_index(QUERY)[columns]

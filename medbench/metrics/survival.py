@@ -32,7 +32,8 @@ import numpy as np
 
 from medbench.metrics.direction import HIGHER_SHARE, LOWER_SHARE
 from medbench.metrics.registry import Prepared, register, register_preparer
-from medbench.tasks.survival import EVENT, RISK, SAMPLE_ID, SURVIVAL_PREFIX, TIME, survival_arrays
+from medbench.tasks.survival import EVENT, RISK, SURVIVAL_PREFIX, TIME, survival_arrays
+from medbench.tasks.columns import SAMPLE_ID
 
 if TYPE_CHECKING:
     from medbench.tasks.outputs import TaskOutputs

@@ -149,10 +149,6 @@ class Confusion:
     def f1(self) -> np.ndarray:
         return _ratio(2 * self.true_positive, 2 * self.true_positive + self.false_positive + self.false_negative)
 
-    def accuracy(self) -> np.ndarray:
-        total = self.true_positive + self.false_positive + self.false_negative + self.true_negative
-        return _ratio(self.true_positive + self.true_negative, total)
-
 
 def calibration_bins(scores: np.ndarray, n_bins: int) -> np.ndarray:
     """Equal-width bin of each score in [0, 1], as scikit-learn's `calibration_curve` bins them."""

@@ -15,7 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Optional, Protocol, runtime_checkable
 
-from medbench.data.split import Split
+from medbench.tasks.split import Split
 
 
 @runtime_checkable

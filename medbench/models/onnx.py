@@ -7,7 +7,7 @@ from typing import Any, Optional
 
 import numpy as np
 
-from medbench.data.split import Split
+from medbench.tasks.split import Split
 from medbench.errors import ConfigError, DataError
 from medbench.models.external import existing_file, keep_copy
 from medbench.tasks.registry import classes_of

@@ -16,9 +16,10 @@ from typing import Optional
 import numpy as np
 import pandas as pd
 
-from medbench.data.split import Split
+from medbench.tasks.split import Split
 from medbench.errors import ConfigError, DataError
 from medbench.models.external import existing_file, keep_copy
+from medbench.tasks.columns import SAMPLE_ID
 
 READERS = {".csv": "csv", ".parquet": "parquet"}
 SHOWN = 5
@@ -30,7 +31,7 @@ class PredictionsFile:
     def __init__(
         self,
         path: str,
-        id_column: str = "sample_id",
+        id_column: str = SAMPLE_ID,
         score_columns: Sequence[str] = ("score",),
         ignore_extra_ids: bool = False,
         sha256: Optional[str] = None,

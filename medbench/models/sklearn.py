@@ -7,7 +7,7 @@ from typing import Any, Optional
 
 import numpy as np
 
-from medbench.data.split import Split
+from medbench.tasks.split import Split
 from medbench.errors import DataError
 
 

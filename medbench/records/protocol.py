@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import Any, Literal, Optional
+from typing import Any, Literal, Optional, get_args, get_origin
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 
@@ -30,6 +30,17 @@ class Confidence(Strict):
     level: float = Field(default=0.95, gt=0.0, lt=1.0)
     n_resamples: int = Field(default=1000, ge=2)
     seed: int = 0
+
+    @classmethod
+    def setting_types(cls) -> dict[str, type]:
+        """Each setting and its plain type (a Literal's choices are strings), for the config schema
+        (`medbench.config.schema.ConfidenceConfig`) and `medbench score`'s overrides, so that
+        neither copies the settings or their defaults."""
+        return {name: _plain_type(info.annotation) for name, info in cls.model_fields.items()}
+
+
+def _plain_type(annotation: Any) -> type:
+    return type(get_args(annotation)[0]) if get_origin(annotation) is Literal else annotation
 
 
 class Protocol(Strict):

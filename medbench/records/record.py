@@ -193,7 +193,7 @@ class RunRecord:
         return self.manifest.status == "complete"
 
     def metrics(self) -> Metrics:
-        return _read_model(self.path / METRICS_FILE, Metrics)
+        return read_model(self.path / METRICS_FILE, Metrics)
 
     @property
     def protocol(self) -> Protocol:
@@ -260,7 +260,7 @@ class RunRecord:
 
     def predictions_content_hash(self) -> str:
         """A hash of the predictions' content (not of the parquet bytes): what a bundle cites instead of the rows."""
-        from medbench.data.fingerprint import content_hash
+        from medbench.records.fingerprint import content_hash
 
         frame = self.predictions()
         return content_hash({column: frame[column].to_numpy() for column in frame.columns})
@@ -296,7 +296,7 @@ def read_record(path: str | Path) -> RunRecord:
     path = Path(path)
     if not path.is_dir():
         raise RecordError(f"{path}: no such run record folder")
-    manifest = _read_model(path / MANIFEST_FILE, Manifest)
+    manifest = read_model(path / MANIFEST_FILE, Manifest)
     record = RunRecord(path=path, manifest=manifest)
     if record.complete:
         for name in (CONFIG_FILE, METRICS_FILE, PREDICTIONS_FILE):
@@ -408,17 +408,13 @@ def _existing(path: Path) -> Path:
     return path
 
 
-def read_model(path: Path, model: type[BaseModel]) -> Any:
-    """A JSON file validated against `model`; :class:`RecordError` names the file and the fields."""
-    return _read_model(path, model)
-
-
 def write_model(path: Path, value: BaseModel) -> None:
     """`value` as indented JSON, flushed to disk."""
     _write_text(path, value.model_dump_json(indent=2))
 
 
-def _read_model(path: Path, model: type[BaseModel]) -> Any:
+def read_model(path: Path, model: type[BaseModel]) -> Any:
+    """A JSON file validated against `model`; :class:`RecordError` names the file and the fields."""
     data = _existing(path).read_bytes()
     try:
         return model.model_validate_json(data)

@@ -124,6 +124,7 @@ def link_to_leaderboard(reproduction: Reproduction, claim: Claim, leaderboards_d
         reproduced_run_id=reproduction.reproduction_run_id,
         matches=reproduction.status == "match",
         differences=differences,
+        tolerance=reproduction.tolerance,
         note=f"{reproduction.status} at tolerance {reproduction.tolerance:g}, on {reproduction.where}, {reproduction.when}",
     )
     linked = reproduction.model_copy(

@@ -55,17 +55,6 @@ def delong_interval(result: DeLongResult, level: float) -> tuple[float, float]:
     return result.difference - half, result.difference + half
 
 
-def delong_variance(targets: np.ndarray, scores: np.ndarray) -> float:
-    """DeLong's variance of one AUROC (used by tests and for a single model's normal interval)."""
-    targets = np.asarray(targets).astype(bool)
-    positives, negatives = int(targets.sum()), int((~targets).sum())
-    pos, neg = np.asarray(scores, dtype=np.float64)[targets], np.asarray(scores, dtype=np.float64)[~targets]
-    rank_all = rankdata(np.r_[pos, neg])
-    per_positive = (rank_all[:positives] - rankdata(pos)) / negatives
-    per_negative = 1.0 - (rank_all[positives:] - rankdata(neg)) / positives
-    return float(np.var(per_positive, ddof=1) / positives + np.var(per_negative, ddof=1) / negatives)
-
-
 @dataclass(frozen=True)
 class McNemarResult:
     a_only: int  # units a got right and b got wrong

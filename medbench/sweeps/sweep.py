@@ -27,6 +27,7 @@ from typing import Any, Literal, Optional
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 from medbench.errors import ConfigError, RecordError
+from medbench.wording import counted
 from medbench.io import Strict, atomic_write
 from medbench.records.record import RunRecord, read_model, read_record, write_model
 
@@ -228,13 +229,28 @@ def print_summary(summary: SweepSummaryFile) -> None:
     from rich.markup import escape
     from rich.table import Table
 
-    table = Table(title=f"sweep {summary.sweep_dir}: {summary.n_jobs} jobs, {summary.n_failed} failed")
+    shared, own = split_overrides([row.overrides.split() for row in summary.rows])
+    table = Table(
+        title=f"sweep {summary.sweep_dir}: {counted(summary.n_jobs, 'job')}, {summary.n_failed} failed",
+        caption=f"every job: {' '.join(shared)}" if shared else None,
+    )
     for column in ("job", "run id", "overrides", "status", "primary metric (95% CI)"):
         table.add_column(column)
-    for row in summary.rows:
+    for row, overrides in zip(summary.rows, own):
         # Escaped: an override's list value (`drop_columns=[a,b]`) would otherwise read as rich markup and vanish.
-        table.add_row(str(row.job), row.run_id or "-", escape(row.overrides), _status_cell(row), _metric_cell(row))
+        table.add_row(str(row.job), row.run_id or "-", escape(" ".join(overrides)), _status_cell(row), _metric_cell(row))
     Console(stderr=False, width=160).print(table)
+
+
+def split_overrides(jobs: list[list[str]]) -> tuple[list[str], list[list[str]]]:
+    """The overrides every job shares (said once) and, per job, the ones that tell it apart.
+
+    With a single job nothing tells it apart, so its overrides stay on its row.
+    """
+    if len(jobs) < 2:
+        return [], jobs
+    shared = [override for override in jobs[0] if all(override in job for job in jobs[1:])]
+    return shared, [[override for override in job if override not in shared] for job in jobs]
 
 
 def _status_cell(row: SummaryRow) -> str:

@@ -13,13 +13,14 @@ from typing import TYPE_CHECKING, Optional
 import numpy as np
 
 from medbench.tasks.kind import Classes, TaskKind
-from medbench.tasks.predictions import SCORE, TARGET, classification_outputs
+from medbench.tasks.predictions import classification_outputs
+from medbench.tasks.columns import PREDICTION, SAMPLE_ID, SCORE, TARGET
 
 if TYPE_CHECKING:
     import pandas as pd
 
 
-def plots(predictions: "pd.DataFrame", qrels: Optional["pd.DataFrame"], primary: str) -> list[tuple[str, str]]:
+def plots(predictions: "pd.DataFrame", qrels: Optional["pd.DataFrame"], primary: str, per_unit: Optional[np.ndarray]) -> list[tuple[str, str]]:
     targets, scores = predictions[TARGET].to_numpy().astype(int), predictions[SCORE].to_numpy(dtype=float)
     return [("ROC curve (test split)", _roc_png(targets, scores)), ("Calibration (test split)", _calibration_png(targets, scores))]
 
@@ -54,14 +55,15 @@ def _calibration_png(targets: np.ndarray, scores: np.ndarray) -> str:
 
 KIND = TaskKind(
     name="binary",
+    models=("mlp", "logreg", "small_cnn", "resnet18", "text_cnn", "tfidf_logreg", "tfidf_arrays", "onnx", "gbm", "timeline_gru", "predictions_file"),
     classes=Classes(exclusive=True, single_score=True),
     output_description="one probability of the positive class in [0, 1] per sample",
     metrics_module="medbench.metrics.binary",
     build_outputs=partial(classification_outputs, kind="binary"),
     plots=plots,
     paired_tests={"auroc": "delong"},
-    required_columns=("sample_id", TARGET, SCORE),
-    prediction_columns=(SCORE, "prediction"),
-    derived_prefixes=("prediction",),
+    required_columns=(SAMPLE_ID, TARGET, SCORE),
+    prediction_columns=(SCORE, PREDICTION),
+    derived_prefixes=(PREDICTION,),
     finite=(SCORE,),
 )

@@ -24,10 +24,11 @@ import pandas as pd
 
 from medbench.errors import DataError
 from medbench.tasks.kind import TaskKind
-from medbench.tasks.predictions import PREDICTION, SAMPLE_ID, TARGET, attach_metadata
+from medbench.tasks.predictions import attach_metadata
+from medbench.tasks.columns import PREDICTION, SAMPLE_ID, TARGET
 
 if TYPE_CHECKING:
-    from medbench.data.forecasting import ForecastSplit
+    from medbench.tasks.split import Split
     from medbench.tasks.outputs import TaskOutputs
 
 QUANTILE_PREFIX = "quantile_"
@@ -45,8 +46,11 @@ def quantile_column(level: float) -> str:
     return f"{QUANTILE_PREFIX}{np.format_float_positional(float(level), trim='-')}"
 
 
-def forecasting_outputs(split: "ForecastSplit", raw_output: Any, metadata_columns: Sequence[str]) -> "TaskOutputs":
-    """The predictions frame of a forecasting run; refuses a wrong shape, non-finite or crossing quantiles."""
+def forecasting_outputs(split: "Split", raw_output: Any, metadata_columns: Sequence[str]) -> "TaskOutputs":
+    """The predictions frame of a forecasting run; refuses a wrong shape, non-finite or crossing quantiles.
+
+    `split` is a `medbench.data.forecasting.ForecastSplit` (its `quantiles` are the task's levels).
+    """
     from medbench.tasks.outputs import TaskOutputs
 
     values = np.asarray(raw_output, dtype=np.float64)
@@ -88,7 +92,7 @@ def quantile_forecasts(frame: pd.DataFrame) -> QuantileForecasts:
     return QuantileForecasts(levels[order], frame[[columns[i] for i in order]].to_numpy(dtype=np.float64).reshape(len(frame), len(columns)))
 
 
-def plots(predictions: pd.DataFrame, qrels: Optional[pd.DataFrame], primary: str) -> list[tuple[str, str]]:
+def plots(predictions: pd.DataFrame, qrels: Optional[pd.DataFrame], primary: str, per_unit: Optional[np.ndarray]) -> list[tuple[str, str]]:
     """Mean absolute scaled error and the central intervals' coverage, by forecast horizon."""
     from medbench.plots import figure, png
 
@@ -117,6 +121,7 @@ def plots(predictions: pd.DataFrame, qrels: Optional[pd.DataFrame], primary: str
 
 KIND = TaskKind(
     name="forecasting",
+    models=("seasonal_naive", "gbm_forecaster"),
     output_description="per forecast (series, origin, horizon) a point forecast and forecast quantiles at the task's levels",
     metrics_module="medbench.metrics.forecasting",
     build_outputs=forecasting_outputs,

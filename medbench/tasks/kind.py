@@ -13,19 +13,26 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Optional
 
+from medbench.tasks.columns import SAMPLE_ID
+
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
-    from medbench.data.split import Split
+    from medbench.tasks.split import Split
     from medbench.tasks.outputs import TaskOutputs
 
 # (split, the model's raw test output, the protocol's metadata columns) -> what the record keeps
 OutputBuilder = Callable[["Split", Any, Sequence[str]], "TaskOutputs"]
-# (predictions, qrels or None, primary metric) -> (title, base64 PNG) pairs for the report
-Plotter = Callable[["pd.DataFrame", Optional["pd.DataFrame"], str], list[tuple[str, str]]]
+# (predictions, qrels or None, primary metric, its per-unit values or None) -> (title, base64 PNG)
+# pairs for the report. The caller (`medbench.transfer.report`) computes the per-unit values from
+# the metric registry, a layer above the kinds, when the primary metric is a mean of them.
+Plotter = Callable[["pd.DataFrame", Optional["pd.DataFrame"], str, Optional["np.ndarray"]], list[tuple[str, str]]]
 
 
-def no_plots(predictions: "pd.DataFrame", qrels: Optional["pd.DataFrame"], primary: str) -> list[tuple[str, str]]:
+def no_plots(
+    predictions: "pd.DataFrame", qrels: Optional["pd.DataFrame"], primary: str, per_unit: Optional["np.ndarray"]
+) -> list[tuple[str, str]]:
     return []
 
 
@@ -63,9 +70,9 @@ class TaskKind:
     # What a stored predictions frame must hold (checked on every read, `medbench.tasks.stored`):
     # these columns, at least one column starting with each prefix, one row per `row_keys`, and
     # finite numbers in the `finite` columns (names, or prefixes ending in `_`).
-    required_columns: tuple[str, ...] = ("sample_id",)
+    required_columns: tuple[str, ...] = (SAMPLE_ID,)
     required_prefixes: tuple[str, ...] = ()
-    row_keys: tuple[str, ...] = ("sample_id",)
+    row_keys: tuple[str, ...] = (SAMPLE_ID,)
     finite: tuple[str, ...] = ()
     # Whether every test unit has a row (a retrieval run may retrieve nothing for a query).
     answers_every_unit: bool = True
@@ -78,6 +85,16 @@ class TaskKind:
     prediction_columns: tuple[str, ...] = ()
     prediction_prefixes: tuple[str, ...] = ()
     derived_prefixes: tuple[str, ...] = ()
+    # The `conf/model` options that serve this kind (`model=NAME`). A run that names another kind's
+    # option is refused before anything is built, with these as the ones to use (`medbench.engine.run`).
+    models: tuple[str, ...] = ()
+
+    def missing_columns(self, columns: Sequence[str]) -> list[str]:
+        """The required columns absent from `columns`, and `prefix*` for each required prefix none starts with."""
+        present = [str(column) for column in columns]
+        return [c for c in self.required_columns if c not in present] + [
+            f"{p}*" for p in self.required_prefixes if not any(column.startswith(p) for column in present)
+        ]
 
     def is_prediction(self, column: str) -> bool:
         return column in self.prediction_columns or column.startswith(self.prediction_prefixes)

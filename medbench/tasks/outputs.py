@@ -1,19 +1,16 @@
 """What a task keeps of a model's test outputs: the predictions frame, and the qrels for retrieval.
 
-Each task kind's spec (:mod:`medbench.tasks.registry`) has the one builder that turns the model's
-raw test output into the frame its module lays out. Kinds are imported by name on first use, so a
-classification run never imports retrieval code.
+Each task kind's spec (`get_kind(kind).build_outputs`, :mod:`medbench.tasks.registry`) is the one
+builder that turns the model's raw test output into the frame its module lays out. Kinds are
+imported by name on first use, so a classification run never imports retrieval code.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Optional
 
 import pandas as pd
-
-from medbench.data.split import Split
 
 
 @dataclass(frozen=True)
@@ -23,9 +20,3 @@ class TaskOutputs:
     predictions: pd.DataFrame
     # Retrieval: columns sample_id (query id), doc_id, relevance; None for the other kinds.
     qrels: Optional[pd.DataFrame] = None
-
-
-def build_outputs(kind: str, split: Split, raw_output: Any, metadata_columns: Sequence[str]) -> TaskOutputs:
-    from medbench.tasks.registry import get_kind
-
-    return get_kind(kind).build_outputs(split, raw_output, metadata_columns)

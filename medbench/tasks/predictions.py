@@ -12,17 +12,19 @@ multilabel  sample_id, target_<k>, score_<k>, prediction_<k> for each label k
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from medbench.data.split import Split
+from medbench.tasks.split import Split
 from medbench.errors import DataError
+from medbench.tasks.columns import PREDICTION, SAMPLE_ID, SCORE, TARGET
+from medbench.tasks.registry import classes_of, classification_kinds
 
-SAMPLE_ID = "sample_id"
-TARGET = "target"
-SCORE = "score"
-PREDICTION = "prediction"
+if TYPE_CHECKING:
+    from medbench.tasks.outputs import TaskOutputs
+
 THRESHOLD = 0.5
 
 
@@ -43,7 +45,10 @@ def classification_frame(
     metadata: pd.DataFrame | None = None,
     metadata_columns: Sequence[str] = (),
 ) -> pd.DataFrame:
-    """Build the predictions frame of a classification task; refuse non-finite scores."""
+    """Build the predictions frame of a classification task, laid out by its kind's `Classes`; refuse non-finite scores."""
+    classes = classes_of(kind)
+    if classes is None:
+        raise ValueError(f"task kind {kind!r} does not classify; classification kinds: {', '.join(classification_kinds())}")
     scores = np.asarray(scores, dtype=np.float64)
     if len(scores) != len(ids):
         raise DataError(f"the model returned {len(scores)} scores for {len(ids)} test samples")
@@ -51,23 +56,21 @@ def classification_frame(
         bad = int((~np.isfinite(scores)).any(axis=tuple(range(1, scores.ndim))).sum()) if scores.ndim > 1 else int((~np.isfinite(scores)).sum())
         raise DataError(f"the model returned NaN or infinite scores for {bad} of {len(ids)} test samples")
     frame = pd.DataFrame({SAMPLE_ID: np.asarray(ids).astype(str)})
-    if kind == "binary":
+    if classes.single_score:  # one probability of class 1: target index, score, decision at the threshold
         frame[TARGET] = np.asarray(targets).astype(np.int64)
         frame[SCORE] = scores.reshape(len(ids))
         frame[PREDICTION] = (frame[SCORE] >= THRESHOLD).astype(np.int64)
-    elif kind == "multiclass":
+    elif classes.exclusive:  # one probability per class: target index, the most probable class
         frame[TARGET] = np.asarray(targets).astype(np.int64)
         frame[PREDICTION] = scores.argmax(axis=1).astype(np.int64)
         for k in range(scores.shape[1]):
             frame[f"{SCORE}_{k}"] = scores[:, k]
-    elif kind == "multilabel":
+    else:  # independent labels: a 0/1 target, a probability and a decision per label
         targets = np.asarray(targets)
         for k in range(scores.shape[1]):
             frame[f"{TARGET}_{k}"] = targets[:, k].astype(np.int64)
             frame[f"{SCORE}_{k}"] = scores[:, k]
             frame[f"{PREDICTION}_{k}"] = (scores[:, k] >= THRESHOLD).astype(np.int64)
-    else:
-        raise ValueError(f"classification_frame does not handle task kind {kind!r}")
     return attach_metadata(frame, metadata, metadata_columns)
 
 

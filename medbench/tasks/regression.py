@@ -17,10 +17,11 @@ from typing import TYPE_CHECKING, Any, Optional
 import numpy as np
 import pandas as pd
 
-from medbench.data.split import Split
+from medbench.tasks.split import Split
 from medbench.errors import DataError
 from medbench.tasks.kind import TaskKind
-from medbench.tasks.predictions import PREDICTION, SAMPLE_ID, TARGET, attach_metadata
+from medbench.tasks.predictions import attach_metadata
+from medbench.tasks.columns import PREDICTION, SAMPLE_ID, TARGET
 
 if TYPE_CHECKING:
     from medbench.tasks.outputs import TaskOutputs
@@ -49,7 +50,7 @@ def regression_outputs(split: Split, raw_output: Any, metadata_columns: Sequence
     return TaskOutputs(attach_metadata(frame, split.metadata, metadata_columns))
 
 
-def plots(predictions: pd.DataFrame, qrels: Optional[pd.DataFrame], primary: str) -> list[tuple[str, str]]:
+def plots(predictions: pd.DataFrame, qrels: Optional[pd.DataFrame], primary: str, per_unit: Optional[np.ndarray]) -> list[tuple[str, str]]:
     from medbench.plots import figure, png
 
     targets, values = predictions[TARGET].to_numpy(dtype=float), predictions[PREDICTION].to_numpy(dtype=float)
@@ -71,6 +72,7 @@ def plots(predictions: pd.DataFrame, qrels: Optional[pd.DataFrame], primary: str
 
 KIND = TaskKind(
     name="regression",
+    models=("ridge", "linear", "mlp_regressor"),
     output_description="one predicted value per sample, in the unit of the target",
     metrics_module="medbench.metrics.regression",
     build_outputs=regression_outputs,

@@ -16,17 +16,14 @@ from typing import TYPE_CHECKING, Optional
 import numpy as np
 import pandas as pd
 
-from medbench.data.split import Split
+from medbench.tasks.split import Split
 from medbench.errors import DataError
 from medbench.tasks.kind import TaskKind
-from medbench.tasks.predictions import SAMPLE_ID, SCORE
+from medbench.tasks.columns import DOC_ID, RANK, RELEVANCE, SAMPLE_ID, SCORE, trec_sorted
 
 if TYPE_CHECKING:
     from medbench.tasks.outputs import TaskOutputs
 
-DOC_ID = "doc_id"
-RANK = "rank"
-RELEVANCE = "relevance"
 # What a retriever returns for a split: one row per retrieved document, in any order.
 RUN_COLUMNS = (SAMPLE_ID, DOC_ID, SCORE)
 
@@ -67,7 +64,7 @@ def ranked_run(split: Split, run: pd.DataFrame) -> pd.DataFrame:
         first = frame[duplicated].iloc[0]
         raise DataError(f"the run retrieves document {first[DOC_ID]!r} twice for query {first[SAMPLE_ID]!r}")
     frame["_query_position"] = frame[SAMPLE_ID].map(query_position)
-    frame = frame.sort_values(["_query_position", SCORE, DOC_ID], ascending=[True, False, False], kind="mergesort")
+    frame = trec_sorted(frame, "_query_position")
     frame[RANK] = frame.groupby("_query_position").cumcount().astype(np.int64) + 1
     return frame.drop(columns="_query_position").reset_index(drop=True)
 
@@ -84,13 +81,13 @@ def qrels_frame(split: Split) -> pd.DataFrame:
     return frame
 
 
-def plots(predictions: pd.DataFrame, qrels: Optional[pd.DataFrame], primary: str) -> list[tuple[str, str]]:
-    """The primary metric per test query: sorted (where the engine fails) and as a histogram."""
-    from medbench.metrics.retrieval import evaluate
+def plots(predictions: pd.DataFrame, qrels: Optional[pd.DataFrame], primary: str, per_unit: Optional[np.ndarray]) -> list[tuple[str, str]]:
+    """The primary metric per test query (`per_unit`): sorted (where the engine fails) and as a histogram."""
     from medbench.plots import figure, png
 
-    _, per_query = evaluate(predictions, qrels, [primary])
-    values = np.sort(next(iter(per_query.values())))
+    if per_unit is None:
+        return []
+    values = np.sort(per_unit)
     sorted_figure, axes = figure()
     axes.plot(np.arange(1, len(values) + 1), values, drawstyle="steps-post")
     axes.axhline(values.mean(), linestyle="--", color="grey", label=f"mean {values.mean():.3f}")
@@ -108,6 +105,10 @@ def plots(predictions: pd.DataFrame, qrels: Optional[pd.DataFrame], primary: str
 
 KIND = TaskKind(
     name="retrieval",
+    models=(
+        "bm25", "dense_lsa", "dense_minilm", "dense_minilm_onnx", "dense_onnx", "dense_sentence_transformer",
+        "hybrid_rrf", "hybrid_interpolation", "rerank_minilm", "trec_run_file",
+    ),
     output_description="for each query, documents ranked by a relevance score",
     metrics_module="medbench.metrics.retrieval",
     build_outputs=retrieval_outputs,

@@ -14,8 +14,8 @@ from typing import Any, Optional
 import numpy as np
 
 from medbench.errors import RecordError
+from medbench.tasks.columns import SAMPLE_ID
 
-SAMPLE_ID = "sample_id"
 SHOWN = 3
 
 
@@ -25,9 +25,7 @@ def check_stored_predictions(frame: Any, kind: str, test_ids: Optional[Sequence[
     from medbench.tasks.registry import get_kind
 
     spec = get_kind(kind)
-    missing = [c for c in spec.required_columns if c not in frame.columns] + [
-        f"{p}*" for p in spec.required_prefixes if not any(str(c).startswith(p) for c in frame.columns)
-    ]
+    missing = spec.missing_columns(frame.columns)
     if missing:
         raise RecordError(f"{path}: missing column(s) {', '.join(missing)} for a {kind} task; the file was altered or truncated")
     repeated = frame[frame.duplicated(list(spec.row_keys))][SAMPLE_ID].astype(str).unique().tolist()

@@ -22,14 +22,14 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 import pandas as pd
 
-from medbench.data.split import Split
+from medbench.tasks.split import Split
 from medbench.errors import DataError
+from medbench.tasks.columns import SAMPLE_ID
 from medbench.tasks.kind import TaskKind
 
 if TYPE_CHECKING:
     from medbench.tasks.outputs import TaskOutputs
 
-SAMPLE_ID = "sample_id"
 TIME = "time"
 EVENT = "event"
 RISK = "risk"
@@ -134,6 +134,7 @@ def survival_arrays(frame: pd.DataFrame) -> SurvivalArrays:
 
 KIND = TaskKind(
     name="survival",
+    models=("coxph", "deepsurv", "timeline_gru_survival", "predictions_file"),
     output_description="per patient a risk score (higher = earlier event) and survival probabilities at the task's times",
     metrics_module="medbench.metrics.survival",
     build_outputs=survival_outputs,

@@ -8,6 +8,8 @@ model (`data_seed`), so paired comparisons are meaningful, and scores whose sepa
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
@@ -16,10 +18,11 @@ from typing import Any, Optional
 import numpy as np
 
 from medbench import __version__
-from medbench.data.fingerprint import content_hash
+from medbench.records.fingerprint import content_hash
 from medbench.leaderboard.board.events import now_utc
 from medbench.leaderboard.board.schema import Entry, Provenance
 from medbench.records.protocol import Confidence, Protocol
+from medbench.tasks.columns import DOC_ID, PREDICTION, RANK, RELEVANCE, SAMPLE_ID, SCORE, TARGET, trec_sorted
 from medbench.records.record import (
     ConfidenceInterval,
     DatasetInfo,
@@ -65,59 +68,103 @@ def retrieval_outputs(n_queries: int, data_seed: int, skill: float, seed: int) -
     relevant = rng.integers(0, DOCS_PER_QUERY, size=n_queries)
     is_relevant = (np.tile(np.arange(DOCS_PER_QUERY), n_queries) == np.repeat(relevant, DOCS_PER_QUERY)).astype(np.int64)
     noise = np.random.default_rng(seed + 1_000_003).normal(size=len(queries))
-    run = pd.DataFrame({"sample_id": queries, "doc_id": docs, "score": skill * 2.0 * is_relevant + noise})
-    run["rank"] = run.groupby("sample_id")["score"].rank(ascending=False, method="first").astype(np.int64)
-    qrels = pd.DataFrame({"sample_id": queries[is_relevant == 1], "doc_id": docs[is_relevant == 1], "relevance": 1})
+    run = pd.DataFrame({SAMPLE_ID: queries, DOC_ID: docs, SCORE: skill * 2.0 * is_relevant + noise})
+    run[RANK] = trec_sorted(run).groupby(SAMPLE_ID).cumcount().astype(np.int64) + 1  # aligned on the index: rows keep their order
+    qrels = pd.DataFrame({SAMPLE_ID: queries[is_relevant == 1], DOC_ID: docs[is_relevant == 1], RELEVANCE: 1})
     return run, qrels
 
 
-# The metrics of the other kinds' synthetic tasks (`synthetic-<kind>`).
-KIND_METRICS = {
-    "multiclass": ("macro_auroc", "accuracy"),
-    "survival": ("c_index", "ibs"),
-    "regression": ("mae", "rmse"),
-    "multilabel": ("macro_auroc", "micro_f1"),
-    "forecasting": ("mase", "smape", "pinball", "coverage@0.9", "width@0.9"),
-}
 N_CLASSES = 3
 SURVIVAL_TIMES = (1.0, 2.0, 3.0)
 QUANTILE_LEVELS = (0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95)
 
 
-def kind_frame(kind: str, n_samples: int, data_seed: int, skill: float, seed: int) -> tuple[Any, list[Any]]:
-    """A multiclass, multilabel, survival, regression or forecasting predictions frame whose quality grows with `skill`,
-    and the truth its dataset fingerprint hashes (the same for every model given `data_seed`)."""
-    import pandas as pd
+def _ids(n_samples: int) -> np.ndarray:
+    return np.array([f"s{index:05d}" for index in range(n_samples)])
 
+
+def _classified(kind: str, n_samples: int, data_seed: int, skill: float, seed: int) -> tuple[Any, None, list[Any]]:
+    """Targets and probabilities laid out as the kind's `Classes` say (one score, one per class, one per label)."""
     from medbench.tasks.predictions import classification_frame
-    from medbench.tasks.survival import survival_column
+    from medbench.tasks.registry import classes_of
 
+    classes = classes_of(kind)
+    if classes.single_score:
+        ids, targets = samples(n_samples, data_seed)
+        return classification_frame(ids, targets, scores(targets, skill, seed), kind), None, [ids, targets]
     data, noise = np.random.default_rng(data_seed), np.random.default_rng(seed + 1_000_003)
-    ids = np.array([f"s{index:05d}" for index in range(n_samples)])
-    if kind == "multiclass":
+    ids = _ids(n_samples)
+    if classes.exclusive:
         targets = data.integers(0, N_CLASSES, size=n_samples)
         logits = skill * 3.0 * np.eye(N_CLASSES)[targets] + noise.normal(size=(n_samples, N_CLASSES))
         probabilities = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
-        return classification_frame(ids, targets, probabilities, "multiclass"), [ids, targets]
-    if kind == "multilabel":
+    else:
         targets = (data.random((n_samples, N_CLASSES)) < 0.4).astype(np.int64)
-        logits = skill * 3.0 * (targets - 0.5) + noise.normal(size=(n_samples, N_CLASSES))
-        return classification_frame(ids, targets, 1.0 / (1.0 + np.exp(-logits)), "multilabel"), [ids, targets]
-    if kind == "forecasting":
-        return _forecasts(ids, data, noise, skill)
-    if kind == "regression":
-        targets = data.normal(size=n_samples)
-        predictions = skill * targets + (1.0 - skill) * noise.normal(size=n_samples)
-        return pd.DataFrame({"sample_id": ids, "target": targets, "prediction": predictions}), [ids, targets]
-    if kind == "survival":
-        time = data.exponential(2.0, size=n_samples) + 0.1
-        event = (data.random(n_samples) < 0.7).astype(np.int64)
-        risk = -skill * np.log(time) + (1.0 - skill) * noise.normal(size=n_samples)
-        frame = pd.DataFrame({"sample_id": ids, "time": time, "event": event, "risk": risk})
-        for t in SURVIVAL_TIMES:
-            frame[survival_column(t)] = np.exp(-0.3 * t * np.exp(risk))
-        return frame, [ids, time, event]
-    raise ValueError(f"no synthetic {kind} task")
+        probabilities = 1.0 / (1.0 + np.exp(-(skill * 3.0 * (targets - 0.5) + noise.normal(size=(n_samples, N_CLASSES)))))
+    return classification_frame(ids, targets, probabilities, kind), None, [ids, targets]
+
+
+def _regression(kind: str, n_samples: int, data_seed: int, skill: float, seed: int) -> tuple[Any, None, list[Any]]:
+    import pandas as pd
+
+    data, noise = np.random.default_rng(data_seed), np.random.default_rng(seed + 1_000_003)
+    ids, targets = _ids(n_samples), data.normal(size=n_samples)
+    predictions = skill * targets + (1.0 - skill) * noise.normal(size=n_samples)
+    return pd.DataFrame({SAMPLE_ID: ids, TARGET: targets, PREDICTION: predictions}), None, [ids, targets]
+
+
+def _survival(kind: str, n_samples: int, data_seed: int, skill: float, seed: int) -> tuple[Any, None, list[Any]]:
+    import pandas as pd
+
+    from medbench.tasks.survival import EVENT, RISK, TIME, survival_column
+
+    data, noise = np.random.default_rng(data_seed), np.random.default_rng(seed + 1_000_003)
+    ids = _ids(n_samples)
+    time = data.exponential(2.0, size=n_samples) + 0.1
+    event = (data.random(n_samples) < 0.7).astype(np.int64)
+    risk = -skill * np.log(time) + (1.0 - skill) * noise.normal(size=n_samples)
+    frame = pd.DataFrame({SAMPLE_ID: ids, TIME: time, EVENT: event, RISK: risk})
+    for t in SURVIVAL_TIMES:
+        frame[survival_column(t)] = np.exp(-0.3 * t * np.exp(risk))
+    return frame, None, [ids, time, event]
+
+
+def _forecasting(kind: str, n_samples: int, data_seed: int, skill: float, seed: int) -> tuple[Any, None, list[Any]]:
+    data, noise = np.random.default_rng(data_seed), np.random.default_rng(seed + 1_000_003)
+    frame, truth = _forecasts(_ids(n_samples), data, noise, skill)
+    return frame, None, truth
+
+
+def _retrieval(kind: str, n_queries: int, data_seed: int, skill: float, seed: int) -> tuple[Any, Any, list[Any]]:
+    run, qrels = retrieval_outputs(n_queries, data_seed, skill, seed)
+    return run, qrels, [qrels[SAMPLE_ID].to_numpy(), qrels[DOC_ID].to_numpy()]
+
+
+# (kind, units, data seed, skill, seed) -> (predictions, qrels or None, the truth the fingerprint hashes)
+Generator = Callable[[str, int, int, float, int], tuple[Any, Optional[Any], list[Any]]]
+
+
+@dataclass(frozen=True)
+class SyntheticTask:
+    """The synthetic task of one kind: its name, metrics, subgroup columns and generator."""
+
+    name: str
+    metrics: tuple[str, ...]
+    subgroups: tuple[str, ...]
+    generate: Generator
+
+
+SYNTHETIC_TASKS: dict[str, SyntheticTask] = {
+    "binary": SyntheticTask(TASK, METRICS, ("sex", "age_band"), _classified),
+    "multiclass": SyntheticTask(f"{TASK}-multiclass", ("macro_auroc", "accuracy"), ("language",), _classified),
+    "multilabel": SyntheticTask(f"{TASK}-multilabel", ("macro_auroc", "micro_f1"), ("language",), _classified),
+    "survival": SyntheticTask(f"{TASK}-survival", ("c_index", "ibs"), ("language",), _survival),
+    "regression": SyntheticTask(f"{TASK}-regression", ("mae", "rmse"), ("language",), _regression),
+    "forecasting": SyntheticTask(f"{TASK}-forecasting", ("mase", "smape", "pinball", "coverage@0.9", "width@0.9"), ("language",), _forecasting),
+    "retrieval": SyntheticTask(f"{TASK}-retrieval", RETRIEVAL_METRICS, ("language",), _retrieval),
+}
+# The levels a subgroup column draws from.
+SUBGROUP_LEVELS = {"sex": ("F", "M"), "age_band": ("<50", "50-70", ">70"), "language": ("en", "fr")}
 
 
 def _forecasts(ids: np.ndarray, data: np.random.Generator, noise: np.random.Generator, skill: float) -> tuple[Any, list[Any]]:
@@ -131,7 +178,7 @@ def _forecasts(ids: np.ndarray, data: np.random.Generator, noise: np.random.Gene
     targets = 10.0 + 3.0 * data.normal(size=len(ids))
     spread = 1.25 * (1.0 - 0.6 * skill)
     predictions = targets + spread * noise.normal(size=len(ids))
-    frame = pd.DataFrame({"sample_id": ids, "target": targets, "prediction": predictions, "scale": np.ones(len(ids))})
+    frame = pd.DataFrame({SAMPLE_ID: ids, TARGET: targets, PREDICTION: predictions, "scale": np.ones(len(ids))})
     for level in QUANTILE_LEVELS:
         frame[quantile_column(level)] = predictions + spread * norm.ppf(level)
     return frame, [ids, targets]
@@ -159,8 +206,8 @@ def write_record(
 ) -> Path:
     """Write one complete (or failed) synthetic run record, scored with bootstrap intervals; return its folder.
 
-    `kind` "binary": `n_samples` samples; "retrieval": `n_samples` queries (task `synthetic-retrieval`);
-    "multiclass", "multilabel", "survival", "regression", "forecasting": `n_samples` samples (`kind_frame`).
+    `kind` names its task in :data:`SYNTHETIC_TASKS` (`synthetic`, `synthetic-<kind>`): `n_samples`
+    samples, or queries for retrieval.
     `model` is the model option Hydra would record, `settings` its keys (`model.<key>` in the config),
     `name` the run's name; `subgroups` adds a sex and an age band per sample (a language per query)
     and scores every metric per level of them; `official_release` is the manifest's word on the data file.
@@ -168,30 +215,21 @@ def write_record(
     from medbench.evaluation.scoring import score_outputs
     from medbench.metrics.registry import scale_of
     from medbench.tasks.outputs import TaskOutputs
-    from medbench.tasks.predictions import classification_frame
 
-    task = TASK if kind == "binary" else f"{TASK}-{kind}"
-    metrics = metrics or (METRICS if kind == "binary" else KIND_METRICS.get(kind, RETRIEVAL_METRICS))
+    synthetic = SYNTHETIC_TASKS[kind]
+    task = synthetic.name
+    metrics = metrics or synthetic.metrics
     settings = dict(settings or {})
     run_id = content_hash(
         [task, task_version, seed, skill, n_samples, data_seed, list(metrics), failed, model, name, sorted(settings.items()), subgroups, level, interval_method]
         + ([official_release] if official_release is not None else [])
     )[:16]
-    subgroup_columns = (("sex", "age_band") if kind == "binary" else ("language",)) if subgroups else ()
-    if kind == "binary":
-        ids, targets = samples(n_samples, data_seed)
-        frame = classification_frame(ids, targets, scores(targets, skill, seed), "binary")
-        truth: Any = [ids, targets]
-    elif kind in KIND_METRICS:
-        frame, truth = kind_frame(kind, n_samples, data_seed, skill, seed)
-        ids = frame["sample_id"].to_numpy()
-    else:
-        frame, qrels = retrieval_outputs(n_samples, data_seed, skill, seed)
-        ids = frame["sample_id"].unique()
-        truth = [qrels["sample_id"].to_numpy(), qrels["doc_id"].to_numpy()]
+    subgroup_columns = synthetic.subgroups if subgroups else ()
+    frame, qrels, truth = synthetic.generate(kind, n_samples, data_seed, skill, seed)
+    ids = frame[SAMPLE_ID].unique()
     if subgroups:
-        frame = _with_subgroups(frame, ids, data_seed, kind)
-    outputs = TaskOutputs(frame, qrels if kind == "retrieval" else None)
+        frame = _with_subgroups(frame, ids, data_seed, subgroup_columns)
+    outputs = TaskOutputs(frame, qrels)
     protocol = Protocol(
         name=task, version=task_version, kind=kind, metrics=tuple(metrics), primary=metrics[0],
         direction=scale_of(kind, metrics[0]).direction,
@@ -212,15 +250,12 @@ def write_record(
         return writer.commit(_manifest(run_id, seed, protocol, dataset, failed, overrides, {"task": task, "model": model})).path
 
 
-def _with_subgroups(frame: Any, ids: np.ndarray, data_seed: int, kind: str) -> Any:
+def _with_subgroups(frame: Any, ids: np.ndarray, data_seed: int, columns: tuple[str, ...]) -> Any:
     """Subgroup columns per sample (per query for retrieval), the same for every model given `data_seed`."""
     rng = np.random.default_rng(data_seed + 17)
-    if kind == "binary":
-        levels = {"sex": rng.choice(["F", "M"], size=len(ids)), "age_band": rng.choice(["<50", "50-70", ">70"], size=len(ids))}
-    else:
-        levels = {"language": rng.choice(["en", "fr"], size=len(ids))}
+    levels = {column: rng.choice(list(SUBGROUP_LEVELS[column]), size=len(ids)) for column in columns}
     by_id = {column: dict(zip(ids, values)) for column, values in levels.items()}
-    return frame.assign(**{column: frame["sample_id"].map(mapping) for column, mapping in by_id.items()})
+    return frame.assign(**{column: frame[SAMPLE_ID].map(mapping) for column, mapping in by_id.items()})
 
 
 def _config_yaml(protocol: Protocol, seed: int, model: str, name: str, settings: dict[str, Any]) -> str:

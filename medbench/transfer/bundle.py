@@ -9,7 +9,6 @@ checkpoint with its SHA-256, the environment (`environment.txt`) and an evaluati
 
 from __future__ import annotations
 
-import json
 import shutil
 import tempfile
 import zipfile

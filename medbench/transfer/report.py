@@ -44,7 +44,13 @@ def write_report(record: RunRecord, meta: BundleMetadata, path: Path) -> None:
 
 def plots_for(record: RunRecord, kind: str, primary: str) -> list[tuple[str, str]]:
     """(title, base64 PNG) pairs the task kind draws from the record's predictions (none for some kinds)."""
-    return get_kind(kind).plots(record.predictions(), record.qrels(), primary)
+    from medbench.metrics.registry import get_metric, prepare
+    from medbench.tasks.outputs import TaskOutputs
+
+    outputs = TaskOutputs(record.predictions(), record.qrels())
+    metric = get_metric(kind, primary)
+    per_unit = metric.unit_values(prepare(kind, outputs)) if metric.per_unit else None
+    return get_kind(kind).plots(outputs.predictions, outputs.qrels, primary, per_unit)
 
 
 def pathway_plots(record: RunRecord) -> list[tuple[str, str]]:

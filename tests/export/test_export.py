@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import zipfile
 from pathlib import Path
@@ -11,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from medbench.transfer.bundle import METADATA_SCHEMA_PATH, BundleMetadata, metadata_json_schema, read_bundle
+from medbench.transfer.bundle import METADATA_SCHEMA_PATH, metadata_json_schema, read_bundle
 from medbench.cli import main
 from medbench.errors import RecordError
 from medbench.io import sha256_file

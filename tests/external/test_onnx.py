@@ -106,7 +106,7 @@ def test_onnx_scores_images(tmp_path: Path) -> None:
     import onnx
     from onnx import TensorProto, helper
 
-    from medbench.data.split import Split
+    from medbench.tasks.split import Split
 
     nodes = [
         helper.make_node("ReduceMean", ["image"], ["mean"], axes=[1, 2, 3], keepdims=0),

@@ -1,10 +1,12 @@
-"""A board is a task protocol + a dataset fingerprint; a newer task version makes older entries stale."""
+"""A board is a task protocol + a dataset fingerprint; a newer task version, which the committee opens, makes older entries stale."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+
+from medbench.errors import LeaderboardError
 
 from medbench.leaderboard.folder.ranking import rank_board
 from medbench.leaderboard.folder.store import Board
@@ -45,10 +47,23 @@ def test_other_board_name_keeps_boards_apart(board, make_record, submit, root: P
     assert result.added and Board(root, "synthetic-other-data").spec().dataset_fingerprint != board.spec().dataset_fingerprint
 
 
-def test_newer_task_version_marks_older_entries_stale_and_keeps_them(board, make_record, submit) -> None:
+def test_a_submission_never_opens_a_task_version(board, make_record, submit) -> None:
+    """One submission under task version 1.1 used to make every other entry stale."""
+    before = board.spec_path.read_bytes()
+    with pytest.raises(SubmissionRefused, match="newer than the board's 1.0: the committee opens it"):
+        submit(make_record(seed=3, task_version="1.1"))
+    assert board.spec_path.read_bytes() == before and not rank_board(board).stale
+
+
+def test_a_task_version_the_committee_opens_marks_older_entries_stale_and_keeps_them(board, make_record, submit) -> None:
+    from medbench.leaderboard.folder.review import open_version
+
     old = submit(make_record(seed=2))
+    with pytest.raises(LeaderboardError, match="not newer"):
+        open_version(board, make_record(seed=9), actor="committee")
+    open_version(board, make_record(seed=9, task_version="1.1", data_seed=5), actor="committee")
     new = submit(make_record(seed=3, task_version="1.1", data_seed=5))
-    assert new.upgraded_from == "1.0" and not new.baseline
+    assert new.added and not new.baseline
     spec = board.spec()
     assert spec.task_version == "1.1" and spec.baseline is None  # the old baseline is stale; the committee chooses anew
     ranking = rank_board(board)

@@ -16,15 +16,8 @@ EXAMPLE_ARGUMENT = {"<k>": "5", "<fraction>": "0.9", "<bins>": "10", "class=<k>"
 
 
 def outputs_of(kind: str, skill: float) -> TaskOutputs:
-    if kind == "binary":
-        ids, targets = synthetic.samples(120, 0)
-        from medbench.tasks.predictions import classification_frame
-
-        return TaskOutputs(classification_frame(ids, targets, synthetic.scores(targets, skill, 1), "binary"))
-    if kind == "retrieval":
-        return TaskOutputs(*synthetic.retrieval_outputs(30, 0, skill, 1))
-    frame, _ = synthetic.kind_frame(kind, 120, 0, skill, 1)
-    return TaskOutputs(frame)
+    predictions, qrels, _ = synthetic.SYNTHETIC_TASKS[kind].generate(kind, 120, 0, skill, 1)
+    return TaskOutputs(predictions, qrels)
 
 
 def metric_names(kind: str) -> list[str]:

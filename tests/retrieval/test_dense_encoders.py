@@ -13,7 +13,7 @@ from medbench.models.retrieval.dense import DenseRetriever
 from medbench.models.retrieval.onnx_encoder import OnnxEncoder
 from medbench.models.retrieval.sentence_transformer_encoder import SentenceTransformerEncoder
 from medbench.models.retrieval.tokenizer import HuggingFaceTokenizer
-from medbench.tasks.outputs import build_outputs
+from medbench.tasks.registry import get_kind
 from tests.retrieval.conftest import DOCUMENTS, write_folder
 from tests.retrieval.encoders import CountingEncoder, WordTokenizer, write_embedding_model
 
@@ -44,7 +44,7 @@ def test_onnx_encoder_ranks_documents_by_shared_words(beir_folder: Path, tmp_pat
     data = BeirDataModule(folder=str(beir_folder))
     model = DenseRetriever(OnnxEncoder(str(path), tokenizer=WordTokenizer(VOCABULARY)), top_k=2)
     model.fit(data.split("train"), data.split("val"))
-    outputs = build_outputs("retrieval", data.split("test"), model.predict_scores(data.split("test")), [])
+    outputs = get_kind("retrieval").build_outputs(data.split("test"), model.predict_scores(data.split("test")), [])
     assert outputs.predictions.query("rank == 1")["doc_id"].tolist() == ["d3", "d4"]
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from medbench.data.retrieval import BeirDataModule
 from medbench.errors import DataError
-from medbench.tasks.outputs import build_outputs
+from medbench.tasks.registry import get_kind
 
 
 @pytest.fixture
@@ -26,7 +26,7 @@ def _run(rows: list[tuple[str, str, float]]) -> pd.DataFrame:
 def test_run_is_ranked_as_trec_eval_ranks_it(test_split) -> None:
     # Ties are broken by document id, descending (trec_eval's order); queries follow the split.
     run = _run([("q4", "d1", 0.5), ("q4", "d4", 0.5), ("q3", "d1", 0.1), ("q4", "d2", 0.9), ("q3", "d3", 2.0)])
-    outputs = build_outputs("retrieval", test_split, run, [])
+    outputs = get_kind("retrieval").build_outputs(test_split, run, [])
     frame = outputs.predictions
     assert list(frame.columns) == ["sample_id", "doc_id", "score", "rank"]
     assert frame[["sample_id", "doc_id", "rank"]].values.tolist() == [
@@ -36,7 +36,7 @@ def test_run_is_ranked_as_trec_eval_ranks_it(test_split) -> None:
 
 
 def test_qrels_hold_every_judgment_of_the_test_queries(test_split) -> None:
-    outputs = build_outputs("retrieval", test_split, _run([("q3", "d3", 1.0)]), [])
+    outputs = get_kind("retrieval").build_outputs(test_split, _run([("q3", "d3", 1.0)]), [])
     assert outputs.qrels.values.tolist() == [["q3", "d3", 1], ["q4", "d4", 1], ["q4", "d2", 0]]
     assert list(outputs.qrels.columns) == ["sample_id", "doc_id", "relevance"]
 
@@ -52,11 +52,11 @@ def test_qrels_hold_every_judgment_of_the_test_queries(test_split) -> None:
 )
 def test_bad_runs_are_refused(test_split, rows, message: str) -> None:
     with pytest.raises(DataError, match=message):
-        build_outputs("retrieval", test_split, _run(rows), [])
+        get_kind("retrieval").build_outputs(test_split, _run(rows), [])
 
 
 def test_missing_columns_and_metadata_are_refused(test_split) -> None:
     with pytest.raises(DataError, match=r"lacks the column\(s\) \['score'\]"):
-        build_outputs("retrieval", test_split, pd.DataFrame({"sample_id": ["q3"], "doc_id": ["d3"]}), [])
+        get_kind("retrieval").build_outputs(test_split, pd.DataFrame({"sample_id": ["q3"], "doc_id": ["d3"]}), [])
     with pytest.raises(DataError, match="no per-query metadata"):
-        build_outputs("retrieval", test_split, _run([("q3", "d3", 1.0)]), ["site"])
+        get_kind("retrieval").build_outputs(test_split, _run([("q3", "d3", 1.0)]), ["site"])

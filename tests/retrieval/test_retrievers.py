@@ -10,19 +10,20 @@ import pytest
 
 from medbench.data.corpus import Corpus, RetrievalInputs
 from medbench.data.retrieval import BeirDataModule
-from medbench.data.split import Split
+from medbench.tasks.split import Split
 from medbench.errors import ConfigError, DataError
 from medbench.models.retrieval.bm25 import BM25Retriever
 from medbench.models.retrieval.dense import DenseRetriever
 from medbench.models.retrieval.lsa import LsaEncoder
-from medbench.models.retrieval.ranking import tie_priority, top_k
-from medbench.tasks.outputs import build_outputs
+from medbench.models.retrieval.ranking import top_k
+from medbench.tasks.columns import doc_ranks
+from medbench.tasks.registry import get_kind
 from tests.retrieval.conftest import mean_ndcg_at_10, write_folder
 
 
 def _test_outputs(model, data):
     model.fit(data.split("train"), data.split("val"))
-    return build_outputs("retrieval", data.split("test"), model.predict_scores(data.split("test")), [])
+    return get_kind("retrieval").build_outputs(data.split("test"), model.predict_scores(data.split("test")), [])
 
 
 def test_random_ranking_is_near_zero(generated_data) -> None:
@@ -30,7 +31,7 @@ def test_random_ranking_is_near_zero(generated_data) -> None:
     rng = np.random.default_rng(0)
     ids = generated_data.corpus.ids
     rows = [(q, d, s) for q in test.ids for d, s in zip(rng.choice(ids, 100, replace=False), rng.random(100))]
-    outputs = build_outputs("retrieval", test, pd.DataFrame(rows, columns=["sample_id", "doc_id", "score"]), [])
+    outputs = get_kind("retrieval").build_outputs(test, pd.DataFrame(rows, columns=["sample_id", "doc_id", "score"]), [])
     assert mean_ndcg_at_10(outputs) < 0.1
 
 
@@ -66,10 +67,10 @@ def test_bm25_ranks_each_querys_own_document_first(beir_folder: Path) -> None:
 def test_equal_scores_are_cut_and_ordered_by_document_id_descending() -> None:
     corpus = Corpus(ids=np.array(["d1", "d2", "d3", "d4", "d5"], dtype=object), titles=[""] * 5, texts=[""] * 5)
     scores = np.array([[0.5, 1.0, 1.0, 0.2, 1.0], [0.0, 0.0, 0.0, 0.0, 0.0]])
-    indices, ranked = top_k(scores, 2, tie_priority(corpus))
+    indices, ranked = top_k(scores, 2, doc_ranks(corpus.ids))
     assert corpus.ids[indices].tolist() == [["d5", "d3"], ["d5", "d4"]]
     assert ranked.tolist() == [[1.0, 1.0], [0.0, 0.0]]
-    indices, _ = top_k(scores, 5, tie_priority(corpus))
+    indices, _ = top_k(scores, 5, doc_ranks(corpus.ids))
     assert corpus.ids[indices].tolist() == [["d5", "d3", "d2", "d1", "d4"], ["d5", "d4", "d3", "d2", "d1"]]
 
 

@@ -12,7 +12,7 @@ from medbench.errors import ConfigError, DataError
 from medbench.models.base import Estimator
 from medbench.models.retrieval.bm25 import BM25Retriever
 from medbench.models.retrieval.trec_run import TrecRunFile
-from medbench.tasks.outputs import build_outputs
+from medbench.tasks.registry import get_kind
 from tests.retrieval.conftest import mean_ndcg_at_10
 
 
@@ -42,7 +42,7 @@ def test_run_file_gives_the_test_queries_lines_ranked_by_score(data, tmp_path: P
     model = TrecRunFile(str(run))
     assert isinstance(model, Estimator)
     model.fit(data.split("train"), data.split("val"))
-    outputs = build_outputs("retrieval", data.split("test"), model.predict_scores(data.split("test")), [])
+    outputs = get_kind("retrieval").build_outputs(data.split("test"), model.predict_scores(data.split("test")), [])
     assert outputs.predictions[["sample_id", "doc_id", "rank"]].values.tolist() == [
         ["q3", "d3", 1], ["q3", "d1", 2], ["q4", "d4", 1], ["q4", "d2", 2],
     ]
@@ -62,9 +62,9 @@ def test_a_medbench_run_written_as_trec_scores_the_same(generated_data, tmp_path
     test = generated_data.split("test")
     bm25 = BM25Retriever()
     bm25.fit(generated_data.split("train"), generated_data.split("val"))
-    direct = build_outputs("retrieval", test, bm25.predict_scores(test), [])
+    direct = get_kind("retrieval").build_outputs(test, bm25.predict_scores(test), [])
     write_run(direct.predictions, tmp_path / "bm25.trec", tag="bm25")
-    replayed = build_outputs("retrieval", test, TrecRunFile(str(tmp_path / "bm25.trec")).predict_scores(test), [])
+    replayed = get_kind("retrieval").build_outputs(test, TrecRunFile(str(tmp_path / "bm25.trec")).predict_scores(test), [])
     assert replayed.predictions.equals(direct.predictions)
     assert mean_ndcg_at_10(replayed) == mean_ndcg_at_10(direct)
 
@@ -96,10 +96,10 @@ def test_a_run_that_skips_queries_scores_them_zero(generated_data, tmp_path: Pat
     test = generated_data.split("test")
     bm25 = BM25Retriever()
     bm25.fit(generated_data.split("train"), generated_data.split("val"))
-    full = build_outputs("retrieval", test, bm25.predict_scores(test), [])
+    full = get_kind("retrieval").build_outputs(test, bm25.predict_scores(test), [])
     kept = sorted(set(full.predictions["sample_id"]))[: len(test) // 2]
     write_run(full.predictions[full.predictions["sample_id"].isin(kept)], tmp_path / "half.trec", tag="half")
-    half = build_outputs("retrieval", test, TrecRunFile(str(tmp_path / "half.trec")).predict_scores(test), [])
+    half = get_kind("retrieval").build_outputs(test, TrecRunFile(str(tmp_path / "half.trec")).predict_scores(test), [])
     protocol = Protocol(name="t", version="1", kind="retrieval", metrics=("ndcg@10",), primary="ndcg@10", confidence=Confidence(n_resamples=10))
     full_score = score_outputs(full, protocol).values["ndcg@10"].value
     half_score = score_outputs(half, protocol).values["ndcg@10"].value

@@ -1,5 +1,6 @@
 """Fixtures of the adversarial suite: a partner's notes file with one patient's name in it, a
-committee store (SQLite) with a board and a submitter, and helpers."""
+committee store (SQLite) with a board and a submitter, the folder-board fixtures (synthetic
+records, a board root), and helpers."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pytest
 
 from medbench.leaderboard.committee.store import CommitteeStore, User
 from medbench.testing import synthetic
+from tests.leaderboard.conftest import make_record, root, runs_dir, submit  # noqa: F401 (fixtures for the board attacks)
 
 # A name and a date that appear in one note only: the kind of n-gram that must never leave.
 RARE_NAME = "Zebulon Quartermaine"
@@ -38,10 +40,10 @@ def write_notes(path: Path, n_per_class: int = 40, seed: int = 0) -> Path:
     return path
 
 
-def files_holding(root: Path, needle: str) -> list[Path]:
-    """Every file under `root` whose bytes contain `needle` (binary files included)."""
+def files_holding(folder: Path, needle: str) -> list[Path]:
+    """Every file under `folder` whose bytes contain `needle` (binary files included)."""
     data = needle.encode("utf-8")
-    return [p for p in root.rglob("*") if p.is_file() and data in p.read_bytes()]
+    return [p for p in folder.rglob("*") if p.is_file() and data in p.read_bytes()]
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from medbench.leaderboard.board.tiers import compute_tiers
 from medbench.leaderboard.committee.client import record_submission
 from medbench.leaderboard.committee.hidden import outputs_of
 from medbench.leaderboard.committee.publish import export
+from medbench.leaderboard.board.release import rounded
 from medbench.leaderboard.committee.store import CommitteeStore
 from medbench.testing import synthetic
 
@@ -24,6 +25,17 @@ SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 # seed → skill: the best run is the one the committee rejects; seed 3 is its chosen baseline.
 SKILLS = {1: 0.95, 2: 0.5, 3: 0.75}
 REJECTED_SEED, BASELINE_SEED = 1, 3
+
+
+@pytest.fixture
+def board(store: CommitteeStore, people, runs: Path) -> str:
+    """The service fixture's board without the Ladder rule: every one of team A's entries shows its own numbers."""
+    from medbench.leaderboard.committee.board_admin import create_board_from_record
+
+    create_board_from_record(
+        store, synthetic.write_record(runs, seed=0), "synthetic", daily_quota=5, actor=people.admin, release={"ladder": False}
+    )
+    return "synthetic"
 
 
 @pytest.fixture
@@ -69,7 +81,9 @@ def test_the_exports_tiers_and_deltas_leave_the_rejected_entry_and_other_baselin
         if entry_id == baseline:
             assert versus is None
         else:
-            assert versus["difference"] == pytest.approx(value[entry_id] - value[baseline])
+            # The paired test reads the full-precision scores; the released values are rounded (`board.release`).
+            resolution = data["board"]["release"]["resolution"]
+            assert versus["difference"] == pytest.approx(value[entry_id] - value[baseline], abs=resolution)
 
     # The same tests over the ranked entries alone: a rejected entry in them would move tiers, p_holm and pairs.
     spec = BoardSpec.model_validate(data["board"])
@@ -79,7 +93,7 @@ def test_the_exports_tiers_and_deltas_leave_the_rejected_entry_and_other_baselin
     alone = compute_tiers(spec, entries, order, lambda entry_id: outputs_of(store.scores(entry_id), labels, spec.kind))
     assert {entry_id: rows[entry_id]["tier"] for entry_id in ranked} == alone.tiers
     for entry_id, test in alone.versus_baseline.items():
-        assert rows[entry_id]["versus_baseline"]["p_holm"] == pytest.approx(test.p_holm)
+        assert rows[entry_id]["versus_baseline"]["p_holm"] == rounded(test.p_holm, resolution)  # released rounded
     assert set(data["pairs"]) == set(alone.pairs)
 
 
@@ -108,6 +122,8 @@ def test_folder_and_committee_boards_give_the_same_tiers_for_the_same_entries_an
         if versus is None:
             assert on_committee["versus_baseline"] is None, seed
         else:
-            assert on_committee["versus_baseline"]["difference"] == pytest.approx(versus.difference)
-            assert on_committee["versus_baseline"]["p_holm"] == pytest.approx(versus.p_holm)
+            # The committee releases the tests rounded to its resolution (`board.release`); the folder board all digits.
+            resolution = data["board"]["release"]["resolution"]
+            assert on_committee["versus_baseline"]["difference"] == rounded(versus.difference, resolution)
+            assert on_committee["versus_baseline"]["p_holm"] == rounded(versus.p_holm, resolution)
     assert folder_tiers.tiers and len(folder_tiers.tiers) == len(SKILLS) - 1

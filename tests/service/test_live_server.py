@@ -12,6 +12,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from medbench.leaderboard.board.release import finest_resolution, rounded
+
 from medbench.testing import synthetic
 from medbench.records.record import METRICS_FILE, read_record
 
@@ -61,7 +63,8 @@ def test_an_admin_creates_users_and_a_board_from_the_command_line(medbench_cli, 
 def test_a_forged_metric_is_ranked_by_the_servers_own_number(committee, medbench_cli, runs: Path) -> None:
     tokens, url, _ = committee
     run_dir = synthetic.write_record(runs, seed=2, skill=0.4)
-    honest = read_record(run_dir).metrics().values["auroc"].value
+    # What the board releases of the honest number: rounded to one sample's worth of its 200 (`board.release`).
+    honest = rounded(read_record(run_dir).metrics().values["auroc"].value, finest_resolution(200))
     metrics = json.loads((run_dir / METRICS_FILE).read_text())
     metrics["values"]["auroc"]["value"] = 0.9999
     (run_dir / METRICS_FILE).write_text(json.dumps(metrics))

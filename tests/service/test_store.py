@@ -24,11 +24,15 @@ def test_the_server_scores_the_submitted_scores_itself(store: CommitteeStore, bo
     frame = record.predictions()
     frame["target"] = 1 - frame["target"]  # a submitter's targets are ignored
     outcome = store.submit(board, frame, {"run_id": record.run_id}, people.alice)
-    computed = outcome.aggregates["metrics"]
+    computed = store.aggregates(board)[outcome.entry_id]["metrics"]  # the committee's full-precision view
     assert outcome.added
     assert {name: value["value"] for name, value in computed.items()} == {
         name: value.value for name, value in record.metrics().values.items()
     }
+    resolution = store.policy(board).resolution
+    assert {name: value["value"] for name, value in outcome.aggregates["metrics"].items()} == pytest.approx(
+        {name: value["value"] for name, value in computed.items()}, abs=resolution / 2 + 1e-12
+    )
     assert "s00001" not in json.dumps(outcome.aggregates)  # aggregates only
     assert store.entries(board)[outcome.entry_id].provenance.submitter == "alice (A)"
 
@@ -165,7 +169,7 @@ def test_a_retrieval_board_scores_runs_against_its_hidden_qrels(store: Committee
     create_board_from_record(store, synthetic.write_record(runs, seed=0, kind="retrieval", n_samples=30), "search", daily_quota=5, actor=people.admin)
     record = read_record(synthetic.write_record(runs, seed=1, kind="retrieval", n_samples=30, skill=0.5))
     outcome = store.submit("search", record.predictions(), {}, people.alice)
-    assert {name: value["value"] for name, value in outcome.aggregates["metrics"].items()} == {
+    assert {name: value["value"] for name, value in store.aggregates("search")[outcome.entry_id]["metrics"].items()} == {
         name: value.value for name, value in record.metrics().values.items()
     }
     invented = record.predictions().assign(sample_id="q9999")
@@ -186,7 +190,7 @@ def test_every_task_kind_is_scored_against_the_boards_hidden_truth(store: Commit
     forged[truth_columns] = forged[truth_columns].iloc[::-1].to_numpy()
     outcome = store.submit(kind, forged, {}, people.alice)
     expected = {name: value.value for name, value in record.metrics().values.items()}
-    assert set(expected) == set(synthetic.KIND_METRICS[kind])
-    assert {name: value["value"] for name, value in outcome.aggregates["metrics"].items()} == pytest.approx(expected)
+    assert set(expected) == set(synthetic.SYNTHETIC_TASKS[kind].metrics)
+    assert {name: value["value"] for name, value in store.aggregates(kind)[outcome.entry_id]["metrics"].items()} == pytest.approx(expected)
     with pytest.raises(LeaderboardError, match="lack column"):
         store.submit(kind, forged.drop(columns=[forged.columns[-1]]), {}, people.alice)

@@ -7,7 +7,7 @@ import pytest
 
 from medbench.data.survival import SurvivalSplit
 from medbench.errors import DataError
-from medbench.tasks.outputs import build_outputs
+from medbench.tasks.registry import get_kind
 from medbench.tasks.survival import pack_survival_scores, survival_arrays, survival_targets
 
 
@@ -19,7 +19,7 @@ def split() -> SurvivalSplit:
 
 def test_frame_holds_ids_times_events_risks_and_survival_columns(split: SurvivalSplit) -> None:
     raw = pack_survival_scores(np.array([0.1, -0.2, 0.3]), np.array([[0.9, 0.5], [0.95, 0.7], [0.8, 0.3]]))
-    frame = build_outputs("survival", split, raw, []).predictions
+    frame = get_kind("survival").build_outputs(split, raw, []).predictions
     assert list(frame.columns) == ["sample_id", "time", "event", "risk", "survival_1", "survival_4.5"]
     assert frame["sample_id"].tolist() == ["a", "b", "c"] and frame["event"].tolist() == [1, 0, 1]
     arrays = survival_arrays(frame[["sample_id", "time", "event", "risk", "survival_4.5", "survival_1"]])
@@ -42,9 +42,9 @@ def test_frame_holds_ids_times_events_risks_and_survival_columns(split: Survival
 def test_malformed_survival_scores_are_refused(split: SurvivalSplit, survival, problem: str) -> None:
     raw = pack_survival_scores(np.zeros(3), np.asarray(survival))
     with pytest.raises(DataError, match=problem):
-        build_outputs("survival", split, raw, [])
+        get_kind("survival").build_outputs(split, raw, [])
 
 
 def test_wrong_number_of_columns_is_refused(split: SurvivalSplit) -> None:
     with pytest.raises(DataError, match=r"shape \(n_patients, 1 \+ n_eval_times\) = \(3, 3\)"):
-        build_outputs("survival", split, np.zeros((3, 2)), [])
+        get_kind("survival").build_outputs(split, np.zeros((3, 2)), [])

@@ -21,8 +21,10 @@ def compose_hydra(tmp_path: Path):
 
     from medbench.config.location import config_dir
     from medbench.config.schema import register_configs
+    from medbench.sweeps.slurm_launcher import register_schema
 
     register_configs()
+    register_schema()
     warnings.filterwarnings("ignore", message=r"[\s\S]*is validated against ConfigStore schema with the same name")
     GlobalHydra.instance().clear()
     with initialize_config_dir(config_dir=str(config_dir()), version_base="1.3"):

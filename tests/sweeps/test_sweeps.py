@@ -88,3 +88,11 @@ def test_killed_sweep_resumes_and_skips_complete_runs(cli_env: dict[str, str], t
     statuses = {row["run_id"]: row["status"] for row in summary["rows"]}
     assert {statuses[run_id] for run_id in before} == {"reused"}
     assert sorted(statuses.values()).count("complete") == 4 - len(before)
+
+
+def test_the_table_says_shared_overrides_once_and_keeps_what_differs() -> None:
+    from medbench.sweeps.sweep import split_overrides
+
+    jobs = [["debug=fast", "model=mlp", "seed=0"], ["debug=fast", "model=logreg", "seed=0"]]
+    assert split_overrides(jobs) == (["debug=fast", "seed=0"], [["model=mlp"], ["model=logreg"]])
+    assert split_overrides([["debug=fast"]]) == ([], [["debug=fast"]])

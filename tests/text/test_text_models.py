@@ -47,7 +47,7 @@ def test_text_cnn_learns_the_notes_end_to_end(compose_config) -> None:
 
 @pytest.mark.parametrize("kind", ["binary", "multiclass", "multilabel"])
 def test_tfidf_models_are_kept_as_plain_arrays_that_score_as_the_pipeline(tmp_path, kind: str) -> None:
-    from medbench.data.split import Split
+    from medbench.tasks.split import Split
     from medbench.models.tfidf_arrays import read_tfidf
 
     data = TextDataModule(generated={"n_per_class": 40, "seed": 1}, cache_dir=str(tmp_path), label_column="specialty")

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from medbench.data.fingerprint import content_hash
+from medbench.records.fingerprint import content_hash
 
 
 def generated_file(cache_dir: str | Path, name: str, suffix: str, write: Callable[..., None], params: Mapping[str, Any]) -> Path:

@@ -20,7 +20,7 @@ import torch
 from torch.utils.data import Dataset, TensorDataset
 
 from medbench.data.base import DataInfo, MedbenchDataModule
-from medbench.data.split import Split
+from medbench.tasks.split import Split
 from medbench.data.splits import check_seen_in_training
 from medbench.data.survival import SurvivalSplit, check_eval_times
 from medbench.data.timeline import features as F

@@ -2,9 +2,11 @@
 
 A board is defined by a task protocol (task, version, kind, metrics, primary and direction,
 confidence settings, clusters, subgroups) and the fingerprint of the exact samples and splits. An
-entry is comparable when both are equal; otherwise it is refused, with every difference. The one exception is a *newer* task version: the protocol has
-moved on, so the board moves with it and its older entries become stale: kept and shown apart,
-never deleted, never ranked with the current ones.
+entry is comparable when both are equal; otherwise it is refused, with every difference. A *newer* task
+version is refused too: only the committee opens one (`lifecycle.open_version`, `medbench board
+version`), since a submission that moved the board would make every other entry stale. Once
+opened, the older entries are stale: kept and shown apart, never deleted, never ranked with the
+current ones.
 """
 
 from __future__ import annotations
@@ -18,10 +20,9 @@ from medbench.leaderboard.board.schema import BoardSpec, Entry
 
 @dataclass(frozen=True)
 class Verdict:
-    """Accept as is, accept as the board's new task version (`upgrade`), or refuse for `reasons`."""
+    """Accept, or refuse for `reasons`."""
 
     reasons: list[str] = field(default_factory=list)
-    upgrade: bool = False
 
     @property
     def accepted(self) -> bool:
@@ -43,7 +44,12 @@ def judge(spec: BoardSpec, entry: Entry) -> Verdict:
             ]
         )
     if order > 0:
-        return Verdict(upgrade=True)
+        return Verdict(
+            [
+                f"task version {entry.task_version} is newer than the board's {spec.task_version}: the committee opens it "
+                f"first (`medbench board version {spec.name} --from-record RUN_DIR --by NAME`)"
+            ]
+        )
     reasons = [
         f"protocol {key} {_shown(getattr(entry.protocol, key))} differs from the board's {_shown(getattr(spec.protocol, key))}"
         for key in spec.protocol.differing_fields(entry.protocol)

@@ -166,7 +166,7 @@ def provenance_of(
         model_target=str(d.get("model_target") or "unknown"),
         parameter_count=d.get("parameter_count"),
         checkpoint_sha256=d.get("checkpoint_sha256"),
-        seed=int(d.get("seed") or 0),
+        seed=int(d["seed"]) if d.get("seed") is not None else None,
         overrides=[str(item) for item in d.get("overrides") or []],
         git_commit=d.get("git_commit"),
         git_dirty=d.get("git_dirty"),

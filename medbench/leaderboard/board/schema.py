@@ -11,11 +11,12 @@ both are equal (see :mod:`medbench.leaderboard.board.comparability`).
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Any, Optional
 
-from pydantic import Field
+from pydantic import Field, SerializerFunctionWrapHandler, model_serializer
 
 from medbench.io import Strict
+from medbench.leaderboard.board.release import ReleasePolicy
 from medbench.records.protocol import Direction, Protocol
 from medbench.records.pathways import PathwaySummary
 from medbench.records.record import MetricValue
@@ -59,6 +60,10 @@ class BoardSpec(Strict, _ProtocolView):
     dataset_fingerprint: str
     baseline: Optional[str] = None
     created_at: str
+    # What leaves the store of the numbers (`release`): a hidden-label board's, set at `board create`.
+    release: Optional[ReleasePolicy] = None
+    # Who may review (folder boards: names; empty, anyone but the entry's submitter).
+    reviewers: tuple[str, ...] = ()
 
     @property
     def metrics(self) -> tuple[str, ...]:
@@ -72,7 +77,8 @@ class Provenance(Strict):
     model_target: str
     parameter_count: Optional[int] = None
     checkpoint_sha256: Optional[str] = None
-    seed: int
+    # None for a partner's predictions file: medbench never saw the run, so it invents no seed.
+    seed: Optional[int] = None
     overrides: list[str]
     git_commit: Optional[str] = None
     git_dirty: Optional[bool] = None
@@ -116,8 +122,21 @@ class Entry(Strict, _ProtocolView):
     provenance: Provenance
     # Metrics per level of each subgroup column (sex, age band, site, language), as in metrics.json.
     subgroups: dict[str, dict[str, dict[str, MetricValue]]] = Field(default_factory=dict)
-    # Timeline tasks: the test cohort's care pathways, each of at least k patients (the schema refuses smaller cells).
+    # Timeline tasks: the test cohort's care pathways, each of at least k patients (the schema refuses
+    # smaller cells). Absent from the bytes of other entries, whose ids stay as they were.
     pathways: Optional[PathwaySummary] = None
+    # A committee entry's random value, kept with its full-precision numbers and never released, so
+    # that its id (the SHA-256 of its bytes) is no offline oracle for guessed labels (`release`).
+    # Absent from a folder entry's bytes.
+    salt: Optional[str] = None
+
+    @model_serializer(mode="wrap")
+    def _without_absent_salt(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data = handler(self)
+        for optional in ("salt", "pathways"):
+            if data.get(optional) is None:
+                data.pop(optional, None)
+        return data
 
     def primary_value(self) -> MetricValue:
         return self.metrics[self.primary]

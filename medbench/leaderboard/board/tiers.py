@@ -33,10 +33,11 @@ its hidden labels, `committee.publish`): this module reads no store.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field, replace
 from typing import Any, Optional
 
+from medbench.leaderboard.board.release import ReleasePolicy, rounded, rounded_or_none
 from medbench.leaderboard.board.schema import BoardSpec, Entry
 
 PAIR_LIMIT = 30
@@ -165,3 +166,37 @@ def alpha_of(spec: BoardSpec) -> float:
 def _finite(value: float) -> Optional[float]:
     """JSON has no NaN: an undefined p-value is kept as None."""
     return float(value) if math.isfinite(value) else None
+
+
+def released_tiers(policy: Optional[ReleasePolicy], tiers: Tiers, withheld: Collection[str]) -> Tiers:
+    """The paired tests as the policy releases them: every difference, bound and p-value rounded to
+    the resolution, only the public metrics, and nothing of an entry whose numbers the Ladder held
+    (a test against it would give them away). Tier numbers are kept: they are coarser still."""
+    if policy is None:
+        return tiers
+    step = policy.resolution
+    versus = {
+        entry_id: replace(
+            test, difference=rounded(test.difference, step), low=rounded_or_none(test.low, step), high=rounded_or_none(test.high, step),
+            p_holm=rounded(test.p_holm, step), p_value=rounded_or_none(test.p_value, step),
+        )
+        for entry_id, test in tiers.versus_baseline.items()
+        if entry_id not in withheld
+    }
+    pairs = {}
+    for key, tests in tiers.pairs.items():
+        first, _, second = key.partition(":")
+        if first in withheld or second in withheld:
+            continue
+        pairs[pair_key(first, second)] = {
+            metric: replace(
+                test, value_a=rounded(test.value_a, step), value_b=rounded(test.value_b, step),
+                difference=rounded(test.difference, step), low=rounded_or_none(test.low, step), high=rounded_or_none(test.high, step),
+                p_value=rounded_or_none(test.p_value, step),
+            )
+            for metric, test in tests.items()
+            if metric in policy.public
+        }
+    # Curves are counts over coarse thresholds and bins; a held entry's would still describe it.
+    curves = {entry_id: curve for entry_id, curve in tiers.curves.items() if entry_id not in withheld}
+    return replace(tiers, tiers=dict(tiers.tiers), versus_baseline=versus, pairs=pairs, curves=curves)

@@ -13,11 +13,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Optional
 
 from medbench.io import sha256_hex
+from medbench.tasks.columns import SAMPLE_ID
 
 if TYPE_CHECKING:
     import pandas as pd
-
-SAMPLE_ID = "sample_id"
 
 
 def split_truth(frame: "pd.DataFrame", kind: str) -> tuple["pd.DataFrame", tuple[str, ...]]:

@@ -3,23 +3,25 @@
     GET  /                               the index of boards (HTML, as the static site's)
     GET  /health                         liveness
     GET  /boards                         board names
-    GET  /boards/{board}                 the board's page to a browser (Accept: text/html), else its JSON
-    GET  /api/boards/{board}             the ranked board as JSON: spec, entries' aggregates, tiers, review history
+    GET  /boards/{board}                 the board's page to a browser (Accept: text/html), else its JSON (released numbers)
+    GET  /api/boards/{board}             the ranked board as JSON: spec, entries' released aggregates, tiers, review history
     GET  /api/boards/{board}/{board}.csv, .json   the page's downloads
-    GET  /entries/{prefix}               one entry's aggregates (with subgroups) and its events
+    GET  /entries/{prefix}               one entry's released aggregates and its events
     GET  /log?since=N, /head, /public-key   the signed audit log, its signed head, the key
     POST /boards/{board}/submissions     {"meta": {...}, "predictions": base64 parquet}  (submitter)
     POST /boards/{board}/baseline        {"entry": id, "note": ...}                      (reviewer)
-    POST /entries/{prefix}/reproductions {"predictions": base64 parquet, "tolerance": x} (reviewer)
+    POST /entries/{prefix}/reproductions {"predictions": base64 parquet, "tolerance": x} (reviewer; match or not)
     POST /entries/{prefix}/review        {"decision": "approve"|"reject", "note": ...}  (reviewer)
 
 Board pages and their JSON are rendered once per log version (`pages`, tiers included), answered
 gzip-encoded to clients that accept it and with an ETag (If-None-Match: 304); other answers go
 through Starlette's GZipMiddleware.
 
-Errors answer {"detail": one actionable line}: 401 without a valid token, 403 for a role or team
-that may not act, 404 for an unknown board or entry, 413 for a body over `limits.MAX_BODY_BYTES`,
-429 past the daily quota, 422 otherwise.
+Every number answered is what the board's release policy releases (`board.release`): rounded,
+and under the Ladder rule. Errors answer {"detail": one actionable line}: 401 without a valid
+token, 403 for a role or team that may not act, 404 for an unknown board or entry, 413 for a body
+over `limits.MAX_BODY_BYTES`, 429 past the daily quota (of submissions, or of a reviewer's
+reproductions), 422 otherwise; none names a hidden sample id.
 
 Work is refused in the order it costs: the token from the headers and the body's size before the
 body is read (`limits.GuardedBodies`), role, team and quota before the predictions are decoded,
@@ -30,8 +32,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+import errno
+import socket
 from dataclasses import asdict
-from typing import Any
+from typing import Any, Optional
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -40,8 +44,8 @@ from pydantic import BaseModel, Field
 
 from medbench.errors import MedbenchError
 from medbench.io import validation_problems
-from medbench.evaluation.agreement import RESCORING_TOLERANCE
 from medbench.leaderboard.board.entries import RunDescription
+from medbench.leaderboard.committee.access_log import AccessLog
 from medbench.leaderboard.committee.limits import MAX_BODY_BYTES, GuardedBodies
 from medbench.leaderboard.committee.store import CommitteeStore, Forbidden, NotFound, QuotaExceeded, Unauthenticated, User
 
@@ -55,7 +59,7 @@ class Submission(BaseModel):
 
 class Reproduction(BaseModel):
     predictions: str = Field(max_length=MAX_BODY_BYTES)
-    tolerance: float = Field(default=RESCORING_TOLERANCE, ge=0)
+    tolerance: Optional[float] = None  # the board's own (its release policy) when not given; never looser
 
 
 class Decision(BaseModel):
@@ -77,6 +81,7 @@ def create_app(store: CommitteeStore) -> FastAPI:
     app = FastAPI(title="medbench committee", docs_url=None, redoc_url=None)
     app.add_middleware(GZipMiddleware, minimum_size=1000)
     app.add_middleware(GuardedBodies, authenticate=store.authenticate, max_bytes=MAX_BODY_BYTES)
+    app.add_middleware(AccessLog)  # added last: the outermost, it logs refusals made by the guard too
 
     @app.exception_handler(RequestValidationError)
     async def _malformed(_request: Request, error: RequestValidationError) -> JSONResponse:
@@ -125,7 +130,7 @@ def create_app(store: CommitteeStore) -> FastAPI:
     def entry(prefix: str) -> dict[str, Any]:
         board, entry_id, _ = store.resolve(prefix)
         return {
-            "board": board, "entry_id": entry_id, "entry": store.aggregates(board)[entry_id],
+            "board": board, "entry_id": entry_id, "entry": store.released(board)[entry_id],
             "events": [asdict(event) for event in store.events(board) if event.entry == entry_id],
         }
 
@@ -186,11 +191,27 @@ def _frame(encoded: str, store: CommitteeStore, board: str) -> Any:
     return read_submission(data, store.hidden_labels(board), store.protocol(board).kind)
 
 
-def serve(db_url: str, key_path: Any, host: str, port: int) -> None:
+def bind(host: str, port: int) -> socket.socket:
+    """A listening socket on `host:port` (0: a free port), bound before anything says it serves there."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listener = socket.socket(family, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        listener.bind((host, port))
+    except OSError as error:
+        listener.close()
+        reason = "already in use (is another `medbench serve` running?)" if error.errno == errno.EADDRINUSE else error.strerror
+        raise MedbenchError(f"--port {port}: cannot listen on {host}:{port}: {reason}; choose another --port") from None
+    listener.listen(2048)
+    return listener
+
+
+def serve(store: CommitteeStore, listener: socket.socket) -> None:
+    """Answer on `listener` until interrupted; closes the store."""
     import uvicorn
 
-    store = CommitteeStore(db_url, key_path)
     try:
-        uvicorn.run(create_app(store), host=host, port=port, log_level="warning")
+        config = uvicorn.Config(create_app(store), log_level="warning", access_log=False)
+        uvicorn.Server(config).run(sockets=[listener])
     finally:
         store.close()

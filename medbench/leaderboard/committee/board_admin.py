@@ -6,21 +6,35 @@ ids and ground truth, which become the board's hidden labels."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, Optional
+
+from medbench.errors import LeaderboardError
 
 from medbench.leaderboard.committee.store import CommitteeStore, User
 from medbench.leaderboard.board.events import Event
 
 
-def create_board_from_record(store: CommitteeStore, run_dir: Path, name: str, *, daily_quota: int, actor: User) -> Event:
+def create_board_from_record(
+    store: CommitteeStore, run_dir: Path, name: str, *, daily_quota: int, actor: User, release: Optional[dict[str, Any]] = None
+) -> Event:
+    """The board of `run_dir`'s task; `release` overrides fields of the default release policy (`board.release`)."""
     from medbench.leaderboard.board.events import now_utc
     from medbench.leaderboard.committee.hidden import labels_of_record
     from medbench.leaderboard.board.schema import BoardSpec
     from medbench.leaderboard.board.entries import checked_record
     from medbench.evaluation.scoring import check_protocol
+    from medbench.leaderboard.board.release import ReleasePolicy, default_policy
 
     record = checked_record(run_dir)
     check_protocol(record.protocol)
+    labels = labels_of_record(record)
+    policy = default_policy(record.protocol, len(labels.truth))
+    try:
+        policy = ReleasePolicy.model_validate({**policy.model_dump(), **(release or {})})
+    except ValueError as error:  # pydantic's ValidationError
+        raise LeaderboardError(f"release policy: {str(error).splitlines()[0]}") from None
     spec = BoardSpec(
-        name=name, protocol=record.protocol, dataset_fingerprint=record.manifest.dataset.fingerprint, created_at=now_utc()
+        name=name, protocol=record.protocol, dataset_fingerprint=record.manifest.dataset.fingerprint, created_at=now_utc(),
+        release=policy,
     )
-    return store.create_board(spec, labels_of_record(record), daily_quota, actor)
+    return store.create_board(spec, labels, daily_quota, actor)

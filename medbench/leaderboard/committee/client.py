@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Optional, Protocol
 
 from medbench.errors import LeaderboardError
+from medbench.tasks.columns import SAMPLE_ID
 
 RETRIES = 8  # connection failures (a server restarting): about a minute of backoff in all
 SERVER_ERROR_RETRIES = 2
@@ -25,8 +26,10 @@ class Committee(Protocol):
     def submit(self, board: str, frame: Any, meta: dict[str, Any]) -> dict[str, Any]: ...
     def board_json(self, board: str) -> str: ...
     def review(self, prefix: str, decision: str, note: str) -> dict[str, Any]: ...
-    def reproduce(self, prefix: str, frame: Any, tolerance: float) -> dict[str, Any]: ...
+    def reproduce(self, prefix: str, frame: Any, tolerance: Optional[float]) -> dict[str, Any]: ...
     def baseline(self, board: str, prefix: str, note: str) -> dict[str, Any]: ...
+    def board_names(self) -> list[str]: ...
+    def spec(self, board: str) -> Any: ...
 
 
 def token() -> Optional[str]:
@@ -62,14 +65,14 @@ class LocalCommittee:
         from medbench.leaderboard.board.ranking import rank_entries
         from medbench.leaderboard.views.site import ranking_json
 
-        return ranking_json(rank_entries(self.store.spec(board), self.store.entries(board), self.store.events(board)))
+        return ranking_json(rank_entries(self.store.spec(board), self.store.released_entries(board), self.store.events(board)))
 
     def review(self, prefix: str, decision: str, note: str) -> dict[str, Any]:
         from dataclasses import asdict
 
         return asdict(self.store.review(prefix, decision, note, self._user()))
 
-    def reproduce(self, prefix: str, frame: Any, tolerance: float) -> dict[str, Any]:
+    def reproduce(self, prefix: str, frame: Any, tolerance: Optional[float]) -> dict[str, Any]:
         from dataclasses import asdict
 
         return asdict(self.store.record_reproduction(prefix, frame, self._user(), tolerance=tolerance))
@@ -78,6 +81,12 @@ class LocalCommittee:
         from dataclasses import asdict
 
         return asdict(self.store.set_baseline(board, prefix, note, self._user()))
+
+    def board_names(self) -> list[str]:
+        return self.store.board_names()
+
+    def spec(self, board: str) -> Any:
+        return self.store.spec(board)
 
 
 class HttpCommittee:
@@ -123,12 +132,20 @@ class HttpCommittee:
     def review(self, prefix: str, decision: str, note: str) -> dict[str, Any]:
         return self._request("POST", f"/entries/{prefix}/review", json={"decision": decision, "note": note}).json()
 
-    def reproduce(self, prefix: str, frame: Any, tolerance: float) -> dict[str, Any]:
+    def reproduce(self, prefix: str, frame: Any, tolerance: Optional[float]) -> dict[str, Any]:
         body = {"predictions": _encoded(frame), "tolerance": tolerance}
         return self._request("POST", f"/entries/{prefix}/reproductions", json=body).json()
 
     def baseline(self, board: str, prefix: str, note: str) -> dict[str, Any]:
         return self._request("POST", f"/boards/{board}/baseline", json={"entry": prefix, "note": note}).json()
+
+    def board_names(self) -> list[str]:
+        return [str(name) for name in self._request("GET", "/boards").json()]
+
+    def spec(self, board: str) -> Any:
+        from medbench.leaderboard.board.schema import BoardSpec
+
+        return BoardSpec.model_validate(self._request("GET", f"/boards/{board}").json()["board"])
 
 
 def _encoded(frame: Any) -> str:
@@ -155,7 +172,7 @@ def file_submission(path: Path, model: str) -> tuple[Any, dict[str, Any]]:
         raise LeaderboardError(f"{path}: no such predictions file")
     if path.suffix == ".csv":
         try:
-            frame = pd.read_csv(path, dtype={"sample_id": str})
+            frame = pd.read_csv(path, dtype={SAMPLE_ID: str})
         except (ValueError, pd.errors.ParserError) as error:
             raise LeaderboardError(f"{path}: not a readable CSV file ({error})") from None
     else:

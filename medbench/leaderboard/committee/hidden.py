@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Optional
 
 from medbench.errors import DataError, LeaderboardError
 from medbench.io import sha256_hex
+from medbench.tasks.columns import SAMPLE_ID
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -27,8 +28,6 @@ if TYPE_CHECKING:
     from medbench.records.record import Metrics, RunRecord
     from medbench.tasks.outputs import TaskOutputs
 
-SAMPLE_ID = "sample_id"
-MAX_REPORTED_IDS = 5
 # Bounds on a submitted file, checked from its footer before anything is decoded.
 MAX_SUBMITTED_COLUMNS = 64
 MAX_RANKED_PER_QUERY = 10_000  # the `top_k` bound of medbench's own retrievers
@@ -146,7 +145,8 @@ def submitted_scores(frame: "pd.DataFrame", labels: HiddenLabels, kind: str) -> 
     """The part of a submitted frame the server keeps: sample ids and the required score columns.
 
     Refuses a frame without sample ids or a required column, with repeated rows (by the kind's
-    `row_keys`) or unknown ids, or missing ids where the kind answers every unit.
+    `row_keys`) or unknown ids, or missing ids where the kind answers every unit. The refusals
+    name counts, never ids: which ids the test set holds is the hospital's to keep.
     """
     from medbench.tasks.registry import get_kind
 
@@ -158,19 +158,19 @@ def submitted_scores(frame: "pd.DataFrame", labels: HiddenLabels, kind: str) -> 
     kept[SAMPLE_ID] = kept[SAMPLE_ID].astype(str)
     known = set(labels.truth[SAMPLE_ID].astype(str))
     submitted = kept[SAMPLE_ID]
-    unknown = sorted(set(submitted) - known)
+    unknown = set(submitted) - known
     if unknown:
-        raise LeaderboardError(f"{len(unknown)} sample id(s) are not in this board's test set, e.g. {unknown[:MAX_REPORTED_IDS]}")
+        raise LeaderboardError(f"{len(unknown)} sample id(s) are not in this board's test set")
     repeated = kept.duplicated(list(spec.row_keys))
     if repeated.any():
-        duplicated = sorted(set(submitted[repeated]))
+        duplicated = set(submitted[repeated])
         what = "sample id(s) appear more than once" if spec.row_keys == (SAMPLE_ID,) else f"sample id(s) repeat a row of {list(spec.row_keys)}"
-        raise LeaderboardError(f"{len(duplicated)} {what}, e.g. {duplicated[:MAX_REPORTED_IDS]}")
+        raise LeaderboardError(f"{len(duplicated)} {what}")
     if not spec.answers_every_unit:
         return kept.reset_index(drop=True)
-    absent = sorted(known - set(submitted))
+    absent = known - set(submitted)
     if absent:
-        raise LeaderboardError(f"{len(absent)} test sample id(s) have no score, e.g. {absent[:MAX_REPORTED_IDS]}")
+        raise LeaderboardError(f"{len(absent)} of the test set's {len(known)} sample ids have no score")
     return kept.reset_index(drop=True)
 
 

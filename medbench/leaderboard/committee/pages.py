@@ -74,11 +74,17 @@ class ServedPages:
     def _render(self, name: str) -> dict[str, Any]:
         from medbench.leaderboard.board.events import now_utc
         from medbench.leaderboard.board.ranking import rank_entries
+        from medbench.leaderboard.board.tiers import released_tiers
         from medbench.leaderboard.committee.publish import committee_tiers
         from medbench.leaderboard.views.site import render_board
 
-        spec, entries, events = self.store.spec(name), self.store.entries(name), self.store.events(name)
-        ranking = rank_entries(spec, entries, events, committee_tiers(self.store, name, spec, entries, events))
+        # What the release policy releases, as the export shows it: rounded numbers, the Ladder's
+        # held entries without paired tests; full precision stays with the committee.
+        spec, entries, events = self.store.spec(name), self.store.released_entries(name), self.store.events(name)
+        tiers = released_tiers(
+            self.store.policy(name), committee_tiers(self.store, name, spec, entries, events), self.store.withheld(name)
+        )
+        ranking = rank_entries(spec, entries, events, tiers)
         page = render_board(ranking, now_utc(), index_href="/", download_prefix=f"/api/boards/{name}/")
         return {
             "html": _body(page.page, "text/html; charset=utf-8"),

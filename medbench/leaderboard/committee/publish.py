@@ -4,11 +4,14 @@
     DIR/log.jsonl                          every audit event, hash-chained and signed
     DIR/head.json                          the signed head: event count, last hash, and the site's digest
     DIR/boards/<board>/board.json          the board's spec (its hash is in the log)
-    DIR/boards/<board>/entries/<id>.json   each entry's aggregates (id = SHA-256 of the bytes)
+    DIR/boards/<board>/entries/<id>.json   each entry's released aggregates (`board.release`; their
+                                           SHA-256 is in the entry's signed submit event)
     DIR/site/                              the static site
     DIR/site.sha256.json                   the SHA-256 of every file of the site (its own hash is in the head)
 
-Aggregates only: no sample ids, targets or scores. `verify` recomputes every hash, checks every
+Aggregates only, as the release policy releases them: no sample ids, targets or scores, no number
+finer than the policy's resolution (the full-precision entries, whose hash is the entry id, stay in
+the database). `verify` recomputes every hash, checks every
 signature with the public key (pinned with `--public-key`, or the export's own, whose fingerprint
 it prints), and with `--head OLD` checks that the log still extends a head kept from an earlier
 export: edits, reordering, deletions, truncation and a rebuilt chain each fail. The site is
@@ -39,6 +42,7 @@ SITE_DIGESTS = "site.sha256.json"
 def export(store: CommitteeStore, out: Path, *, tiers: bool = True) -> Path:
     """Write the public export into `out` (replacing an earlier export as a whole); return `out`."""
     from medbench.leaderboard.board.ranking import rank_entries
+    from medbench.leaderboard.board.tiers import released_tiers
     from medbench.leaderboard.board.schema import Entry
     from medbench.leaderboard.views.site import write_site
 
@@ -60,7 +64,10 @@ def export(store: CommitteeStore, out: Path, *, tiers: bool = True) -> Path:
             (folder / f"{entry_id}.json").write_bytes(data)
         entries = {entry_id: Entry.model_validate_json(data) for entry_id, data in contents.items()}
         board_events = [event for event in events if event.board == name]
-        board_tiers = committee_tiers(store, name, spec, entries, board_events) if tiers else None
+        board_tiers = (
+            released_tiers(store.policy(name), committee_tiers(store, name, spec, entries, board_events), store.withheld(name))
+            if tiers else None
+        )
         rankings.append(rank_entries(spec, entries, board_events, board_tiers))
     write_site(rankings, staging / SITE)
     digests = canonical_bytes(file_digests(staging / SITE))
@@ -145,11 +152,15 @@ def _board_problems(folder: Path, events: list[Event]) -> list[str]:
     problems = []
     submitted: dict[str, set[str]] = {}
     spec_hash: dict[str, str] = {}
+    # Entries submitted under a release policy are exported as released, with that hash in their event;
+    # older ones as stored, their hash their id.
+    released_hash: dict[str, str] = {}
     for event in events:
         if event.board is None:
             continue
         if event.event == "submit" and event.entry:
             submitted.setdefault(event.board, set()).add(event.entry)
+            released_hash[event.entry] = event.data.get("released_sha256", event.entry)
         if "board_sha256" in event.data:
             spec_hash[event.board] = event.data["board_sha256"]
     boards = {path.name: path for path in _board_folders(folder)}
@@ -166,10 +177,10 @@ def _board_problems(folder: Path, events: list[Event]) -> list[str]:
         for entry_file in sorted((path / "entries").glob("*.json")):
             entry_id = entry_file.stem
             on_disk.add(entry_id)
-            if sha256_hex(entry_file.read_bytes()) != entry_id:
-                problems.append(f"{entry_file}: edited entry (its bytes no longer match the hash in its name)")
-            elif entry_id not in submitted.get(name, set()):
+            if entry_id not in submitted.get(name, set()):
                 problems.append(f"{entry_file}: an entry with no submit event in the log (added by hand)")
+            elif sha256_hex(entry_file.read_bytes()) != released_hash[entry_id]:
+                problems.append(f"{entry_file}: edited entry (its bytes no longer match the hash its submit event holds)")
         for entry_id in sorted(submitted.get(name, set()) - on_disk):
             problems.append(f"{path / 'entries' / (entry_id + '.json')}: a submitted entry is missing (removed)")
     return problems

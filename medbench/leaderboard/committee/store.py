@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
@@ -21,7 +22,6 @@ from medbench.errors import LeaderboardError
 from medbench.io import canonical_bytes, compact_bytes, sha256_hex
 from medbench.names import checked_name
 from medbench.leaderboard.board.events import Event, event_hash, now_utc
-from medbench.evaluation.agreement import RESCORING_TOLERANCE
 from medbench.leaderboard.board.entries import checked_description
 from medbench.leaderboard.board.lifecycle import (
     DECISIONS,
@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from medbench.leaderboard.committee.hidden import HiddenLabels
+    from medbench.leaderboard.board.release import ReleasePolicy
     from medbench.leaderboard.board.schema import BoardSpec, Entry
     from medbench.records.protocol import Protocol
 
@@ -55,7 +56,7 @@ class NotFound(LeaderboardError):
 
 
 class QuotaExceeded(LeaderboardError):
-    """The team used its submissions of the day on this board."""
+    """The team used its submissions of the day on this board (or a reviewer their reproductions)."""
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,8 @@ class SubmitOutcome:
     board: str
     entry_id: str
     added: bool
-    aggregates: dict[str, Any]  # the entry (schema.Entry as JSON): every number the server computed
+    aggregates: dict[str, Any]  # the entry (schema.Entry as JSON) with the numbers the release policy gives the submitter
+    held: bool = False  # the Ladder rule kept the team's best: this entry's own numbers are not released
 
 
 def hash_token(token: str) -> str:
@@ -175,6 +177,7 @@ class CommitteeStore:
     def create_board(self, spec: "BoardSpec", labels: "HiddenLabels", daily_quota: int, actor: User) -> Event:
         from sqlalchemy import insert, select
 
+        from medbench.leaderboard.board.release import check_policy
         from medbench.leaderboard.committee.db.tables import boards, hidden_labels
         from medbench.leaderboard.committee.hidden import to_parquet
 
@@ -182,6 +185,9 @@ class CommitteeStore:
         checked_name(spec.name, "board name")
         if daily_quota < 1:
             raise LeaderboardError(f"--daily-quota {daily_quota}: must be at least 1")
+        if spec.release is None:
+            raise LeaderboardError(f"board {spec.name!r}: a hidden-label board needs a release policy (`board.release.default_policy`)")
+        check_policy(spec.release, spec.protocol, len(labels.truth))
         spec_bytes = canonical_bytes(spec.model_dump(mode="json"))
         truth = to_parquet(labels.truth)
         with self.engine.begin() as connection:
@@ -201,7 +207,7 @@ class CommitteeStore:
                 connection, "create", board=spec.name, actor=actor.name,
                 data={
                     "board_sha256": sha256_hex(spec_bytes), "daily_quota": daily_quota,
-                    "n_samples": len(labels.truth),
+                    "n_samples": len(labels.truth), "release": spec.release.model_dump(mode="json"),
                 },
             )
 
@@ -220,6 +226,13 @@ class CommitteeStore:
 
     def protocol(self, board: str) -> "Protocol":
         return self.spec(board).protocol
+
+    def policy(self, board: str) -> "ReleasePolicy":
+        """The board's release policy (a board created before policies: the default one for its test set)."""
+        from medbench.leaderboard.board.release import default_policy
+
+        spec = self.spec(board)
+        return spec.release or default_policy(spec.protocol, len(self.hidden_labels(board).truth))
 
     def _board_row(self, board: str, connection: Any = None) -> Any:
         from sqlalchemy import select
@@ -254,9 +267,14 @@ class CommitteeStore:
 
     def submit(self, board: str, frame: "pd.DataFrame", meta: dict[str, Any], actor: User) -> SubmitOutcome:
         """Score `frame` against the board's hidden labels and add the entry, unless this very
-        submission (same board, team, scores and description) is there already."""
+        submission (same board, team, scores and description) is there already, or its scores
+        rank the test samples like a rejected entry's (`board.gaming`).
+
+        The outcome holds what the release policy gives the submitter (`board.release`); the full
+        numbers stay here."""
         from sqlalchemy import insert
 
+        from medbench.leaderboard.board.gaming import check_not_resubmission
         from medbench.leaderboard.committee.db.tables import entries
         from medbench.leaderboard.committee.hidden import score, scores_sha256, submitted_scores, to_parquet
 
@@ -275,6 +293,7 @@ class CommitteeStore:
         known = self._entry_by_key(board, key)
         if known is not None:
             return known
+        check_not_resubmission(scores, protocol.kind, self._rejected_scores(board))
         metrics = score(scores, labels, protocol)
         submitted_at = stamp()
         try:
@@ -289,6 +308,11 @@ class CommitteeStore:
             if known is not None:
                 return known
             self._check_quota(board, actor.team, row.daily_quota, connection)
+            earlier = self._team_entries(connection, board, actor.team)
+            public, own = (
+                self._release(spec, {**earlier, entry_id: json.loads(content)}, actor.team, audience)[entry_id]
+                for audience in ("public", "submitter")
+            )
             connection.execute(
                 insert(entries).values(
                     id=entry_id, board=board, submission_key=key, team=actor.team, submitted_by=actor.name,
@@ -297,9 +321,44 @@ class CommitteeStore:
             )
             self._append(
                 connection, "submit", board=board, entry=entry_id, actor=actor.name,
-                data={"team": actor.team, "submission_key": key, "scores_sha256": digest, "run_id": entry.provenance.run_id},
+                data={
+                    "team": actor.team, "submission_key": key, "scores_sha256": digest, "run_id": entry.provenance.run_id,
+                    "released_sha256": sha256_hex(canonical_bytes(public.content)),
+                },
             )
-        return SubmitOutcome(board, entry_id, True, json.loads(content))
+        return SubmitOutcome(board, entry_id, True, own.content, own.held)
+
+    def _release(self, spec: "BoardSpec", contents: dict[str, dict[str, Any]], team: str, audience: str) -> dict[str, Any]:
+        """`contents` (`team`'s entries in submission order) as `audience` sees them (`board.release`)."""
+        from medbench.leaderboard.board.release import released_entries
+
+        policy = spec.release or self.policy(spec.name)
+        return released_entries(policy, spec.protocol, contents, dict.fromkeys(contents, team), list(contents), audience)
+
+    def _team_entries(self, connection: Any, board: str, team: str) -> dict[str, dict[str, Any]]:
+        """The team's entries on the board, as JSON, in the order the log committed them."""
+        from sqlalchemy import select
+
+        from medbench.leaderboard.committee.db.tables import audit_events, entries
+
+        query = (
+            select(entries.c.id, entries.c.content)
+            .join(audit_events, (audit_events.c.entry == entries.c.id) & (audit_events.c.event == "submit"))
+            .where(entries.c.board == board, entries.c.team == team)
+            .order_by(audit_events.c.seq)
+        )
+        return {row.id: json.loads(row.content) for row in connection.execute(query)}
+
+    def _rejected_scores(self, board: str) -> list[tuple[str, Any]]:
+        """(id, loader of the stored scores) of every entry the committee rejected on the board (a reject is final)."""
+        from sqlalchemy import select
+
+        from medbench.leaderboard.committee.db.tables import audit_events
+
+        query = select(audit_events.c.entry).where(audit_events.c.board == board, audit_events.c.event == "reject")
+        with self._reading() as connection:
+            rejected = list(connection.execute(query).scalars())
+        return [(entry_id, lambda entry_id=entry_id: self.scores(entry_id)) for entry_id in rejected]
 
     def admit_submission(self, board: str, actor: User) -> Any:
         """Refuse a submission that may not be made (role, team, board, the day's quota) before its
@@ -331,20 +390,23 @@ class CommitteeStore:
             )
 
     def _entry_by_key(self, board: str, key: str, connection: Any = None) -> Optional[SubmitOutcome]:
+        """The outcome of an earlier submission with this key, released to its submitter as it was then."""
         from sqlalchemy import select
 
         from medbench.leaderboard.committee.db.tables import entries
 
-        query = select(entries.c.id, entries.c.content).where(entries.c.board == board, entries.c.submission_key == key)
         if connection is None:
             with self._reading() as own:
-                row = own.execute(query).first()
-        else:
-            row = connection.execute(query).first()
-        return SubmitOutcome(board, row.id, False, json.loads(row.content)) if row else None
+                return self._entry_by_key(board, key, own)
+        query = select(entries.c.id, entries.c.team).where(entries.c.board == board, entries.c.submission_key == key)
+        row = connection.execute(query).first()
+        if row is None:
+            return None
+        own_view = self._release(self.spec(board), self._team_entries(connection, board, row.team), row.team, "submitter")[row.id]
+        return SubmitOutcome(board, row.id, False, own_view.content, own_view.held)
 
     def aggregates(self, board: str) -> dict[str, dict[str, Any]]:
-        """Every entry of the board by id, as JSON (public aggregates)."""
+        """Server side only: every entry of the board by id, as JSON, with every number at full precision."""
         from sqlalchemy import select
 
         from medbench.leaderboard.committee.db.tables import entries
@@ -355,9 +417,33 @@ class CommitteeStore:
             return {row.id: json.loads(row.content) for row in rows}
 
     def entries(self, board: str) -> dict[str, "Entry"]:
+        """Server side only: the committee's view, every number at full precision."""
         from medbench.leaderboard.board.schema import Entry
 
         return {entry_id: Entry.model_validate(content) for entry_id, content in self.aggregates(board).items()}
+
+    def released(self, board: str) -> dict[str, dict[str, Any]]:
+        """Every entry of the board by id, as JSON, with the numbers its release policy makes public."""
+        views = self._released(self.spec(board), self.aggregates(board), self.events(board))
+        return {entry_id: view.content for entry_id, view in views.items()}
+
+    def withheld(self, board: str) -> set[str]:
+        """The entries whose own numbers the Ladder rule holds back (the board shows their team's best)."""
+        views = self._released(self.spec(board), self.aggregates(board), self.events(board))
+        return {entry_id for entry_id, view in views.items() if view.held}
+
+    def released_entries(self, board: str) -> dict[str, "Entry"]:
+        from medbench.leaderboard.board.schema import Entry
+
+        return {entry_id: Entry.model_validate(content) for entry_id, content in self.released(board).items()}
+
+    def _released(self, spec: "BoardSpec", contents: dict[str, dict[str, Any]], events: list[Event]) -> dict[str, Any]:
+        from medbench.leaderboard.board.release import released_entries
+
+        submits = [event for event in events if event.event == "submit" and event.board == spec.name]
+        teams = {event.entry: event.data.get("team") for event in submits}
+        policy = spec.release or self.policy(spec.name)
+        return released_entries(policy, spec.protocol, contents, teams, [event.entry for event in submits])
 
     def resolve(self, prefix: str, board: Optional[str] = None) -> tuple[str, str, Optional[str]]:
         """(board, full entry id, team) of the one entry whose id starts with `prefix`."""
@@ -401,53 +487,83 @@ class CommitteeStore:
         return self._transition(board, entry_id, team, decision, note, actor, {})
 
     def record_reproduction(
-        self, prefix: str, frame: "pd.DataFrame", actor: User, *, tolerance: float = RESCORING_TOLERANCE, board: Optional[str] = None
+        self, prefix: str, frame: "pd.DataFrame", actor: User, *, tolerance: Optional[float] = None, board: Optional[str] = None
     ) -> Event:
-        """Score a rerun's predictions like a submission and compare them with the entry's numbers (`evaluation.agreement`)."""
+        """Score a rerun's predictions like a submission and say whether they give the entry's numbers
+        (`evaluation.agreement`): match or no match, nothing finer, so a reproduction is no oracle
+        for the hidden labels. Each reviewer records `reproductions_per_day` per board and UTC day,
+        within the board's tolerance or a tighter one."""
         from medbench.evaluation.agreement import disagreeing
+        from medbench.leaderboard.board.release import check_tolerance
         from medbench.leaderboard.committee.hidden import score, scores_sha256, submitted_scores
         from medbench.records.record import MetricValue
 
         board, entry_id, team = self.admit_reproduction(prefix, actor, board)
+        policy = self.policy(board)
+        tolerance = policy.tolerance if tolerance is None else tolerance
+        check_tolerance(tolerance, policy.tolerance, f"tolerance (board {board!r} allows at most {policy.tolerance:g})")
         labels, protocol = self.hidden_labels(board), self.protocol(board)
         scores = submitted_scores(frame, labels, protocol.kind)
         reproduced = score(scores, labels, protocol).values
         claimed = {name: MetricValue.model_validate(value) for name, value in self.aggregates(board)[entry_id]["metrics"].items()}
-        differences = {
-            name: {
-                "submitted": claimed[name].value if name in claimed else None,
-                "reproduced": reproduced[name].value if name in reproduced else None,
-            }
-            for name in disagreeing(claimed, reproduced, tolerance)
-        }
-        event = "reproduce" if not differences else "reproduction_failed"
-        note = f"every metric within {tolerance:g}" if not differences else f"{len(differences)} metric(s) differ beyond {tolerance:g}"
-        data = {"scores_sha256": scores_sha256(scores), "differences": differences, "tolerance": tolerance}
-        return self._transition(board, entry_id, team, event, note, actor, data)
+        matches = not disagreeing(claimed, reproduced, tolerance)
+        event = "reproduce" if matches else "reproduction_failed"
+        note = f"every metric within {tolerance:g}" if matches else f"no match within {tolerance:g}"
+        data = {"scores_sha256": scores_sha256(scores), "matches": matches, "tolerance": tolerance}
+        return self._transition(
+            board, entry_id, team, event, note, actor, data,
+            quota=lambda connection: self._check_reproductions(board, actor, policy.reproductions_per_day, connection),
+        )
+
+    def _check_reproductions(self, board: str, actor: User, per_day: int, connection: Any = None) -> None:
+        from sqlalchemy import func, select
+
+        from medbench.leaderboard.committee.db.tables import audit_events
+
+        today = stamp()[:10]
+        query = select(func.count()).select_from(audit_events).where(
+            audit_events.c.board == board, audit_events.c.actor == actor.name,
+            audit_events.c.event.in_(("reproduce", "reproduction_failed")), audit_events.c.time >= today,
+        )
+        if connection is None:
+            with self._reading() as own:
+                used = own.execute(query).scalar()
+        else:
+            used = connection.execute(query).scalar()
+        if used >= per_day:
+            raise QuotaExceeded(
+                f"{actor.name!r} has recorded {per_day} reproduction(s) on board {board!r} on {today} (UTC); try again tomorrow"
+            )
 
     def admit_reproduction(self, prefix: str, actor: User, board: Optional[str] = None) -> tuple[str, str, Optional[str]]:
         """(board, entry id, team) of the entry `actor` may record a reproduction of; refused before
-        the rerun's file is decoded: a reviewer who may not act costs the server nothing."""
+        the rerun's file is decoded: a reviewer who may not act, or who used the day's reproductions
+        (`release.ReleasePolicy.reproductions_per_day`), costs the server nothing."""
         board, entry_id, team = self.resolve(prefix, board)
         _require(actor, (REVIEWER, ADMIN), "record reproductions")
         check_reviewer(entry_id, actor=actor.name, actor_team=actor.team, entry_team=team)
+        self._check_reproductions(board, actor, self.policy(board).reproductions_per_day)
         return board, entry_id, team
 
     def _transition(
-        self, board: str, entry_id: str, team: Optional[str], event: str, note: str, actor: User, data: dict[str, Any]
+        self, board: str, entry_id: str, team: Optional[str], event: str, note: str, actor: User, data: dict[str, Any],
+        quota: Optional[Callable[[Any], None]] = None,
     ) -> Event:
-        """One step of the board's lifecycle (`board.lifecycle`), by a reviewer of another team."""
+        """One step of the board's lifecycle (`board.lifecycle`), by a reviewer of another team; `quota`
+        checks again under the log's lock, on the transaction's connection (concurrent requests count too)."""
         _require(actor, (REVIEWER, ADMIN), event)
         check_step(event, actor=actor.name, note=note)
         check_reviewer(entry_id, actor=actor.name, actor_team=actor.team, entry_team=team)
         with self.engine.begin() as connection:
             self._lock_head(connection)
+            if quota is not None:
+                quota(connection)
             state = review_states(self._events(connection, entry=entry_id)).get(entry_id)
             next_state(state, event, entry_id, lambda state: _unblocking(state, entry_id[:12], board))
             return self._append(connection, event, board=board, entry=entry_id, actor=actor.name, note=note, data=data)
 
     def set_baseline(self, board: str, prefix: str, note: str, actor: User) -> Event:
-        """The committee names the entry others are compared with (a current entry it has not rejected)."""
+        """The committee names the entry others are compared with (a current entry it has not rejected, of another team)."""
         from sqlalchemy import update
 
         from medbench.leaderboard.board.schema import Entry
@@ -456,12 +572,13 @@ class CommitteeStore:
         _require(actor, (REVIEWER, ADMIN), "choose a baseline")
         if not note.strip():
             raise LeaderboardError("baseline: give the committee's reason (--note)")
-        _, entry_id, _ = self.resolve(prefix, board)
+        _, entry_id, team = self.resolve(prefix, board)
         entry = Entry.model_validate(self.aggregates(board)[entry_id])
         with self.engine.begin() as connection:
             self._lock_head(connection)
             spec = self.spec(board)
-            check_baseline(spec, entry_id, entry, review_states(self._events(connection, entry=entry_id)).get(entry_id))
+            state = review_states(self._events(connection, entry=entry_id)).get(entry_id)
+            check_baseline(spec, entry_id, entry, state, chooser=actor.name, chooser_team=actor.team, entry_team=team)
             spec = spec.model_copy(update={"baseline": entry_id})
             spec_bytes = canonical_bytes(spec.model_dump(mode="json"))
             connection.execute(update(boards).where(boards.c.name == board).values(spec=spec_bytes.decode("utf-8")))
@@ -507,7 +624,8 @@ class CommitteeStore:
             return connection.execute(select(log_head.c.seq)).scalar() + 1
 
     def public_snapshot(self) -> tuple[list[Event], dict[str, tuple["BoardSpec", dict[str, bytes]]]]:
-        """The log, and every board's spec and entry bytes, read in one consistent view (for the export)."""
+        """The log, and every board's spec and released entry bytes (`board.release`: the bytes whose
+        hash each submit event holds), read in one consistent view (for the export)."""
         from sqlalchemy import select
 
         from medbench.leaderboard.committee.db.tables import boards, entries
@@ -518,10 +636,14 @@ class CommitteeStore:
                 connection = connection.execution_options(isolation_level="REPEATABLE READ")
             events = self._events(connection)
             specs = {row.name: BoardSpec.model_validate_json(row.spec) for row in connection.execute(select(boards.c.name, boards.c.spec))}
-            contents: dict[str, dict[str, bytes]] = {name: {} for name in specs}
+            contents: dict[str, dict[str, Any]] = {name: {} for name in specs}
             for row in connection.execute(select(entries.c.board, entries.c.id, entries.c.content)):
-                contents[row.board][row.id] = row.content.encode("utf-8")
-        return events, {name: (specs[name], contents[name]) for name in sorted(specs)}
+                contents[row.board][row.id] = json.loads(row.content)
+        released = {
+            name: {entry_id: canonical_bytes(view.content) for entry_id, view in self._released(specs[name], contents[name], events).items()}
+            for name in specs
+        }
+        return events, {name: (specs[name], released[name]) for name in sorted(specs)}
 
     def signed_head(self, count: int, last_hash: str, site_sha256: Optional[str] = None) -> dict[str, Any]:
         """The head of a log of `count` events ending in `last_hash`, signed; an export's also names its site's digest."""
@@ -596,6 +718,7 @@ def _entry(
 
     check_finite(metrics, "")
     return Entry(
+        salt=secrets.token_hex(16),
         board=spec.name,
         protocol=spec.protocol,
         dataset_fingerprint=spec.dataset_fingerprint,

@@ -18,6 +18,7 @@ from typing import Any, Optional
 from medbench.errors import LeaderboardError
 from medbench.leaderboard.board import lifecycle
 from medbench.leaderboard.board.events import Event
+from medbench.leaderboard.board.schema import BoardSpec
 from medbench.leaderboard.board.lifecycle import REPRODUCED, SUBMITTED, review_states
 from medbench.leaderboard.folder import audit
 from medbench.leaderboard.folder.store import Board, board_names
@@ -41,7 +42,11 @@ def transition(board: Board, entry_id: str, event: str, *, actor: str, note: str
     """Append `event` for the entry if its current state allows it; refuse otherwise, saying why."""
     lifecycle.check_step(event, actor=actor, note=note)
     with board.locked():
-        board.read_entry(entry_id)
+        entry = board.read_entry(entry_id)
+        lifecycle.check_reviewer(
+            entry_id, actor=actor, actor_team=None, entry_team=None, submitter=entry.provenance.submitter,
+            reviewers=board.spec().reviewers,
+        )
         state = review_states(audit.read_events(board.audit_path)).get(entry_id)
         if state is None:
             raise LeaderboardError(
@@ -69,7 +74,9 @@ def choose_baseline(board: Board, entry_id: str, *, actor: str, note: str = "") 
     with board.locked():
         spec = board.spec()
         entry = board.read_entry(entry_id)
-        lifecycle.check_baseline(spec, entry_id, entry, review_states(audit.read_events(board.audit_path)).get(entry_id))
+        _check_committee(spec, actor, "choose the baseline")
+        state = review_states(audit.read_events(board.audit_path)).get(entry_id)
+        lifecycle.check_baseline(spec, entry_id, entry, state, chooser=actor)
         digest = board.write_spec(spec.model_copy(update={"baseline": entry_id}))
         return audit.append_event(
             board.audit_path, "baseline", actor=actor, entry=entry_id, note=note, data={"board_sha256": digest, "chosen": True}
@@ -86,9 +93,64 @@ def record_reproduction(
     matches: bool,
     differences: Optional[dict[str, Any]] = None,
     note: str = "",
+    tolerance: float = 0.0,
 ) -> Event:
-    """Log the outcome of rerunning an entry (see the module docstring)."""
+    """Log the outcome of rerunning an entry (see the module docstring) compared within `tolerance`
+    (bounded: `release.check_tolerance`)."""
+    from medbench.evaluation.agreement import MAX_RESCORING_TOLERANCE
+    from medbench.leaderboard.board.release import check_tolerance
+
+    check_tolerance(tolerance, MAX_RESCORING_TOLERANCE, "reproduction tolerance")
     board = Board(root, board_name)
     data = {"reproduced_run_id": reproduced_run_id, "differences": differences or {}}
     event = "reproduce" if matches else "reproduction_failed"
     return transition(board, entry_id, event, actor=reproducer, note=note, data=data)
+
+
+def open_version(board: Board, run_dir: Path, *, actor: str, note: str = "") -> Event:
+    """The committee opens a newer task version from a record of it (`lifecycle.open_version`); logged as
+    `upgrade`, with the digest of the record's test-set truth, which the version's entries must share."""
+    from medbench.leaderboard.board.entries import checked_record
+    from medbench.leaderboard.board.truth import frame_truth_sha256
+
+    if not actor.strip():
+        raise LeaderboardError("version: name who opens it (--by NAME)")
+    record = checked_record(run_dir)
+    truth = frame_truth_sha256(record.predictions(), record.qrels(), record.protocol.kind)
+    with board.locked():
+        spec = board.spec()
+        _check_committee(spec, actor, "open a task version")
+        new_spec = lifecycle.open_version(spec, record.protocol, record.manifest.dataset.fingerprint)
+        digest = board.write_spec(new_spec)
+        return audit.append_event(
+            board.audit_path, "upgrade", actor=actor,
+            note=note or f"task version {spec.task_version} -> {new_spec.task_version}: older entries are now stale",
+            data={
+                "board_sha256": digest, "task_version": new_spec.task_version, "previous_version": spec.task_version,
+                "truth_sha256": truth,
+            },
+        )
+
+
+def set_reviewers(board: Board, reviewers: list[str], *, actor: str, note: str = "") -> Event:
+    """Name who may review the board (once named, only they review, and only they change the list)."""
+    from medbench.names import checked_name
+
+    if not actor.strip():
+        raise LeaderboardError("reviewers: name who sets them (--by NAME)")
+    names = tuple(sorted({checked_name(name, "reviewer name") for name in reviewers}))
+    if not names:
+        raise LeaderboardError("reviewers: name at least one")
+    with board.locked():
+        spec = board.spec()
+        _check_committee(spec, actor, "change the reviewer list")
+        digest = board.write_spec(spec.model_copy(update={"reviewers": names}))
+        return audit.append_event(
+            board.audit_path, "reviewers", actor=actor, note=note, data={"board_sha256": digest, "reviewers": list(names)}
+        )
+
+
+def _check_committee(spec: BoardSpec, actor: str, action: str) -> None:
+    """On a board with a reviewer list, only its reviewers act for the committee."""
+    if spec.reviewers and actor not in spec.reviewers:
+        raise lifecycle.Forbidden(f"{actor!r} is not a reviewer of board {spec.name!r}: only {', '.join(spec.reviewers)} may {action}")

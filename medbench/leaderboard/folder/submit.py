@@ -1,11 +1,13 @@
 """`medbench submit`: turn a run record into a board entry, refusing what cannot be compared.
 
 A record is accepted when it is complete and schema-valid, its predictions are present, and it is
-comparable with the board (`comparability.judge`). The first submission creates the board from
-the record and pins its truth: the digest of the test set's sample ids, targets and metadata
-(`board.truth`), logged in the `create` event (and in the `upgrade` event that opens a new task
-version); a later record of that version whose truth differs (its targets rewritten to agree
-with its scores, say) is refused. The same run with the same predictions submitted twice is recognised and not added
+comparable with the board (`comparability.judge`: a newer task version is the committee's to
+open, `medbench board version`), and its scores do not rank the test samples like a rejected
+entry's (`board.gaming`). The first submission creates the board from the record and pins its
+truth: the digest of the test set's sample ids, targets and metadata (`board.truth`), logged in the
+`create` event (and in the `upgrade` event by which the committee opens a new task version); a
+later record of that version whose truth differs (its targets rewritten to agree with its scores,
+say) is refused. The same run with the same predictions submitted twice is recognised and not added
 again, so submitting a whole sweep folder is safe to repeat.
 """
 
@@ -33,7 +35,6 @@ class SubmitResult:
     board: str
     entry_id: str
     added: bool
-    upgraded_from: Optional[str] = None
     baseline: bool = False
     # Metric → (claimed, recomputed) where the record's metrics.json did not match its predictions.
     corrected: Optional[dict[str, tuple[float, float]]] = None
@@ -82,20 +83,24 @@ def submit_entries(root: Path, board_name: str, items: Iterable[Submission], *, 
         lines = audit.committed_lines(board.audit_path)
         known = _submitted(lines, {item.entry.provenance.run_id for item in items})
         pinned = audit.pinned_truths(lines)
+        rejected = _rejected(lines)
         for item in items:
-            results.append(_add(board, item, known, pinned, baseline and not results))
+            results.append(_add(board, item, known, pinned, rejected, baseline and not results))
     return results
 
 
-def _add(board: Board, item: Submission, known: dict[tuple[str, str], str], pinned: dict[str, str], baseline: bool) -> SubmitResult:
-    """Add one entry; the caller holds the lock and passes what the board already holds and its
-    pinned truth per task version (both updated here)."""
+def _add(
+    board: Board, item: Submission, known: dict[tuple[str, str], str], pinned: dict[str, str], rejected: list[str], baseline: bool
+) -> SubmitResult:
+    """Add one entry; the caller holds the lock and passes what the board already holds, its
+    pinned truth per task version (both updated here) and the entries it rejected."""
     entry, predictions, qrels = item.entry, item.predictions, item.qrels
     key = (entry.provenance.run_id, entry.provenance.predictions_sha256)
     if key in known:
         return SubmitResult(board.name, known[key], added=False)
-    spec, upgraded_from = _spec_for(board, entry, item.truth_sha256, pinned.get(entry.task_version))
+    spec = _spec_for(board, entry, item.truth_sha256, pinned.get(entry.task_version))
     pinned.setdefault(entry.task_version, item.truth_sha256)
+    _check_not_resubmission(board, entry, predictions, rejected)
     board.store_predictions(predictions, entry.provenance.predictions_sha256)
     if qrels is not None and entry.provenance.qrels_sha256:
         board.store_predictions(qrels, entry.provenance.qrels_sha256)
@@ -114,29 +119,24 @@ def _add(board: Board, item: Submission, known: dict[tuple[str, str], str], pinn
         audit.append_event(
             board.audit_path, "baseline", actor=entry.provenance.submitter, entry=entry_id, data={"board_sha256": digest}
         )
-    return SubmitResult(board.name, entry_id, added=True, upgraded_from=upgraded_from, baseline=baseline)
+    return SubmitResult(board.name, entry_id, added=True, baseline=baseline)
 
 
-def _spec_for(board: Board, entry: Entry, truth_sha256: str, pinned: Optional[str]) -> tuple[BoardSpec, Optional[str]]:
-    """The board's spec once `entry` is accepted (created or upgraded to its task version, either
-    pinning `truth_sha256` for that version), and the version it replaced.
-
-    Refused when the entry is not comparable, or its truth is not the one `pinned` for its version.
-    """
-    new_spec = BoardSpec(
-        name=board.name,
-        protocol=entry.protocol,
-        dataset_fingerprint=entry.dataset_fingerprint,
-        created_at=now_utc(),
-    )
+def _spec_for(board: Board, entry: Entry, truth_sha256: str, pinned: Optional[str]) -> BoardSpec:
+    """The board's spec once `entry` is accepted (created from it when the board is new, pinning
+    `truth_sha256`). Refused when the entry is not comparable, or its truth is not the one `pinned`
+    for its version."""
     if not board.exists() or not audit.has_events(board.audit_path):
         # No committed event: a board file without its `create` event was interrupted; write it anew.
+        new_spec = BoardSpec(
+            name=board.name, protocol=entry.protocol, dataset_fingerprint=entry.dataset_fingerprint, created_at=now_utc()
+        )
         digest = board.write_spec(new_spec)
         audit.append_event(
             board.audit_path, "create", actor=entry.provenance.submitter,
             data={"board_sha256": digest, "task_version": entry.task_version, "truth_sha256": truth_sha256},
         )
-        return new_spec, None
+        return new_spec
     spec = board.spec()
     verdict = judge(spec, entry)
     if not verdict.accepted:
@@ -147,21 +147,29 @@ def _spec_for(board: Board, entry: Entry, truth_sha256: str, pinned: Optional[st
             f"the board pinned at its first entry (truth {truth_sha256[:12]}, board {pinned[:12]}): "
             "its predictions.parquet was edited, or it was scored on other labels"
         )
-    if not verdict.upgrade:
-        return spec, None
-    new_spec = new_spec.model_copy(update={"created_at": spec.created_at})
-    digest = board.write_spec(new_spec)
-    audit.append_event(
-        board.audit_path,
-        "upgrade",
-        actor=entry.provenance.submitter,
-        note=f"task version {spec.task_version} -> {entry.task_version}: older entries are now stale",
-        data={
-            "board_sha256": digest, "task_version": entry.task_version, "previous_version": spec.task_version,
-            "truth_sha256": truth_sha256,
-        },
-    )
-    return new_spec, spec.task_version
+    return spec
+
+
+def _check_not_resubmission(board: Board, entry: Entry, predictions: Path, rejected: list[str]) -> None:
+    """Refuse predictions that rank the test samples like a `rejected` entry's (`board.gaming`)."""
+    import pandas as pd
+
+    from medbench.leaderboard.board.gaming import check_not_resubmission
+
+    if not rejected:
+        return
+
+    def stored(entry_id: str) -> "pd.DataFrame":
+        return pd.read_parquet(board.predictions_path(board.read_entry(entry_id).provenance.predictions_sha256))
+
+    loaders = [(entry_id, lambda entry_id=entry_id: stored(entry_id)) for entry_id in rejected]
+    check_not_resubmission(pd.read_parquet(predictions), entry.kind, loaders)
+
+
+def _rejected(lines: list[bytes]) -> list[str]:
+    """The entries the committee rejected, from the log's committed `lines` (a reject is final:
+    only reject lines are parsed)."""
+    return [Event.from_line(line).entry for line in lines if b'"event":"reject"' in line]
 
 
 def _submitted(lines: list[bytes], run_ids: set[str]) -> dict[tuple[str, str], str]:

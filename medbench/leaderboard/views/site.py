@@ -25,7 +25,7 @@ import csv
 import dataclasses
 import io
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -129,7 +129,10 @@ def ranking_json(ranking: Ranking) -> str:
 def board_json(ranking: Ranking, names: dict[str, EntryName]) -> str:
     """The board, its entries (each serialised by its schema, then spliced in), groups, scales and paired tests."""
     spec = ranking.spec
-    groups = {section: _groups(rows_, names, spec, section == "ranked") for section, rows_ in _sections(ranking).items()}
+    groups = {
+        section: _groups(rows_, names, spec, section == "ranked", ranking.rejected if section == "ranked" else ())
+        for section, rows_ in _sections(ranking).items()
+    }
     place = places(groups["ranked"], {row.entry_id: row for row in ranking.current}, spec)
     rows = []
     for row in _all_rows(ranking):
@@ -191,27 +194,37 @@ def _section(row: Row) -> str:
     return "stale" if row.stale else "ranked" if row.rank is not None else "rejected"
 
 
-def _groups(rows: list[Row], names: dict[str, EntryName], spec: Any, ranked: bool) -> list[dict[str, Any]]:
+def _groups(rows: list[Row], names: dict[str, EntryName], spec: Any, ranked: bool, rejected: Sequence[Row] = ()) -> list[dict[str, Any]]:
     """One group per config (its seeds together), with each metric pooled over its seeds (`groups`)
     and, on a board with a baseline, its pooled difference from it with interval and p.
 
     Ranked groups are ordered and ranked by their pooled primary metric (equally good ones share a
     rank): the one sequence of ranks the table and the forest plot show. A group's seeds are placed
-    within it ("2.1", "2.2": `places`); the others keep the order of their first entry."""
+    within it ("2.1", "2.2": `places`); the others keep the order of their first entry.
+
+    A ranked group counts every seed submitted of its config: a seed the committee rejected stays
+    in the group's figures and is named in `rejected`, so rejecting the worse seed of two cannot
+    turn a group into its better seed alone."""
     members: dict[str, list[Row]] = {}
     for row in rows:
         members.setdefault(names[row.entry_id].group, []).append(row)
+    dropped: dict[str, list[Row]] = {}
+    for row in rejected:
+        if names[row.entry_id].group in members:
+            dropped.setdefault(names[row.entry_id].group, []).append(row)
     groups = []
     for key, group_rows in members.items():
         name = names[group_rows[0].entry_id]
+        counted = group_rows + dropped.get(key, [])
         level = group_rows[0].entry.protocol.confidence.level
         summary = {}
         for metric in spec.metrics:
-            values = [row.entry.metrics[metric] for row in group_rows if metric in row.entry.metrics]
+            values = [row.entry.metrics[metric] for row in counted if metric in row.entry.metrics]
             summary[metric] = asdict(_pooled(values, level, spec.kind, metric)) if values else None
         groups.append(
             {"group": key, "name": name.text, "title": name.title, "details": list(name.details), "rank": None,
-             "entries": [row.entry_id for row in group_rows], "pooled": summary, "delta": _pooled_delta(group_rows, level)}
+             "entries": [row.entry_id for row in counted], "rejected": [row.entry_id for row in dropped.get(key, [])],
+             "pooled": summary, "delta": _pooled_delta(group_rows, level)}
         )
     if ranked:
         loss = spec.protocol.primary_loss()
@@ -255,7 +268,7 @@ def places(groups: list[dict[str, Any]], rows: dict[str, Row], spec: Any) -> dic
         if len(group["entries"]) == 1:
             found[group["entries"][0]] = str(group["rank"])
             continue
-        ordered = sorted(group["entries"], key=lambda entry_id: (loss(rows[entry_id].entry.metrics[spec.primary].value), entry_id))
+        ordered = sorted((entry_id for entry_id in group["entries"] if entry_id in rows), key=lambda entry_id: (loss(rows[entry_id].entry.metrics[spec.primary].value), entry_id))
         for position, entry_id in enumerate(ordered, start=1):
             found[entry_id] = f"{group['rank']}.{position}"
     return found

@@ -15,9 +15,10 @@ from typing import Any, Optional
 import numpy as np
 import pandas as pd
 
-from medbench.data.split import Split
+from medbench.tasks.split import Split
 from medbench.errors import ConfigError
-from medbench.models.retrieval.ranking import SCORE_BUDGET, check_same_corpus, retrieval_inputs, run_frame, tie_priority, top_k
+from medbench.tasks.columns import doc_ranks
+from medbench.models.retrieval.ranking import SCORE_BUDGET, check_same_corpus, retrieval_inputs, run_frame, top_k
 
 
 class BM25Retriever:
@@ -63,10 +64,10 @@ class BM25Retriever:
         queries = self.tokenizer.tokenize(inputs.texts, update_vocab=False, return_as="string", show_progress=False)
         # Every document's score, then medbench's own top k: bm25s's selection leaves the order
         # of equal scores (and which of them make the cut) unspecified.
-        priority = tie_priority(inputs.corpus)
+        ranks = doc_ranks(inputs.corpus.ids)
         rows = max(1, SCORE_BUDGET // len(inputs.corpus))
         ranked = [
-            top_k(np.stack([self._scores(query) for query in queries[start : start + rows]]), self.top_k, priority)
+            top_k(np.stack([self._scores(query) for query in queries[start : start + rows]]), self.top_k, ranks)
             for start in range(0, len(queries), rows)
         ]
         indices = np.concatenate([part for part, _ in ranked]) if ranked else np.empty((0, 0), dtype=np.int64)

@@ -13,17 +13,18 @@ from typing import Optional
 import numpy as np
 import pandas as pd
 
-from medbench.data.split import Split
+from medbench.tasks.split import Split
 from medbench.errors import ConfigError, DataError
 from medbench.models.retrieval.embedding_cache import EmbeddingCache
 from medbench.models.retrieval.encoder import TextEncoder
-from medbench.models.retrieval.ranking import SCORE_BUDGET, check_same_corpus, retrieval_inputs, run_frame, tie_priority, top_k
+from medbench.tasks.columns import doc_ranks
+from medbench.models.retrieval.ranking import SCORE_BUDGET, check_same_corpus, retrieval_inputs, run_frame, top_k
 
 SIMILARITIES = ("cosine", "dot")
 # Similarities are rounded to this many decimals before ranking. float32 embeddings carry about 7
 # significant digits, and the last ones depend on the BLAS kernel and the CPU: two documents that
 # are equally similar in exact arithmetic must tie on every machine, then be ordered by the rule
-# of `tie_priority`, not by rounding noise.
+# of trec_eval (`medbench.tasks.columns.trec_order`), not by rounding noise.
 SCORE_DECIMALS = 6
 
 
@@ -66,9 +67,9 @@ class DenseRetriever:
         assert self._document_embeddings is not None
         queries = self._normalised(self._encode(inputs.texts))
         rows = max(1, SCORE_BUDGET // len(self._document_embeddings))
-        priority = tie_priority(inputs.corpus)
+        ranks = doc_ranks(inputs.corpus.ids)
         ranked = [
-            top_k(np.round(queries[start : start + rows] @ self._document_embeddings.T, SCORE_DECIMALS), self.top_k, priority)
+            top_k(np.round(queries[start : start + rows] @ self._document_embeddings.T, SCORE_DECIMALS), self.top_k, ranks)
             for start in range(0, len(queries), rows)
         ]
         indices = np.concatenate([part for part, _ in ranked]) if ranked else np.empty((0, 0), dtype=np.int64)

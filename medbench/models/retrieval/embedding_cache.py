@@ -17,7 +17,7 @@ from typing import Optional
 
 import numpy as np
 
-from medbench.data.fingerprint import content_hash
+from medbench.records.fingerprint import content_hash
 
 log = logging.getLogger(__name__)
 

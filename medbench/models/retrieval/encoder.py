@@ -35,7 +35,7 @@ def files_identity(root: Path, paths: list[Path]) -> str:
 
     Paths are taken relative to `root`, so moving a model folder keeps its identity.
     """
-    from medbench.data.fingerprint import content_hash
+    from medbench.records.fingerprint import content_hash
     from medbench.io import sha256_file
 
     return content_hash({str(path.relative_to(root)): sha256_file(path) for path in sorted(paths) if path.is_file()})

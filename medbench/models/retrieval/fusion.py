@@ -24,8 +24,8 @@ import numpy as np
 import pandas as pd
 
 from medbench.errors import ConfigError
-from medbench.tasks.predictions import SAMPLE_ID, SCORE
-from medbench.tasks.retrieval import DOC_ID, RUN_COLUMNS
+from medbench.tasks.columns import DOC_ID, SAMPLE_ID, SCORE, trec_sorted
+from medbench.tasks.retrieval import RUN_COLUMNS
 
 NORMALISATIONS = ("minmax", "zscore")
 FUSED_DECIMALS = 9
@@ -78,7 +78,7 @@ def normalised_scores(run: pd.DataFrame, normalisation: str) -> pd.DataFrame:
 
 def ranked_run(run: pd.DataFrame) -> pd.DataFrame:
     """`run` in trec_eval's order within each query, with 1-based ranks."""
-    ordered = run.sort_values([SAMPLE_ID, SCORE, DOC_ID], ascending=[True, False, False], kind="mergesort")
+    ordered = trec_sorted(run)
     return ordered.assign(**{RANK: ordered.groupby(SAMPLE_ID).cumcount() + 1})
 
 
@@ -90,6 +90,6 @@ def _best(parts: list[pd.DataFrame], top_k: int, query_ids: Sequence[str]) -> pd
     summed[SCORE] = summed[SCORE].round(FUSED_DECIMALS)
     position = {str(query): index for index, query in enumerate(query_ids)}
     summed["_query"] = summed[SAMPLE_ID].map(position)
-    ordered = summed.sort_values(["_query", SCORE, DOC_ID], ascending=[True, False, False], kind="mergesort")
+    ordered = trec_sorted(summed, "_query")
     best = ordered.groupby(SAMPLE_ID, sort=False).head(top_k)
     return best[list(RUN_COLUMNS)].reset_index(drop=True)

@@ -14,7 +14,7 @@ from typing import Any, Optional
 
 import pandas as pd
 
-from medbench.data.split import Split
+from medbench.tasks.split import Split
 from medbench.errors import ConfigError
 from medbench.models.base import Estimator
 from medbench.models.retrieval.fusion import NORMALISATIONS, interpolated_scores, reciprocal_rank_fusion

@@ -12,7 +12,7 @@ from typing import Optional
 
 import numpy as np
 
-from medbench.data.fingerprint import content_hash
+from medbench.records.fingerprint import content_hash
 from medbench.errors import DataError
 
 

@@ -8,32 +8,21 @@ import numpy as np
 import pandas as pd
 
 from medbench.data.corpus import Corpus, RetrievalInputs
-from medbench.data.split import Split
+from medbench.tasks.columns import DOC_ID, SAMPLE_ID, SCORE, trec_order
+from medbench.tasks.split import Split
 from medbench.errors import DataError
-from medbench.tasks.retrieval import DOC_ID, RUN_COLUMNS
-from medbench.tasks.predictions import SAMPLE_ID, SCORE
+from medbench.tasks.retrieval import RUN_COLUMNS
 
 # Scores computed at once (queries × documents): bounds a retriever's score matrix to about 128 MB.
 SCORE_BUDGET = 1 << 25
 
 
-def tie_priority(corpus: Corpus) -> np.ndarray:
-    """Each document's place among equal scores: trec_eval's rule, document id descending.
+def top_k(scores: np.ndarray, k: int, ranks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Indices and scores of the `k` best documents of each row, in trec_eval's order.
 
-    Retrievers select and order their top k with it, so that which documents make the cut when
-    scores tie at the k-th place, and their order, never depend on the CPU, the BLAS build or the
-    order of the corpus file.
-    """
-    by_id_descending = np.argsort(corpus.ids.astype(str))[::-1]
-    priority = np.empty(len(corpus), dtype=np.int64)
-    priority[by_id_descending] = np.arange(len(corpus))
-    return priority
-
-
-def top_k(scores: np.ndarray, k: int, priority: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Indices and scores of the `k` best documents of each row: score descending, then `priority`.
-
-    `priority` is :func:`tie_priority` of the corpus (lower first among equal scores).
+    `ranks` are the corpus ids' :func:`medbench.tasks.columns.doc_ranks`: which documents make the
+    cut when scores tie at the k-th place, and their order, never depend on the CPU, the BLAS
+    build or the order of the corpus file.
     """
     k = min(k, scores.shape[1])
     if k == scores.shape[1]:
@@ -43,9 +32,9 @@ def top_k(scores: np.ndarray, k: int, priority: np.ndarray) -> tuple[np.ndarray,
         kth_score = np.take_along_axis(scores, candidates, axis=1).min(axis=1)
         # Where a document left out scores as much as the k-th, the cut is decided by the rule.
         for row in np.flatnonzero((scores >= kth_score[:, None]).sum(axis=1) > k):
-            candidates[row] = np.lexsort((priority, -scores[row]))[:k]
+            candidates[row] = trec_order(scores[row], ranks)[:k]
     candidate_scores = np.take_along_axis(scores, candidates, axis=1)
-    order = np.lexsort((priority[candidates], -candidate_scores), axis=-1)
+    order = trec_order(candidate_scores, ranks[candidates], axis=-1)
     return np.take_along_axis(candidates, order, axis=1), np.take_along_axis(candidate_scores, order, axis=1)
 
 

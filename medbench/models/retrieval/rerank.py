@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from medbench.data.corpus import Corpus
-from medbench.data.split import Split
+from medbench.tasks.split import Split
 from medbench.errors import ConfigError, DataError
 from medbench.models.base import Estimator
 from medbench.models.retrieval.embedding_cache import EmbeddingCache
@@ -24,8 +24,8 @@ from medbench.models.retrieval.encoder import TextEncoder
 from medbench.models.retrieval.fusion import RANK, ranked_run
 from medbench.models.retrieval.packaged import offline_hugging_face
 from medbench.models.retrieval.ranking import retrieval_inputs
-from medbench.tasks.predictions import SAMPLE_ID, SCORE
-from medbench.tasks.retrieval import DOC_ID, RUN_COLUMNS
+from medbench.tasks.columns import DOC_ID, SAMPLE_ID, SCORE
+from medbench.tasks.retrieval import RUN_COLUMNS
 
 # As dense similarities: rounded so that equal scores tie on every machine (see dense.py).
 SCORE_DECIMALS = 6

@@ -16,11 +16,11 @@ from typing import Optional
 
 import pandas as pd
 
-from medbench.data.split import Split
+from medbench.tasks.split import Split
 from medbench.errors import ConfigError, DataError
 from medbench.models.retrieval.ranking import retrieval_inputs
-from medbench.tasks.predictions import SAMPLE_ID, SCORE
-from medbench.tasks.retrieval import DOC_ID, RUN_COLUMNS
+from medbench.tasks.columns import DOC_ID, SAMPLE_ID, trec_sorted
+from medbench.tasks.retrieval import RUN_COLUMNS
 
 log = logging.getLogger(__name__)
 
@@ -53,8 +53,7 @@ class TrecRunFile:
         if missed:
             log.warning("%s: %d of %d test queries have no line in the run (they score 0), e.g. %s", self.path, len(missed), len(wanted), sorted(missed)[:3])
         if self.top_k is not None:
-            # trec_eval's order: score descending, then document id descending.
-            run = run.sort_values([SAMPLE_ID, SCORE, DOC_ID], ascending=[True, False, False], kind="mergesort")
+            run = trec_sorted(run)
             run = run.groupby(SAMPLE_ID, sort=False).head(self.top_k)
         return run[list(RUN_COLUMNS)].reset_index(drop=True)
 

@@ -19,6 +19,11 @@
     });
   }
   function has(v) { return v !== null && v !== undefined; }
+  // A partner's predictions file reports no seed: show none rather than an invented one.
+  function seedText(entry, after, open, close) {
+    var seed = entry.provenance.seed;
+    return has(seed) ? (open || "") + "seed " + esc(seed) + (close || "") + after : "";
+  }
   function fixed(v) { return has(v) ? v.toFixed(4) : "–"; }
   function signed(v) { return has(v) ? (v >= 0 ? "+" : "") + v.toFixed(4) : "–"; }
   function pText(p) { return has(p) ? (p < 0.0001 ? p.toExponential(1) : p.toPrecision(2)) : "–"; }
@@ -74,7 +79,8 @@
     }
     if (c.key === "name") {
       return '<td class="name"' + label + '><button type="button" class="expand" aria-expanded="false" aria-label="' + esc("show each seed of " + group.name) + '" title="show each seed">▸</button> ' +
-        nameHtml(group) + ' <span class="seeds">' + rows.length + " seeds</span>" + badges(rows) + "</td>";
+        nameHtml(group) + ' <span class="seeds">' + rows.length + " seeds" +
+        (group.rejected && group.rejected.length ? ", " + group.rejected.length + " rejected" : "") + "</span>" + badges(rows) + "</td>";
     }
     if (c.metric) {
       var s = group.pooled[c.metric];
@@ -115,7 +121,7 @@
     if (c.key === "tier") { return "<td" + label + dv(row.tier) + ">" + (has(row.tier) ? tierBadge(row.tier) : "–") + "</td>"; }
     if (c.key === "name") {
       var id = '<span class="mono" title="' + esc(row.entry_id) + '">' + esc(short(row.entry_id)) + "</span>";
-      var who = "seed " + esc(row.entry.provenance.seed) + " · " + id + (row.baseline ? ' <b class="base-tag">baseline</b>' : "");
+      var who = seedText(row.entry, " · ") + id + (row.baseline ? ' <b class="base-tag">baseline</b>' : "");
       return '<td class="name"' + label + ">" + (seedRow ? '<span class="seed-of">' + who + "</span>" : nameHtml({name: row.name}) + '<br><span class="sub">' + who + "</span>") + badges([row]) + rejection(row) + "</td>";
     }
     if (c.metric) {
@@ -290,7 +296,7 @@
     var splits = Object.keys(p.split_sizes).map(function (k) { return k + " " + p.split_sizes[k]; }).join(", ");
     var items = [
       ["entry", row.entry_id], ["name", row.name], ["run id", p.run_id], ["options", choices.join(" ") || "not recorded"],
-      ["run name / tags", (p.name || "–") + " / " + ((p.tags || []).join(", ") || "–")], ["model", p.model_target], ["seed", p.seed],
+      ["run name / tags", (p.name || "–") + " / " + ((p.tags || []).join(", ") || "–")], ["model", p.model_target], ["seed", p.seed == null ? "– (not reported)" : p.seed],
       ["overrides", p.overrides.join(" ") || "none"], ["settings", settings.join(" ") || "not recorded"],
       ["parameters", has(p.parameter_count) ? p.parameter_count : "unknown"], ["checkpoint sha256", p.checkpoint_sha256 || "none"],
       ["git commit", (p.git_commit || "unknown") + (p.git_dirty ? " (dirty)" : "")], ["medbench", p.medbench_version],
@@ -388,8 +394,8 @@
     var side = document.getElementById("side");
     if (picked.length !== 2) { side.hidden = true; side.innerHTML = ""; return; }
     var a = byId[picked[0]], b = byId[picked[1]], pair = pairOf(a.entry_id, b.entry_id);
-    var html = '<h2>Side by side</h2><p class="lead"><b>A</b> ' + esc(a.name) + ' <span class="mono">' + esc(short(a.entry_id)) + "</span> (seed " + esc(a.entry.provenance.seed) +
-      ") &nbsp; vs &nbsp; <b>B</b> " + esc(b.name) + ' <span class="mono">' + esc(short(b.entry_id)) + "</span> (seed " + esc(b.entry.provenance.seed) + ")</p>";
+    var html = '<h2>Side by side</h2><p class="lead"><b>A</b> ' + esc(a.name) + ' <span class="mono">' + esc(short(a.entry_id)) + "</span>" + seedText(a.entry, "", " (", ")") +
+      " &nbsp; vs &nbsp; <b>B</b> " + esc(b.name) + ' <span class="mono">' + esc(short(b.entry_id)) + "</span>" + seedText(b.entry, "", " (", ")") + "</p>";
     html += '<div class="scroll"><table class="pair" id="pair"><thead><tr><th scope="col">metric</th><th class="num" scope="col">A</th><th class="num" scope="col">B</th>' +
       '<th class="num" scope="col">Δ A − B' + (levelText ? " [" + levelText + " CI]" : "") + '</th><th class="num" scope="col">p (paired test)</th></tr></thead><tbody>';
     metrics.forEach(function (m) {
@@ -511,7 +517,7 @@
     if (!filterText) { return true; }
     var hay = [group.name].concat(group.entries.map(function (id) {
       var r = byId[id];
-      return [id, r.review, r.entry.provenance.submitter, r.entry.provenance.run_id, "seed " + r.entry.provenance.seed].join(" ");
+      return [id, r.review, r.entry.provenance.submitter, r.entry.provenance.run_id, seedText(r.entry, "")].join(" ");
     })).join(" ").toLowerCase();
     return filterText.split(/\s+/).every(function (word) { return hay.indexOf(word) >= 0; });
   }
