@@ -239,7 +239,7 @@ class RunRecord:
     def pathways(self) -> Optional[PathwaySummary]:
         """The test cohort's care pathways of a timeline run that declared them, else None."""
         path = self.path / PATHWAYS_FILE
-        return _read_model(path, PathwaySummary) if path.is_file() else None
+        return read_model(path, PathwaySummary) if path.is_file() else None
 
     def splits(self) -> dict[str, list[str]]:
         return json.loads(_existing(self.path / SPLITS_FILE).read_text())
