@@ -20,6 +20,7 @@ from torch.utils.data import DataLoader, Dataset, TensorDataset
 from medbench.records.fingerprint import content_hash
 from medbench.tasks.split import Split
 from medbench.errors import DataError
+from medbench.records.pathways import PathwaySummary
 
 SPLIT_NAMES = ("train", "val", "test")
 
@@ -63,6 +64,10 @@ class MedbenchDataModule(pl.LightningDataModule):
             splits = self.load_splits()
             _check_splits(splits, type(self).__name__, self.required_splits)
             self._splits = splits
+
+    def test_pathways(self) -> Optional[PathwaySummary]:
+        """The test cohort's care pathways, kept with the run as an aggregate; None for data without timelines."""
+        return None
 
     def split(self, name: str) -> Split:
         if self._splits is None:

@@ -243,6 +243,9 @@ def _fit_predict_score(cfg: DictConfig, datamodule: Any, writer: RecordWriter, o
     if outputs.qrels is not None:
         writer.write_qrels(outputs.qrels)
     writer.write_metrics(score_outputs(outputs, protocol))
+    pathways = datamodule.test_pathways()
+    if pathways is not None:
+        writer.write_pathways(pathways)
 
 
 def build_model(model_cfg: DictConfig, network_kwargs: dict[str, Any], task_kind: str) -> Any:

@@ -27,6 +27,7 @@ from pydantic import BaseModel, Field, ValidationError, field_validator
 from medbench.errors import RecordError
 from medbench.io import Strict, atomic_write, fsync_dir, sha256_file, validation_problems
 from medbench.metrics.direction import Direction
+from medbench.records.pathways import PathwaySummary
 from medbench.records.protocol import Protocol
 
 # 2: the manifest holds the whole task protocol (`protocol`) instead of a few task fields (`task`).
@@ -40,6 +41,8 @@ PREDICTIONS_FILE = "predictions.parquet"
 # Retrieval only: the relevance judgments of the test queries (query id, doc id, grade).
 QRELS_FILE = "qrels.parquet"
 SPLITS_FILE = "splits.json"
+# Timeline tasks: the test cohort's care pathways, aggregates of at least k patients (medbench.records.pathways).
+PATHWAYS_FILE = "pathways.json"
 CHECKPOINT_STEM = "model"
 # A TF-IDF text model's learned arrays, read without unpickling (medbench.models.tfidf_arrays).
 TFIDF_CHECKPOINT_SUFFIX = ".tfidf.npz"
@@ -233,6 +236,11 @@ class RunRecord:
     def predictions_sha256(self) -> str:
         return sha256_file(self.predictions_path())
 
+    def pathways(self) -> Optional[PathwaySummary]:
+        """The test cohort's care pathways of a timeline run that declared them, else None."""
+        path = self.path / PATHWAYS_FILE
+        return read_model(path, PathwaySummary) if path.is_file() else None
+
     def splits(self) -> dict[str, list[str]]:
         return json.loads(_existing(self.path / SPLITS_FILE).read_text())
 
@@ -347,6 +355,9 @@ class RecordWriter:
 
     def write_qrels(self, frame: Any) -> None:
         frame.to_parquet(self.staging / QRELS_FILE, index=False)
+
+    def write_pathways(self, summary: PathwaySummary) -> None:
+        _write_text(self.staging / PATHWAYS_FILE, summary.model_dump_json(indent=2))
 
     def write_metrics(self, metrics: Metrics) -> None:
         _write_text(self.staging / METRICS_FILE, metrics.model_dump_json(indent=2))

@@ -35,7 +35,7 @@ def write_report(record: RunRecord, meta: BundleMetadata, path: Path) -> None:
     environment = Environment(loader=PackageLoader("medbench.transfer", "templates"), autoescape=select_autoescape(["html"]))
     html = environment.get_template(TEMPLATE).render(
         meta=meta,
-        plots=plots_for(record, meta.task.kind, meta.primary_metric),
+        plots=plots_for(record, meta.task.kind, meta.primary_metric) + pathway_plots(record),
         checklist=checklist(record, meta),
         subgroups=record.metrics().subgroups,
     )
@@ -51,6 +51,17 @@ def plots_for(record: RunRecord, kind: str, primary: str) -> list[tuple[str, str
     metric = get_metric(kind, primary)
     per_unit = metric.unit_values(prepare(kind, outputs)) if metric.per_unit else None
     return get_kind(kind).plots(outputs.predictions, outputs.qrels, primary, per_unit)
+
+
+def pathway_plots(record: RunRecord) -> list[tuple[str, str]]:
+    """The test cohort's care pathways of a timeline run (aggregates of at least k patients), else nothing."""
+    from medbench.records.pathways import pathway_figure
+
+    summary = record.pathways()
+    if summary is None:
+        return []
+    title = f"Care pathways of the {summary.n_patients} test patients after {' | '.join(summary.index_codes)} (pathways of fewer than {summary.min_patients} patients suppressed)"
+    return [(title, pathway_figure(summary))]
 
 
 def checklist(record: RunRecord, meta: BundleMetadata) -> list[ChecklistItem]:

@@ -28,6 +28,7 @@ from medbench.data.timeline.cohort import PREDICTION_TIME, extract_samples, time
 from medbench.data.timeline.meds import SPLIT, SUBJECT, assign_splits
 from medbench.data.timeline.sources import load_source
 from medbench.errors import ConfigError, DataError
+from medbench.records.pathways import SMALL_CELL, PathwaySummary
 
 FEATURE_PATHS = ("counts", "sequence")
 OTHER = "other"
@@ -49,6 +50,7 @@ class TimelineDataModule(MedbenchDataModule):
         max_codes: int = 200,
         sequence_length: int = 64,
         eval_times: Sequence[float] = (),
+        pathways: Optional[Mapping[str, Any]] = None,
         val_fraction: float = 0.15,
         test_fraction: float = 0.25,
         split_seed: int = 0,
@@ -69,6 +71,7 @@ class TimelineDataModule(MedbenchDataModule):
         self.windows_days = tuple(None if w is None else float(w) for w in windows_days)
         self.min_code_samples, self.max_codes, self.sequence_length = min_code_samples, max_codes, sequence_length
         self.eval_times = tuple(float(t) for t in eval_times)
+        self.pathway_spec = _pathway_spec(pathways)
         self.val_fraction, self.test_fraction, self.split_seed = val_fraction, test_fraction, split_seed
         self.events: Optional[pl.DataFrame] = None
         self.samples: Optional[pl.DataFrame] = None
@@ -113,6 +116,26 @@ class TimelineDataModule(MedbenchDataModule):
         }).to_pandas()
         ids = np.array([f"{s}@{t}" for s, t in zip(metadata[SUBJECT], metadata[PREDICTION_TIME])])
         return self._split(samples[SPLIT].to_numpy(), ids, inputs, targets, metadata)
+
+    def test_pathways(self) -> Optional[PathwaySummary]:
+        """The most frequent pathways of the test subjects after `pathways.index` (the trigger codes by default);
+        small cells suppressed by :func:`~medbench.data.timeline.pathways.pathways`."""
+        if self.pathway_spec is None:
+            return None
+        from medbench.data.timeline.pathways import pathways
+
+        self.setup()
+        assert self.events is not None and self.samples is not None
+        spec = self.pathway_spec
+        test_subjects = self.samples.filter(pl.col(SPLIT) == "test")[SUBJECT].unique()
+        result = pathways(
+            self.events.filter(pl.col(SUBJECT).is_in(test_subjects.to_list())),
+            spec["index"] or self.task.trigger.codes,
+            spec["steps"],
+            length=spec["length"],
+            min_patients=spec["min_patients"],
+        )
+        return result.summary(spec["top"])
 
     def _targets(self, samples: pl.DataFrame) -> tuple[np.ndarray, pl.DataFrame]:
         if self.kind == "binary":
@@ -168,6 +191,24 @@ class TimelineDataModule(MedbenchDataModule):
             torch.as_tensor(split.targets["time"].astype(np.float32)),
             torch.as_tensor(split.targets["event"].astype(np.float32)),
         )
+
+
+def _pathway_spec(spec: Optional[Mapping[str, Any]]) -> Optional[dict[str, Any]]:
+    """`task.data.pathways` checked: `steps` (codes) required; `index`, `length`, `min_patients`, `top` optional."""
+    if spec is None:
+        return None
+    known = {"index": None, "steps": None, "length": 3, "min_patients": 5, "top": 20}
+    unknown = set(spec) - set(known)
+    if unknown:
+        raise ConfigError(f"task.data.pathways: unknown key(s) {sorted(unknown)}; known: {sorted(known)}")
+    checked = {**known, **dict(spec)}
+    if not checked["steps"]:
+        raise ConfigError("task.data.pathways.steps: name the codes that count as steps (e.g. ['RxNorm:*'])")
+    if int(checked["min_patients"]) < SMALL_CELL:
+        raise ConfigError(f"task.data.pathways.min_patients is {checked['min_patients']}; pathways kept with a run suppress cells under {SMALL_CELL} patients at least")
+    checked["steps"] = tuple(str(code) for code in checked["steps"])
+    checked["index"] = tuple(str(code) for code in checked["index"]) if checked["index"] else None
+    return checked
 
 
 def _standardized(values: np.ndarray, train: np.ndarray, counts: np.ndarray) -> np.ndarray:

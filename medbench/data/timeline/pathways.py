@@ -20,9 +20,7 @@ import polars as pl
 from medbench.data.timeline.cohort import DAY_US, PREDICTION_TIME, matches
 from medbench.data.timeline.meds import CODE, SUBJECT, TIME
 from medbench.errors import DataError
-
-ARROW = " → "
-NO_STEP = "(no further step)"
+from medbench.records.pathways import ARROW, NO_STEP, SMALL_CELL, PathwayRow, PathwaySummary
 SUBGROUPS = ("sex", "age_band")
 
 
@@ -40,6 +38,22 @@ class Pathways:
     suppressed_patients: int
     min_patients: int
     length: int
+    index_codes: tuple[str, ...] = ()
+    step_codes: tuple[str, ...] = ()
+
+    def summary(self, top: int = 20) -> PathwaySummary:
+        """The `top` pathways as they may be shared (a record, a board, a report); refused under k = SMALL_CELL."""
+        if self.min_patients < SMALL_CELL:
+            raise DataError(f"pathways to draw or share need min_patients >= {SMALL_CELL}, not {self.min_patients}")
+        rows = [
+            PathwayRow(steps=steps, n_patients=n, share=share, median_days=days)
+            for steps, n, share, days in self.table.head(top).select("steps", "n_patients", "share", "median_days").iter_rows()
+        ]
+        return PathwaySummary(
+            index_codes=list(self.index_codes), step_codes=list(self.step_codes), length=self.length,
+            min_patients=self.min_patients, n_patients=self.n_patients, suppressed=self.suppressed,
+            suppressed_patients=self.suppressed_patients, rows=rows,
+        )
 
 
 def pathways(
@@ -101,6 +115,8 @@ def pathways(
         suppressed_patients=int(hidden["n_patients"].sum()),
         min_patients=min_patients,
         length=length,
+        index_codes=tuple(index_codes),
+        step_codes=tuple(step_codes),
     )
 
 

@@ -214,6 +214,7 @@ def entry_from_record(record: "RunRecord", board: str, submitter: str) -> Entry:
         n_samples=metrics.n_samples,
         metrics=metrics.values,
         subgroups=metrics.subgroups,
+        pathways=record.pathways(),
         provenance=provenance_of(
             run_description(record),
             dataset_source=dataset.source,

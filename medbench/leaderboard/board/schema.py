@@ -18,6 +18,7 @@ from pydantic import Field, SerializerFunctionWrapHandler, model_serializer
 from medbench.io import Strict
 from medbench.leaderboard.board.release import ReleasePolicy
 from medbench.records.protocol import Direction, Protocol
+from medbench.records.pathways import PathwaySummary
 from medbench.records.record import MetricValue
 
 # 2: board and entries hold the whole protocol instead of task, version, kind, metrics, primary...
@@ -121,6 +122,9 @@ class Entry(Strict, _ProtocolView):
     provenance: Provenance
     # Metrics per level of each subgroup column (sex, age band, site, language), as in metrics.json.
     subgroups: dict[str, dict[str, dict[str, MetricValue]]] = Field(default_factory=dict)
+    # Timeline tasks: the test cohort's care pathways, each of at least k patients (the schema refuses
+    # smaller cells). Absent from the bytes of other entries, whose ids stay as they were.
+    pathways: Optional[PathwaySummary] = None
     # A committee entry's random value, kept with its full-precision numbers and never released, so
     # that its id (the SHA-256 of its bytes) is no offline oracle for guessed labels (`release`).
     # Absent from a folder entry's bytes.
@@ -129,8 +133,9 @@ class Entry(Strict, _ProtocolView):
     @model_serializer(mode="wrap")
     def _without_absent_salt(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
         data = handler(self)
-        if data.get("salt") is None:
-            data.pop("salt", None)
+        for optional in ("salt", "pathways"):
+            if data.get(optional) is None:
+                data.pop(optional, None)
         return data
 
     def primary_value(self) -> MetricValue:

@@ -39,6 +39,7 @@ from medbench.leaderboard.board.events import now_utc
 from medbench.leaderboard.board.groups import METHOD as GROUP_METHOD, Pooled, pooled, pooled_difference
 from medbench.leaderboard.board.naming import EntryName, name_entries
 from medbench.leaderboard.board.ranking import Ranking, Row
+from medbench.leaderboard.views.pathways import pathway_section
 from medbench.metrics.direction import Scale
 
 # A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
@@ -99,6 +100,7 @@ def render_board(ranking: Ranking, built_at: str, *, index_href: str, download_p
         json_href=download_prefix + json_name,
         counts={"ranked": len(ranking.current), "rejected": len(ranking.rejected), "stale": len(ranking.stale)},
         data=embeddable(data),
+        pathways=pathway_section(ranking),
     )
     return BoardPage(page, data, _csv(ranking, names), csv_name, json_name, _summary(ranking, names))
 
