@@ -28,6 +28,11 @@ class LeaderboardError(MedbenchError):
     """A board is missing or damaged, or a submission or review was refused (the message says why)."""
 
 
+class Cancelled(Exception):
+    """Work stopped on purpose (a server shutting down stops its renders): no fault of the input,
+    so not a MedbenchError, which a caller would turn into a message about the input."""
+
+
 DEBUG_VARIABLE = "MEDBENCH_DEBUG"
 
 

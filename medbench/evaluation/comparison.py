@@ -90,16 +90,78 @@ def compare_paired(
     n_permutations: int = 1000,
 ) -> PairedResult:
     """Compare `metric` of two runs on the same units (see the module docstring)."""
+    return compare_runs(
+        PairedRun(outputs_a, kind), PairedRun(outputs_b, kind), metric,
+        method=method, confidence=confidence, cluster_column=cluster_column, n_permutations=n_permutations,
+    )
+
+
+class PairedRun:
+    """One run's outputs as its paired comparisons read them, each part computed once.
+
+    A board compares one entry with many others; checking its truth and preparing its outputs
+    again for every pair was most of a board's render. Two runs whose truths are equal may share
+    one truth object (`share_truth`), which makes the check of each of their pairs an identity test.
+    """
+
+    def __init__(self, outputs: "TaskOutputs", kind: str) -> None:
+        self.outputs, self.kind = outputs, kind
+        self._truth: Optional[pd.DataFrame] = None
+        self._prepared: Optional[Prepared] = None
+
+    @property
+    def ids(self) -> set[str]:
+        return set(self.outputs.predictions[SAMPLE_ID].astype(str))
+
+    @property
+    def truth(self) -> pd.DataFrame:
+        if self._truth is None:
+            self._truth = _truth(self.outputs)
+        return self._truth
+
+    @property
+    def prepared(self) -> Prepared:
+        if self._prepared is None:
+            self._prepared = prepare(self.kind, self.outputs)
+        return self._prepared
+
+    def share_truth(self, other: "PairedRun") -> bool:
+        """Take `other`'s truth object when both runs have the same units and truth; say whether they do."""
+        if self._truth is not None and self._truth is other._truth:
+            return True
+        mine, theirs = self.outputs, other.outputs
+        columns = _truth_columns(mine.predictions)
+        # The truth columns equal as stored (unsorted): then the truths, sorted, are equal too.
+        same_raw = columns == _truth_columns(theirs.predictions) and all(
+            mine.predictions[column].equals(theirs.predictions[column]) for column in columns
+        ) and (mine.qrels is theirs.qrels or (mine.qrels is not None and theirs.qrels is not None and mine.qrels.equals(theirs.qrels)))
+        if not same_raw and (self.ids != other.ids or not self.truth.equals(other.truth)):
+            return False
+        self._truth = other.truth
+        return True
+
+
+def compare_runs(
+    run_a: PairedRun,
+    run_b: PairedRun,
+    metric: str,
+    *,
+    method: str = "bootstrap",
+    confidence: Optional[Confidence] = None,
+    cluster_column: Optional[str] = None,
+    n_permutations: int = 1000,
+) -> PairedResult:
+    """`compare_paired` of two prepared runs of one kind."""
     if method not in METHODS:
         raise ConfigError(f"paired comparison method {method!r} is not one of {list(METHODS)}")
     confidence = confidence or Confidence()
-    check_same_truth(outputs_a, outputs_b)
+    kind = run_a.kind
+    check_same_truth(run_a, run_b)
     chosen = get_metric(kind, metric)
-    prepared_a, prepared_b = prepare(kind, outputs_a), prepare(kind, outputs_b)
+    prepared_a, prepared_b = run_a.prepared, run_b.prepared
     to_b = alignment(prepared_a.units, prepared_b.units)
     resampler, unit = resampler_of(prepared_a, cluster_column)
 
-    difference = paired_difference(statistic_of(chosen, prepared_a), statistic_of(chosen, prepared_b), np.argsort(to_b))
     value_a, value_b = chosen.value(prepared_a), chosen.value(prepared_b)
     if method in ("delong", "mcnemar") and cluster_column:
         raise ConfigError(f"{method} assumes independent samples; with cluster_column={cluster_column!r} use method=bootstrap or permutation")
@@ -108,6 +170,7 @@ def compare_paired(
         procedure = f"DeLong: interval and p-value from one standard error ({len(prepared_a)} {unit}s)"
         return PairedResult(metric, value_a, value_b, value_a - value_b, ci, p_value, method, len(prepared_a), unit, procedure)
 
+    difference = paired_difference(statistic_of(chosen, prepared_a), statistic_of(chosen, prepared_b), np.argsort(to_b))
     boot = distributions({"difference": difference}, resampler, confidence.n_resamples, confidence.seed)["difference"]
     jack = jackknife(difference, resampler) if confidence.method == "bca" else None
     ci = interval(value_a - value_b, boot, confidence.level, confidence.method, jack)
@@ -122,7 +185,7 @@ def compare_paired(
             value_a - value_b,
             swapped,
             unit_differences=difference.unit_values,
-            difference_after=None if chosen.per_unit else _swapped_difference(chosen, outputs_a, outputs_b, kind, prepared_a),
+            difference_after=None if chosen.per_unit else _swapped_difference(chosen, run_a.outputs, run_b.outputs, kind, prepared_a),
         )
         procedure = f"interval: {resamples}; p-value: permutation test ({n_permutations} swaps): two procedures, which may disagree"
     else:
@@ -131,17 +194,23 @@ def compare_paired(
     return PairedResult(metric, value_a, value_b, value_a - value_b, ci, p_value, method, len(prepared_a), unit, procedure)
 
 
-def check_same_truth(outputs_a: "TaskOutputs", outputs_b: "TaskOutputs") -> None:
+def check_same_truth(run_a: PairedRun, run_b: PairedRun) -> None:
     """Refuse two runs whose units or ground truth differ."""
-    ids_a, ids_b = set(outputs_a.predictions[SAMPLE_ID].astype(str)), set(outputs_b.predictions[SAMPLE_ID].astype(str))
+    if run_a.truth is run_b.truth:
+        return
+    ids_a, ids_b = run_a.ids, run_b.ids
     if ids_a != ids_b:
         only_a, only_b = sorted(ids_a - ids_b)[:3], sorted(ids_b - ids_a)[:3]
         raise DataError(
             f"the two runs were not scored on the same samples ({len(ids_a - ids_b)} only in A, e.g. {only_a}; "
             f"{len(ids_b - ids_a)} only in B, e.g. {only_b}): a paired comparison needs the same test set"
         )
-    if not _truth(outputs_a).equals(_truth(outputs_b)):
+    if not run_a.truth.equals(run_b.truth):
         raise DataError("the two runs disagree on the ground truth (targets or qrels) of the same samples: not the same task")
+
+
+def _truth_columns(frame: pd.DataFrame) -> list[str]:
+    return [SAMPLE_ID] + [c for c in frame.columns if str(c) == TARGET or str(c).startswith(f"{TARGET}_")]
 
 
 def _truth(outputs: "TaskOutputs") -> pd.DataFrame:
@@ -149,8 +218,7 @@ def _truth(outputs: "TaskOutputs") -> pd.DataFrame:
     if outputs.qrels is not None:
         truth = outputs.qrels.astype({SAMPLE_ID: str, DOC_ID: str})
         return truth.sort_values([SAMPLE_ID, DOC_ID]).reset_index(drop=True)
-    columns = [SAMPLE_ID] + [c for c in frame.columns if str(c) == TARGET or str(c).startswith(f"{TARGET}_")]
-    truth = frame[columns].astype({SAMPLE_ID: str})
+    truth = frame[_truth_columns(frame)].astype({SAMPLE_ID: str})
     return truth.sort_values(SAMPLE_ID).reset_index(drop=True)
 
 

@@ -59,13 +59,13 @@ def test_tiers_draw_intervals_as_the_boards_protocol_says(make_record, submit, r
     submit(make_record(seed=1, n_resamples=40))
     submit(make_record(seed=2, n_resamples=40))
     seen = []
-    original = paired.compare_paired
+    original = paired.compare_runs
 
     def spy(*args, **kwargs):
         seen.append((kwargs["confidence"], kwargs["cluster_column"]))
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(paired, "compare_paired", spy)
+    monkeypatch.setattr(paired, "compare_runs", spy)
     board = Board(root, "synthetic")
     board_tiers(board, board.spec(), board.entries())
     assert seen and all(confidence == board.spec().protocol.confidence and cluster is None for confidence, cluster in seen)

@@ -37,6 +37,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
 from typing import Any, Optional
 
+from medbench.errors import Cancelled
 from medbench.leaderboard.board.release import ReleasePolicy, rounded, rounded_or_none
 from medbench.leaderboard.board.schema import BoardSpec, Entry
 
@@ -87,25 +88,94 @@ def pair_key(entry_a: str, entry_b: str) -> str:
     return f"{entry_a}:{entry_b}"
 
 
-def compute_tiers(spec: BoardSpec, entries: dict[str, Entry], current: list[str], outputs: Callable[[str], Any]) -> Tiers:
-    """Tiers, baseline tests and pairs of `current` (ranked ids); `outputs(entry_id)` gives an entry's per-sample outputs."""
+class PairedTests:
+    """The paired tests of one board's entries: each entry's outputs read and prepared once, each pair tested once.
+
+    A server keeps one between renders of a board (`committee.pages`): entry ids are content
+    hashes and the truth an entry is joined to does not change, so a test of two ids stays true
+    for as long as the board's kind and protocol (`fits`) are the same. Entries whose truths are
+    equal share one truth, so that each pair's check that they are comparable is an identity test.
+    """
+
+    def __init__(self, spec: BoardSpec, outputs: Callable[[str], Any]) -> None:
+        self.key = _protocol_key(spec)
+        self._outputs = outputs
+        self._cancelled = False
+        self._runs: dict[str, Any] = {}
+        self._truths: list[Any] = []  # one run of each distinct truth seen
+        self._results: dict[tuple[str, str, str], Any] = {}
+
+    def fits(self, spec: BoardSpec) -> bool:
+        return self.key == _protocol_key(spec)
+
+    def run(self, entry_id: str) -> Any:
+        """The entry's `PairedRun`."""
+        self._check_cancelled()
+        if entry_id not in self._runs:
+            from medbench.evaluation.comparison import PairedRun
+
+            run = PairedRun(self._outputs(entry_id), self.key[0])
+            if not any(run.share_truth(known) for known in self._truths):
+                self._truths.append(run)
+            self._runs[entry_id] = run
+        return self._runs[entry_id]
+
+    def compare(self, entry_a: str, entry_b: str, metric: str) -> Any:
+        """`compare_paired` of the two entries on `metric`, by the method and confidence of the board."""
+        self._check_cancelled()
+        if (entry_a, entry_b, metric) not in self._results:
+            from medbench.evaluation.comparison import compare_runs, default_method
+
+            kind, confidence, cluster = self.key
+            self._results[(entry_a, entry_b, metric)] = compare_runs(
+                self.run(entry_a), self.run(entry_b), metric,
+                method=default_method(kind, metric, cluster), confidence=confidence, cluster_column=cluster,
+            )
+        return self._results[(entry_a, entry_b, metric)]
+
+    def cancel(self) -> None:
+        """Make the render using these tests stop at its next test (`Cancelled`): a server shutting down."""
+        self._cancelled = True
+
+    def _check_cancelled(self) -> None:
+        if self._cancelled:
+            raise Cancelled("the paired tests were cancelled (the server is shutting down)")
+
+    def keep_only(self, entry_ids: Collection[str]) -> None:
+        """Forget the entries not in `entry_ids` (and their tests): what is kept is one board's worth."""
+        kept = set(entry_ids)
+        self._runs = {entry_id: run for entry_id, run in self._runs.items() if entry_id in kept}
+        self._results = {key: result for key, result in self._results.items() if key[0] in kept and key[1] in kept}
+        self._truths = [run for run in self._truths if any(run is kept_run for kept_run in self._runs.values())]
+
+
+def _protocol_key(spec: BoardSpec) -> tuple[str, Any, Optional[str]]:
+    """What a paired test depends on besides the two entries: the kind, the confidence block, the cluster column."""
+    return spec.kind, spec.protocol.confidence, spec.protocol.cluster_column
+
+
+def compute_tiers(
+    spec: BoardSpec, entries: dict[str, Entry], current: list[str], outputs: "Callable[[str], Any] | PairedTests"
+) -> Tiers:
+    """Tiers, baseline tests and pairs of `current` (ranked ids). `outputs`: a function giving an
+    entry's per-sample outputs, or the board's `PairedTests` kept from an earlier render (fitting `spec`)."""
     import numpy as np
 
-    from medbench.evaluation.comparison import compare_paired, default_method
+    from medbench.evaluation.comparison import default_method
     from medbench.stats.significance import holm
 
+    tests = outputs if isinstance(outputs, PairedTests) else PairedTests(spec, outputs)
+    if not tests.fits(spec):
+        raise ValueError("the kept paired tests were made for another kind or protocol than the board's")
     # The board's own protocol says how intervals are drawn and what is resampled together.
     confidence, cluster = spec.protocol.confidence, spec.protocol.cluster_column
     alpha = alpha_of(spec)
-    done: dict[tuple[str, str, str], Any] = {}
 
     def compare(a: str, b: str, metric: str = spec.primary):
-        if (a, b, metric) not in done:
-            done[(a, b, metric)] = compare_paired(
-                outputs(a), outputs(b), spec.kind, metric,
-                method=default_method(spec.kind, metric, cluster), confidence=confidence, cluster_column=cluster,
-            )
-        return done[(a, b, metric)]
+        return tests.compare(a, b, metric)
+
+    def outputs_of(entry_id: str) -> Any:
+        return tests.run(entry_id).outputs
 
     tiers: dict[str, int] = {}
     start, tier = 0, 1
@@ -145,8 +215,8 @@ def compute_tiers(spec: BoardSpec, entries: dict[str, Entry], current: list[str]
     )
     from medbench.leaderboard.board.curves import binary_curves, subgroup_sizes
 
-    curves = {entry_id: binary_curves(outputs(entry_id).predictions) for entry_id in current[:PAIR_LIMIT]} if spec.kind == "binary" else {}
-    sizes = subgroup_sizes(outputs(current[0]).predictions, spec.protocol.subgroup_columns) if current else {}
+    curves = {entry_id: binary_curves(outputs_of(entry_id).predictions) for entry_id in current[:PAIR_LIMIT]} if spec.kind == "binary" else {}
+    sizes = subgroup_sizes(outputs_of(current[0]).predictions, spec.protocol.subgroup_columns) if current else {}
     return Tiers(tiers, versus, note, pairs, curves, sizes)
 
 

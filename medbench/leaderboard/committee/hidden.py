@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, Optional
 
 from medbench.errors import DataError, LeaderboardError
@@ -48,6 +49,11 @@ class HiddenLabels:
     truth: "pd.DataFrame"  # sample_id + target(s) / time, event + metadata columns, in record order
     qrels: Optional["pd.DataFrame"]
     required_columns: tuple[str, ...]  # what a submission must send besides sample_id
+
+    @cached_property
+    def keyed_truth(self) -> "pd.DataFrame":
+        """The truth with its sample ids as strings, the key every submission is joined on (made once)."""
+        return self.truth.assign(**{SAMPLE_ID: self.truth[SAMPLE_ID].astype(str)})
 
 
 def labels_of_record(record: "RunRecord") -> HiddenLabels:
@@ -184,16 +190,16 @@ def outputs_of(scores: "pd.DataFrame", labels: HiddenLabels, kind: str) -> "Task
 
     if labels.qrels is not None:  # judged per document: the metrics read the ranked scores and the qrels
         return TaskOutputs(scores, labels.qrels)
-    truth = labels.truth.assign(**{SAMPLE_ID: labels.truth[SAMPLE_ID].astype(str)})
-    merged = truth.merge(scores, on=SAMPLE_ID, how="left", validate="one_to_one")
+    truth = labels.keyed_truth
     classes = classes_of(kind)
     if classes is None:
-        return TaskOutputs(merged)
+        return TaskOutputs(truth.merge(scores, on=SAMPLE_ID, how="left", validate="one_to_one"))
     score_columns = list(labels.required_columns)
     targets = [column for column in truth.columns if column.startswith("target")]
     metadata = [column for column in truth.columns if column != SAMPLE_ID and column not in targets]
+    ordered, merged = _in_truth_order(scores, truth, score_columns)
     try:
-        values = merged[score_columns].to_numpy(dtype=np.float64)
+        values = ordered.to_numpy(dtype=np.float64)
     except (TypeError, ValueError):
         raise LeaderboardError(f"the score column(s) {score_columns} must hold numbers") from None
     try:
@@ -208,6 +214,28 @@ def outputs_of(scores: "pd.DataFrame", labels: HiddenLabels, kind: str) -> "Task
     except DataError as error:
         raise LeaderboardError(str(error)) from None
     return TaskOutputs(frame)
+
+
+def _in_truth_order(scores: "pd.DataFrame", truth: "pd.DataFrame", columns: list[str]) -> tuple["pd.DataFrame", "pd.DataFrame"]:
+    """The score columns in the truth's row order, and the frame holding the truth's columns in that order.
+
+    Scores with exactly the truth's ids, once each (what the store keeps), are put in order by an
+    index look-up; anything else goes through the left join with its one-to-one check, which gives
+    the same rows for those and keeps its refusals for the rest. The look-up is the cheaper way,
+    which a board's render takes once per entry.
+    """
+    import pandas as pd
+
+    ids, truth_ids = scores[SAMPLE_ID], truth[SAMPLE_ID]
+    if (
+        ids.dtype == truth_ids.dtype and len(ids) == len(truth_ids) and not set(columns) & set(truth.columns)
+        and ids.is_unique and truth_ids.is_unique
+    ):
+        position = pd.Index(ids).get_indexer(truth_ids)
+        if (position >= 0).all():
+            return scores[columns].take(position), truth
+    merged = truth.merge(scores, on=SAMPLE_ID, how="left", validate="one_to_one")
+    return merged[columns], merged
 
 
 def score(scores: "pd.DataFrame", labels: HiddenLabels, protocol: "Protocol") -> "Metrics":

@@ -85,26 +85,32 @@ def file_digests(folder: Path) -> dict[str, str]:
     return {path.relative_to(folder).as_posix(): sha256_file(path) for path in sorted(folder.rglob("*")) if path.is_file()}
 
 
-def committee_tiers(store: CommitteeStore, board: str, spec: Any, entries: dict[str, Any], events: list[Event]) -> Any:
+def committee_tests(store: CommitteeStore, board: str, spec: Any) -> Any:
+    """The board's `PairedTests`: each entry's stored scores read and joined to the hidden labels (read once) when first tested."""
+    from medbench.leaderboard.board.tiers import PairedTests
+    from medbench.leaderboard.committee.hidden import outputs_of
+
+    labels = store.hidden_labels(board)
+    return PairedTests(spec, lambda entry_id: outputs_of(store.scores(entry_id), labels, spec.kind))
+
+
+def committee_tiers(
+    store: CommitteeStore, board: str, spec: Any, entries: dict[str, Any], events: list[Event], tests: Optional[Any] = None
+) -> Any:
     """Tiers from the stored scores joined to the hidden labels (computed on the server), over the
-    entries the board ranks: its review `events` leave the rejected ones out, as on a folder board."""
+    entries the board ranks: its review `events` leave the rejected ones out, as on a folder board.
+
+    `tests`: the board's `committee_tests` kept from an earlier render (a server's), whose tests of
+    entries still on the board are reused; made here when not given or made for another protocol."""
     from medbench.errors import MedbenchError
     from medbench.leaderboard.board.ranking import ranked_ids
     from medbench.leaderboard.board.tiers import Tiers, compute_tiers
-    from medbench.leaderboard.committee.hidden import outputs_of
 
-    labels, kind = store.hidden_labels(board), spec.kind
     current = ranked_ids(spec, entries, events)
-    joined: dict[str, Any] = {}
-
-    def outputs(entry_id: str) -> Any:
-        """Each entry's scores read and joined to the labels once (every test of the entry reuses them)."""
-        if entry_id not in joined:
-            joined[entry_id] = outputs_of(store.scores(entry_id), labels, kind)
-        return joined[entry_id]
-
+    if tests is None or not tests.fits(spec):
+        tests = committee_tests(store, board, spec)
     try:
-        return compute_tiers(spec, entries, current, outputs)
+        return compute_tiers(spec, entries, current, tests)
     except (MedbenchError, ValueError, KeyError) as error:
         return Tiers(note=f"unavailable: {error}")
 
