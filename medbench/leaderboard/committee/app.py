@@ -15,7 +15,8 @@
 
 Board pages and their JSON are rendered once per log version (`pages`, tiers included), answered
 gzip-encoded to clients that accept it and with an ETag (If-None-Match: 304); other answers go
-through Starlette's GZipMiddleware.
+through Starlette's GZipMiddleware. A big board renders in the background: meanwhile its last
+rendering is answered marked stale, and a board never rendered yet answers 503 with Retry-After.
 
 Every number answered is what the board's release policy releases (`board.release`): rounded,
 and under the Ladder rule. Errors answer {"detail": one actionable line}: 401 without a valid
@@ -34,6 +35,8 @@ import base64
 import binascii
 import errno
 import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import asdict
 from typing import Any, Optional
 
@@ -75,10 +78,17 @@ class Baseline(BaseModel):
 def create_app(store: CommitteeStore) -> FastAPI:
     from starlette.middleware.gzip import GZipMiddleware
 
-    from medbench.leaderboard.committee.pages import ServedPages
+    from medbench.leaderboard.committee.pages import Rendering, ServedPages
 
     pages = ServedPages(store)
-    app = FastAPI(title="medbench committee", docs_url=None, redoc_url=None)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        pages.close()  # shutdown: the background renders stop, their threads are joined
+
+    app = FastAPI(title="medbench committee", docs_url=None, redoc_url=None, lifespan=lifespan)
+    app.state.pages = pages
     app.add_middleware(GZipMiddleware, minimum_size=1000)
     app.add_middleware(GuardedBodies, authenticate=store.authenticate, max_bytes=MAX_BODY_BYTES)
     app.add_middleware(AccessLog)  # added last: the outermost, it logs refusals made by the guard too
@@ -90,6 +100,8 @@ def create_app(store: CommitteeStore) -> FastAPI:
 
     @app.exception_handler(MedbenchError)
     async def _refused(_request: Request, error: MedbenchError) -> JSONResponse:
+        if isinstance(error, Rendering):
+            return JSONResponse({"detail": str(error)}, status_code=503, headers={"Retry-After": str(error.retry_after)})
         status = next((code for kind, code in STATUS if isinstance(error, kind)), 422)
         return JSONResponse({"detail": str(error)}, status_code=status)
 
@@ -112,19 +124,19 @@ def create_app(store: CommitteeStore) -> FastAPI:
     @app.get("/boards/{board}")
     def board(board: str, request: Request) -> Response:
         wants_page = "text/html" in request.headers.get("accept", "")
-        return _answer(request, pages.board(board)["html" if wants_page else "json"])
+        return _answer(request, pages.board(board).bodies["html" if wants_page else "json"])
 
     @app.get("/api/boards/{board}")
     def board_json(board: str, request: Request) -> Response:
-        return _answer(request, pages.board(board)["json"])
+        return _answer(request, pages.board(board).bodies["json"])
 
     @app.get("/api/boards/{board}/{download}")
     def board_download(board: str, download: str, request: Request) -> Response:
         rendered = pages.board(board)
-        kind = rendered["files"].get(download)
+        kind = rendered.files.get(download)
         if kind is None:
-            raise NotFound(f"board {board!r} has no download {download!r}; it has {sorted(rendered['files'])}")
-        return _answer(request, rendered[kind])
+            raise NotFound(f"board {board!r} has no download {download!r}; it has {sorted(rendered.files)}")
+        return _answer(request, rendered.bodies[kind])
 
     @app.get("/entries/{prefix}")
     def entry(prefix: str) -> dict[str, Any]:
@@ -171,8 +183,13 @@ def create_app(store: CommitteeStore) -> FastAPI:
 
 
 def _answer(request: Request, body: Any) -> Response:
-    """A cached body: 304 when the client holds it (If-None-Match), else gzip-encoded where accepted."""
-    headers = {"ETag": body.etag, "Vary": "Accept, Accept-Encoding", "Cache-Control": "no-cache"}
+    """A cached body: 304 when the client holds it (If-None-Match), else gzip-encoded where accepted.
+
+    `X-Medbench-Log-Version` names the log version the body shows; `X-Medbench-Stale` says that
+    the log has moved on and a newer rendering is under way (`pages`)."""
+    headers = {"ETag": body.etag, "Vary": "Accept, Accept-Encoding", "Cache-Control": "no-cache", "X-Medbench-Log-Version": str(body.version)}
+    if body.stale:
+        headers["X-Medbench-Stale"] = "a newer log version is being rendered"
     if body.etag in (tag.strip() for tag in request.headers.get("if-none-match", "").split(",")):
         return Response(status_code=304, headers=headers)
     if "gzip" in request.headers.get("accept-encoding", ""):

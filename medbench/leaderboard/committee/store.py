@@ -416,6 +416,15 @@ class CommitteeStore:
             rows = connection.execute(select(entries.c.id, entries.c.content).where(entries.c.board == board))
             return {row.id: json.loads(row.content) for row in rows}
 
+    def entry_count(self, board: str) -> int:
+        """How many entries the board holds (rejected ones included), by one count in the database."""
+        from sqlalchemy import func, select
+
+        from medbench.leaderboard.committee.db.tables import entries
+
+        with self._reading() as connection:
+            return connection.execute(select(func.count()).select_from(entries).where(entries.c.board == board)).scalar()
+
     def entries(self, board: str) -> dict[str, "Entry"]:
         """Server side only: the committee's view, every number at full precision."""
         from medbench.leaderboard.board.schema import Entry
