@@ -75,12 +75,13 @@ class Baseline(BaseModel):
     note: str
 
 
-def create_app(store: CommitteeStore) -> FastAPI:
+def create_app(store: CommitteeStore, *, sync_entries: Optional[int] = None) -> FastAPI:
+    """The service on `store`; boards of more than `sync_entries` entries render in the background (`pages.SYNC_ENTRIES`)."""
     from starlette.middleware.gzip import GZipMiddleware
 
-    from medbench.leaderboard.committee.pages import Rendering, ServedPages
+    from medbench.leaderboard.committee.pages import SYNC_ENTRIES, Rendering, ServedPages
 
-    pages = ServedPages(store)
+    pages = ServedPages(store, sync_entries=SYNC_ENTRIES if sync_entries is None else sync_entries)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
