@@ -40,7 +40,7 @@ from medbench.records.protocol import Confidence
 from medbench.evaluation.scoring import resampler_of, statistic_of
 from medbench.stats.bootstrap import Interval, distributions, interval, jackknife, p_value_of_zero
 from medbench.stats.paired import paired_difference, permutation_p_value, swaps
-from medbench.stats.significance import delong_interval, delong_test, mcnemar_test
+from medbench.stats.significance import DeLongComponents, delong_components, delong_interval, delong_of, delong_test, mcnemar_test
 from medbench.tasks.columns import DOC_ID, SAMPLE_ID, TARGET
 
 if TYPE_CHECKING:
@@ -108,6 +108,8 @@ class PairedRun:
         self.outputs, self.kind = outputs, kind
         self._truth: Optional[pd.DataFrame] = None
         self._prepared: Optional[Prepared] = None
+        self._unique_units: Optional[bool] = None
+        self._delong: Optional[DeLongComponents] = None
 
     @property
     def ids(self) -> set[str]:
@@ -124,6 +126,18 @@ class PairedRun:
         if self._prepared is None:
             self._prepared = prepare(self.kind, self.outputs)
         return self._prepared
+
+    @property
+    def unique_units(self) -> bool:
+        if self._unique_units is None:
+            self._unique_units = bool(pd.Index(self.prepared.units).is_unique)
+        return self._unique_units
+
+    def delong(self) -> DeLongComponents:
+        """This run's part of DeLong's test, in its own unit order (binary AUROC)."""
+        if self._delong is None:
+            self._delong = delong_components(self.prepared.data.targets, self.prepared.data.scores)
+        return self._delong
 
     def share_truth(self, other: "PairedRun") -> bool:
         """Take `other`'s truth object when both runs have the same units and truth; say whether they do."""
@@ -159,14 +173,15 @@ def compare_runs(
     check_same_truth(run_a, run_b)
     chosen = get_metric(kind, metric)
     prepared_a, prepared_b = run_a.prepared, run_b.prepared
-    to_b = alignment(prepared_a.units, prepared_b.units)
+    same_order = _same_order(run_a, run_b)
+    to_b = np.arange(len(prepared_a)) if same_order else alignment(prepared_a.units, prepared_b.units)
     resampler, unit = resampler_of(prepared_a, cluster_column)
 
     value_a, value_b = chosen.value(prepared_a), chosen.value(prepared_b)
     if method in ("delong", "mcnemar") and cluster_column:
         raise ConfigError(f"{method} assumes independent samples; with cluster_column={cluster_column!r} use method=bootstrap or permutation")
     if method == "delong":
-        ci, p_value = _delong(chosen, kind, prepared_a, prepared_b, to_b, confidence.level)
+        ci, p_value = _delong(chosen, kind, run_a, run_b, to_b if not same_order else None, confidence.level)
         procedure = f"DeLong: interval and p-value from one standard error ({len(prepared_a)} {unit}s)"
         return PairedResult(metric, value_a, value_b, value_a - value_b, ci, p_value, method, len(prepared_a), unit, procedure)
 
@@ -249,12 +264,26 @@ def _swapped_difference(chosen: Metric, outputs_a: "TaskOutputs", outputs_b: "Ta
     return difference_after
 
 
-def _delong(chosen: Metric, kind: str, prepared_a: Prepared, prepared_b: Prepared, to_b: np.ndarray, level: float) -> tuple[Optional[Interval], float]:
+def _same_order(run_a: PairedRun, run_b: PairedRun) -> bool:
+    """Whether both runs list the same units in the same order, once each (their alignment is then the identity)."""
+    units_a, units_b = run_a.prepared.units, run_b.prepared.units
+    return len(units_a) == len(units_b) and run_b.unique_units and bool(np.array_equal(units_a, units_b))
+
+
+def _delong(
+    chosen: Metric, kind: str, run_a: PairedRun, run_b: PairedRun, to_b: Optional[np.ndarray], level: float
+) -> tuple[Optional[Interval], float]:
+    """DeLong's interval and p-value; from each run's own components when B's units are in A's order (`to_b` None) with A's targets."""
     from medbench.tasks.registry import get_kind
 
     if get_kind(kind).paired_test(chosen.name) != "delong":
         raise ConfigError(f"DeLong's test compares binary AUROCs; {chosen.name!r} of a {kind} task needs method=bootstrap or permutation")
-    result = delong_test(prepared_a.data.targets, prepared_a.data.scores, prepared_b.data.scores[to_b])
+    data_a, data_b = run_a.prepared.data, run_b.prepared.data
+    if to_b is None and np.array_equal(data_a.targets, data_b.targets):
+        result = delong_of(run_a.delong(), run_b.delong())
+    else:
+        order = np.arange(len(data_b.scores)) if to_b is None else to_b
+        result = delong_test(data_a.targets, data_a.scores, data_b.scores[order])
     low, high = delong_interval(result, level)
     return Interval(low, high, level, "delong", 0), result.p_value
 

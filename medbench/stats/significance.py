@@ -20,33 +20,57 @@ class DeLongResult:
     p_value: float
 
 
+@dataclass(frozen=True)
+class DeLongComponents:
+    """One model's part of DeLong's test, which does not depend on the model it is compared with:
+    its AUROC and structural components. A board tests one entry against many; these are computed
+    once per entry (`delong_components`) and each pair only combines two (`delong_of`)."""
+
+    positives: int
+    negatives: int
+    auroc: float
+    per_positive: np.ndarray  # per positive: share of negatives it outranks
+    per_negative: np.ndarray  # per negative: share of positives outranking it
+
+
+def delong_components(targets: np.ndarray, scores: np.ndarray) -> DeLongComponents:
+    """`scores`' AUROC and structural components on `targets` (Sun & Xu's fast form)."""
+    targets = np.asarray(targets).astype(bool)
+    positives, negatives = int(targets.sum()), int((~targets).sum())
+    if positives < 2 or negatives < 2:
+        raise ValueError("DeLong's test needs at least two positives and two negatives")
+    scores = np.asarray(scores, dtype=np.float64)[np.newaxis, :]
+    pos, neg = scores[:, targets], scores[:, ~targets]
+    rank_pos, rank_neg = rankdata(pos, axis=1), rankdata(neg, axis=1)
+    rank_all = rankdata(np.hstack([pos, neg]), axis=1)
+    # Ranks are multiples of 1/2, so these sums are exact, in whatever order they are added.
+    auroc = (rank_all[:, :positives].sum(axis=1) - positives * (positives + 1) / 2) / (positives * negatives)
+    per_positive = (rank_all[:, :positives] - rank_pos) / negatives
+    per_negative = 1.0 - (rank_all[:, positives:] - rank_neg) / positives
+    return DeLongComponents(positives, negatives, float(auroc[0]), per_positive[0], per_negative[0])
+
+
 def delong_test(targets: np.ndarray, scores_a: np.ndarray, scores_b: np.ndarray) -> DeLongResult:
     """DeLong et al. (1988) test of two correlated AUROCs on the same samples (Sun & Xu's fast form).
 
     The AUROC of each model is the mean of its structural components (one per positive, one per
     negative); their covariance across the two models gives the variance of the difference.
     """
-    targets = np.asarray(targets).astype(bool)
-    positives, negatives = int(targets.sum()), int((~targets).sum())
-    if positives < 2 or negatives < 2:
-        raise ValueError("DeLong's test needs at least two positives and two negatives")
-    scores = np.vstack([scores_a, scores_b]).astype(np.float64)
-    pos, neg = scores[:, targets], scores[:, ~targets]
-    rank_pos, rank_neg = rankdata(pos, axis=1), rankdata(neg, axis=1)
-    rank_all = rankdata(np.hstack([pos, neg]), axis=1)
-    auroc = (rank_all[:, :positives].sum(axis=1) - positives * (positives + 1) / 2) / (positives * negatives)
-    # Per positive: share of negatives it outranks; per negative: share of positives outranking it.
-    per_positive = (rank_all[:, :positives] - rank_pos) / negatives
-    per_negative = 1.0 - (rank_all[:, positives:] - rank_neg) / positives
-    covariance = np.cov(per_positive) / positives + np.cov(per_negative) / negatives
+    return delong_of(delong_components(targets, scores_a), delong_components(targets, scores_b))
+
+
+def delong_of(a: DeLongComponents, b: DeLongComponents) -> DeLongResult:
+    """DeLong's test of model `a` against model `b`, from their components on the same samples in the same order."""
+    positives, negatives = a.positives, a.negatives
+    covariance = np.cov(np.vstack([a.per_positive, b.per_positive])) / positives + np.cov(np.vstack([a.per_negative, b.per_negative])) / negatives
     variance = covariance[0, 0] + covariance[1, 1] - 2 * covariance[0, 1]
-    difference = float(auroc[0] - auroc[1])
+    difference = float(a.auroc - b.auroc)
     if variance <= 0:
         p_value = 1.0 if difference == 0 else 0.0
-        return DeLongResult(float(auroc[0]), float(auroc[1]), difference, 0.0, p_value)
+        return DeLongResult(a.auroc, b.auroc, difference, 0.0, p_value)
     standard_error = float(np.sqrt(variance))
     p_value = float(2 * norm.sf(abs(difference) / standard_error))
-    return DeLongResult(float(auroc[0]), float(auroc[1]), difference, standard_error, p_value)
+    return DeLongResult(a.auroc, b.auroc, difference, standard_error, p_value)
 
 
 def delong_interval(result: DeLongResult, level: float) -> tuple[float, float]:
