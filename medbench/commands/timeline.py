@@ -94,7 +94,7 @@ def _pathways(args: argparse.Namespace) -> int:
     events, _, description = load_source(args.source_format, str(args.source), 0, 0)
     result = pathways(events, args.index, args.steps, length=args.length, min_patients=args.min_patients, subgroups=args.subgroup)
     summary = result.summary(args.top)
-    atomic_write(args.out, pathway_page(summary, title=f"Care pathways after {' | '.join(args.index)} ({description})", top=args.top))
+    atomic_write(args.out, pathway_page(summary, title=f"Care pathways after {' | '.join(args.index)}", source=description, top=args.top))
     if args.csv is not None:
         atomic_write(args.csv, pathways_csv(summary))
     shown = len(summary.rows)

@@ -36,7 +36,7 @@ def test_pathways_count_subjects_collapse_refills_and_suppress_small_cells() -> 
     assert result.n_patients == 22 and result.suppressed == 1 and result.suppressed_patients == 4
     first = result.table.filter(pl.col("pathway") == "RxNorm:a → RxNorm:b")["median_days"].item().to_list()
     assert first == [7.0, 7.0]
-    page = pathway_page(result.summary(), "pathways")
+    page = pathway_page(result.summary(), "pathways", source="a planted cohort")
     assert "RxNorm:c" not in page and "RxNorm:before-index" not in page and "data:image/png;base64," in page
 
 

@@ -67,7 +67,10 @@ class Pathways:
         from medbench.stats.suppression import suppressed_cells
 
         assert self.members is not None
-        levels = sorted(self.members[subgroup].unique().to_list())
+        from medbench.data.timeline.features import AGE_BANDS
+
+        order = {name: k for k, (_, _, name) in enumerate(AGE_BANDS)}
+        levels = sorted(self.members[subgroup].unique().to_list(), key=lambda level: (order.get(level, len(order)), level))
         pathways = shown["pathway"].to_list()
         counted = self.members.group_by("pathway", subgroup).agg(pl.len().alias("n"))
         counts = np.zeros((len(pathways) + 1, len(levels)), dtype=np.int64)

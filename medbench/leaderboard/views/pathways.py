@@ -46,19 +46,20 @@ class SubgroupTable:
 class PathwaySection:
     summary: PathwaySummary
     source: str  # where the summary came from, in words
+    heading: str
     lines: list[PathwayLine]
     figure_png: str
     subgroups: list[SubgroupTable]
 
 
-def section_of(summary: PathwaySummary, source: str, top: int = TOP) -> PathwaySection:
+def section_of(summary: PathwaySummary, source: str, top: int = TOP, heading: str = "Care pathways of the test cohort") -> PathwaySection:
     lines = [PathwayLine(row.pathway, row.n_patients, row.share, step_timing(row)) for row in summary.rows[:top]]
     tables = []
     for group in summary.subgroups:
         cells = {(cell.pathway, cell.level): (cell.n_patients, cell.share) for cell in group.cells}
         rows = [(line.pathway, [cells.get((line.pathway, level)) for level in group.levels]) for line in lines]
         tables.append(SubgroupTable(group.subgroup, list(group.levels.items()), rows, group.hidden_cells))
-    return PathwaySection(summary, source, lines, pathway_figure(summary, top), tables)
+    return PathwaySection(summary, source, heading, lines, pathway_figure(summary, top), tables)
 
 
 def board_pathways(ranking: Ranking) -> Optional[tuple[PathwaySummary, str]]:
@@ -79,9 +80,10 @@ def pathway_section(ranking: Ranking) -> Optional[PathwaySection]:
     return None if found is None else section_of(*found)
 
 
-def pathway_page(summary: PathwaySummary, title: str, top: int = TOP) -> str:
-    """A self-contained HTML page of the section (what `medbench timeline pathways` writes)."""
-    return environment().get_template("pathways_page.html").render(title=title, pathways=section_of(summary, "the cohort given", top))
+def pathway_page(summary: PathwaySummary, title: str, source: str, top: int = TOP) -> str:
+    """A self-contained HTML page of the section for a whole cohort (what `medbench timeline pathways` writes)."""
+    section = section_of(summary, source, top, heading="Most frequent pathways")
+    return environment().get_template("pathways_page.html").render(title=title, pathways=section)
 
 
 def pathways_csv(summary: PathwaySummary) -> str:
