@@ -274,7 +274,7 @@ class CommitteeStore:
         numbers stay here."""
         from sqlalchemy import insert
 
-        from medbench.leaderboard.board.gaming import check_not_resubmission
+        from medbench.leaderboard.board.gaming import Resubmission, check_not_resubmission
         from medbench.leaderboard.committee.db.tables import entries
         from medbench.leaderboard.committee.hidden import score, scores_sha256, submitted_scores, to_parquet
 
@@ -293,7 +293,11 @@ class CommitteeStore:
         known = self._entry_by_key(board, key)
         if known is not None:
             return known
-        check_not_resubmission(scores, protocol.kind, self._rejected_scores(board))
+        try:
+            check_not_resubmission(scores, protocol.kind, self._rejected_scores(board))
+        except Resubmission:
+            self._log_refusal(board, actor, row.daily_quota, digest)
+            raise
         metrics = score(scores, labels, protocol)
         submitted_at = stamp()
         try:
@@ -370,20 +374,36 @@ class CommitteeStore:
         self._check_quota(board, actor.team, row.daily_quota)
         return row
 
+    def _log_refusal(self, board: str, actor: User, quota: int, scores_sha256: str) -> None:
+        """A submission refused as a rejected entry's resubmission: logged, and counted in the team's quota,
+        so that the refusal (one bit about the rejected entry's ranking) is no free probe."""
+        with self.engine.begin() as connection:
+            self._lock_head(connection)
+            self._check_quota(board, actor.team or "", quota, connection)
+            self._append(
+                connection, "refuse_submission", board=board, actor=actor.name,
+                data={"team": actor.team, "reason": "resubmission of a rejected entry", "scores_sha256": scores_sha256},
+            )
+
     def _check_quota(self, board: str, team: str, quota: int, connection: Any = None) -> None:
+        """Refuse when the team's entries and refused submissions of the UTC day reach `quota`."""
         from sqlalchemy import func, select
 
-        from medbench.leaderboard.committee.db.tables import entries
+        from medbench.leaderboard.committee.db.tables import audit_events, entries, users
 
         today = stamp()[:10]
-        query = select(func.count()).select_from(entries).where(
+        submitted = select(func.count()).select_from(entries).where(
             entries.c.board == board, entries.c.team == team, entries.c.submitted_at >= today
+        )
+        refused = select(func.count()).select_from(audit_events).where(
+            audit_events.c.board == board, audit_events.c.event == "refuse_submission", audit_events.c.time >= today,
+            audit_events.c.actor.in_(select(users.c.name).where(users.c.team == team)),
         )
         if connection is None:
             with self._reading() as own:
-                used = own.execute(query).scalar()
+                used = own.execute(submitted).scalar() + own.execute(refused).scalar()
         else:
-            used = connection.execute(query).scalar()
+            used = connection.execute(submitted).scalar() + connection.execute(refused).scalar()
         if used >= quota:
             raise QuotaExceeded(
                 f"team {team!r} has used its {quota} submission(s) of {today} (UTC) on board {board!r}; try again tomorrow"
