@@ -24,16 +24,8 @@ def load_or_create_key(path: Path) -> Any:
     path = Path(path)
     if os.path.lexists(path):
         return load_key(path)
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
-    key = Ed25519PrivateKey.generate()
-    data = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
+    write_private_key(temporary, new_key())
     try:
         os.link(temporary, path)  # fails if another process created the key meanwhile: keep theirs
     except FileExistsError:
@@ -41,6 +33,25 @@ def load_or_create_key(path: Path) -> Any:
     finally:
         temporary.unlink()
     return load_key(path)
+
+
+def new_key() -> Any:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    return Ed25519PrivateKey.generate()
+
+
+def write_private_key(path: Path, key: Any) -> None:
+    """Write `key` (PEM) to a new file `path`, mode 0600 from its creation, flushed to disk; an existing file is refused."""
+    from cryptography.hazmat.primitives import serialization
+
+    data = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
 
 
 def load_key(path: Path) -> Any:
