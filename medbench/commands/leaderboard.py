@@ -157,8 +157,9 @@ def _verify_export(args: argparse.Namespace) -> int:
             print(f"  {problem}")
         return 1
     pinned = "the key you pinned" if key else "the export's own key: compare its fingerprint with the committee's published one"
+    rotated = f", rotated {facts['keys'] - 1} time(s) from the first key {facts['first_key']}" if facts["keys"] > 1 else ""
     print(f"export {args.board}: ok ({facts['events']} signed events, {facts['boards']} board(s), head {facts['head'][:16]}; "
-          f"key {facts['key']}, {pinned}" + ("; extends the earlier head" if args.head else "") + ")")
+          f"key {facts['key']}{rotated}; trusted through {pinned}" + ("; extends the earlier head" if args.head else "") + ")")
     return 0
 
 
