@@ -2,7 +2,8 @@
 
 Every event's hash and the log's head are signed. A rebuilt chain (every hash recomputed after
 an edit) still fails verification, because its signatures cannot be made without the private
-key, which never leaves its key file (created 0600, never replaced once there).
+key, which never leaves its key file (created 0600, replaced only by a logged rotation,
+`board.key_history`, `committee.key_files`).
 """
 
 from __future__ import annotations
