@@ -15,7 +15,16 @@ from medbench.errors import LeaderboardError
 from medbench.io import canonical_bytes, compact_bytes
 from medbench.leaderboard.board.events import event_hash
 from medbench.leaderboard.board.key_history import KEY_ROTATED, rotation_data
-from medbench.leaderboard.board.signing import fingerprint, load_key, load_or_create_key, load_public_key, public_pem, sign, signature_holds
+from medbench.leaderboard.board.signing import (
+    fingerprint,
+    load_key,
+    load_or_create_key,
+    load_public_key,
+    pending_path,
+    public_pem,
+    sign,
+    signature_holds,
+)
 from medbench.leaderboard.committee import key_files
 from medbench.leaderboard.committee.publish import export, verify_export
 from medbench.leaderboard.committee.signed_log import head_message
@@ -42,7 +51,7 @@ def test_a_rotated_log_verifies_from_the_first_key_or_the_new_one(store, board, 
     assert event.event == KEY_ROTATED and event.data == rotation_data(new, first) and new != first
     assert signature_holds(load_public_key(first), event.hash.encode(), event.signature)  # the old key hands over
     assert all(signature_holds(load_public_key(new), e.hash.encode(), e.signature) for e in store.events() if e.seq > event.seq)
-    assert public_pem(load_key(key_path)) == new and not key_files.pending_path(key_path).exists()
+    assert public_pem(load_key(key_path)) == new and not pending_path(key_path).exists()
     assert public_pem(load_key(retired)) == first and stat.S_IMODE(retired.stat().st_mode) == 0o600
     assert retired.name == f"{key_path.name}.retired-{fingerprint(first)}"
     for pinned in (first, new, None):
@@ -113,11 +122,11 @@ def test_a_crash_after_the_log_named_the_new_key_is_finished_when_the_store_open
     monkeypatch.undo()
     store.close()
     assert public_pem(load_key(key_path)) == first  # the key file is behind the log
-    introduced = public_pem(load_key(key_files.pending_path(key_path)))
+    introduced = public_pem(load_key(pending_path(key_path)))
     reopened = CommitteeStore(db_url, key_path)
     try:
         assert reopened.public_key == introduced == public_pem(load_key(key_path))
-        assert not key_files.pending_path(key_path).exists()
+        assert not pending_path(key_path).exists()
         _submit(reopened, board, runs, people.alice, seed=1)
         out = export(reopened, tmp_path / "public", tiers=False)
     finally:
@@ -139,7 +148,7 @@ def test_a_crash_before_the_log_named_the_new_key_leaves_the_old_one_signing(
         key_files.rotate(store, people.admin)
     monkeypatch.undo()
     store.close()
-    unused = public_pem(load_key(key_files.pending_path(key_path)))
+    unused = public_pem(load_key(pending_path(key_path)))
     reopened = CommitteeStore(db_url, key_path)
     try:
         assert reopened.public_key == first != unused

@@ -36,6 +36,16 @@ def load_or_create_key(path: Path) -> Any:
     return load_key(path)
 
 
+def pending_path(key_path: Path) -> Path:
+    """Where a rotation keeps the new private key until the log has introduced it (then it is renamed over `key_path`)."""
+    return key_path.with_name(f"{key_path.name}.next")
+
+
+def retired_path(key_path: Path, key_fingerprint: str) -> Path:
+    """Where a rotation keeps the old private key (mode 0600), named by its fingerprint."""
+    return key_path.with_name(f"{key_path.name}.retired-{key_fingerprint}")
+
+
 def new_key() -> Any:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 

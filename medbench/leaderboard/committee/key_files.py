@@ -24,19 +24,19 @@ from typing import TYPE_CHECKING, Any, Optional
 
 from medbench.errors import LeaderboardError
 from medbench.io import fsync_dir
-from medbench.leaderboard.board.signing import fingerprint, load_key, new_key, public_pem, write_private_key
+from medbench.leaderboard.board.signing import (
+    fingerprint,
+    load_key,
+    new_key,
+    pending_path,
+    public_pem,
+    retired_path,
+    write_private_key,
+)
 
 if TYPE_CHECKING:
     from medbench.leaderboard.board.events import Event
     from medbench.leaderboard.committee.store import CommitteeStore, User
-
-
-def pending_path(key_path: Path) -> Path:
-    return key_path.with_name(f"{key_path.name}.next")
-
-
-def retired_path(key_path: Path, key_fingerprint: str) -> Path:
-    return key_path.with_name(f"{key_path.name}.retired-{key_fingerprint}")
 
 
 def rotate(store: "CommitteeStore", actor: "User") -> tuple["Event", Path]:
