@@ -207,6 +207,7 @@ def test_rotate_from_the_cli_end_to_end_and_a_forged_rotation_fails_verify(medbe
 
     refused = medbench_cli("admin", "key", "rotate", *db, token=alice)
     assert refused.returncode == 2 and "only admin may rotate the signing key" in refused.stderr
+    assert sorted(path.name for path in tmp_path.glob("server.ed25519*")) == ["server.ed25519"]
     rotated = medbench_cli("admin", "key", "rotate", *db, token=root)
     assert rotated.returncode == 0, rotated.stderr
     assert f"-> {fingerprint(public_pem(load_key(Path(db[3]))))} (audit event 4, key_rotated" in rotated.stdout
@@ -251,3 +252,17 @@ def test_rotate_refuses_bad_input_in_one_line(medbench_cli, tmp_path) -> None:
     wrong = medbench_cli("admin", "key", "rotate", "--db", database, "--key", str(tmp_path / "another.ed25519"))
     assert wrong.returncode == 2 and "signed with key" in wrong.stderr and wrong.stderr.strip().count("\n") == 0
     assert not (tmp_path / "another.ed25519.next").exists() and os.listdir(tmp_path).count("another.ed25519") == 1
+
+
+@SQLITE_ONLY
+def test_a_store_that_moves_the_new_key_first_does_not_break_the_rotation(store, people, db_url, key_path, monkeypatch) -> None:
+    real = CommitteeStore.record_rotation
+
+    def then_another_store_opens(self, new_key, actor):
+        event = real(self, new_key, actor)
+        CommitteeStore(db_url, key_path).close()  # it finds KEY.next holding the log's key and moves it into place
+        return event
+
+    monkeypatch.setattr(CommitteeStore, "record_rotation", then_another_store_opens)
+    key_files.rotate(store, people.admin)
+    assert public_pem(load_key(key_path)) == store.public_key and not pending_path(key_path).exists()

@@ -7,7 +7,8 @@
 1. the new key is written to `KEY.next` (0600, flushed) and the old one copied to `KEY.retired-<fp>`;
 2. one transaction appends the `key_rotated` event (signed by the old key) and records the new
    public key as the database's current one;
-3. `KEY.next` is renamed over `KEY`.
+3. `KEY.next` is renamed over `KEY` (by whichever process gets there first: the rotation itself,
+   or a running store that meets the new key in the database).
 
 A crash before 2 leaves `KEY` and the log as they were (the unused `KEY.next` is dropped by the
 next rotation): nothing ever signs with a key the log did not introduce. A crash between 2 and 3
@@ -44,6 +45,7 @@ def rotate(store: "CommitteeStore", actor: "User") -> tuple["Event", Path]:
     from filelock import FileLock
 
     key_path = store.key_path
+    store.admit_rotation(actor)  # refused before any key file is written
     with FileLock(str(key_path.with_name(f"{key_path.name}.lock"))):
         old = load_key(key_path)
         if public_pem(old) != store.public_key:
@@ -57,8 +59,8 @@ def rotate(store: "CommitteeStore", actor: "User") -> tuple["Event", Path]:
         if not os.path.lexists(retired):
             write_private_key(retired, old)
         event = store.record_rotation(new, actor)
-        os.replace(pending, key_path)
-        fsync_dir(key_path.parent)
+        if finish_rotation(key_path, store.public_key) is None:  # a running store may have moved it first
+            raise LeaderboardError(f"--key: {key_path} does not hold the new key the log names; restore it from {pending}")
     return event, retired
 
 

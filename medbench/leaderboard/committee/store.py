@@ -156,6 +156,10 @@ class CommitteeStore:
             self._follow_rotation(self._public_keys(connection))
         return self._key
 
+    def admit_rotation(self, actor: Optional[User]) -> None:
+        """Only an admin hands the log to a new key."""
+        _require(actor, ADMIN, "rotate the signing key")
+
     def record_rotation(self, new_key: Any, actor: User) -> Event:
         """Append the `key_rotated` event (signed by the current key) and make `new_key` the log's key, in one
         transaction; the key files around it are `key_files.rotate`'s."""
@@ -165,7 +169,7 @@ class CommitteeStore:
         from medbench.leaderboard.board.signing import fingerprint, public_pem
         from medbench.leaderboard.committee.db.tables import server_key
 
-        _require(actor, ADMIN, "rotate the signing key")
+        self.admit_rotation(actor)
         new_public = public_pem(new_key)
         with self.engine.begin() as connection:
             self._lock_head(connection)
