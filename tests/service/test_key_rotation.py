@@ -193,6 +193,7 @@ def test_public_key_answers_the_current_key_and_its_history(store, people) -> No
     assert answer["history"][1]["rotated_at"] is not None
 
 
+@pytest.mark.slow  # thirteen CLI processes (~9 s on two shared cores)
 def test_rotate_from_the_cli_end_to_end_and_a_forged_rotation_fails_verify(medbench_cli, tmp_path) -> None:
     db = ("--db", f"sqlite:///{tmp_path}/committee.db", "--key", str(tmp_path / "server.ed25519"))
     assert medbench_cli("admin", "key", "create", "--key", db[3]).returncode == 0
