@@ -2,7 +2,8 @@
 
 `create NAME --from-record RUN_DIR` makes a board with hidden labels (admin, hospital side) and its
 release policy (`board.release`); `version` opens a newer task version of a folder board (never a
-submission); `reviewers` names who may review a folder board.
+submission); `reviewers` names who may review a folder board; `rotate-key` hands the signed folder
+boards of a root to a new `$MEDBENCH_BOARD_KEY` (`folder.key_rotation`).
 """
 
 from __future__ import annotations
@@ -33,6 +34,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     release.add_argument("--no-ladder", action="store_true", help="release every entry's numbers, not only those that beat the team's best by the resolution")
     release.add_argument("--reproductions-per-day", type=int, help="reproductions each reviewer may record per UTC day (default: 5)")
     release.add_argument("--tolerance", type=float, help="within what a reproduction matches (default 1e-6, at most 1e-3)")
+    release.add_argument(
+        "--no-pathways", action="store_true",
+        help="a timeline record's care pathways of the test cohort (cells of at least 5 patients) stay off the board",
+    )
     add_committee_options(create, server=False)
 
     from medbench.leaderboard.folder.location import default_root
@@ -51,14 +56,32 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     reviewers.add_argument("name", metavar="NAME")
     reviewers.add_argument("reviewer", nargs="+", metavar="REVIEWER")
-    for action in (version, reviewers):
+    rotate = actions.add_parser(
+        "rotate-key", help="hand the signed folder boards to a new $MEDBENCH_BOARD_KEY",
+        description="Rotate the key file $MEDBENCH_BOARD_KEY names: every signed folder board under --root that it signs "
+        "logs a key_rotated event signed by the old key, and the file then holds the new key (the old one is kept "
+        "as KEY.retired-<fingerprint>, mode 0600). Run it again if it was interrupted: it finishes with the same new key.",
+    )
+    for action in (version, reviewers, rotate):
         action.add_argument("--by", required=True, metavar="NAME", help="who acts for the committee (kept in the audit log)")
-        action.add_argument("--note", default="", help="why, kept in the audit log")
+        if action is not rotate:
+            action.add_argument("--note", default="", help="why, kept in the audit log")
         action.add_argument("--root", type=Path, default=default_root(), help="leaderboards folder (default: %(default)s)")
 
 
 def execute(args: argparse.Namespace) -> int:
-    return {"create": _create, "version": _version, "reviewers": _reviewers}[args.action](args)
+    return {"create": _create, "version": _version, "reviewers": _reviewers, "rotate-key": _rotate_key}[args.action](args)
+
+
+def _rotate_key(args: argparse.Namespace) -> int:
+    from medbench.leaderboard.folder.key_rotation import rotate_folder_key
+
+    rotated, old, new, retired = rotate_folder_key(args.root, args.by)
+    boards = ", ".join(f"{name} (audit event {event.seq})" for name, event in rotated.items())
+    print(f"rotated the folder boards' key {old} -> {new}: {boards or 'every board had already logged it'}")
+    print(f"the old key is kept as {retired} (mode 0600): move it offline, or destroy it if it leaked; nothing needs it to verify")
+    print("each board's public_key.pem stays its first key; `medbench leaderboard verify --public-key` takes it or the new key")
+    return 0
 
 
 def _release_options(args: argparse.Namespace) -> dict:
@@ -114,7 +137,7 @@ def _create(args: argparse.Namespace) -> int:
     try:
         event = create_board_from_record(
             store, args.from_record, args.name, daily_quota=args.daily_quota, actor=store.authenticate(token()),
-            release=_release_options(args),
+            release=_release_options(args), pathways=not args.no_pathways,
         )
         spec = store.spec(args.name)
         protocol, policy = spec.protocol, spec.release
@@ -127,4 +150,7 @@ def _create(args: argparse.Namespace) -> int:
           f"{', with intervals' if policy.intervals else ''}{', subgroups' if policy.subgroups else ''}"
           f"{'; Ladder rule on' if policy.ladder else ''}; {policy.reproductions_per_day} reproduction(s) per reviewer per day "
           f"within {policy.tolerance:g}")
+    if spec.pathways is not None:
+        print(f"care pathways of the {spec.pathways.n_patients} test patients shown ({len(spec.pathways.rows)} pathways, "
+              f"cells under {spec.pathways.min_patients} patients suppressed; --no-pathways keeps them off)")
     return 0

@@ -157,8 +157,9 @@ def _verify_export(args: argparse.Namespace) -> int:
             print(f"  {problem}")
         return 1
     pinned = "the key you pinned" if key else "the export's own key: compare its fingerprint with the committee's published one"
+    rotated = f", rotated {facts['keys'] - 1} time(s) from the first key {facts['first_key']}" if facts["keys"] > 1 else ""
     print(f"export {args.board}: ok ({facts['events']} signed events, {facts['boards']} board(s), head {facts['head'][:16]}; "
-          f"key {facts['key']}, {pinned}" + ("; extends the earlier head" if args.head else "") + ")")
+          f"key {facts['key']}{rotated}; trusted through {pinned}" + ("; extends the earlier head" if args.head else "") + ")")
     return 0
 
 
@@ -169,9 +170,8 @@ def _verify(args: argparse.Namespace) -> int:
         return _verify_export(args)
     if args.head:
         raise LeaderboardError(f"--head: {args.board or args.root} is not an export folder (no head.json)")
-    from medbench.leaderboard.board.signing import fingerprint
     from medbench.leaderboard.folder.audit import read_events
-    from medbench.leaderboard.folder.signing import PUBLIC_KEY_FILE
+    from medbench.leaderboard.folder.signing import board_keys
     from medbench.leaderboard.folder.store import Board, board_names
     from medbench.leaderboard.folder.verify import verify_boards
 
@@ -189,8 +189,9 @@ def _verify(args: argparse.Namespace) -> int:
         else:
             board = Board(args.root, name)
             events = read_events(board.audit_path)
-            signed = board.path / PUBLIC_KEY_FILE
-            signature = f"every event signed by key {fingerprint(signed.read_text())}; " if signed.is_file() else "unsigned; "
+            keys = board_keys(board.audit_path)
+            rotated = f" (rotated {len(keys) - 1} time(s) from the first key {keys[0].fingerprint})" if len(keys) > 1 else ""
+            signature = f"every event signed by the key in force, now {keys[-1].fingerprint}{rotated}; " if keys else "unsigned; "
             print(
                 f"board {name}: ok (every entry, the board file, the predictions and the audit chain match their hashes, "
                 f"and every entry's numbers its stored predictions rescored against the pinned truth; "

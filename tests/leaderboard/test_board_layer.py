@@ -11,7 +11,7 @@ import pytest
 from medbench.evaluation.agreement import agree, difference, disagreeing
 from medbench.leaderboard.board.lifecycle import APPROVED, REJECTED, SUBMITTED, review_states
 from medbench.leaderboard.committee.signed_log import chain_problems, head_problems
-from medbench.leaderboard.board.signing import fingerprint, load_public_key
+from medbench.leaderboard.board.signing import fingerprint
 from medbench.leaderboard.folder import audit
 from medbench.records.record import ConfidenceInterval, MetricValue
 
@@ -32,14 +32,14 @@ def test_a_committee_log_written_before_the_board_layer_still_verifies_and_repla
     import json
 
     pem = (DATA / "committee_public_key.pem").read_text()
-    key = load_public_key(pem)
     lines = (DATA / "committee_log.jsonl").read_bytes().splitlines()
-    problems, events = chain_problems(lines, key)
+    problems, events, keys = chain_problems(lines, pem)
     head = json.loads((DATA / "committee_head.json").read_bytes())
-    assert problems == [] and head_problems(head, events, key, fingerprint(pem), "head.json") == []
+    assert problems == [] and head_problems(head, events, keys.history, "head.json") == []
+    assert [period.fingerprint for period in keys.history] == [fingerprint(pem)]
     assert sorted(review_states(events).values()) == sorted([APPROVED, REJECTED, SUBMITTED])
     edited = lines[:-1] + [lines[-1].replace(b'"note":"reference"', b'"note":"referencE"')]
-    assert any("does not match its hash" in problem for problem in chain_problems(edited, key)[0])
+    assert any("does not match its hash" in problem for problem in chain_problems(edited, pem)[0])
 
 
 def _metric(value: float, low: float | None = None, high: float | None = None) -> MetricValue:

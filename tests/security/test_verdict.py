@@ -169,6 +169,14 @@ def test_a_rejected_entrys_scores_resubmitted_are_refused(store, board, people, 
     store.review(entry, "reject", "trained on the test set", people.bob)
     with pytest.raises(Resubmission, match=f"resubmission of rejected entry {entry[:12]}"):
         store.submit(board, frame.assign(score=frame["score"] * 0.999), {"name": "renamed"}, people.carol)
+    # A refusal is logged and costs the team a submission of its day: no free probes of the rejected ranking.
+    assert [event.data["team"] for event in store.events(board) if event.event == "refuse_submission"] == ["B"]
+    for attempt in range(QUOTA - 1):
+        with pytest.raises(Resubmission):
+            store.submit(board, frame.assign(score=frame["score"] * (0.99 - attempt / 100)), {"name": f"try {attempt}"}, people.carol)
+    with pytest.raises(QuotaExceeded):
+        store.submit(board, frame.assign(score=frame["score"] ** 2), {"name": "and again"}, people.carol)
+    assert store.submit(board, frame.assign(score=1 - frame["score"]), {"name": "team A's own"}, people.alice).entry_id
 
 
 def test_folder_boards_refuse_self_approval_outsiders_and_resubmissions(make_record, submit, root: Path) -> None:

@@ -12,6 +12,7 @@ from medbench.leaderboard.committee.store import CommitteeStore
 from medbench.io import canonical_bytes, compact_bytes, sha256_hex
 from medbench.leaderboard.committee.publish import export, verify_export
 from medbench.leaderboard.board.events import event_hash
+from medbench.leaderboard.board.key_history import first_period
 from medbench.leaderboard.committee.signed_log import head_message
 from medbench.leaderboard.board.signing import fingerprint, load_or_create_key, public_pem, sign
 from medbench.records.record import read_record
@@ -103,6 +104,7 @@ def test_a_rebuilt_chain_fails_its_signatures(exported: Path, tmp_path: Path) ->
     assert any("signature does not hold" in problem for problem in problems)
     # Swapping in the attacker's key too: the pinned key, or an earlier head, exposes it.
     (exported / "public_key.pem").write_text(public_pem(forged_key))
+    (exported / "key_history.json").write_bytes(canonical_bytes([first_period(public_pem(forged_key)).as_json()]))
     forged, site = fingerprint(public_pem(forged_key)), json.loads((exported / "head.json").read_bytes())["site_sha256"]
     (exported / "head.json").write_bytes(canonical_bytes({
         "count": len(rebuilt), "hash": prev, "public_key": forged, "site_sha256": site,

@@ -2,7 +2,8 @@
 
 Every event's hash and the log's head are signed. A rebuilt chain (every hash recomputed after
 an edit) still fails verification, because its signatures cannot be made without the private
-key, which never leaves its key file (created 0600, never replaced once there).
+key, which never leaves its key file (created 0600, replaced only by a logged rotation,
+`board.key_history`, `committee.key_files`).
 """
 
 from __future__ import annotations
@@ -24,16 +25,8 @@ def load_or_create_key(path: Path) -> Any:
     path = Path(path)
     if os.path.lexists(path):
         return load_key(path)
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
-    key = Ed25519PrivateKey.generate()
-    data = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
+    write_private_key(temporary, new_key())
     try:
         os.link(temporary, path)  # fails if another process created the key meanwhile: keep theirs
     except FileExistsError:
@@ -41,6 +34,35 @@ def load_or_create_key(path: Path) -> Any:
     finally:
         temporary.unlink()
     return load_key(path)
+
+
+def pending_path(key_path: Path) -> Path:
+    """Where a rotation keeps the new private key until the log has introduced it (then it is renamed over `key_path`)."""
+    return key_path.with_name(f"{key_path.name}.next")
+
+
+def retired_path(key_path: Path, key_fingerprint: str) -> Path:
+    """Where a rotation keeps the old private key (mode 0600), named by its fingerprint."""
+    return key_path.with_name(f"{key_path.name}.retired-{key_fingerprint}")
+
+
+def new_key() -> Any:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    return Ed25519PrivateKey.generate()
+
+
+def write_private_key(path: Path, key: Any) -> None:
+    """Write `key` (PEM) to a new file `path`, mode 0600 from its creation, flushed to disk; an existing file is refused."""
+    from cryptography.hazmat.primitives import serialization
+
+    data = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
 
 
 def load_key(path: Path) -> Any:

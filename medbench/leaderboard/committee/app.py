@@ -7,7 +7,8 @@
     GET  /api/boards/{board}             the ranked board as JSON: spec, entries' released aggregates, tiers, review history
     GET  /api/boards/{board}/{board}.csv, .json   the page's downloads
     GET  /entries/{prefix}               one entry's released aggregates and its events
-    GET  /log?since=N, /head, /public-key   the signed audit log, its signed head, the key
+    GET  /log?since=N, /head, /public-key   the signed audit log, its signed head, the current key (PEM;
+                                         to Accept: application/json, also the key history)
     POST /boards/{board}/submissions     {"meta": {...}, "predictions": base64 parquet}  (submitter)
     POST /boards/{board}/baseline        {"entry": id, "note": ...}                      (reviewer)
     POST /entries/{prefix}/reproductions {"predictions": base64 parquet, "tolerance": x} (reviewer; match or not)
@@ -155,9 +156,17 @@ def create_app(store: CommitteeStore, *, sync_entries: Optional[int] = None) -> 
     def head() -> dict[str, Any]:
         return store.head()
 
-    @app.get("/public-key", response_class=PlainTextResponse)
-    def public_key() -> str:
-        return store.public_key
+    @app.get("/public-key")
+    def public_key(request: Request) -> Response:
+        """The current key (PEM, as `admin key show` prints it); to `Accept: application/json`, its
+        fingerprint and the log's key history (every key, when it was rotated in)."""
+        from medbench.leaderboard.board.signing import fingerprint
+
+        current = store.current_public_key()
+        if "application/json" not in request.headers.get("accept", ""):
+            return PlainTextResponse(current)
+        history = [period.as_json() for period in store.key_history()]
+        return JSONResponse({"fingerprint": fingerprint(current), "public_key": current, "history": history})
 
     @app.post("/boards/{board}/submissions")
     def submit(board: str, body: Submission, user: User = Depends(actor)) -> JSONResponse:

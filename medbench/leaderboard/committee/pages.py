@@ -64,7 +64,7 @@ def _body(text: str, media_type: str, version: int) -> Body:
 
 @dataclass(frozen=True)
 class RenderedBoard:
-    """A board as rendered at one log version: "html", "json", "csv" bodies, its index line, its download names."""
+    """A board as rendered at one log version: "html", "json", "csv" (and "pathways_csv") bodies, its index line, its download names."""
 
     version: int
     bodies: dict[str, Body]
@@ -199,13 +199,13 @@ class ServedPages:
         )
         ranking = rank_entries(spec, entries, events, tiers)
         page = render_board(ranking, now_utc(), index_href="/", download_prefix=f"/api/boards/{name}/")
-        return RenderedBoard(
-            version,
-            {
-                "html": _body(page.page, "text/html; charset=utf-8", version),
-                "json": _body(page.json, "application/json", version),
-                "csv": _body(page.csv, "text/csv; charset=utf-8", version),
-            },
-            page.summary,
-            {page.json_name: "json", page.csv_name: "csv"},
-        )
+        bodies = {
+            "html": _body(page.page, "text/html; charset=utf-8", version),
+            "json": _body(page.json, "application/json", version),
+            "csv": _body(page.csv, "text/csv; charset=utf-8", version),
+        }
+        files = {page.json_name: "json", page.csv_name: "csv"}
+        if page.pathways_csv is not None:
+            bodies["pathways_csv"] = _body(page.pathways_csv, "text/csv; charset=utf-8", version)
+            files[page.pathways_csv_name] = "pathways_csv"
+        return RenderedBoard(version, bodies, page.summary, files)

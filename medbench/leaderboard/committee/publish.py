@@ -1,6 +1,7 @@
 """`medbench leaderboard export` and `verify DIR`: what the committee publishes, and its offline check.
 
-    DIR/public_key.pem                     the server's Ed25519 public key
+    DIR/public_key.pem                     the server's Ed25519 public key (the current one: it signs the head)
+    DIR/key_history.json                   every key the log was signed with, oldest first (`board.key_history`)
     DIR/log.jsonl                          every audit event, hash-chained and signed
     DIR/head.json                          the signed head: event count, last hash, and the site's digest
     DIR/boards/<board>/board.json          the board's spec (its hash is in the log)
@@ -12,8 +13,10 @@
 Aggregates only, as the release policy releases them: no sample ids, targets or scores, no number
 finer than the policy's resolution (the full-precision entries, whose hash is the entry id, stay in
 the database). `verify` recomputes every hash, checks every
-signature with the public key (pinned with `--public-key`, or the export's own, whose fingerprint
-it prints), and with `--head OLD` checks that the log still extends a head kept from an earlier
+signature with the key in force at its place (from the log's first key on, following each
+`key_rotated` event its predecessor signed), trusts the export when the key pinned with
+`--public-key` is one of those keys (the first one published, or any later one; without a pin,
+the export's own, whose fingerprint it prints), and with `--head OLD` checks that the log still extends a head kept from an earlier
 export: edits, reordering, deletions, truncation and a rebuilt chain each fail. The site is
 covered too: its files' digests are signed through the head, so one value edited in a page fails.
 """
@@ -32,6 +35,7 @@ from medbench.leaderboard.board.events import GENESIS, Event
 from medbench.leaderboard.committee.signed_log import chain_problems, event_line, head_problems
 
 PUBLIC_KEY = "public_key.pem"
+KEY_HISTORY = "key_history.json"
 LOG = "log.jsonl"
 HEAD = "head.json"
 BOARDS = "boards"
@@ -53,7 +57,9 @@ def export(store: CommitteeStore, out: Path, *, tiers: bool = True) -> Path:
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     events, boards = store.public_snapshot()
-    (staging / PUBLIC_KEY).write_text(store.public_key)
+    history = store.key_history(events)
+    (staging / PUBLIC_KEY).write_text(history[-1].public_key)
+    (staging / KEY_HISTORY).write_bytes(canonical_bytes([period.as_json() for period in history]))
     (staging / LOG).write_bytes(b"".join(event_line(event) + b"\n" for event in events))
     rankings = []
     for name, (spec, contents) in boards.items():
@@ -73,6 +79,8 @@ def export(store: CommitteeStore, out: Path, *, tiers: bool = True) -> Path:
     digests = canonical_bytes(file_digests(staging / SITE))
     (staging / SITE_DIGESTS).write_bytes(digests)
     head = store.signed_head(len(events), events[-1].hash if events else GENESIS, sha256_hex(digests))
+    if head["public_key"] != history[-1].fingerprint:
+        raise LeaderboardError("the signing key was rotated while exporting; export again")
     (staging / HEAD).write_bytes(canonical_bytes(head))
     if out.exists():
         shutil.rmtree(out)
@@ -117,26 +125,59 @@ def committee_tiers(
 
 def verify_export(folder: Path, *, public_key_pem: Optional[str] = None, old_head: Optional[Path] = None) -> tuple[list[str], dict[str, Any]]:
     """Every problem of the export at `folder` (empty when it holds), and facts to print."""
-    from medbench.leaderboard.board.signing import fingerprint, load_public_key
+    from medbench.leaderboard.board.key_history import key_at
+    from medbench.leaderboard.board.signing import fingerprint
 
     folder = Path(folder)
     for name in (PUBLIC_KEY, LOG, HEAD):
         if not (folder / name).is_file():
             raise LeaderboardError(f"{folder}: not a medbench export (no {name}); make one with `medbench leaderboard export`")
     exported_key = (folder / PUBLIC_KEY).read_text()
-    pem = public_key_pem or exported_key
-    if public_key_pem is not None and fingerprint(public_key_pem) != fingerprint(exported_key):
-        return [f"{folder / PUBLIC_KEY}: not the key you pinned (the export was re-signed by someone else)"], {}
-    key = load_public_key(pem)
-    key_sha = fingerprint(pem)
-    problems, events = chain_problems((folder / LOG).read_bytes().splitlines(), key, str(folder / LOG))
-    problems += head_problems(_json(folder / HEAD), events, key, key_sha, str(folder / HEAD))
-    if old_head is not None:
-        problems += head_problems(_json(old_head), events, key, key_sha, str(old_head))
+    listed = _listed_keys(folder)
+    first_key = listed[0]["public_key"] if listed else exported_key
+    head = _json(folder / HEAD)
+    problems, events, keys = chain_problems((folder / LOG).read_bytes().splitlines(), first_key, str(folder / LOG))
+    history = keys.history
+    if public_key_pem is not None:
+        signers = [period.fingerprint for period in history]
+        signers = signers[: signers.index(key_at(history, _count(head)).fingerprint) + 1]
+        if fingerprint(public_key_pem) not in signers:
+            return [f"{folder / PUBLIC_KEY}: the key you pinned ({fingerprint(public_key_pem)}) signed none of this log up to its head "
+                    f"(its keys: {', '.join(signers)}); the export was signed by someone else"], {}
+    if not keys.refused:  # after a forged rotation its one line says it all
+        if fingerprint(exported_key) != history[-1].fingerprint:
+            problems.append(f"{folder / PUBLIC_KEY}: not the log's current key ({history[-1].fingerprint})")
+        if listed is not None and listed != [period.as_json() for period in history]:
+            problems.append(f"{folder / KEY_HISTORY}: does not match the key rotations of the log")
+        problems += head_problems(head, events, history, str(folder / HEAD))
+        if old_head is not None:
+            problems += head_problems(_json(old_head), events, history, str(old_head))
     problems += _board_problems(folder, events)
-    problems += _site_problems(folder, _json(folder / HEAD).get("site_sha256"))
+    problems += _site_problems(folder, head.get("site_sha256"))
     last = events[-1].hash if events else GENESIS
-    return problems, {"events": len(events), "head": last, "key": key_sha, "boards": len(_board_folders(folder))}
+    facts = {"events": len(events), "head": last, "key": history[-1].fingerprint, "first_key": history[0].fingerprint,
+             "keys": len(history), "boards": len(_board_folders(folder))}
+    return problems, facts
+
+
+def _listed_keys(folder: Path) -> Optional[list[Any]]:
+    """The export's key history (None for an export made before keys could rotate)."""
+    if not (folder / KEY_HISTORY).is_file():
+        return None
+    try:
+        listed = json.loads((folder / KEY_HISTORY).read_bytes())
+        if isinstance(listed, list) and listed and all(isinstance(period.get("public_key"), str) for period in listed):
+            return listed
+    except (ValueError, AttributeError):
+        pass
+    raise LeaderboardError(f"{folder / KEY_HISTORY}: not a key history (a list of keys with their public_key)")
+
+
+def _count(head: dict[str, Any]) -> int:
+    try:
+        return int(head["count"])
+    except (KeyError, TypeError, ValueError):
+        return 0
 
 
 def _json(path: Path) -> dict[str, Any]:

@@ -5,6 +5,10 @@ also names its board and carries the server's Ed25519 signature of its hash. The
 covering the digest of its site's files), is what a reader keeps: a later log
 must extend it (same hash at the same position), so cutting events from the end is detected.
 
+The log may change its key: a `key_rotated` event, signed by the old key, introduces the next
+one (`board.key_history`); the events after it, and the heads, are signed by the new key. A reader
+checks the whole log from its first key on, and may trust any key of that history.
+
 This module reads and checks; appending happens in the store, inside the transaction that
 writes what the event records.
 """
@@ -17,7 +21,8 @@ from typing import Any, Optional
 from medbench.io import compact_bytes
 from medbench.leaderboard.board import events as board_events
 from medbench.leaderboard.board.events import GENESIS, Event
-from medbench.leaderboard.board.signing import signature_holds
+from medbench.leaderboard.board.key_history import KeyChain, KeyPeriod, key_at
+from medbench.leaderboard.board.signing import load_public_key, signature_holds
 
 
 def event_line(event: Event) -> bytes:
@@ -33,19 +38,17 @@ def head_message(count: int, last_hash: str, public_key_sha256: str, site_sha256
     return compact_bytes(fields)
 
 
-def chain_problems(lines: list[bytes], public_key: Any, where: str = "log.jsonl") -> tuple[list[str], list[Event]]:
-    """Every problem of the log (unreadable, edited, re-linked, renumbered, unsigned lines) and its events."""
-
-    def signed(event: Event) -> str | None:
-        if event.signature is None or not signature_holds(public_key, event.hash.encode("ascii"), event.signature):
-            return "the signature does not hold (the event was not written by this server's key)"
-        return None
-
-    return board_events.chain_problems(lines, where, signed)
+def chain_problems(lines: list[bytes], first_key_pem: str, where: str = "log.jsonl") -> tuple[list[str], list[Event], KeyChain]:
+    """Every problem of the log (unreadable, edited, re-linked, renumbered, unsigned lines, forged key
+    rotations), its events, and its keys: the history its valid rotations make from `first_key_pem` on."""
+    keys = KeyChain(first_key_pem)
+    problems, events = board_events.chain_problems(lines, where, keys.check)
+    return problems, events, keys
 
 
-def head_problems(head: dict[str, Any], events: list[Event], public_key: Any, key_sha256: str, name: str) -> list[str]:
-    """What is wrong with a signed head against the log: its signature, and whether the log extends it."""
+def head_problems(head: dict[str, Any], events: list[Event], history: list[KeyPeriod], name: str) -> list[str]:
+    """What is wrong with a signed head against the log: its signature (by the key in force after its
+    last event), and whether the log extends it."""
     try:
         count, last_hash, signature = int(head["count"]), str(head["hash"]), str(head["signature"])
         stated_key = str(head["public_key"])
@@ -53,8 +56,11 @@ def head_problems(head: dict[str, Any], events: list[Event], public_key: Any, ke
     except (KeyError, TypeError, ValueError):
         return [f"{name}: not a signed head (count, hash, public_key, signature)"]
     problems = []
-    if stated_key != key_sha256 or not signature_holds(public_key, head_message(count, last_hash, stated_key, site), signature):
-        problems.append(f"{name}: the head's signature does not hold for this public key")
+    signer = key_at(history, count)
+    if stated_key != signer.fingerprint or not signature_holds(
+        load_public_key(signer.public_key), head_message(count, last_hash, stated_key, site), signature
+    ):
+        problems.append(f"{name}: the head's signature does not hold for the key in force after its {count} events ({signer.fingerprint})")
     if count > len(events):
         problems.append(f"{name}: the head counts {count} events but the log has {len(events)} (events were cut from its end)")
     elif count > 0 and events[count - 1].hash != last_hash:

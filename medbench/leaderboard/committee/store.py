@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from medbench.leaderboard.committee.hidden import HiddenLabels
+    from medbench.leaderboard.board.key_history import KeyPeriod
     from medbench.leaderboard.board.release import ReleasePolicy
     from medbench.leaderboard.board.schema import BoardSpec, Entry
     from medbench.records.protocol import Protocol
@@ -91,26 +92,107 @@ class CommitteeStore:
         from medbench.leaderboard.committee.db.engine import open_engine
         from medbench.leaderboard.board.signing import load_or_create_key, public_pem
 
-        self._key = load_or_create_key(key_path)  # a wrong key is refused before the database is touched
+        self.key_path = Path(key_path)
+        self._key = load_or_create_key(self.key_path)  # a wrong key is refused before the database is touched
         self.engine = open_engine(url)
         self.public_key = public_pem(self._key)
-        self._check_key(key_path)
+        self._check_key()
 
-    def _check_key(self, key_path: Path) -> None:
-        from sqlalchemy import insert, select
+    def _check_key(self) -> None:
+        """The first store records its key; later ones must hold the log's current key (after a rotation: the new one)."""
+        from sqlalchemy import insert
 
         from medbench.leaderboard.committee.db.tables import server_key
-        from medbench.leaderboard.board.signing import fingerprint
 
         with self.engine.begin() as connection:
-            stored = connection.execute(select(server_key.c.public_key)).scalar()
-            if stored is None:
+            keys = self._public_keys(connection)
+            if not keys:
                 connection.execute(insert(server_key).values(id=1, public_key=self.public_key))
-            elif stored != self.public_key:
+            elif keys[-1] != self.public_key:
+                self._follow_rotation(keys)
+
+    def current_public_key(self) -> str:
+        """The public key that signs the log now (a rotation by another process is followed first)."""
+        with self._reading() as connection:
+            self._current_signer(connection)
+        return self.public_key
+
+    def _public_keys(self, connection: Any) -> list[str]:
+        """Every public key the log was signed with, oldest first; the last one signs now."""
+        from sqlalchemy import select
+
+        from medbench.leaderboard.committee.db.tables import server_key
+
+        return list(connection.execute(select(server_key.c.public_key).order_by(server_key.c.id)).scalars())
+
+    def _follow_rotation(self, keys: list[str]) -> None:
+        """Sign with the log's current key `keys[-1]`: the key file holds it once a rotation (here or in another
+        process) is done, and a rotation cut short before its last rename is finished (`key_files`)."""
+        from medbench.leaderboard.board.signing import fingerprint
+        from medbench.leaderboard.committee.key_files import finish_rotation
+
+        key = finish_rotation(self.key_path, keys[-1])
+        if key is None:
+            current, mine = fingerprint(keys[-1]), fingerprint(self.public_key)
+            if self.public_key in keys:
                 raise LeaderboardError(
-                    f"{key_path}: this database's log is signed with key {fingerprint(stored)}, not with this key "
-                    f"({fingerprint(self.public_key)}); pass the server's key (--key or $MEDBENCH_KEY)"
+                    f"{self.key_path}: holds the retired key {mine}; this database's log was rotated to key {current} "
+                    "(`medbench admin key rotate`): pass that key (--key or $MEDBENCH_KEY)"
                 )
+            raise LeaderboardError(
+                f"{self.key_path}: this database's log is signed with key {current}, not with this key "
+                f"({mine}); pass the server's key (--key or $MEDBENCH_KEY)"
+            )
+        self._key, self.public_key = key, keys[-1]
+
+    def _current_signer(self, connection: Any) -> Any:
+        """The private key for the log's current public key (one read; a rotation elsewhere is followed)."""
+        from sqlalchemy import select
+
+        from medbench.leaderboard.committee.db.tables import server_key
+
+        current = connection.execute(select(server_key.c.public_key).order_by(server_key.c.id.desc()).limit(1)).scalar()
+        if current != self.public_key:
+            self._follow_rotation(self._public_keys(connection))
+        return self._key
+
+    def admit_rotation(self, actor: Optional[User]) -> None:
+        """Only an admin hands the log to a new key."""
+        _require(actor, ADMIN, "rotate the signing key")
+
+    def record_rotation(self, new_key: Any, actor: User) -> Event:
+        """Append the `key_rotated` event (signed by the current key) and make `new_key` the log's key, in one
+        transaction; the key files around it are `key_files.rotate`'s."""
+        from sqlalchemy import func, insert, select
+
+        from medbench.leaderboard.board.key_history import KEY_ROTATED, rotation_data
+        from medbench.leaderboard.board.signing import fingerprint, public_pem
+        from medbench.leaderboard.committee.db.tables import server_key
+
+        self.admit_rotation(actor)
+        new_public = public_pem(new_key)
+        with self.engine.begin() as connection:
+            self._lock_head(connection)
+            self._current_signer(connection)
+            event = self._append(
+                connection, KEY_ROTATED, actor=actor.name,
+                note=f"signing key {fingerprint(self.public_key)} hands the log to {fingerprint(new_public)}",
+                data=rotation_data(new_public, self.public_key),
+            )
+            next_id = connection.execute(select(func.max(server_key.c.id))).scalar() + 1
+            connection.execute(insert(server_key).values(id=next_id, public_key=new_public))
+        self._key, self.public_key = new_key, new_public
+        return event
+
+    def key_history(self, events: Optional[list[Event]] = None) -> list["KeyPeriod"]:
+        """The log's keys, oldest first, with when each was rotated in (of `events`, a snapshot of the log, or the log now)."""
+        from medbench.leaderboard.board.key_history import KEY_ROTATED, history_of
+
+        with self._reading() as connection:
+            first = self._public_keys(connection)[0]
+            if events is None:
+                events = self._events(connection, event=KEY_ROTATED)
+        return history_of(first, events)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -274,7 +356,7 @@ class CommitteeStore:
         numbers stay here."""
         from sqlalchemy import insert
 
-        from medbench.leaderboard.board.gaming import check_not_resubmission
+        from medbench.leaderboard.board.gaming import Resubmission, check_not_resubmission
         from medbench.leaderboard.committee.db.tables import entries
         from medbench.leaderboard.committee.hidden import score, scores_sha256, submitted_scores, to_parquet
 
@@ -293,7 +375,11 @@ class CommitteeStore:
         known = self._entry_by_key(board, key)
         if known is not None:
             return known
-        check_not_resubmission(scores, protocol.kind, self._rejected_scores(board))
+        try:
+            check_not_resubmission(scores, protocol.kind, self._rejected_scores(board))
+        except Resubmission:
+            self._log_refusal(board, actor, row.daily_quota, digest)
+            raise
         metrics = score(scores, labels, protocol)
         submitted_at = stamp()
         try:
@@ -370,20 +456,36 @@ class CommitteeStore:
         self._check_quota(board, actor.team, row.daily_quota)
         return row
 
+    def _log_refusal(self, board: str, actor: User, quota: int, scores_sha256: str) -> None:
+        """A submission refused as a rejected entry's resubmission: logged, and counted in the team's quota,
+        so that the refusal (one bit about the rejected entry's ranking) is no free probe."""
+        with self.engine.begin() as connection:
+            self._lock_head(connection)
+            self._check_quota(board, actor.team or "", quota, connection)
+            self._append(
+                connection, "refuse_submission", board=board, actor=actor.name,
+                data={"team": actor.team, "reason": "resubmission of a rejected entry", "scores_sha256": scores_sha256},
+            )
+
     def _check_quota(self, board: str, team: str, quota: int, connection: Any = None) -> None:
+        """Refuse when the team's entries and refused submissions of the UTC day reach `quota`."""
         from sqlalchemy import func, select
 
-        from medbench.leaderboard.committee.db.tables import entries
+        from medbench.leaderboard.committee.db.tables import audit_events, entries, users
 
         today = stamp()[:10]
-        query = select(func.count()).select_from(entries).where(
+        submitted = select(func.count()).select_from(entries).where(
             entries.c.board == board, entries.c.team == team, entries.c.submitted_at >= today
+        )
+        refused = select(func.count()).select_from(audit_events).where(
+            audit_events.c.board == board, audit_events.c.event == "refuse_submission", audit_events.c.time >= today,
+            audit_events.c.actor.in_(select(users.c.name).where(users.c.team == team)),
         )
         if connection is None:
             with self._reading() as own:
-                used = own.execute(query).scalar()
+                used = own.execute(submitted).scalar() + own.execute(refused).scalar()
         else:
-            used = connection.execute(query).scalar()
+            used = connection.execute(submitted).scalar() + connection.execute(refused).scalar()
         if used >= quota:
             raise QuotaExceeded(
                 f"team {team!r} has used its {quota} submission(s) of {today} (UTC) on board {board!r}; try again tomorrow"
@@ -602,7 +704,9 @@ class CommitteeStore:
         with self._reading() as connection:
             return self._events(connection, board=board)
 
-    def _events(self, connection: Any, *, board: Optional[str] = None, entry: Optional[str] = None) -> list[Event]:
+    def _events(
+        self, connection: Any, *, board: Optional[str] = None, entry: Optional[str] = None, event: Optional[str] = None
+    ) -> list[Event]:
         from sqlalchemy import select
 
         from medbench.leaderboard.committee.db.tables import audit_events
@@ -612,6 +716,8 @@ class CommitteeStore:
             query = query.where(audit_events.c.board == board)
         if entry is not None:
             query = query.where(audit_events.c.entry == entry)
+        if event is not None:
+            query = query.where(audit_events.c.event == event)
         return [_event(row) for row in connection.execute(query)]
 
     def head(self) -> dict[str, Any]:
@@ -655,9 +761,12 @@ class CommitteeStore:
         return events, {name: (specs[name], released[name]) for name in sorted(specs)}
 
     def signed_head(self, count: int, last_hash: str, site_sha256: Optional[str] = None) -> dict[str, Any]:
-        """The head of a log of `count` events ending in `last_hash`, signed; an export's also names its site's digest."""
+        """The head of a log of `count` events ending in `last_hash`, signed by the log's current key; an export's
+        also names its site's digest."""
         from medbench.leaderboard.board.signing import fingerprint, sign
 
+        with self._reading() as connection:
+            self._current_signer(connection)
         key = fingerprint(self.public_key)
         head: dict[str, Any] = {"count": count, "hash": last_hash, "public_key": key}
         if site_sha256 is not None:
@@ -683,12 +792,13 @@ class CommitteeStore:
         from medbench.leaderboard.board.signing import sign
 
         head = self._lock_head(connection)
+        signer = self._current_signer(connection)
         fields: dict[str, Any] = {
             "seq": head.seq + 1, "time": stamp(), "board": board, "event": event, "entry": entry, "actor": actor,
             "note": note, "data": data or {}, "prev": head.hash,
         }
         fields["hash"] = event_hash(fields)
-        fields["signature"] = sign(self._key, fields["hash"].encode("ascii"))
+        fields["signature"] = sign(signer, fields["hash"].encode("ascii"))
         connection.execute(insert(audit_events).values(**{**fields, "data": compact_bytes(fields["data"]).decode("utf-8")}))
         connection.execute(update(log_head).where(log_head.c.id == 1).values(seq=fields["seq"], hash=fields["hash"]))
         return Event(**fields)

@@ -2,7 +2,8 @@
 
 Each line is one :class:`medbench.leaderboard.board.events.Event` without `board` (the log is one
 board's), and without `signature` unless the board is signed (`folder.signing`). Events: `create` and `upgrade` of the board (with the SHA-256 of the board file they wrote),
-`baseline`, `submit`, `reproduce`, `reproduction_failed`, `approve`, `reject`. A line's `hash` is
+`baseline`, `submit`, `reproduce`, `reproduction_failed`, `approve`, `reject`, and on a signed
+board `key_rotated` (`folder.key_rotation`). A line's `hash` is
 the SHA-256 of its other fields, `prev` included, so editing, removing or reordering any line
 breaks the chain from that line on. Appends happen under the board's lock (see `store.Board`).
 
@@ -25,7 +26,7 @@ from medbench.io import compact_bytes, sha256_hex
 from medbench.leaderboard.board import events
 from medbench.leaderboard.board.events import GENESIS, Event, event_hash, now_utc
 from medbench.leaderboard.board.signing import sign
-from medbench.leaderboard.folder.signing import signature_check, signing_key
+from medbench.leaderboard.folder.signing import pinned_problems, signature_check, signing_key
 
 TRUTH_MARKER = b'"truth_sha256":"'
 
@@ -60,7 +61,7 @@ def _chain(log_path: Path, last: bytes, event: str, *, actor: str, entry: Option
         "prev": previous.hash if previous else GENESIS,
     }
     fields["hash"] = event_hash(fields)
-    key = signing_key(log_path.parent, new_board=previous is None)
+    key = signing_key(log_path, new_board=previous is None)
     if key is not None:
         fields["signature"] = sign(key, fields["hash"].encode("ascii"))
     line = compact_bytes(fields)
@@ -122,7 +123,7 @@ def chain_problems(log_path: Path, public_key_pem: Optional[str] = None) -> list
     tail, and on a signed board (or with a key pinned) every event whose signature does not hold."""
     if not log_path.is_file():
         return [f"{log_path}: the audit log is missing"]
-    problems, check = signature_check(log_path.parent, public_key_pem)
+    problems, chain = signature_check(log_path.parent, public_key_pem)
     data = log_path.read_bytes()
     if data and not data.endswith(b"\n"):
         last_number = data.count(b"\n") + 1
@@ -130,7 +131,10 @@ def chain_problems(log_path: Path, public_key_pem: Optional[str] = None) -> list
             f"{log_path}:{last_number}: unterminated last line (a write was interrupted; "
             "it is ignored, and the next submit or review cuts it off and logs a repair event)"
         )
-    return problems + events.chain_problems(data[: data.rfind(b"\n") + 1].splitlines(), str(log_path), check)[0]
+    found, read = events.chain_problems(data[: data.rfind(b"\n") + 1].splitlines(), str(log_path), chain.check if chain else None)
+    if chain is not None:
+        found += pinned_problems(log_path.parent, chain, public_key_pem, read[-1].seq if read and isinstance(read[-1].seq, int) else None)
+    return problems + found
 
 
 def committed_lines(log_path: Path) -> list[bytes]:
