@@ -153,3 +153,24 @@ def test_shutdown_cancels_the_render_under_way_and_joins_its_thread(store, peopl
         threading.Timer(0.2, gate.opened.set).start()  # the render resumes after shutdown began: cancelled
     assert not [thread for thread in threading.enumerate() if thread.name.startswith("render-")]
     assert board not in pages._boards and not pages.rendering()
+
+
+@SQLITE_ONLY
+def test_a_failed_background_render_is_logged_and_tried_again(store, people, board, monkeypatch, caplog) -> None:
+    import medbench.leaderboard.committee.publish as publish
+
+    _submit(store, board, people, 1, 0.9)
+    calls = []
+
+    def broken(*args, **kwargs):
+        calls.append(1)
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(publish, "committee_tiers", broken)
+    with TestClient(create_app(store, sync_entries=0)) as http:
+        pages = http.app.state.pages
+        assert http.get(f"/boards/{board}").status_code == 503
+        _wait_until(lambda: calls and not pages.rendering())
+        assert "rendering board 'synthetic' failed" in caplog.text and "database went away" in caplog.text
+        assert http.get(f"/boards/{board}").status_code == 503
+        _wait_until(lambda: len(calls) == 2 and not pages.rendering())

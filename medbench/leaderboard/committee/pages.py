@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import logging
 import threading
 from dataclasses import dataclass, field, replace
 from typing import Any, Optional
@@ -35,6 +36,7 @@ from medbench.leaderboard.committee.store import CommitteeStore
 SYNC_ENTRIES = 100
 RETRY_AFTER_S = 5
 JOIN_TIMEOUT_S = 10.0
+LOG = logging.getLogger("medbench.pages")
 
 
 class Rendering(LeaderboardError):
@@ -176,6 +178,8 @@ class ServedPages:
                 self._render_now(name, version)
         except Cancelled:
             return
+        except Exception:  # the thread ends; the board's next request starts another render
+            LOG.exception("rendering board %r failed", name)
 
     def _render(self, name: str, version: int) -> RenderedBoard:
         from medbench.leaderboard.board.events import now_utc
