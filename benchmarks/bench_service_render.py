@@ -58,13 +58,13 @@ def one_more_entry(store: CommitteeStore, submitter, seed: int) -> None:
 
 
 def pair_by_pair(monkeypatch_target) -> None:
-    """Make `PairedTests.compare` test each pair on its own by `compare_paired`, as the render did before."""
+    """Make `PairedTests.compare` test each pair on its own by `compare_paired` (each entry's outputs read once), as the render did before."""
     from medbench.evaluation.comparison import compare_paired, default_method
 
     def each_pair_on_its_own(self, entry_a, entry_b, metric):
         kind, confidence, cluster = self.key
         return compare_paired(
-            self._outputs(entry_a), self._outputs(entry_b), kind, metric,
+            self.run(entry_a).outputs, self.run(entry_b).outputs, kind, metric,
             method=default_method(kind, metric, cluster), confidence=confidence, cluster_column=cluster,
         )
 

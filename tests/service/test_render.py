@@ -37,7 +37,7 @@ def open_board(store, people, runs) -> str:
 @SQLITE_ONLY
 def test_kept_tests_give_the_numbers_of_each_pair_tested_on_its_own(store, people, open_board, monkeypatch) -> None:
     """The board's JSON and CSV after a render that reuses its kept tests equal those of a render whose
-    every pair goes through `compare_paired` on the two entries' outputs, nothing shared (the old way)."""
+    every pair goes through `compare_paired` on the two entries' outputs, which checks and prepares both anew (the old way)."""
     from medbench.evaluation.comparison import compare_paired, default_method
     from medbench.leaderboard.board.tiers import PairedTests
 
@@ -54,7 +54,7 @@ def test_kept_tests_give_the_numbers_of_each_pair_tested_on_its_own(store, peopl
     def each_pair_on_its_own(self, entry_a, entry_b, metric):
         kind, confidence, cluster = self.key
         return compare_paired(
-            self._outputs(entry_a), self._outputs(entry_b), kind, metric,
+            self.run(entry_a).outputs, self.run(entry_b).outputs, kind, metric,
             method=default_method(kind, metric, cluster), confidence=confidence, cluster_column=cluster,
         )
 

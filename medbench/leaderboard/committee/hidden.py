@@ -16,7 +16,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 from medbench.errors import DataError, LeaderboardError
 from medbench.io import sha256_hex
@@ -54,6 +54,13 @@ class HiddenLabels:
     def keyed_truth(self) -> "pd.DataFrame":
         """The truth with its sample ids as strings, the key every submission is joined on (made once)."""
         return self.truth.assign(**{SAMPLE_ID: self.truth[SAMPLE_ID].astype(str)})
+
+    @cached_property
+    def truth_index(self) -> "pd.Index":
+        """The keyed truth's sample ids as an index (its hash table built once, for every submission's look-up)."""
+        import pandas as pd
+
+        return pd.Index(self.keyed_truth[SAMPLE_ID])
 
 
 def labels_of_record(record: "RunRecord") -> HiddenLabels:
@@ -197,11 +204,13 @@ def outputs_of(scores: "pd.DataFrame", labels: HiddenLabels, kind: str) -> "Task
     score_columns = list(labels.required_columns)
     targets = [column for column in truth.columns if column.startswith("target")]
     metadata = [column for column in truth.columns if column != SAMPLE_ID and column not in targets]
-    ordered, merged = _in_truth_order(scores, truth, score_columns)
+    ordered, rows, merged = _in_truth_order(scores, labels, score_columns)
     try:
         values = ordered.to_numpy(dtype=np.float64)
     except (TypeError, ValueError):
         raise LeaderboardError(f"the score column(s) {score_columns} must hold numbers") from None
+    if rows is not None:
+        values = values[rows]
     try:
         frame = classification_frame(
             merged[SAMPLE_ID].to_numpy(),
@@ -216,26 +225,27 @@ def outputs_of(scores: "pd.DataFrame", labels: HiddenLabels, kind: str) -> "Task
     return TaskOutputs(frame)
 
 
-def _in_truth_order(scores: "pd.DataFrame", truth: "pd.DataFrame", columns: list[str]) -> tuple["pd.DataFrame", "pd.DataFrame"]:
-    """The score columns in the truth's row order, and the frame holding the truth's columns in that order.
+def _in_truth_order(scores: "pd.DataFrame", labels: HiddenLabels, columns: list[str]) -> tuple["pd.DataFrame", Any, "pd.DataFrame"]:
+    """The score columns, the rows that put them in the truth's order (None: in order already), and
+    the frame holding the truth's columns in that order.
 
-    Scores with exactly the truth's ids, once each (what the store keeps), are put in order by an
-    index look-up; anything else goes through the left join with its one-to-one check, which gives
-    the same rows for those and keeps its refusals for the rest. The look-up is the cheaper way,
-    which a board's render takes once per entry.
+    Scores with exactly the truth's ids, once each (what the store keeps), are put in order by a
+    look-up in the truth's index; anything else goes through the left join with its one-to-one
+    check, which gives the same rows for those and keeps its refusals for the rest. The look-up is
+    the cheaper way, which a board's render takes once per entry.
     """
-    import pandas as pd
+    import numpy as np
 
-    ids, truth_ids = scores[SAMPLE_ID], truth[SAMPLE_ID]
-    if (
-        ids.dtype == truth_ids.dtype and len(ids) == len(truth_ids) and not set(columns) & set(truth.columns)
-        and ids.is_unique and truth_ids.is_unique
-    ):
-        position = pd.Index(ids).get_indexer(truth_ids)
-        if (position >= 0).all():
-            return scores[columns].take(position), truth
+    truth, index = labels.keyed_truth, labels.truth_index
+    ids = scores[SAMPLE_ID]
+    if ids.dtype == index.dtype and len(ids) == len(index) and not set(columns) & set(truth.columns) and index.is_unique:
+        truth_row = index.get_indexer(ids)  # each score row's row of the truth
+        if (truth_row >= 0).all() and (np.bincount(truth_row, minlength=len(index)) == 1).all():  # no id twice
+            rows = np.empty(len(truth_row), dtype=np.intp)
+            rows[truth_row] = np.arange(len(truth_row))
+            return scores[columns], rows, truth
     merged = truth.merge(scores, on=SAMPLE_ID, how="left", validate="one_to_one")
-    return merged[columns], merged
+    return merged[columns], None, merged
 
 
 def score(scores: "pd.DataFrame", labels: HiddenLabels, protocol: "Protocol") -> "Metrics":
