@@ -8,7 +8,7 @@ gzip encoding and its ETag, so a GET of an unchanged board costs one count of th
 dictionary look-up, and a revalidation with the ETag answers 304 with no body at all.
 
 No reader waits for a big board's render. A board of at most `SYNC_ENTRIES` entries renders in
-the request that finds it out of date (about a second the first time, and always current).
+the request that finds it out of date (under a second the first time, and always current).
 A bigger one renders in one background thread per board, while its readers get the version
 rendered last, marked stale (`X-Medbench-Stale`, and a banner on the page naming its log
 version; the banner changes the page, so its ETag too); a big board never rendered yet answers
@@ -30,9 +30,9 @@ from medbench.errors import Cancelled, LeaderboardError
 from medbench.leaderboard.committee.store import CommitteeStore
 
 # Entries up to which a board renders in the request that finds it out of date. Its first render
-# costs some 10 ms an entry on two shared cores (benchmarks/bench_service_render.py): 100 entries
-# about a second, which a reader may wait once; later renders reuse the kept tests and take a
-# fraction of that. Bigger boards render in the background.
+# costs some 6 ms an entry on two shared cores (benchmarks/bench_service_render.py): 0.7 s at 100
+# entries, which a reader may wait once; later renders reuse the kept tests (0.06 s at 100 entries).
+# Bigger boards render in the background.
 SYNC_ENTRIES = 100
 RETRY_AFTER_S = 5
 JOIN_TIMEOUT_S = 10.0
