@@ -33,6 +33,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     release.add_argument("--no-ladder", action="store_true", help="release every entry's numbers, not only those that beat the team's best by the resolution")
     release.add_argument("--reproductions-per-day", type=int, help="reproductions each reviewer may record per UTC day (default: 5)")
     release.add_argument("--tolerance", type=float, help="within what a reproduction matches (default 1e-6, at most 1e-3)")
+    release.add_argument(
+        "--no-pathways", action="store_true",
+        help="a timeline record's care pathways of the test cohort (cells of at least 5 patients) stay off the board",
+    )
     add_committee_options(create, server=False)
 
     from medbench.leaderboard.folder.location import default_root
@@ -114,7 +118,7 @@ def _create(args: argparse.Namespace) -> int:
     try:
         event = create_board_from_record(
             store, args.from_record, args.name, daily_quota=args.daily_quota, actor=store.authenticate(token()),
-            release=_release_options(args),
+            release=_release_options(args), pathways=not args.no_pathways,
         )
         spec = store.spec(args.name)
         protocol, policy = spec.protocol, spec.release
@@ -127,4 +131,7 @@ def _create(args: argparse.Namespace) -> int:
           f"{', with intervals' if policy.intervals else ''}{', subgroups' if policy.subgroups else ''}"
           f"{'; Ladder rule on' if policy.ladder else ''}; {policy.reproductions_per_day} reproduction(s) per reviewer per day "
           f"within {policy.tolerance:g}")
+    if spec.pathways is not None:
+        print(f"care pathways of the {spec.pathways.n_patients} test patients shown ({len(spec.pathways.rows)} pathways, "
+              f"cells under {spec.pathways.min_patients} patients suppressed; --no-pathways keeps them off)")
     return 0

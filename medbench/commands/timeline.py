@@ -37,10 +37,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     pathways.add_argument("--index", nargs="+", required=True, metavar="CODE", help="codes of the index event (a trailing * is a prefix)")
     pathways.add_argument("--steps", nargs="+", required=True, metavar="CODE", help="codes that count as steps (treatments, conditions)")
     pathways.add_argument("--length", type=int, default=3, help="steps per pathway (default: %(default)s)")
-    pathways.add_argument("--min-patients", type=int, default=5, help="suppress pathways of fewer patients (default: %(default)s)")
+    pathways.add_argument(
+        "--min-patients", type=int, default=5, help="suppress pathways and cells of fewer patients (at least and default: %(default)s)"
+    )
     pathways.add_argument("--top", type=int, default=10, help="pathways shown (default: %(default)s)")
-    pathways.add_argument("--subgroup", choices=("sex", "age_band"), default=None)
+    pathways.add_argument(
+        "--subgroup", nargs="*", choices=("sex", "age_band"), default=["sex", "age_band"],
+        help="split the shown pathways by these (default: both; none: --subgroup with no value)",
+    )
     pathways.add_argument("--out", type=Path, required=True, metavar="PAGE.html")
+    pathways.add_argument("--csv", type=Path, default=None, metavar="FILE.csv", help="also write the shown rows and cells as CSV")
 
 
 def execute(args: argparse.Namespace) -> int:
@@ -80,14 +86,17 @@ def _convert(args: argparse.Namespace) -> int:
 
 
 def _pathways(args: argparse.Namespace) -> int:
-    from medbench.data.timeline.pathway_report import pathway_page
     from medbench.data.timeline.pathways import pathways
     from medbench.data.timeline.sources import load_source
     from medbench.io import atomic_write
+    from medbench.leaderboard.views.pathways import pathway_page, pathways_csv
 
     events, _, description = load_source(args.source_format, str(args.source), 0, 0)
-    result = pathways(events, args.index, args.steps, length=args.length, min_patients=args.min_patients, subgroup=args.subgroup)
-    atomic_write(args.out, pathway_page(result, title=f"Care pathways after {' | '.join(args.index)} ({description})", top=args.top))
-    shown = min(args.top, result.table.height)
+    result = pathways(events, args.index, args.steps, length=args.length, min_patients=args.min_patients, subgroups=args.subgroup)
+    summary = result.summary(args.top)
+    atomic_write(args.out, pathway_page(summary, title=f"Care pathways after {' | '.join(args.index)}", source=description, top=args.top))
+    if args.csv is not None:
+        atomic_write(args.csv, pathways_csv(summary))
+    shown = len(summary.rows)
     print(f"wrote {args.out}: {shown} pathways of {result.n_patients} patients ({result.suppressed} pathways suppressed, < {args.min_patients} patients)")
     return 0

@@ -36,8 +36,32 @@ class PathwayRow(Strict):
         return ARROW.join(self.steps) or NO_STEP
 
 
+class SubgroupCell(Strict):
+    level: str = Field(max_length=MAX_STEP_CHARS)
+    steps: list[str] = Field(max_length=50)
+    n_patients: int
+    share: float = Field(ge=0.0, le=1.0)  # of the level's patients
+
+    @property
+    def pathway(self) -> str:
+        return ARROW.join(self.steps) or NO_STEP
+
+
+class SubgroupPathways(Strict):
+    """How the shown pathways split over the levels of one subgroup (sex, age band at the index).
+
+    Cells under k are hidden, and so are complementary cells (:mod:`medbench.stats.suppression`),
+    so that no hidden cell follows from the pathway's total and the level's size by subtraction;
+    levels of fewer than k patients are not shown at all."""
+
+    subgroup: str = Field(max_length=MAX_STEP_CHARS)
+    levels: dict[str, int]  # level -> its patients (levels of at least k only)
+    cells: list[SubgroupCell] = Field(max_length=MAX_PATHWAYS * 20)
+    hidden_cells: int = Field(ge=0)
+
+
 class PathwaySummary(Strict):
-    """The most frequent pathways after the index event, and how many were suppressed."""
+    """The most frequent pathways after the index event, how many were suppressed, and their split by subgroup."""
 
     index_codes: list[str]
     step_codes: list[str]
@@ -47,10 +71,13 @@ class PathwaySummary(Strict):
     suppressed: int = Field(ge=0)
     suppressed_patients: int = Field(ge=0)
     rows: list[PathwayRow] = Field(max_length=MAX_PATHWAYS)
+    subgroups: list[SubgroupPathways] = Field(default_factory=list, max_length=10)
 
     @model_validator(mode="after")
     def _no_small_cell(self) -> "PathwaySummary":
         small = [row.pathway for row in self.rows if row.n_patients < self.min_patients]
+        small += [cell.pathway for group in self.subgroups for cell in group.cells if cell.n_patients < self.min_patients]
+        small += [level for group in self.subgroups for level, n in group.levels.items() if n < self.min_patients]
         if small:
             raise ValueError(f"{len(small)} pathway(s) of fewer than {self.min_patients} patients: small cells must be suppressed")
         if any(len(step) > MAX_STEP_CHARS for row in self.rows for step in row.steps):

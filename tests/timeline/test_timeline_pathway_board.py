@@ -1,5 +1,6 @@
-"""Care pathways travel with a timeline run: kept in its record, carried by its board entry, shown on the
-board's page (top sequences, figure) and in its bundle report, with no cell under k patients and no subject id."""
+"""Care pathways travel with a timeline run: kept in its record, carried by its board entry (a folder board) or
+the board's spec (a committee board, from the hospital's record), shown on the board's page (top sequences, figure,
+split by subgroup), downloadable as CSV and drawn in its bundle report, with no cell under k patients and no subject id."""
 
 from __future__ import annotations
 
@@ -41,15 +42,49 @@ def test_a_timeline_board_page_shows_the_test_cohorts_pathways_without_small_cel
     shown = {pathway: int(n) for pathway, n in ROW.findall(section)}
     assert shown == {row.pathway.replace(">", "&gt;"): row.n_patients for row in summary.rows[:10]}
     assert min(shown.values()) >= SMALL_CELL
-    assert 'id="pathways-figure"' in section and f"From entry <span class=\"mono\">{entry_id[:12]}" in section
+    assert 'id="pathways-figure"' in section and f"From entry {entry_id[:12]}" in section
+    assert 'id="pathways-sex"' in section and 'id="pathways-age_band"' in section
     assert f"{summary.suppressed} pathways of {summary.suppressed_patients} patients suppressed" in section
     # Only aggregates: every pathway is made of the declared step codes, and no sample (subject@time) is named.
     assert all(p == NO_STEP or all(step.startswith("RxNorm:") for step in p.split(ARROW)) for p in shown)
     assert not any(sample in page for sample in record.splits()["test"])
     assert "subject" not in re.sub(r"base64,[^'\"]*", "", section)
 
+    downloaded = (tmp_path / "site" / "timeline_readmission" / "timeline_readmission.pathways.csv").read_text().splitlines()
+    assert len(downloaded) == 1 + len(summary.rows) + sum(len(group.cells) for group in summary.subgroups)
+    assert all(int(line.split(",")[3]) >= SMALL_CELL for line in downloaded[1:])
+    assert all(cell.n_patients >= SMALL_CELL for group in summary.subgroups for cell in group.cells)
+
     bundle = export_bundle(record.path, tmp_path / "bundle").path  # runs check_bundle on the way
     assert "Care pathways of the" in (bundle / "report.html").read_text()
+
+    _committee_board_shows_the_hidden_cohorts_pathways(record.path, summary, tmp_path)
+
+
+def _committee_board_shows_the_hidden_cohorts_pathways(run_dir: Path, summary: PathwaySummary, tmp_path: Path) -> None:
+    """The same record as the hospital's: a committee board keeps its pathways in the spec and serves them."""
+    from fastapi.testclient import TestClient
+
+    from medbench.leaderboard.committee.app import create_app
+    from medbench.leaderboard.committee.board_admin import create_board_from_record
+    from medbench.leaderboard.committee.store import CommitteeStore
+
+    store = CommitteeStore(f"sqlite:///{tmp_path / 'committee.db'}", tmp_path / "server.ed25519")
+    try:
+        admin, _ = store.create_user("root", "admin", None, None)
+        create_board_from_record(store, run_dir, "readmission", daily_quota=5, actor=admin)
+        create_board_from_record(store, run_dir, "readmission_plain", daily_quota=5, actor=admin, pathways=False)
+        assert store.spec("readmission").pathways == summary and store.spec("readmission_plain").pathways is None
+        with TestClient(create_app(store)) as http:
+            page = http.get("/boards/readmission", headers={"Accept": "text/html"}).text
+            assert "hidden test cohort" in page and 'id="pathways-table"' in page
+            assert 'href="/api/boards/readmission/readmission.pathways.csv"' in page
+            served = http.get("/api/boards/readmission/readmission.pathways.csv")
+            assert served.status_code == 200 and served.text.splitlines()[0].startswith("subgroup,level,pathway")
+            assert 'id="pathways"' not in http.get("/boards/readmission_plain", headers={"Accept": "text/html"}).text
+            assert http.get("/api/boards/readmission_plain/readmission_plain.pathways.csv").status_code == 404
+    finally:
+        store.close()
 
 
 def test_a_summary_with_a_cell_under_k_patients_is_refused_wherever_it_is_read() -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 import polars as pl
 
 from medbench.data.timeline.meds import CODE, SUBJECT, TIME, VALUE, as_events
-from medbench.data.timeline.pathway_report import pathway_page
+from medbench.leaderboard.views.pathways import pathway_page, pathways_csv
 from medbench.data.timeline.pathways import NO_STEP, pathways
 
 START = datetime(2020, 1, 1)
@@ -36,16 +36,28 @@ def test_pathways_count_subjects_collapse_refills_and_suppress_small_cells() -> 
     assert result.n_patients == 22 and result.suppressed == 1 and result.suppressed_patients == 4
     first = result.table.filter(pl.col("pathway") == "RxNorm:a → RxNorm:b")["median_days"].item().to_list()
     assert first == [7.0, 7.0]
-    page = pathway_page(result, "pathways")
+    page = pathway_page(result.summary(), "pathways", source="a planted cohort")
     assert "RxNorm:c" not in page and "RxNorm:before-index" not in page and "data:image/png;base64," in page
 
 
-def test_subgroup_cells_under_k_are_suppressed() -> None:
+def test_subgroup_cells_under_k_and_those_that_subtraction_recovers_are_hidden() -> None:
+    # a: 6 women, 2 men (8 shown overall); b: 3 women, 8 men (11). Hiding the 2 alone would let
+    # 8 - 6 give it back: its partner in the row is hidden too, and so on until no cell is pinned.
     women = timelines({("RxNorm:a",): 6, ("RxNorm:b",): 3})
     men = timelines({("RxNorm:a",): 2, ("RxNorm:b",): 8}, sex="M").with_columns(pl.col(SUBJECT) + 100)
-    result = pathways(as_events(pl.concat([women, men])), ["SNOMED:index"], ["RxNorm:*"], length=1, min_patients=5, subgroup="sex")
-    cells = {(g, p): n for g, p, n, _ in result.by_subgroup.iter_rows()}
-    assert cells == {("F", "RxNorm:a"): 6, ("M", "RxNorm:b"): 8}
+    summary = pathways(as_events(pl.concat([women, men])), ["SNOMED:index"], ["RxNorm:*"], length=1, min_patients=5, subgroups=["sex"]).summary()
+    assert {row.pathway: row.n_patients for row in summary.rows} == {"RxNorm:b": 11, "RxNorm:a": 8}
+    (sex,) = summary.subgroups
+    assert sex.levels == {"F": 9, "M": 10}
+    assert sex.cells == [] and sex.hidden_cells == 4
+
+    more = timelines({("RxNorm:a",): 30, ("RxNorm:b",): 20, ("RxNorm:c",): 12})
+    men = timelines({("RxNorm:a",): 25, ("RxNorm:b",): 2, ("RxNorm:c",): 9}, sex="M").with_columns(pl.col(SUBJECT) + 1000)
+    (sex,) = pathways(as_events(pl.concat([more, men])), ["SNOMED:index"], ["RxNorm:*"], length=1, min_patients=5, subgroups=["sex"]).summary().subgroups
+    cells = {(cell.level, cell.pathway): cell.n_patients for cell in sex.cells}
+    assert ("M", "RxNorm:b") not in cells and ("F", "RxNorm:b") not in cells  # the 2 and its row partner
+    assert cells[("F", "RxNorm:a")] == 30 and sex.hidden_cells >= 3  # and a column partner, so M's size gives nothing back
+    assert all(n >= 5 for n in cells.values())
 
 
 def test_pathways_command_writes_a_page(synthea_folder: Path, tmp_path: Path, cli_env: dict) -> None:
@@ -53,8 +65,13 @@ def test_pathways_command_writes_a_page(synthea_folder: Path, tmp_path: Path, cl
         return subprocess.run([sys.executable, "-m", "medbench", "timeline", *args], capture_output=True, text=True, env=cli_env, timeout=120)
 
     page = tmp_path / "pathways.html"
-    done = medbench("pathways", str(synthea_folder), "--from", "synthea", "--index", "SNOMED:59621000", "--steps", "RxNorm:*", "SNOMED:*", "--subgroup", "sex", "--out", str(page))
+    done = medbench("pathways", str(synthea_folder), "--from", "synthea", "--index", "SNOMED:59621000", "--steps", "RxNorm:*", "SNOMED:*", "--subgroup", "sex", "--out", str(page), "--csv", str(tmp_path / "pathways.csv"))
     assert done.returncode == 0, done.stderr
-    assert "suppressed" in done.stdout and "<table>" in page.read_text()
+    assert "suppressed" in done.stdout and 'id="pathways-table"' in page.read_text() and 'id="pathways-sex"' in page.read_text()
+    lines = (tmp_path / "pathways.csv").read_text().splitlines()
+    assert lines[0] == "subgroup,level,pathway,n_patients,share,median_days_between_steps" and any(line.startswith("sex,") for line in lines)
+    assert all(int(line.split(",")[3]) >= 5 for line in lines[1:])
+    small = medbench("pathways", str(synthea_folder), "--from", "synthea", "--index", "SNOMED:59621000", "--steps", "RxNorm:*", "--min-patients", "3", "--out", str(tmp_path / "y.html"))
+    assert small.returncode == 2 and "min_patients >= 5" in small.stderr and not (tmp_path / "y.html").exists()
     bad = medbench("pathways", str(synthea_folder), "--from", "synthea", "--index", "NOPE:1", "--steps", "RxNorm:*", "--out", str(tmp_path / "x.html"))
     assert bad.returncode == 2 and "no subject has an index event" in bad.stderr and not (tmp_path / "x.html").exists()

@@ -96,3 +96,12 @@ def test_next_condition_scores_top_k_accuracy(compose_config) -> None:
 
     data = MulticlassData(targets=np.array([0, 1, 2]), scores=np.array([[0.5, 0.3, 0.2], [0.5, 0.3, 0.2], [0.5, 0.3, 0.2]]), predictions=np.zeros(3, int))
     assert top_k_accuracy(data, 1).tolist() == [1, 0, 0] and top_k_accuracy(data, 2).tolist() == [1, 1, 0] and top_k_accuracy(data, 3).all()
+
+
+@pytest.mark.slow
+def test_the_time_to_event_task_finds_the_same_index_visits_in_omop(compose_config, synthea_folder: Path, omop_folder: Path) -> None:
+    """OMOP has no wellness visit class (Synthea's wellness visits are ambulatory there): the index is the first outpatient visit in both."""
+    synthea = _run(compose_config, "task=timeline_cardiovascular", "task.data.source=synthea", f"task.data.path={synthea_folder}")
+    omop = _run(compose_config, "task=timeline_cardiovascular", "task.data.source=omop", f"task.data.path={omop_folder}")
+    _check(omop, "c_index")
+    assert omop.splits() == synthea.splits() and len(omop.splits()["test"]) > 0

@@ -134,6 +134,7 @@ class TimelineDataModule(MedbenchDataModule):
             spec["steps"],
             length=spec["length"],
             min_patients=spec["min_patients"],
+            subgroups=spec["subgroups"],
         )
         return result.summary(spec["top"])
 
@@ -194,10 +195,10 @@ class TimelineDataModule(MedbenchDataModule):
 
 
 def _pathway_spec(spec: Optional[Mapping[str, Any]]) -> Optional[dict[str, Any]]:
-    """`task.data.pathways` checked: `steps` (codes) required; `index`, `length`, `min_patients`, `top` optional."""
+    """`task.data.pathways` checked: `steps` (codes) required; `index`, `length`, `min_patients`, `top`, `subgroups` optional."""
     if spec is None:
         return None
-    known = {"index": None, "steps": None, "length": 3, "min_patients": 5, "top": 20}
+    known = {"index": None, "steps": None, "length": 3, "min_patients": 5, "top": 20, "subgroups": ["sex", "age_band"]}
     unknown = set(spec) - set(known)
     if unknown:
         raise ConfigError(f"task.data.pathways: unknown key(s) {sorted(unknown)}; known: {sorted(known)}")
@@ -208,6 +209,7 @@ def _pathway_spec(spec: Optional[Mapping[str, Any]]) -> Optional[dict[str, Any]]
         raise ConfigError(f"task.data.pathways.min_patients is {checked['min_patients']}; pathways kept with a run suppress cells under {SMALL_CELL} patients at least")
     checked["steps"] = tuple(str(code) for code in checked["steps"])
     checked["index"] = tuple(str(code) for code in checked["index"]) if checked["index"] else None
+    checked["subgroups"] = tuple(str(subgroup) for subgroup in checked["subgroups"] or ())
     return checked
 
 

@@ -64,6 +64,16 @@ class BoardSpec(Strict, _ProtocolView):
     release: Optional[ReleasePolicy] = None
     # Who may review (folder boards: names; empty, anyone but the entry's submitter).
     reviewers: tuple[str, ...] = ()
+    # A committee timeline board: the hidden test cohort's care pathways, from the hospital's record at
+    # `board create` (cells under k refused by the schema). Absent from the bytes of other boards.
+    pathways: Optional[PathwaySummary] = None
+
+    @model_serializer(mode="wrap")
+    def _without_absent_pathways(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data = handler(self)
+        if data.get("pathways") is None:
+            data.pop("pathways", None)
+        return data
 
     @property
     def metrics(self) -> tuple[str, ...]:

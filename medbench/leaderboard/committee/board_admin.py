@@ -15,9 +15,13 @@ from medbench.leaderboard.board.events import Event
 
 
 def create_board_from_record(
-    store: CommitteeStore, run_dir: Path, name: str, *, daily_quota: int, actor: User, release: Optional[dict[str, Any]] = None
+    store: CommitteeStore, run_dir: Path, name: str, *, daily_quota: int, actor: User, release: Optional[dict[str, Any]] = None,
+    pathways: bool = True,
 ) -> Event:
-    """The board of `run_dir`'s task; `release` overrides fields of the default release policy (`board.release`)."""
+    """The board of `run_dir`'s task; `release` overrides fields of the default release policy (`board.release`).
+
+    A timeline record's care pathways (aggregates of at least k patients of the hidden test cohort)
+    go into the spec and onto the board's page unless `pathways` is False."""
     from medbench.leaderboard.board.events import now_utc
     from medbench.leaderboard.committee.hidden import labels_of_record
     from medbench.leaderboard.board.schema import BoardSpec
@@ -35,6 +39,6 @@ def create_board_from_record(
         raise LeaderboardError(f"release policy: {str(error).splitlines()[0]}") from None
     spec = BoardSpec(
         name=name, protocol=record.protocol, dataset_fingerprint=record.manifest.dataset.fingerprint, created_at=now_utc(),
-        release=policy,
+        release=policy, pathways=record.pathways() if pathways else None,
     )
     return store.create_board(spec, labels, daily_quota, actor)

@@ -91,5 +91,8 @@ class ServedPages:
             "json": _body(page.json, "application/json"),
             "csv": _body(page.csv, "text/csv; charset=utf-8"),
             "summary": page.summary,
-            "files": {page.json_name: "json", page.csv_name: "csv"},
+            **({"pathways_csv": _body(page.pathways_csv, "text/csv; charset=utf-8")} if page.pathways_csv is not None else {}),
+            "files": {
+                page.json_name: "json", page.csv_name: "csv", **({page.pathways_csv_name: "pathways_csv"} if page.pathways_csv is not None else {})
+            },
         }

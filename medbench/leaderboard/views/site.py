@@ -4,7 +4,7 @@
     <out>/<board>/index.html          the board: a forest plot, the ranking (one row per config, its
                                       seeds expandable), rejected and stale entries apart, details per
                                       entry (provenance, subgroups, audit history), two entries side by side
-    <out>/<board>/<board>.csv, .json  the same numbers as downloads
+    <out>/<board>/<board>.csv, .json  the same numbers as downloads (a timeline board: .pathways.csv too)
 
 The board page embeds its JSON download and a small script draws everything from it: a board of
 10,000 entries has some 400,000 cells, and formatting them in Python (jinja or not) took seconds,
@@ -27,11 +27,9 @@ import io
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Optional
 
-from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from medbench.io import atomic_write
@@ -39,11 +37,10 @@ from medbench.leaderboard.board.events import now_utc
 from medbench.leaderboard.board.groups import METHOD as GROUP_METHOD, Pooled, pooled, pooled_difference
 from medbench.leaderboard.board.naming import EntryName, name_entries
 from medbench.leaderboard.board.ranking import Ranking, Row
-from medbench.leaderboard.views.pathways import pathway_section
+from medbench.leaderboard.views.pathways import pathway_section, pathways_csv
+from medbench.leaderboard.views.templating import defused, environment
 from medbench.metrics.direction import Scale
 
-# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CSV_COLUMNS = [
     "entry_id", "name", "group", "section", "rank", "tier", "review", "baseline", "delta_baseline", "p_value", "p_holm",
     "model", "seed", "run_id", "task_version", "submitter", "submitted_at", "git_commit", "git_dirty", "predictions_sha256",
@@ -60,6 +57,8 @@ def write_site(rankings: Iterable[Ranking], out: Path) -> Path:
         atomic_write(folder / "index.html", board.page.encode("utf-8"), durable=False)
         atomic_write(folder / board.csv_name, board.csv.encode("utf-8"), durable=False)
         atomic_write(folder / board.json_name, board.json.encode("utf-8"), durable=False)
+        if board.pathways_csv is not None:
+            atomic_write(folder / board.pathways_csv_name, board.pathways_csv.encode("utf-8"), durable=False)
         summaries.append(board.summary)
     index = out / "index.html"
     atomic_write(index, render_index(summaries, built_at, lambda name: f"{name}/index.html").encode("utf-8"), durable=False)
@@ -76,6 +75,10 @@ class BoardPage:
     csv_name: str
     json_name: str
     summary: dict[str, Any]
+    # A timeline board's care pathways (shown rows and subgroup cells), else None.
+    pathways_csv: Optional[str] = None
+
+    pathways_csv_name: str = ""
 
 
 def render_board(ranking: Ranking, built_at: str, *, index_href: str, download_prefix: str = "") -> BoardPage:
@@ -83,10 +86,11 @@ def render_board(ranking: Ranking, built_at: str, *, index_href: str, download_p
     the one rendering the static site writes and `medbench serve` answers."""
     spec = ranking.spec
     names = name_entries({row.entry_id: row.entry for row in _all_rows(ranking)})
-    csv_name, json_name = f"{spec.name}.csv", f"{spec.name}.json"
+    csv_name, json_name, pathways_csv_name = f"{spec.name}.csv", f"{spec.name}.json", f"{spec.name}.pathways.csv"
     data = board_json(ranking, names)
     baseline = next((row for row in ranking.current if row.is_baseline), None)
-    page = _environment().get_template("board.html").render(
+    pathways = pathway_section(ranking)
+    page = environment().get_template("board.html").render(
         spec=spec,
         better=_scales(spec)[spec.primary].better,
         baseline=f"{names[baseline.entry_id].text} (entry {baseline.entry_id[:12]})" if baseline else None,
@@ -100,20 +104,20 @@ def render_board(ranking: Ranking, built_at: str, *, index_href: str, download_p
         json_href=download_prefix + json_name,
         counts={"ranked": len(ranking.current), "rejected": len(ranking.rejected), "stale": len(ranking.stale)},
         data=embeddable(data),
-        pathways=pathway_section(ranking),
+        pathways=pathways,
+        pathways_csv_href=download_prefix + pathways_csv_name,
     )
-    return BoardPage(page, data, _csv(ranking, names), csv_name, json_name, _summary(ranking, names))
+    return BoardPage(
+        page, data, _csv(ranking, names), csv_name, json_name, _summary(ranking, names),
+        pathways_csv(pathways.summary) if pathways else None, pathways_csv_name,
+    )
 
 
 def render_index(summaries: list[dict[str, Any]], built_at: str, page_of: Callable[[str], str]) -> str:
     """The index of boards (`page_of(name)` links each board's page)."""
     boards = [dict(summary, page=page_of(summary["name"])) for summary in summaries]
-    return _environment().get_template("index.html").render(boards=boards, built_at=built_at)
+    return environment().get_template("index.html").render(boards=boards, built_at=built_at)
 
-
-@lru_cache(maxsize=1)
-def _environment() -> Environment:
-    return Environment(loader=PackageLoader("medbench.leaderboard.views", "templates"), autoescape=select_autoescape(["html"]))
 
 
 def embeddable(data: str) -> Markup:
@@ -354,13 +358,6 @@ def _csv(ranking: Ranking, names: dict[str, EntryName]) -> str:
         for row_cells in (_csv_row(row, names, spec.metrics, place) for row in _all_rows(ranking))
     )
     return buffer.getvalue()
-
-
-def defused(cell: Any) -> Any:
-    """A text cell a spreadsheet would run as a formula gets a leading apostrophe; numbers stay numbers."""
-    if isinstance(cell, str) and cell.startswith(FORMULA_STARTS):
-        return "'" + cell
-    return cell
 
 
 def _csv_row(row: Row, names: dict[str, EntryName], metric_names: list[str], place: dict[str, str]) -> list[Any]:
