@@ -104,8 +104,21 @@ def test_a_model_its_data_cannot_feed_is_refused_naming_the_fitting_ones() -> No
         "task=timeline_readmission is on patient timelines (window counts or code sequences), which model=small_cnn "
         "does not read: use model=mlp, logreg, onnx, gbm, timeline_gru or predictions_file"
     )
-    check_model_fits("binary", {"task": "timeline_readmission", "model": "timeline_gru"}, TIMELINE_COHORT)
-    check_model_fits("binary", {"task": "timeline_readmission", "model": "gbm"}, TIMELINE_COHORT)
+    check_model_fits("binary", {"task": "timeline_readmission", "model": "timeline_gru"}, {**TIMELINE_COHORT, "features": "sequence"})
+    check_model_fits("binary", {"task": "timeline_readmission", "model": "gbm"}, {**TIMELINE_COHORT, "features": "counts"})
+
+
+def test_a_timeline_model_needs_the_features_it_reads() -> None:
+    from medbench.engine.run import check_model_fits
+
+    with pytest.raises(ConfigError) as sequence_on_counts:
+        check_model_fits("binary", {"task": "timeline_readmission", "model": "timeline_gru"}, {**TIMELINE_COHORT, "features": "counts"})
+    assert str(sequence_on_counts.value) == (
+        "model=timeline_gru reads code sequences, and task=timeline_readmission has task.data.features=counts: "
+        "add task.data.features=sequence (or use model=mlp, logreg or gbm on the window counts)"
+    )
+    with pytest.raises(ConfigError, match="model=coxph reads window counts.*use model=timeline_gru_survival"):
+        check_model_fits("survival", {"task": "timeline_cardiovascular", "model": "coxph"}, {**TIMELINE_COHORT, "features": "sequence"})
 
 
 @pytest.mark.parametrize(

@@ -117,9 +117,11 @@ def check_model_fits(kind_name: Any, choices: dict[str, str], data: Optional[Map
     kind = get_kind(str(getattr(kind_name, "value", kind_name)))
     timelines = on_timelines(data)
     fitting = kind.models_for(timelines)
+    task = choices.get("task", "")
+    if timelines and option in fitting:
+        _check_timeline_features(task, option, str((data or {}).get("features", "counts")), fitting)
     if option is None or option in fitting or not any(option in get_kind(other).models for other in KIND_MODULES):
         return
-    task = choices.get("task", "")
     if option not in kind.models:
         problem = f"is {article(kind.name)} {kind.name} task, which model={option} does not serve"
     elif timelines:
@@ -127,6 +129,23 @@ def check_model_fits(kind_name: Any, choices: dict[str, str], data: Optional[Map
     else:
         problem = f"has no patient timelines, which model={option} needs"
     raise ConfigError(f"task={task} {problem}: use model={or_list(fitting)}")
+
+
+def _check_timeline_features(task: str, option: str, features: str, fitting: tuple[str, ...]) -> None:
+    """A sequence model needs `task.data.features=sequence`, a model of window counts `features=counts`."""
+    from medbench.tasks.kind import SEQUENCE_MODELS, TABLE_READING_MODELS
+
+    if option in SEQUENCE_MODELS and features != "sequence":
+        others = [m for m in fitting if m in TABLE_READING_MODELS]
+        raise ConfigError(
+            f"model={option} reads code sequences, and task={task} has task.data.features={features}: add "
+            f"task.data.features=sequence (or use model={or_list(others)} on the window counts)"
+        )
+    if option in TABLE_READING_MODELS and features == "sequence":
+        raise ConfigError(
+            f"model={option} reads window counts, and task={task} has task.data.features=sequence: drop that override "
+            f"(features=counts) or use model={or_list([m for m in fitting if m in SEQUENCE_MODELS])}"
+        )
 
 
 def data_change(cfg: DictConfig, record: RunRecord) -> Optional[str]:

@@ -40,8 +40,9 @@ def no_plots(
 # nothing else: only a timeline task (its data declare a cohort) can feed them.
 SEQUENCE_MODELS = frozenset({"timeline_gru", "timeline_gru_survival"})
 # The other options a timeline task can feed: those that read a table of numbers, as its window
-# counts are (`features=counts`), and those that read no input (scores sent as a file).
-WINDOW_COUNT_MODELS = frozenset({"mlp", "logreg", "gbm", "coxph", "deepsurv", "onnx", "predictions_file"})
+# counts are (`features=counts`), and those that read no input (scores sent as a file), or their own graph.
+TABLE_READING_MODELS = frozenset({"mlp", "logreg", "gbm", "coxph", "deepsurv"})
+WINDOW_COUNT_MODELS = TABLE_READING_MODELS | {"onnx", "predictions_file"}
 
 
 @dataclass(frozen=True)
