@@ -18,53 +18,17 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
+from committee_server import frames, in_parallel, pages_board, start_server, store_with_partner
 from timing import clock
 
 from medbench.testing import synthetic
 from medbench.leaderboard.committee.board_admin import create_board_from_record
-from medbench.leaderboard.committee.store import CommitteeStore
 from medbench.leaderboard.committee.publish import export, verify_export
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def start_server(db: str, key: Path) -> tuple[subprocess.Popen, str]:
-    import httpx
-
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "medbench", "serve", "--db", db, "--key", str(key), "--port", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(600):
-        try:
-            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                return process, url
-        except httpx.TransportError:
-            time.sleep(0.1)
-    raise RuntimeError("medbench serve did not start")
-
-
-def frames(n_samples: int, count: int, offset: int = 0):
-    import pandas as pd
-
-    ids, targets = synthetic.samples(n_samples, 0)
-    for seed in range(offset, offset + count):
-        yield pd.DataFrame({"sample_id": ids, "score": synthetic.scores(targets, 0.6, seed)})
 
 
 def requests_per_second(url: str, clients: int, seconds: float) -> float:
@@ -79,13 +43,8 @@ def requests_per_second(url: str, clients: int, seconds: float) -> float:
                 client.get(url).raise_for_status()
                 counts[k] += 1
 
-    threads = [threading.Thread(target=loop, args=(k,)) for k in range(clients)]
-    start = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return sum(counts) / (time.perf_counter() - start)
+    seconds_taken = in_parallel(loop, clients)
+    return sum(counts) / seconds_taken
 
 
 def main() -> None:
@@ -102,24 +61,18 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="bench-committee-"))
     db = args.db or f"sqlite:///{folder / 'committee.db'}"
     key = folder / "server.ed25519"
-    store = CommitteeStore(db, key)
-    admin, _ = store.create_user("root", "admin", None, None)
-    submitter, token = store.create_user("partner", "submitter", "A", admin)
+    store, admin, submitter, token = store_with_partner(db, key)
     big = synthetic.write_record(folder / "runs", seed=0, n_samples=args.samples, n_resamples=1000)
     create_board_from_record(store, big, "big", daily_quota=1_000_000, actor=admin)
-    small = synthetic.write_record(folder / "runs", seed=0, n_samples=200, n_resamples=50)
-    create_board_from_record(store, small, "pages", daily_quota=1_000_000, actor=admin)
     print(f"database {db.split('@')[-1]}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs", flush=True)
-
-    for frame in frames(200, args.entries, offset=1000):
-        store.submit("pages", frame, {}, submitter)
+    pages = pages_board(store, folder / "runs", admin, submitter, args.entries)
     process, url = start_server(db, key)
     try:
         committee = HttpCommittee(url, token)
         times = [clock(lambda frame=frame: committee.submit("big", frame, {}))[0] for frame in frames(args.samples, args.repeat)]
         print(f"submission round trip, {args.samples} samples: median {statistics.median(times):.3f} s (min {min(times):.3f}, max {max(times):.3f})")
-        page = f"{url}/boards/pages"
-        print(f"GET /boards/pages ({args.entries} entries): 1 client {requests_per_second(page, 1, args.seconds):.1f} req/s, "
+        page = f"{url}/boards/{pages}"
+        print(f"GET /boards/{pages} ({args.entries} entries): 1 client {requests_per_second(page, 1, args.seconds):.1f} req/s, "
               f"8 clients {requests_per_second(page, 8, args.seconds):.1f} req/s", flush=True)
     finally:
         process.terminate()

@@ -28,41 +28,18 @@ import argparse
 import base64
 import io
 import json
-import os
 import shutil
 import socket
 import subprocess
-import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
+
+from committee_server import start_server
 
 BOARD = "synthetic"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def start_server(sources: Path, db: str, key: Path) -> tuple[subprocess.Popen, int]:
-    import httpx
-
-    port = free_port()
-    env = dict(os.environ, PYTHONPATH=str(sources))
-    process = subprocess.Popen(
-        [sys.executable, "-m", "medbench", "serve", "--db", db, "--key", str(key), "--port", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=sources,
-    )
-    for _ in range(600):
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
-                return process, port
-        except httpx.TransportError:
-            time.sleep(0.1)
-    raise RuntimeError("medbench serve did not start")
 
 
 def status_kb(pid: int, field: str) -> int:
@@ -150,7 +127,8 @@ def warm_up(port: int, token: str) -> None:
 
 
 def run(sources: Path, db: str, key: Path, token: str, unauthenticated: bytes, bomb: bytes, timeout: float) -> dict:
-    process, port = start_server(sources, db, key)
+    process, url = start_server(db, key, sources)
+    port = urlsplit(url).port
     try:
         warm_up(port, token)
         return {

@@ -22,15 +22,10 @@ from __future__ import annotations
 import argparse
 import os
 import tempfile
-import threading
 import time
 from pathlib import Path
 
-from bench_committee import frames, start_server
-
-from medbench.leaderboard.committee.board_admin import create_board_from_record
-from medbench.leaderboard.committee.store import CommitteeStore
-from medbench.testing import synthetic
+from committee_server import in_parallel, pages_board, start_server, store_with_partner
 
 
 def requests_per_second(url: str, headers: dict[str, str], expected: int, clients: int, seconds: float) -> tuple[float, int]:
@@ -56,13 +51,8 @@ def requests_per_second(url: str, headers: dict[str, str], expected: int, client
             counts[k] += 1
         connection.close()
 
-    threads = [threading.Thread(target=loop, args=(k,)) for k in range(clients)]
-    start = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return sum(counts) / (time.perf_counter() - start), sizes[0]
+    seconds_taken = in_parallel(loop, clients)
+    return sum(counts) / seconds_taken, sizes[0]
 
 
 def main() -> None:
@@ -75,20 +65,15 @@ def main() -> None:
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="bench-pages-"))
     db, key = f"sqlite:///{folder / 'committee.db'}", folder / "server.ed25519"
-    store = CommitteeStore(db, key)
-    admin, _ = store.create_user("root", "admin", None, None)
-    submitter, _ = store.create_user("partner", "submitter", "A", admin)
-    record = synthetic.write_record(folder / "runs", seed=0, n_samples=200, n_resamples=50)
-    create_board_from_record(store, record, "pages", daily_quota=1_000_000, actor=admin)
+    store, admin, submitter, _ = store_with_partner(db, key)
     start = time.perf_counter()
-    for frame in frames(200, args.entries, offset=1000):
-        store.submit("pages", frame, {}, submitter)
+    pages = pages_board(store, folder / "runs", admin, submitter, args.entries)
     store.close()
     print(f"{args.entries} entries submitted in {time.perf_counter() - start:.1f} s; "
           f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs", flush=True)
 
     process, url = start_server(db, key)
-    page = f"{url}/boards/pages"
+    page = f"{url}/boards/{pages}"
     browser = {"Accept": "text/html,application/xhtml+xml", "Accept-Encoding": "gzip"}
     try:
         start = time.perf_counter()
@@ -96,12 +81,12 @@ def main() -> None:
             time.sleep(0.05)
         cold = time.perf_counter() - start
         first.raise_for_status()
-        print(f"cold render of /boards/pages ({args.entries} entries, tiers included): {cold:.2f} s; "
+        print(f"cold render of /boards/{pages} ({args.entries} entries, tiers included): {cold:.2f} s; "
               f"page {len(first.content) / 1e6:.2f} MB, {int(first.headers['content-length']) / 1e6:.2f} MB gzip-encoded", flush=True)
         cases = [
             ("page revalidated with its ETag (304)", {**browser, "If-None-Match": first.headers["etag"]}, 304, page),
             ("page, gzip-encoded (200)", browser, 200, page),
-            ("JSON, gzip-encoded (200)", {"Accept-Encoding": "gzip"}, 200, f"{url}/api/boards/pages"),
+            ("JSON, gzip-encoded (200)", {"Accept-Encoding": "gzip"}, 200, f"{url}/api/boards/{pages}"),
             ("peer: page without ETag or gzip (200)", {"Accept": "text/html", "Accept-Encoding": "identity"}, 200, page),
         ]
         rates = {}

@@ -100,8 +100,8 @@ def read_medmnist_npz(path: Path) -> dict[str, ImageArrays]:
     if not path.is_file():
         raise DataError(f"{path}: no such file (a MedMNIST .npz with {{train,val,test}}_{{images,labels}})")
     try:
-        archive = np.load(path, allow_pickle=False)
-        data = {key: archive[key] for key in archive.files}
+        with np.load(path, allow_pickle=False) as archive:  # closed here: no file left open for the collector
+            data = {key: archive[key] for key in archive.files}
     except Exception as error:
         raise DataError(f"{path}: not a readable .npz file: {error}") from None
     expected = [f"{split}_{part}" for split in SPLIT_NAMES for part in ("images", "labels")]

@@ -9,6 +9,7 @@ import numpy as np
 from medbench.data.base import DataInfo, MedbenchDataModule, Split
 from medbench.data.splits import standardized_on, stratified_split
 from medbench.errors import DataError
+from medbench.tasks.registry import score_count
 
 # scikit-learn loaders of real clinical data that ship inside the package (no download).
 SKLEARN_DATASETS = {
@@ -54,11 +55,10 @@ class TabularDataModule(MedbenchDataModule):
 
     def info(self) -> DataInfo:
         self.setup()
-        n_classes = len(self._class_names)
         return DataInfo(
             network_kwargs={
                 "in_features": int(self.split("train").inputs.shape[1]),
-                "num_outputs": 1 if n_classes == 2 else n_classes,
+                "num_outputs": score_count(None, len(self._class_names)),
             },
             class_names=self._class_names,
             source=self._source,

@@ -26,7 +26,7 @@ from medbench.data.base import SPLIT_NAMES, DataInfo, MedbenchDataModule
 from medbench.tasks.split import Split
 from medbench.data.splits import check_seen_in_training, stratified_split
 from medbench.errors import DataError
-from medbench.tasks.registry import classes_of
+from medbench.tasks.registry import classes_of, score_count
 
 log = logging.getLogger(__name__)
 
@@ -266,10 +266,8 @@ class TextDataModule(MedbenchDataModule):
 
     def info(self) -> DataInfo:
         self.setup()
-        n_classes = len(self._class_names)
-        binary = self.single_score or (self.kind is None and n_classes == 2)
         return DataInfo(
-            network_kwargs={"num_outputs": 1 if binary else n_classes},
+            network_kwargs={"num_outputs": score_count(self.kind, len(self._class_names))},
             class_names=self._class_names,
             source=self._source,
         )

@@ -26,7 +26,7 @@ from medbench.tasks.split import Split
 from medbench.data.splits import check_seen_in_training, stratified_split
 from medbench.data.survival import SurvivalDataModule, SurvivalSplit, check_eval_times
 from medbench.errors import DataError
-from medbench.tasks.registry import classes_of
+from medbench.tasks.registry import classes_of, score_count
 
 log = logging.getLogger(__name__)
 
@@ -210,9 +210,8 @@ class CsvClassificationDataModule(MedbenchDataModule):
 
     def info(self) -> DataInfo:
         self.setup()
-        binary = len(self._class_names) == 2
         return DataInfo(
-            network_kwargs={"in_features": len(self._feature_names), "num_outputs": 1 if binary else len(self._class_names)},
+            network_kwargs={"in_features": len(self._feature_names), "num_outputs": score_count(self.kind, len(self._class_names))},
             class_names=self._class_names,
             source=self._source,
         )

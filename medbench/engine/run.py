@@ -12,7 +12,7 @@ import logging
 import os
 import time
 import traceback
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Optional
@@ -89,7 +89,7 @@ def global_rank() -> int:
 
 def validate(cfg: DictConfig) -> None:
     """Refuse a config with missing values or inconsistent task keys, naming the keys."""
-    check_model_fits(cfg.task.kind, _hydra_choices())
+    check_model_fits(cfg.task.kind, _hydra_choices(), cfg.task.get("data"))
     missing = sorted(OmegaConf.missing_keys(cfg))
     if missing:
         raise ConfigError(
@@ -102,23 +102,49 @@ def validate(cfg: DictConfig) -> None:
     check_input_table(cfg.task.data)  # a user's file: its header, in seconds, before torch is imported
 
 
-def check_model_fits(kind_name: Any, choices: dict[str, str]) -> None:
-    """Refuse a shipped model option that serves other kinds of task than this one, naming those that do.
+def check_model_fits(kind_name: Any, choices: dict[str, str], data: Optional[Mapping[str, Any]] = None) -> None:
+    """Refuse a shipped model option that does not serve this kind of task or cannot read its data, naming those that do.
 
     Only the options some kind declares are judged: a model config of the user's own is left to
-    its own checks. Without Hydra (an API call) no option is known and nothing is judged.
+    its own checks. Without Hydra (an API call) no option is known and nothing is judged. `data`
+    is the task's data node: a timeline task's (it declares a cohort) feeds the sequence models,
+    any other feeds none of them (`medbench.tasks.kind.TaskKind.models_for`).
     """
     from medbench.tasks.registry import KIND_MODULES, get_kind
+    from medbench.tasks.timeline_spec import on_timelines
 
     option = choices.get("model")
     kind = get_kind(str(getattr(kind_name, "value", kind_name)))
-    if option is None or option in kind.models:
+    timelines = on_timelines(data)
+    fitting = kind.models_for(timelines)
+    task = choices.get("task", "")
+    if timelines and option in fitting:
+        _check_timeline_features(task, option, str((data or {}).get("features", "counts")), fitting)
+    if option is None or option in fitting or not any(option in get_kind(other).models for other in KIND_MODULES):
         return
-    if any(option in get_kind(other).models for other in KIND_MODULES):
-        task = choices.get("task", "")
+    if option not in kind.models:
+        problem = f"is {article(kind.name)} {kind.name} task, which model={option} does not serve"
+    elif timelines:
+        problem = f"is on patient timelines (window counts or code sequences), which model={option} does not read"
+    else:
+        problem = f"has no patient timelines, which model={option} needs"
+    raise ConfigError(f"task={task} {problem}: use model={or_list(fitting)}")
+
+
+def _check_timeline_features(task: str, option: str, features: str, fitting: tuple[str, ...]) -> None:
+    """A sequence model needs `task.data.features=sequence`, a model of window counts `features=counts`."""
+    from medbench.tasks.kind import SEQUENCE_MODELS, TABLE_READING_MODELS
+
+    if option in SEQUENCE_MODELS and features != "sequence":
+        others = [m for m in fitting if m in TABLE_READING_MODELS]
         raise ConfigError(
-            f"task={task} is {article(kind.name)} {kind.name} task, which model={option} does not serve: "
-            f"use model={or_list(kind.models)}"
+            f"model={option} reads code sequences, and task={task} has task.data.features={features}: add "
+            f"task.data.features=sequence (or use model={or_list(others)} on the window counts)"
+        )
+    if option in TABLE_READING_MODELS and features == "sequence":
+        raise ConfigError(
+            f"model={option} reads window counts, and task={task} has task.data.features=sequence: drop that override "
+            f"(features=counts) or use model={or_list([m for m in fitting if m in SEQUENCE_MODELS])}"
         )
 
 

@@ -5,7 +5,8 @@
 * An :class:`Estimator` fits itself on the splits (scikit-learn, BM25, a predictions file sent by
   a partner) and returns scores directly.
 
-Scores follow the task kind: binary → one probability of the positive class per sample;
+Scores follow the task kind: binary → one probability of the positive class per sample (or the
+two columns of class 0 and class 1, as scikit-learn gives them; the kind keeps class 1's);
 multiclass → one probability per class; multilabel → one probability per label; survival → the
 risk then the survival probabilities at the task's evaluation times (:mod:`medbench.tasks.survival`).
 """

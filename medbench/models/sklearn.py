@@ -24,8 +24,6 @@ class SklearnModel:
         self._check_rows: Any = None
         # A text model's vocabulary (k, terms kept, terms left out), for the record; None otherwise.
         self.vocabulary: Optional[dict[str, int]] = None
-        # Fitted on samples × labels: every label keeps its own score.
-        self.multilabel = False
 
     def fit(self, train: Split, val: Split) -> None:
         from medbench.models.sklearn_onnx import check_sample
@@ -35,7 +33,6 @@ class SklearnModel:
         if not self.prefit:
             from medbench.models.text import vocabulary_info
 
-            self.multilabel = np.asarray(train.targets).ndim == 2
             self.estimator = one_versus_rest_if_needed(self.estimator, np.asarray(train.targets))
             self.estimator.fit(inputs, train.targets)
             self.vocabulary = vocabulary_info(self.estimator, train.inputs)
@@ -85,9 +82,8 @@ class SklearnClassifier(SklearnModel):
         super().__init__(estimator, prefit)
 
     def predict_scores(self, split: Split) -> np.ndarray:
-        proba = self.estimator.predict_proba(np.asarray(split.inputs))
-        # Two exclusive classes give one score (class 1's); two labels of a multi-label task keep both.
-        return proba[:, 1] if proba.shape[1] == 2 and not self.multilabel else proba
+        """One probability per class (label) and sample: the task kind lays them out (a binary task keeps class 1's)."""
+        return self.estimator.predict_proba(np.asarray(split.inputs))
 
 
 def one_versus_rest_if_needed(estimator: Any, targets: np.ndarray) -> Any:
@@ -105,7 +101,6 @@ def one_versus_rest_if_needed(estimator: Any, targets: np.ndarray) -> Any:
         estimator.steps[-1] = (name, OneVsRestClassifier(final))
         return estimator
     return OneVsRestClassifier(estimator)
-
 
 
 class SklearnRegressor(SklearnModel):

@@ -36,6 +36,15 @@ def no_plots(
     return []
 
 
+# The model options that read a timeline's code sequences (`task.data.features=sequence`) and
+# nothing else: only a timeline task (its data declare a cohort) can feed them.
+SEQUENCE_MODELS = frozenset({"timeline_gru", "timeline_gru_survival"})
+# The other options a timeline task can feed: those that read a table of numbers, as its window
+# counts are (`features=counts`), and those that read no input (scores sent as a file), or their own graph.
+TABLE_READING_MODELS = frozenset({"mlp", "logreg", "gbm", "coxph", "deepsurv"})
+WINDOW_COUNT_MODELS = TABLE_READING_MODELS | {"onnx", "predictions_file"}
+
+
 @dataclass(frozen=True)
 class Classes:
     """How a classification kind lays out its classes, so that models and data ask it, not the kind's name.
@@ -88,6 +97,16 @@ class TaskKind:
     # The `conf/model` options that serve this kind (`model=NAME`). A run that names another kind's
     # option is refused before anything is built, with these as the ones to use (`medbench.engine.run`).
     models: tuple[str, ...] = ()
+
+    def models_for(self, timelines: bool) -> tuple[str, ...]:
+        """The options of :attr:`models` that a task of this kind can feed, in their order.
+
+        On patient timelines: the sequence models and those that read window counts; on any other
+        data (a table, images, texts): every option but the sequence models.
+        """
+        if timelines:
+            return tuple(m for m in self.models if m in SEQUENCE_MODELS or m in WINDOW_COUNT_MODELS)
+        return tuple(m for m in self.models if m not in SEQUENCE_MODELS)
 
     def missing_columns(self, columns: Sequence[str]) -> list[str]:
         """The required columns absent from `columns`, and `prefix*` for each required prefix none starts with."""

@@ -23,6 +23,7 @@ from medbench.tasks.columns import PREDICTION, SAMPLE_ID, SCORE, TARGET
 from medbench.tasks.registry import classes_of, classification_kinds
 
 if TYPE_CHECKING:
+    from medbench.tasks.kind import Classes
     from medbench.tasks.outputs import TaskOutputs
 
 THRESHOLD = 0.5
@@ -55,10 +56,11 @@ def classification_frame(
     if not np.isfinite(scores).all():
         bad = int((~np.isfinite(scores)).any(axis=tuple(range(1, scores.ndim))).sum()) if scores.ndim > 1 else int((~np.isfinite(scores)).sum())
         raise DataError(f"the model returned NaN or infinite scores for {bad} of {len(ids)} test samples")
+    scores = _laid_out(scores, kind, classes)
     frame = pd.DataFrame({SAMPLE_ID: np.asarray(ids).astype(str)})
     if classes.single_score:  # one probability of class 1: target index, score, decision at the threshold
         frame[TARGET] = np.asarray(targets).astype(np.int64)
-        frame[SCORE] = scores.reshape(len(ids))
+        frame[SCORE] = scores
         frame[PREDICTION] = (frame[SCORE] >= THRESHOLD).astype(np.int64)
     elif classes.exclusive:  # one probability per class: target index, the most probable class
         frame[TARGET] = np.asarray(targets).astype(np.int64)
@@ -72,6 +74,21 @@ def classification_frame(
             frame[f"{SCORE}_{k}"] = scores[:, k]
             frame[f"{PREDICTION}_{k}"] = (scores[:, k] >= THRESHOLD).astype(np.int64)
     return attach_metadata(frame, metadata, metadata_columns)
+
+
+def _laid_out(scores: np.ndarray, kind: str, classes: "Classes") -> np.ndarray:
+    """`scores` as the kind lays them out: binary, a vector (of a class-0/class-1 matrix, class 1's
+    column); the other kinds, a samples × classes (labels) matrix. DataError for any other shape.
+
+    A model gives its probabilities as it has them (scikit-learn: one column per class); only the
+    kind knows whether two columns are the two classes of a binary task or of a multi-class one.
+    """
+    if classes.single_score and scores.ndim == 2 and scores.shape[1] in (1, 2):
+        return scores[:, -1]
+    if scores.ndim == (1 if classes.single_score else 2):
+        return scores
+    wanted = "one probability of class 1 per sample" if classes.single_score else "one probability per class (label) per sample"
+    raise DataError(f"a {kind} task takes {wanted}; the model returned scores of shape {scores.shape}")
 
 
 def attach_metadata(frame: pd.DataFrame, metadata: pd.DataFrame | None, columns: Sequence[str]) -> pd.DataFrame:

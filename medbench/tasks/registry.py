@@ -45,6 +45,17 @@ def classes_of(name: Optional[str]) -> Optional["Classes"]:
     return get_kind(name).classes if name in KIND_MODULES else None
 
 
+def score_count(name: Optional[str], n_classes: int) -> int:
+    """How many scores (network outputs) a classifier of kind `name` gives per sample for `n_classes`.
+
+    One, class 1's, for a kind that scores one class of two (binary); one per class or label for the
+    others, two classes included; with no classification kind named, one when there are two classes.
+    """
+    classes = classes_of(name)
+    single = classes.single_score if classes is not None else n_classes == 2
+    return 1 if single else n_classes
+
+
 def classification_kinds() -> tuple[str, ...]:
     """The registered kinds that classify (have a class layout), for messages that list them."""
     return tuple(name for name in KIND_MODULES if classes_of(name) is not None)

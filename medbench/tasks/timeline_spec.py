@@ -21,7 +21,8 @@ Codes are `VOCABULARY:code` strings (`SNOMED:44054006`); an entry ending in `*` 
 
 from __future__ import annotations
 
-from typing import Literal, Optional
+from collections.abc import Mapping
+from typing import Any, Literal, Optional
 
 from pydantic import Field, model_validator
 
@@ -76,3 +77,8 @@ class TimelineTask(Strict):
         """The rule of the prediction time in words, for the Protocol (what makes two runs comparable)."""
         which = "first" if self.trigger.occurrence == "first" else "each"
         return f"{which} {'|'.join(self.trigger.codes)} + {self.trigger.offset_days:g} d"
+
+
+def on_timelines(data: Optional[Mapping[str, Any]]) -> bool:
+    """Whether a task's data node (`task.data`) is on patient timelines: it declares a cohort (a :class:`TimelineTask`)."""
+    return data is not None and data.get("cohort") is not None

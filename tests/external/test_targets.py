@@ -87,7 +87,7 @@ def test_a_prefit_estimator_is_evaluated_without_refitting(breast_cancer, fitted
     model.fit(breast_cancer.split("val"), breast_cancer.split("val"))
     np.testing.assert_array_equal(fitted_logreg.coef_, coef)
     test = breast_cancer.split("test")
-    np.testing.assert_array_equal(model.predict_scores(test), fitted_logreg.predict_proba(test.inputs)[:, 1])
+    np.testing.assert_array_equal(model.predict_scores(test), fitted_logreg.predict_proba(test.inputs))
     narrow = type(test)(ids=test.ids, inputs=test.inputs[:, :5], targets=test.targets)
     with pytest.raises(DataError, match="expects 30 features, the task's inputs have 5"):
         model.fit(narrow, narrow)

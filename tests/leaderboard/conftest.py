@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -48,9 +49,8 @@ def submit(root: Path) -> Callable[..., object]:
 
 
 @pytest.fixture
-def cli(root: Path) -> Callable[..., "subprocess.CompletedProcess[str]"]:
+def cli(root: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
     """Run `python -m medbench ARGS` with the sources of this checkout; `--root` is the test's."""
-    import subprocess
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
         env = dict(os.environ, PYTHONPATH=str(REPO_ROOT), MEDBENCH_SUBMITTER="cli-tester")

@@ -14,6 +14,7 @@ import pytest
 from medbench.io import canonical_bytes, compact_bytes, sha256_hex
 from medbench.leaderboard.board.entries import SubmissionRefused
 from medbench.leaderboard.board.events import GENESIS, event_hash
+from medbench.leaderboard.folder.log_lines import committed_lines
 from medbench.leaderboard.folder import audit
 from medbench.leaderboard.folder.signing import KEY_VARIABLE
 from medbench.leaderboard.folder.store import Board
@@ -52,7 +53,7 @@ def _forge_entry(board: Board, entry_id: str, auroc: float) -> str:
     forged = sha256_hex(data)
     board.entry_path(forged).write_bytes(data)
     board.entry_path(entry_id).unlink()
-    lines = [json.loads(line) for line in audit.committed_lines(board.audit_path)]
+    lines = [json.loads(line) for line in committed_lines(board.audit_path)]
     for fields in lines:
         if fields["entry"] == entry_id:
             fields["entry"] = forged
@@ -108,8 +109,8 @@ def test_an_entry_with_rewritten_targets_slipped_in_by_hand_is_named_by_verify(r
     board.entry_path(forged.entry_id).write_bytes(other.entry_path(forged.entry_id).read_bytes())
     sha = entry["provenance"]["predictions_sha256"]
     board.predictions_path(sha).write_bytes(other.predictions_path(sha).read_bytes())
-    lines = [json.loads(line) for line in audit.committed_lines(board.audit_path)]
-    submit_line = next(json.loads(line) for line in audit.committed_lines(other.audit_path) if b'"event":"submit"' in line)
+    lines = [json.loads(line) for line in committed_lines(board.audit_path)]
+    submit_line = next(json.loads(line) for line in committed_lines(other.audit_path) if b'"event":"submit"' in line)
     _rebuild_chain(board, [*lines, {**submit_line, "data": {**submit_line["data"], "truth_sha256": lines[0]["data"]["truth_sha256"]}}])
     problems = verify_board(board)
     assert len(problems) == 1 and "not the truth the board pinned" in problems[0] and forged.entry_id in problems[0], problems
@@ -122,7 +123,7 @@ def test_a_signed_folder_log_rebuilt_without_its_key_fails_verify(root: Path, tm
     victim = _submit(root, tmp_path / "runs", seed=2)
     board = Board(root, BOARD)
     assert verify_board(board) == [] and all(event.signature for event in audit.read_events(board.audit_path))
-    lines = [json.loads(line) for line in audit.committed_lines(board.audit_path)]
+    lines = [json.loads(line) for line in committed_lines(board.audit_path)]
     lines.append({**lines[-1], "event": "reject", "entry": victim.entry_id, "actor": "committee", "note": "x", "data": {}})
     _rebuild_chain(board, lines)
     problems = verify_board(board)

@@ -15,6 +15,7 @@ from medbench.io import compact_bytes
 from medbench.leaderboard.board.events import event_hash
 from medbench.leaderboard.board.key_history import KEY_ROTATED, rotation_data
 from medbench.leaderboard.board.signing import fingerprint, load_key, load_or_create_key, pending_path, public_pem, sign
+from medbench.leaderboard.folder.log_lines import committed_lines
 from medbench.leaderboard.folder import audit, key_rotation
 from medbench.leaderboard.folder.signing import KEY_VARIABLE, PUBLIC_KEY_FILE, board_keys
 from medbench.leaderboard.folder.store import Board
@@ -64,7 +65,7 @@ def test_a_forged_folder_rotation_is_refused_in_one_line(signed, tmp_path: Path)
     root, key = signed
     board = Board(root, BOARD)
     theirs = load_or_create_key(tmp_path / "theirs.key")
-    lines = audit.committed_lines(board.audit_path)
+    lines = committed_lines(board.audit_path)
     last = json.loads(lines[-1])
     forged = []
     for name, data in [(KEY_ROTATED, rotation_data(public_pem(theirs), public_pem(load_key(key)))), ("approve", {})]:

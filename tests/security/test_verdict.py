@@ -10,7 +10,6 @@ bits of a binary fraction. Run with a full day's quota against a 143-sample hidd
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -24,25 +23,15 @@ from medbench.leaderboard.committee.board_admin import create_board_from_record
 from medbench.leaderboard.committee.store import CommitteeStore, QuotaExceeded
 from medbench.records.record import read_record
 from medbench.testing import synthetic
-from tests.service.conftest import People
+from tests.service.conftest import People, make_people
 
 N_TEST, QUOTA, BOARD = 143, 5, "hidden143"
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[CommitteeStore]:
-    opened = CommitteeStore(f"sqlite:///{tmp_path / 'committee.db'}", tmp_path / "server.key")
-    yield opened
-    opened.close()
-
-
-@pytest.fixture
 def people(store: CommitteeStore) -> People:
-    admin, admin_token = store.create_user("root", "admin", None, None)
-    made = {"root": (admin, admin_token)}
-    for name, role, team in [("alice", "submitter", "A"), ("carol", "submitter", "B"), ("bob", "reviewer", "B"), ("dave", "reviewer", "A")]:
-        made[name] = store.create_user(name, role, team, admin)
-    return People(*(made[name][0] for name in ("root", "alice", "carol", "bob", "dave")), {n: t for n, (_, t) in made.items()})
+    """The service tests' cast, in this suite's SQLite store (tests/security/conftest.py)."""
+    return make_people(store)
 
 
 @pytest.fixture

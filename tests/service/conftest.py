@@ -55,13 +55,18 @@ class People:
     tokens: dict[str, str]
 
 
-@pytest.fixture
-def people(store: CommitteeStore) -> People:
+def make_people(store: CommitteeStore) -> People:
+    """The committee's cast in `store`: an admin (root), a submitter and a reviewer of each team, with their tokens."""
     admin, admin_token = store.create_user("root", "admin", None, None)
     made = {"root": (admin, admin_token)}
     for name, role, team in [("alice", "submitter", "A"), ("carol", "submitter", "B"), ("bob", "reviewer", "B"), ("dave", "reviewer", "A")]:
         made[name] = store.create_user(name, role, team, admin)
     return People(*(made[name][0] for name in ("root", "alice", "carol", "bob", "dave")), {name: token for name, (_, token) in made.items()})
+
+
+@pytest.fixture
+def people(store: CommitteeStore) -> People:
+    return make_people(store)
 
 
 @pytest.fixture

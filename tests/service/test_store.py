@@ -122,6 +122,17 @@ def test_the_schema_revision_constant_is_alembics_head() -> None:
     assert ScriptDirectory.from_config(alembic_config()).get_current_head() == SCHEMA_REVISION
 
 
+def test_the_tables_the_store_queries_are_those_the_migrations_made(store: CommitteeStore) -> None:
+    """tables.py mirrors the migrations: a database made by them (an existing one) is read as it is."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from medbench.leaderboard.committee.db.tables import metadata
+
+    with store.engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), metadata) == []
+
+
 def test_concurrent_writers_keep_one_unbroken_chain(store, board, people, runs, db_url, key_path, tmp_path) -> None:
     """Four writers (each its own engine, as separate processes would be) submit at once."""
     import threading

@@ -16,8 +16,11 @@ SPLITS = ("train", "val", "test")
 
 
 def classification(path: Path, **options) -> CsvClassificationDataModule:
-    options = {"target_column": "stroke", "positive_label": "yes", "id_column": "Id", "drop_columns": ["days", "died", "los_days"], **options}
-    module = CsvClassificationDataModule(path=str(path), kind="binary", **options)
+    options = {
+        "kind": "binary", "target_column": "stroke", "positive_label": "yes", "id_column": "Id", "drop_columns": ["days", "died", "los_days"],
+        **options,
+    }
+    module = CsvClassificationDataModule(path=str(path), **options)
     module.setup()
     return module
 
@@ -132,3 +135,44 @@ def test_a_numeric_outcome_for_regression(cohort_csv, tmp_path: Path) -> None:
     bad = CsvRegressionDataModule(path=str(tmp_path / "bad.csv"), target_column="los_days", id_column="Id")
     with pytest.raises(DataError, match=r"'los_days', row 5: 'long' is not a number"):
         bad.setup()
+
+
+@pytest.mark.parametrize("model", ["logreg", "mlp"])
+def test_a_multiclass_task_of_two_classes_keeps_a_score_per_class(cohort_csv, compose_config, model: str) -> None:
+    """Two classes make a multi-class task when it says so (one score per class), not a binary one."""
+    from medbench.engine.run import run
+    from medbench.records.record import read_record
+
+    cfg = compose_config(
+        "task=tabular_csv", "task.kind=multiclass", f"model={model}", f"task.data.path={cohort_csv()}",
+        "task.data.target_column=stroke", "task.data.id_column=Id", "task.data.drop_columns=[days,died,los_days]",
+        "task.confidence.n_resamples=50",
+    )
+    record = read_record(run(cfg).path)
+    assert record.complete
+    predictions = record.predictions()
+    assert {"score_0", "score_1"} <= set(predictions.columns) and "score" not in predictions.columns
+    assert np.allclose(predictions[["score_0", "score_1"]].sum(axis=1), 1.0)
+    assert (predictions["prediction"] == predictions[["score_0", "score_1"]].to_numpy().argmax(axis=1)).all()
+    assert set(record.metrics().values) >= {"accuracy", "macro_auroc"}
+
+
+def test_the_two_class_layout_follows_the_kind_not_the_class_count(cohort_csv) -> None:
+    from sklearn.linear_model import LogisticRegression
+
+    from medbench.models.sklearn import SklearnClassifier
+    from medbench.tasks.registry import get_kind
+
+    path = cohort_csv()
+    for kind, outputs in (("binary", 1), ("multiclass", 2)):
+        module = classification(path, kind=kind)
+        assert module.info().network_kwargs["num_outputs"] == outputs
+        model = SklearnClassifier(LogisticRegression(max_iter=500))
+        model.fit(module.split("train"), module.split("val"))
+        test = module.split("test")
+        frame = get_kind(kind).build_outputs(test, model.predict_scores(test), []).predictions
+        probabilities = model.estimator.predict_proba(test.inputs)
+        if kind == "binary":
+            assert np.array_equal(frame["score"].to_numpy(), probabilities[:, 1])
+        else:
+            assert np.array_equal(frame[["score_0", "score_1"]].to_numpy(), probabilities)

@@ -10,7 +10,7 @@ from pathlib import Path
 import polars as pl
 
 from medbench.data.timeline.meds import CODE, SUBJECT, TIME, VALUE, as_events
-from medbench.leaderboard.views.pathways import pathway_page, pathways_csv
+from medbench.leaderboard.views.pathways import pathway_page
 from medbench.data.timeline.pathways import NO_STEP, pathways
 
 START = datetime(2020, 1, 1)

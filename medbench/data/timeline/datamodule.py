@@ -172,7 +172,9 @@ class TimelineDataModule(MedbenchDataModule):
 
     def info(self) -> DataInfo:
         self.setup()
-        outputs = len(self.class_names) if self.kind == "multiclass" else 1
+        from medbench.tasks.registry import score_count
+
+        outputs = 1 if self.kind == "survival" else score_count(self.kind, len(self.class_names))
         if self.features == "counts":
             network: dict[str, Any] = {"in_features": len(self.feature_names), "num_outputs": outputs}
         else:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any, Optional, Protocol
 
 from medbench.errors import LeaderboardError
 from medbench.io import fsync_dir
@@ -37,10 +37,21 @@ from medbench.leaderboard.board.signing import (
 
 if TYPE_CHECKING:
     from medbench.leaderboard.board.events import Event
-    from medbench.leaderboard.committee.store import CommitteeStore, User
 
 
-def rotate(store: "CommitteeStore", actor: "User") -> tuple["Event", Path]:
+class RotatingStore(Protocol):
+    """What a rotation needs of the committee's store (`store.CommitteeStore`, which opens its key through
+    `finish_rotation`: named structurally, so that the two modules do not import each other)."""
+
+    key_path: Path
+    public_key: str
+
+    def admit_rotation(self, actor: Any) -> None: ...
+
+    def record_rotation(self, new_key: Any, actor: Any) -> "Event": ...
+
+
+def rotate(store: RotatingStore, actor: Any) -> tuple["Event", Path]:
     """Hand the store's log to a new key; return the `key_rotated` event and where the old key is kept."""
     from filelock import FileLock
 

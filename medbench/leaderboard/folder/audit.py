@@ -26,6 +26,7 @@ from medbench.io import compact_bytes, sha256_hex
 from medbench.leaderboard.board import events
 from medbench.leaderboard.board.events import GENESIS, Event, event_hash, now_utc
 from medbench.leaderboard.board.signing import sign
+from medbench.leaderboard.folder.log_lines import committed_lines
 from medbench.leaderboard.folder.signing import pinned_problems, signature_check, signing_key
 
 TRUTH_MARKER = b'"truth_sha256":"'
@@ -135,14 +136,6 @@ def chain_problems(log_path: Path, public_key_pem: Optional[str] = None) -> list
     if chain is not None:
         found += pinned_problems(log_path.parent, chain, public_key_pem, read[-1].seq if read and isinstance(read[-1].seq, int) else None)
     return problems + found
-
-
-def committed_lines(log_path: Path) -> list[bytes]:
-    """The log's newline-terminated lines (an unterminated last line never committed)."""
-    if not log_path.is_file():
-        return []
-    data = log_path.read_bytes()
-    return data[: data.rfind(b"\n") + 1].splitlines()
 
 
 def submitted_entries(log_path: Path) -> set[str]:

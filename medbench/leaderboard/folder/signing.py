@@ -29,7 +29,7 @@ ROTATION_MARKER = b'"event":"key_rotated"'
 def board_keys(log_path: Path) -> list[KeyPeriod]:
     """The keys a signed board's log was signed with, oldest first (empty for an unsigned board)."""
     from medbench.leaderboard.board.events import Event
-    from medbench.leaderboard.folder.audit import committed_lines
+    from medbench.leaderboard.folder.log_lines import committed_lines
 
     first = Path(log_path).parent / PUBLIC_KEY_FILE
     if not first.is_file():

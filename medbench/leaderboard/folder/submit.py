@@ -27,6 +27,7 @@ from medbench.leaderboard.board.entries import (
 from medbench.leaderboard.board.events import Event, now_utc
 from medbench.leaderboard.board.schema import BoardSpec, Entry
 from medbench.leaderboard.folder import audit
+from medbench.leaderboard.folder.log_lines import committed_lines
 from medbench.leaderboard.folder.store import Board
 
 
@@ -80,7 +81,7 @@ def submit_entries(root: Path, board_name: str, items: Iterable[Submission], *, 
     items = list(items)
     results = []
     with board.locked():
-        lines = audit.committed_lines(board.audit_path)
+        lines = committed_lines(board.audit_path)
         known = _submitted(lines, {item.entry.provenance.run_id for item in items})
         pinned = audit.pinned_truths(lines)
         rejected = _rejected(lines)

@@ -20,6 +20,7 @@ from pydantic import ValidationError
 
 from medbench.leaderboard.board.events import Event
 from medbench.leaderboard.folder import audit
+from medbench.leaderboard.folder.log_lines import committed_lines
 from medbench.io import sha256_hex
 from medbench.leaderboard.board.schema import BoardSpec, Entry
 from medbench.leaderboard.folder.store import Board
@@ -37,7 +38,7 @@ def verify_board(board: Board, public_key_pem: Optional[str] = None) -> list[str
     submitted = {event.entry for event in events if event.event == "submit"}
     on_disk = set(board.entry_ids())
     checked_predictions: dict[str, bool] = {}
-    pinned = audit.pinned_truths(audit.committed_lines(board.audit_path))
+    pinned = audit.pinned_truths(committed_lines(board.audit_path))
     rescored: dict[tuple[str, str], tuple[str, Any]] = {}
     for entry_id in sorted(on_disk):
         path = board.entry_path(entry_id)

@@ -69,19 +69,14 @@ audit_events = Table(
     Column("signature", String(128), nullable=False),
 )
 
-# One row: the last event's seq and hash. Appenders lock it, so the chain has one order.
-log_head = Table(
-    "log_head",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=False),
-    Column("seq", Integer, nullable=False),
-    Column("hash", String(64), nullable=False),
-)
 
-# One row: the public key the log is signed with, so a server started with another key refuses.
-server_key = Table(
-    "server_key",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=False),
-    Column("public_key", Text, nullable=False),
-)
+def _one_row(name: str, *columns: Column) -> Table:
+    """A table that holds a single row (id 1), which the store reads and locks as one value."""
+    return Table(name, metadata, Column("id", Integer, primary_key=True, autoincrement=False), *columns)
+
+
+# The last event's seq and hash. Appenders lock it, so the chain has one order.
+log_head = _one_row("log_head", Column("seq", Integer, nullable=False), Column("hash", String(64), nullable=False))
+
+# The public key the log is signed with, so a server started with another key refuses.
+server_key = _one_row("server_key", Column("public_key", Text, nullable=False))
