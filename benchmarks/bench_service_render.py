@@ -29,32 +29,25 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench_committee import frames, start_server
+from committee_server import frames, pages_board, start_server, store_with_partner
 from timing import clock
 
-from medbench.leaderboard.committee.board_admin import create_board_from_record
 from medbench.leaderboard.committee.store import CommitteeStore
-from medbench.testing import synthetic
 
-BOARD = "pages"
 NO_BACKGROUND = 10**9  # sync_entries: every board renders in the call, as timed here
 
 
-def build_board(folder: Path, entries: int) -> tuple[str, Path, object]:
+def build_board(folder: Path, entries: int) -> tuple[str, Path, str, object]:
+    """A SQLite store in `folder` with board `pages` of `entries` entries: its URL, key, board and submitter."""
     db, key = f"sqlite:///{folder / 'committee.db'}", folder / "server.ed25519"
-    store = CommitteeStore(db, key)
-    admin, _ = store.create_user("root", "admin", None, None)
-    submitter, _ = store.create_user("partner", "submitter", "A", admin)
-    record = synthetic.write_record(folder / "runs", seed=0, n_samples=200, n_resamples=50)
-    create_board_from_record(store, record, BOARD, daily_quota=1_000_000, actor=admin)
-    for frame in frames(200, entries, offset=1000):
-        store.submit(BOARD, frame, {}, submitter)
+    store, admin, submitter, _ = store_with_partner(db, key)
+    board = pages_board(store, folder / "runs", admin, submitter, entries)
     store.close()
-    return db, key, submitter
+    return db, key, board, submitter
 
 
-def one_more_entry(store: CommitteeStore, submitter, seed: int) -> None:
-    store.submit(BOARD, next(frames(200, 1, offset=seed)), {}, submitter)
+def one_more_entry(store: CommitteeStore, board: str, submitter, seed: int) -> None:
+    store.submit(board, next(frames(200, 1, offset=seed)), {}, submitter)
 
 
 def pair_by_pair(monkeypatch_target) -> None:
@@ -71,34 +64,34 @@ def pair_by_pair(monkeypatch_target) -> None:
     monkeypatch_target.compare = each_pair_on_its_own
 
 
-def in_process(db: str, key: Path, submitter, entries: int, repeat: int) -> float:
+def in_process(db: str, key: Path, board: str, submitter, entries: int, repeat: int) -> float:
     from medbench.leaderboard.board.tiers import PairedTests
     from medbench.leaderboard.committee.pages import ServedPages
 
     store = CommitteeStore(db, key)
-    ServedPages(store, sync_entries=NO_BACKGROUND).board(BOARD)  # imports, warm caches of the database
-    cold, _ = clock(lambda: ServedPages(store, sync_entries=NO_BACKGROUND).board(BOARD), repeat)
+    ServedPages(store, sync_entries=NO_BACKGROUND).board(board)  # imports, warm caches of the database
+    cold, _ = clock(lambda: ServedPages(store, sync_entries=NO_BACKGROUND).board(board), repeat)
     kept = PairedTests.compare
     pair_by_pair(PairedTests)
     try:
-        peer, _ = clock(lambda: ServedPages(store, sync_entries=NO_BACKGROUND).board(BOARD), 1)
+        peer, _ = clock(lambda: ServedPages(store, sync_entries=NO_BACKGROUND).board(board), 1)
     finally:
         PairedTests.compare = kept
     pages = ServedPages(store, sync_entries=NO_BACKGROUND)
-    pages.board(BOARD)
-    one_more_entry(store, submitter, 900_000 + entries)
-    again, _ = clock(lambda: pages.board(BOARD), 1)
+    pages.board(board)
+    one_more_entry(store, board, submitter, 900_000 + entries)
+    again, _ = clock(lambda: pages.board(board), 1)
     store.close()
     print(f"{entries} entries: cold render {cold:.2f} s; peer (each pair on its own) {peer:.2f} s, ratio {peer / cold:.1f}x; "
           f"render after one more entry, tests kept: {again:.2f} s", flush=True)
     return peer
 
 
-def served(db: str, key: Path, submitter, entries: int, peer: float) -> None:
+def served(db: str, key: Path, board: str, submitter, entries: int, peer: float) -> None:
     import httpx
 
     process, url = start_server(db, key)
-    page = f"{url}/boards/{BOARD}"
+    page = f"{url}/boards/{board}"
     browser = {"Accept": "text/html", "Accept-Encoding": "gzip"}
     try:
         with httpx.Client(timeout=600) as client:
@@ -111,7 +104,7 @@ def served(db: str, key: Path, submitter, entries: int, peer: float) -> None:
             print(f"served, {entries} entries: first GET {first.status_code} (Retry-After {first.headers.get('retry-after')}) "
                   f"in {first_latency * 1e3:.0f} ms; page answered {rendered:.2f} s after it", flush=True)
             store = CommitteeStore(db, key)
-            one_more_entry(store, submitter, 800_000 + entries)
+            one_more_entry(store, board, submitter, 800_000 + entries)
             store.close()
             latencies, stale = [], 0
             start = time.perf_counter()
@@ -141,10 +134,10 @@ def main() -> None:
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs", flush=True)
     for entries in args.sizes:
         folder = Path(tempfile.mkdtemp(prefix="bench-render-"))
-        db, key, submitter = build_board(folder, entries)
-        peer = in_process(db, key, submitter, entries, args.repeat)
+        db, key, board, submitter = build_board(folder, entries)
+        peer = in_process(db, key, board, submitter, entries, args.repeat)
         if entries == args.served:
-            served(db, key, submitter, entries, peer)
+            served(db, key, board, submitter, entries, peer)
 
 
 if __name__ == "__main__":
