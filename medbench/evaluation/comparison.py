@@ -181,7 +181,7 @@ def compare_runs(
     if method in ("delong", "mcnemar") and cluster_column:
         raise ConfigError(f"{method} assumes independent samples; with cluster_column={cluster_column!r} use method=bootstrap or permutation")
     if method == "delong":
-        ci, p_value = _delong(chosen, kind, run_a, run_b, to_b if not same_order else None, confidence.level)
+        ci, p_value = _delong(chosen, kind, run_a, run_b, None if same_order else to_b, confidence.level)
         procedure = f"DeLong: interval and p-value from one standard error ({len(prepared_a)} {unit}s)"
         return PairedResult(metric, value_a, value_b, value_a - value_b, ci, p_value, method, len(prepared_a), unit, procedure)
 

@@ -226,8 +226,8 @@ def outputs_of(scores: "pd.DataFrame", labels: HiddenLabels, kind: str) -> "Task
 
 
 def _in_truth_order(scores: "pd.DataFrame", labels: HiddenLabels, columns: list[str]) -> tuple["pd.DataFrame", Any, "pd.DataFrame"]:
-    """The score columns, the rows that put them in the truth's order (None: in order already), and
-    the frame holding the truth's columns in that order.
+    """The score columns, the rows that put them in the truth's order (None where the join put them
+    in that order already), and the frame holding the truth's columns in that order.
 
     Scores with exactly the truth's ids, once each (what the store keeps), are put in order by a
     look-up in the truth's index; anything else goes through the left join with its one-to-one
