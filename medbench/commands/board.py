@@ -1,8 +1,9 @@
 """`medbench board create|version|reviewers`: the committee's acts on a board.
 
 `create NAME --from-record RUN_DIR` makes a board with hidden labels (admin, hospital side) and its
-release policy (`board.release`); `version` opens a newer task version of a folder board (never a
-submission); `reviewers` names who may review a folder board; `rotate-key` hands the signed folder
+release policy (`board.release`); `version` opens a newer task version of a committee board (`--db`,
+admin token: new hidden labels, the old ones kept for the stale entries) or of a folder board (`--by`),
+never by a submission; `reviewers` names who may review a folder board; `rotate-key` hands the signed folder
 boards of a root to a new `$MEDBENCH_BOARD_KEY` (`folder.key_rotation`).
 """
 
@@ -43,12 +44,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     from medbench.leaderboard.folder.location import default_root
 
     version = actions.add_parser(
-        "version", help="open a newer task version of a folder board",
-        description="Open a newer task version of a folder board from a record of it: its protocol and dataset become the "
-        "board's, older entries become stale. A submission never does this.",
+        "version", help="open a newer task version of a board",
+        description="Open a newer task version of a board from a record of it: its protocol and dataset become the "
+        "board's, older entries become stale (kept, shown apart, out of tiers and the baseline). A submission never "
+        "does this. A committee board (--db, an admin's $MEDBENCH_TOKEN) takes the hospital's run of the new version: "
+        "its test labels become the board's new hidden labels, the old ones stay for the stale entries' reproductions, "
+        "and the release policy is recomputed for the new test set. A folder board needs --by.",
     )
     version.add_argument("name", metavar="NAME")
     version.add_argument("--from-record", type=Path, required=True, metavar="RUN_DIR", help="a run under the new task version")
+    version.add_argument(
+        "--no-pathways", action="store_true", help="committee board: the new test cohort's care pathways stay off the board",
+    )
+    add_committee_options(version, server=False)
     reviewers = actions.add_parser(
         "reviewers", help="name who may review a folder board",
         description="Name the reviewers of a folder board: once named, only they review, open task versions "
@@ -63,7 +71,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "as KEY.retired-<fingerprint>, mode 0600). Run it again if it was interrupted: it finishes with the same new key.",
     )
     for action in (version, reviewers, rotate):
-        action.add_argument("--by", required=True, metavar="NAME", help="who acts for the committee (kept in the audit log)")
+        action.add_argument(
+            "--by", required=action is not version, metavar="NAME",
+            help="who acts for the committee (kept in the audit log)" + ("; a folder board's version needs it" if action is version else ""),
+        )
         if action is not rotate:
             action.add_argument("--note", default="", help="why, kept in the audit log")
         action.add_argument("--root", type=Path, default=default_root(), help="leaderboards folder (default: %(default)s)")
@@ -105,6 +116,8 @@ def _names(text: str | None) -> tuple[str, ...] | None:
 
 
 def _version(args: argparse.Namespace) -> int:
+    if args.by is None:
+        return _committee_version(args)
     from medbench.leaderboard.folder.location import refresh_hint
     from medbench.leaderboard.folder.review import open_version
     from medbench.leaderboard.folder.store import Board
@@ -113,6 +126,34 @@ def _version(args: argparse.Namespace) -> int:
     print(f"board {args.name} is at task version {event.data['task_version']} (from {event.data['previous_version']}; "
           f"older entries are stale; audit event {event.seq})")
     print(refresh_hint(args.root))
+    return 0
+
+
+def _committee_version(args: argparse.Namespace) -> int:
+    from medbench.errors import LeaderboardError
+    from medbench.leaderboard.committee.board_admin import version_board_from_record
+    from medbench.leaderboard.committee.client import token
+    from medbench.leaderboard.committee.store import CommitteeStore
+    from medbench.leaderboard.folder.location import committee_refresh_hint
+
+    if not args.db:
+        raise LeaderboardError(
+            "board version: a committee board's is opened on the hospital's database (--db URL or $MEDBENCH_DB); "
+            "a folder board's names who opens it (--by NAME)"
+        )
+    store = CommitteeStore(args.db, args.key)
+    try:
+        event = version_board_from_record(
+            store, args.from_record, args.name, actor=store.authenticate(token()), pathways=not args.no_pathways,
+            note=args.note,
+        )
+        policy = store.spec(args.name).release
+    finally:
+        store.close()
+    print(f"board {args.name} is at task version {event.data['task_version']} (from {event.data['previous_version']}): "
+          f"{event.data['n_samples']} new hidden test samples; older entries are stale, their labels kept (audit event {event.seq})")
+    print(f"released: {', '.join(policy.public)} to {policy.resolution:g} (recomputed for the new test set)")
+    print(committee_refresh_hint())
     return 0
 
 

@@ -33,23 +33,9 @@ def judge(spec: BoardSpec, entry: Entry) -> Verdict:
     """Whether `entry` may join the board `spec` describes, and why not."""
     if entry.task != spec.task:
         return Verdict([f"task {entry.task!r} differs from the board's task {spec.task!r}"])
-    order = compare_versions(entry.task_version, spec.task_version)
-    if order is None:
-        return Verdict([f"task version {entry.task_version!r} cannot be ordered against the board's {spec.task_version!r}"])
-    if order < 0:
-        return Verdict(
-            [
-                f"task version {entry.task_version} is older than the board's {spec.task_version}: "
-                "rerun under the current protocol"
-            ]
-        )
-    if order > 0:
-        return Verdict(
-            [
-                f"task version {entry.task_version} is newer than the board's {spec.task_version}: the committee opens it "
-                f"first (`medbench board version {spec.name} --from-record RUN_DIR --by NAME`)"
-            ]
-        )
+    refusal = version_refusal(entry.task_version, spec)
+    if refusal is not None:
+        return Verdict([refusal])
     reasons = [
         f"protocol {key} {_shown(getattr(entry.protocol, key))} differs from the board's {_shown(getattr(spec.protocol, key))}"
         for key in spec.protocol.differing_fields(entry.protocol)
@@ -60,6 +46,21 @@ def judge(spec: BoardSpec, entry: Entry) -> Verdict:
             f"{spec.dataset_fingerprint[:12]}… (other samples or splits under the same task version)"
         )
     return Verdict(reasons)
+
+
+def version_refusal(task_version: str, spec: BoardSpec) -> str | None:
+    """Why a run under `task_version` may not join the board at its current version (None: it may)."""
+    order = compare_versions(task_version, spec.task_version)
+    if order is None:
+        return f"task version {task_version!r} cannot be ordered against the board's {spec.task_version!r}"
+    if order < 0:
+        return f"task version {task_version} is older than the board's {spec.task_version}: rerun under the current protocol"
+    if order > 0:
+        return (
+            f"task version {task_version} is newer than the board's {spec.task_version}: the committee opens it "
+            f"first (`medbench board version {spec.name} --from-record RUN_DIR`)"
+        )
+    return None
 
 
 def _shown(value: object) -> str:

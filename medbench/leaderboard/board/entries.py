@@ -61,6 +61,7 @@ class RunDescription(BaseModel):
     started_at: Optional[ShortText] = None
     duration_s: Optional[float] = None
     dataset_fingerprint: Optional[ShortText] = None
+    task_version: Optional[ShortText] = None  # the protocol's version the run was made under
     name: Optional[ShortText] = None
     tags: Optional[list[ShortText]] = Field(default=None, max_length=MANY_ITEMS)
     choices: Optional[dict[ShortText, ShortText]] = Field(default=None, max_length=MANY_ITEMS)
@@ -137,6 +138,7 @@ def run_description(record: "RunRecord") -> dict[str, Any]:
         "python": manifest.environment.python, "platform": manifest.environment.platform,
         "packages": manifest.environment.packages, "started_at": manifest.timing.started_at,
         "duration_s": manifest.timing.duration_s, "dataset_fingerprint": manifest.dataset.fingerprint,
+        "task_version": record.protocol.version,
         "name": str(config.get("name") or ""), "tags": [str(tag) for tag in config.get("tags") or []],
         "choices": dict(manifest.choices), "official_release": manifest.dataset.official_release, **run_settings(config),
     }

@@ -78,6 +78,28 @@ def default_policy(protocol: Protocol, n_test: int) -> ReleasePolicy:
     )
 
 
+def policy_for_version(policy: ReleasePolicy, old: Protocol, old_n: int, new: Protocol, new_n: int) -> ReleasePolicy:
+    """The release policy of a board's newer task version (`medbench board version`): the committee's
+    choices kept where the new protocol allows them, the resolution recomputed for the new test set.
+
+    A metric list that was every metric of the old protocol becomes every metric of the new one;
+    a chosen list keeps the metrics the new protocol still computes, and its primary. A resolution
+    of one old test sample's worth becomes one new sample's worth; a coarser one the committee
+    chose is kept unless the new test set needs a coarser one still."""
+
+    def carried(names: tuple[str, ...]) -> tuple[str, ...]:
+        if set(names) == set(old.metrics):
+            return tuple(new.metrics)
+        kept = tuple(name for name in names if name in new.metrics)
+        return kept if new.primary in kept else (new.primary, *kept)
+
+    floor = finest_resolution(new_n)
+    chosen = policy.resolution if policy.resolution > finest_resolution(old_n) * (1 + 1e-9) else floor
+    return policy.model_copy(
+        update={"public": carried(policy.public), "submitter": carried(policy.submitter), "resolution": max(floor, chosen)}
+    )
+
+
 def check_policy(policy: ReleasePolicy, protocol: Protocol, n_test: int) -> None:
     """Refuse a policy that releases more than one sample's worth, or names what the board does not compute."""
     for audience in ("submitter", "public"):

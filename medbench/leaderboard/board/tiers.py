@@ -93,7 +93,8 @@ class PairedTests:
 
     A server keeps one between renders of a board (`committee.pages`): entry ids are content
     hashes and the truth an entry is joined to does not change, so a test of two ids stays true
-    for as long as the board's kind and protocol (`fits`) are the same. Entries whose truths are
+    for as long as the board's kind, protocol and task version (`fits`) are the same (a newer
+    version's entries are joined to its new labels). Entries whose truths are
     equal share one truth, so that each pair's check that they are comparable is an identity test.
     """
 
@@ -126,7 +127,7 @@ class PairedTests:
         if (entry_a, entry_b, metric) not in self._results:
             from medbench.evaluation.comparison import compare_runs, default_method
 
-            kind, confidence, cluster = self.key
+            kind, confidence, cluster, _ = self.key
             self._results[(entry_a, entry_b, metric)] = compare_runs(
                 self.run(entry_a), self.run(entry_b), metric,
                 method=default_method(kind, metric, cluster), confidence=confidence, cluster_column=cluster,
@@ -149,9 +150,10 @@ class PairedTests:
         self._truths = [run for run in self._truths if any(run is kept_run for kept_run in self._runs.values())]
 
 
-def _protocol_key(spec: BoardSpec) -> tuple[str, Any, Optional[str]]:
-    """What a paired test depends on besides the two entries: the kind, the confidence block, the cluster column."""
-    return spec.kind, spec.protocol.confidence, spec.protocol.cluster_column
+def _protocol_key(spec: BoardSpec) -> tuple[str, Any, Optional[str], str]:
+    """What a paired test depends on besides the two entries: the kind, the confidence block, the cluster column,
+    and the task version whose truth the entries are joined to."""
+    return spec.kind, spec.protocol.confidence, spec.protocol.cluster_column, spec.task_version
 
 
 def compute_tiers(

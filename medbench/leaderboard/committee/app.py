@@ -170,9 +170,10 @@ def create_app(store: CommitteeStore, *, sync_entries: Optional[int] = None) -> 
 
     @app.post("/boards/{board}/submissions")
     def submit(board: str, body: Submission, user: User = Depends(actor)) -> JSONResponse:
-        store.admit_submission(board, user)
-        frame = _frame(body.predictions, store, board)
-        outcome = store.submit(board, frame, body.meta.model_dump(exclude_none=True), user)
+        meta = body.meta.model_dump(exclude_none=True)
+        store.admit_submission(board, user, meta)
+        frame = _frame(body.predictions, store.hidden_labels(board), store.protocol(board).kind)
+        outcome = store.submit(board, frame, meta, user)
         return JSONResponse(asdict(outcome), status_code=201 if outcome.added else 200)
 
     @app.post("/boards/{board}/baseline")
@@ -182,7 +183,8 @@ def create_app(store: CommitteeStore, *, sync_entries: Optional[int] = None) -> 
     @app.post("/entries/{prefix}/reproductions")
     def reproduction(prefix: str, body: Reproduction, user: User = Depends(actor)) -> dict[str, Any]:
         board, entry_id, _ = store.admit_reproduction(prefix, user)
-        frame = _frame(body.predictions, store, board)
+        labels, protocol = store.entry_labels(entry_id)  # a stale entry's own task version's
+        frame = _frame(body.predictions, labels, protocol.kind)
         return asdict(store.record_reproduction(entry_id, frame, user, tolerance=body.tolerance, board=board))
 
     @app.post("/entries/{prefix}/review")
@@ -207,15 +209,15 @@ def _answer(request: Request, body: Any) -> Response:
     return Response(body.content, media_type=body.media_type, headers=headers)
 
 
-def _frame(encoded: str, store: CommitteeStore, board: str) -> Any:
-    """The submitted scores, decoded only after their footer matched the board's test set."""
+def _frame(encoded: str, labels: Any, kind: str) -> Any:
+    """The submitted scores, decoded only after their footer matched the test set of `labels`."""
     from medbench.leaderboard.committee.hidden import read_submission
 
     try:
         data = base64.b64decode(encoded, validate=True)
     except (binascii.Error, ValueError):
         raise MedbenchError("predictions: not base64") from None
-    return read_submission(data, store.hidden_labels(board), store.protocol(board).kind)
+    return read_submission(data, labels, kind)
 
 
 def bind(host: str, port: int) -> socket.socket:

@@ -1,7 +1,8 @@
-"""`medbench board create`: a board of the committee's store, made on the hospital's side from its
-own run record of the task. The record gives the protocol (metrics, primary, direction,
-intervals, clusters, subgroups), the data fingerprint and, from its predictions, the test sample
-ids and ground truth, which become the board's hidden labels."""
+"""`medbench board create` and `board version`: a board of the committee's store, made (or moved to a
+newer task version) on the hospital's side from its own run record of the task. The record gives
+the protocol (metrics, primary, direction, intervals, clusters, subgroups), the data fingerprint
+and, from its predictions, the test sample ids and ground truth, which become the board's hidden
+labels (of that task version)."""
 
 from __future__ import annotations
 
@@ -42,3 +43,22 @@ def create_board_from_record(
         release=policy, pathways=record.pathways() if pathways else None,
     )
     return store.create_board(spec, labels, daily_quota, actor)
+
+
+def version_board_from_record(
+    store: CommitteeStore, run_dir: Path, name: str, *, actor: User, pathways: bool = True, note: str = ""
+) -> Event:
+    """Open the newer task version of board `name` that `run_dir` (the hospital's run of it) was made under:
+    its protocol, data fingerprint, hidden labels and (unless `pathways` is False) care pathways become the
+    board's; the release policy is carried over (`CommitteeStore.open_version`)."""
+    from medbench.evaluation.scoring import check_protocol
+    from medbench.leaderboard.board.entries import checked_record
+    from medbench.leaderboard.committee.hidden import labels_of_record
+
+    record = checked_record(run_dir)
+    check_protocol(record.protocol)
+    labels = labels_of_record(record)
+    return store.open_version(
+        name, record.protocol, record.manifest.dataset.fingerprint, labels, actor,
+        pathways=record.pathways() if pathways else None, note=note,
+    )

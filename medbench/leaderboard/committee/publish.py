@@ -94,11 +94,12 @@ def file_digests(folder: Path) -> dict[str, str]:
 
 
 def committee_tests(store: CommitteeStore, board: str, spec: Any) -> Any:
-    """The board's `PairedTests`: each entry's stored scores read and joined to the hidden labels (read once) when first tested."""
+    """The board's `PairedTests`: each entry's stored scores read and joined to the hidden labels of the spec's task
+    version (read once; tiers rank its current entries only) when first tested."""
     from medbench.leaderboard.board.tiers import PairedTests
     from medbench.leaderboard.committee.hidden import outputs_of
 
-    labels = store.hidden_labels(board)
+    labels = store.hidden_labels(board, spec.task_version)
     return PairedTests(spec, lambda entry_id: outputs_of(store.scores(entry_id), labels, spec.kind))
 
 

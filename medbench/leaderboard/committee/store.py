@@ -261,7 +261,6 @@ class CommitteeStore:
 
         from medbench.leaderboard.board.release import check_policy
         from medbench.leaderboard.committee.db.tables import boards, hidden_labels
-        from medbench.leaderboard.committee.hidden import to_parquet
 
         _require(actor, ADMIN, "create boards")
         checked_name(spec.name, "board name")
@@ -271,7 +270,6 @@ class CommitteeStore:
             raise LeaderboardError(f"board {spec.name!r}: a hidden-label board needs a release policy (`board.release.default_policy`)")
         check_policy(spec.release, spec.protocol, len(labels.truth))
         spec_bytes = canonical_bytes(spec.model_dump(mode="json"))
-        truth = to_parquet(labels.truth)
         with self.engine.begin() as connection:
             self._lock_head(connection)
             if connection.execute(select(boards.c.name).where(boards.c.name == spec.name)).first():
@@ -279,17 +277,50 @@ class CommitteeStore:
             connection.execute(
                 insert(boards).values(name=spec.name, spec=spec_bytes.decode("utf-8"), daily_quota=daily_quota)
             )
-            connection.execute(
-                insert(hidden_labels).values(
-                    board=spec.name, truth=truth, qrels=to_parquet(labels.qrels) if labels.qrels is not None else None,
-                    prediction_columns=json.dumps(list(labels.required_columns)),
-                )
-            )
+            connection.execute(insert(hidden_labels).values(**_label_row(spec, labels)))
             return self._append(
                 connection, "create", board=spec.name, actor=actor.name,
                 data={
                     "board_sha256": sha256_hex(spec_bytes), "daily_quota": daily_quota,
                     "n_samples": len(labels.truth), "release": spec.release.model_dump(mode="json"),
+                },
+            )
+
+    def open_version(
+        self, board: str, protocol: "Protocol", dataset_fingerprint: str, labels: "HiddenLabels", actor: User,
+        *, pathways: Any = None, note: str = "",
+    ) -> Event:
+        """The committee opens a newer task version of `board` with its new hidden labels (`medbench board
+        version`): the rule of `lifecycle.open_version` (the same task, a newer version; a submission
+        never does this), the release policy carried over and recomputed for the new test set
+        (`release.policy_for_version`), `pathways` the new cohort's. The older versions' labels stay,
+        so their entries, now stale, are still reproduced against what they were scored on."""
+        from sqlalchemy import insert, update
+
+        from medbench.leaderboard.board.lifecycle import open_version
+        from medbench.leaderboard.board.release import check_policy, default_policy, policy_for_version
+        from medbench.leaderboard.board.schema import BoardSpec
+        from medbench.leaderboard.committee.db.tables import boards, hidden_labels
+
+        _require(actor, ADMIN, "open task versions")
+        n_test = len(labels.truth)
+        with self.engine.begin() as connection:
+            self._lock_head(connection)
+            spec = BoardSpec.model_validate_json(self._board_row(board, connection).spec)
+            new_spec = open_version(spec, protocol, dataset_fingerprint)
+            old_n = len(self._labels(connection, board, spec.task_version).truth)
+            policy = policy_for_version(spec.release or default_policy(spec.protocol, old_n), spec.protocol, old_n, protocol, n_test)
+            check_policy(policy, protocol, n_test)
+            new_spec = new_spec.model_copy(update={"release": policy, "pathways": pathways})
+            spec_bytes = canonical_bytes(new_spec.model_dump(mode="json"))
+            connection.execute(update(boards).where(boards.c.name == board).values(spec=spec_bytes.decode("utf-8")))
+            connection.execute(insert(hidden_labels).values(**_label_row(new_spec, labels)))
+            return self._append(
+                connection, "upgrade", board=board, actor=actor.name,
+                note=note or f"task version {spec.task_version} -> {new_spec.task_version}: older entries are now stale",
+                data={
+                    "board_sha256": sha256_hex(spec_bytes), "task_version": new_spec.task_version,
+                    "previous_version": spec.task_version, "n_samples": n_test, "release": policy.model_dump(mode="json"),
                 },
             )
 
@@ -331,19 +362,62 @@ class CommitteeStore:
             raise NotFound(f"no board {board!r} (an admin creates it with `medbench board create`)")
         return row
 
-    def hidden_labels(self, board: str) -> "HiddenLabels":
-        """Server side only: the test set's ground truth."""
+    def hidden_labels(self, board: str, task_version: Optional[str] = None) -> "HiddenLabels":
+        """Server side only: the test set's ground truth under `task_version` (default: the board's current one)."""
+        version = task_version or self.spec(board).task_version
+        with self._reading() as connection:
+            return self._labels(connection, board, version)
+
+    def _labels(self, connection: Any, board: str, task_version: str) -> "HiddenLabels":
         from sqlalchemy import select
 
         from medbench.leaderboard.committee.db.tables import hidden_labels
         from medbench.leaderboard.committee.hidden import HiddenLabels, read_parquet
 
-        with self._reading() as connection:
-            row = connection.execute(select(hidden_labels).where(hidden_labels.c.board == board)).first()
+        row = connection.execute(
+            select(hidden_labels).where(hidden_labels.c.board == board, hidden_labels.c.task_version == task_version)
+        ).first()
         if row is None:
-            raise NotFound(f"no board {board!r}")
+            raise NotFound(f"board {board!r} holds no hidden labels of task version {task_version!r}")
         qrels = read_parquet(row.qrels, "qrels") if row.qrels is not None else None
         return HiddenLabels(read_parquet(row.truth, "labels"), qrels, tuple(json.loads(row.prediction_columns)))
+
+    def entry_labels(self, entry_id: str) -> tuple["HiddenLabels", "Protocol"]:
+        """Server side only: the labels and protocol the entry was scored on (a stale entry: its own task version's)."""
+        from medbench.records.protocol import Protocol
+
+        board, _, _ = self.resolve(entry_id)
+        protocol = Protocol.model_validate(self.aggregates(board)[entry_id]["protocol"])
+        return self.hidden_labels(board, protocol.version), protocol
+
+    def _version_fingerprints(self, board: str) -> dict[str, str]:
+        """Each task version the board opened → the fingerprint of its data."""
+        from sqlalchemy import select
+
+        from medbench.leaderboard.committee.db.tables import hidden_labels
+
+        query = select(hidden_labels.c.task_version, hidden_labels.c.dataset_fingerprint).where(hidden_labels.c.board == board)
+        with self._reading() as connection:
+            return {row.task_version: row.dataset_fingerprint for row in connection.execute(query)}
+
+    def _version_policies(self, board: str, protocols: dict[str, "Protocol"]) -> dict[str, "ReleasePolicy"]:
+        """The release policy each of the board's (older) task versions (`protocols` by version) released its entries under."""
+        from sqlalchemy import select
+
+        from medbench.leaderboard.board.release import ReleasePolicy, default_policy
+        from medbench.leaderboard.committee.db.tables import hidden_labels
+
+        query = select(hidden_labels.c.task_version, hidden_labels.c.release).where(
+            hidden_labels.c.board == board, hidden_labels.c.task_version.in_(sorted(protocols))
+        )
+        with self._reading() as connection:
+            rows = list(connection.execute(query))
+        policies = {row.task_version: ReleasePolicy.model_validate_json(row.release) for row in rows if row.release is not None}
+        for row in rows:
+            if row.release is None:  # a board made before policies: the default one for that version's test set
+                labels = self.hidden_labels(board, row.task_version)
+                policies[row.task_version] = default_policy(protocols[row.task_version], len(labels.truth))
+        return policies
 
     # --- entries ---------------------------------------------------------------------------------
 
@@ -357,20 +431,17 @@ class CommitteeStore:
         from sqlalchemy import insert
 
         from medbench.leaderboard.board.gaming import Resubmission, check_not_resubmission
+        from medbench.leaderboard.board.schema import BoardSpec
         from medbench.leaderboard.committee.db.tables import entries
         from medbench.leaderboard.committee.hidden import score, scores_sha256, submitted_scores, to_parquet
 
-        row = self.admit_submission(board, actor)
-        spec, protocol = self.spec(board), self.protocol(board)
         meta = checked_description(meta)
-        labels = self.hidden_labels(board)
+        row = self.admit_submission(board, actor, meta)
+        spec = BoardSpec.model_validate_json(row.spec)
+        protocol = spec.protocol
+        labels = self.hidden_labels(board, spec.task_version)
         scores = submitted_scores(frame, labels, protocol.kind)
         digest = scores_sha256(scores)
-        if meta.get("dataset_fingerprint", spec.dataset_fingerprint) != spec.dataset_fingerprint:
-            raise LeaderboardError(
-                f"the run was made on other data (fingerprint {str(meta['dataset_fingerprint'])[:12]}, "
-                f"board {spec.dataset_fingerprint[:12]})"
-            )
         key = sha256_hex(compact_bytes({"board": board, "team": actor.team, "scores": digest, "meta": meta}))
         known = self._entry_by_key(board, key)
         if known is not None:
@@ -416,10 +487,33 @@ class CommitteeStore:
 
     def _release(self, spec: "BoardSpec", contents: dict[str, dict[str, Any]], team: str, audience: str) -> dict[str, Any]:
         """`contents` (`team`'s entries in submission order) as `audience` sees them (`board.release`)."""
-        from medbench.leaderboard.board.release import released_entries
+        return self._views(spec, contents, dict.fromkeys(contents, team), list(contents), audience)
 
-        policy = spec.release or self.policy(spec.name)
-        return released_entries(policy, spec.protocol, contents, dict.fromkeys(contents, team), list(contents), audience)
+    def _views(
+        self, spec: "BoardSpec", contents: dict[str, dict[str, Any]], teams: dict[str, Optional[str]], order: list[str],
+        audience: str = "public",
+    ) -> dict[str, Any]:
+        """`contents` as `audience` sees them (`board.release.released_entries`), each task version's entries
+        under the policy and protocol they were submitted under: a stale entry's released bytes stay the
+        ones its submit event holds, and the Ladder replays each version's probes of its own labels apart."""
+        from medbench.leaderboard.board.release import released_entries
+        from medbench.records.protocol import Protocol
+
+        groups: dict[str, dict[str, dict[str, Any]]] = {}
+        for entry_id, content in contents.items():
+            groups.setdefault(content["protocol"]["version"], {})[entry_id] = content
+        older = {
+            version: Protocol.model_validate(next(iter(group.values()))["protocol"])
+            for version, group in groups.items() if version != spec.task_version
+        }
+        policies = self._version_policies(spec.name, older) if older else {}
+        views: dict[str, Any] = {}
+        for version, group in groups.items():
+            if version == spec.task_version:
+                views.update(released_entries(spec.release or self.policy(spec.name), spec.protocol, group, teams, order, audience))
+            else:
+                views.update(released_entries(policies[version], older[version], group, teams, order, audience))
+        return {entry_id: views[entry_id] for entry_id in order if entry_id in views}
 
     def _team_entries(self, connection: Any, board: str, team: str) -> dict[str, dict[str, Any]]:
         """The team's entries on the board, as JSON, in the order the log committed them."""
@@ -446,13 +540,31 @@ class CommitteeStore:
             rejected = list(connection.execute(query).scalars())
         return [(entry_id, lambda entry_id=entry_id: self.scores(entry_id)) for entry_id in rejected]
 
-    def admit_submission(self, board: str, actor: User) -> Any:
-        """Refuse a submission that may not be made (role, team, board, the day's quota) before its
-        file is decoded: a spent quota costs the server nothing. Returns the board's row."""
+    def admit_submission(self, board: str, actor: User, meta: Optional[dict[str, Any]] = None) -> Any:
+        """Refuse a submission that may not be made (role, team, board, the day's quota, a run of
+        another task version or data, as its `meta` says) before its file is decoded: a spent quota
+        costs the server nothing. Returns the board's row."""
+        from medbench.leaderboard.board.comparability import version_refusal
+        from medbench.leaderboard.board.schema import BoardSpec
+
         _require(actor, (SUBMITTER, ADMIN), "submit")
         if not actor.team:
             raise Forbidden(f"user {actor.name!r} has no team; an admin gives submitters one (--team)")
         row = self._board_row(board)
+        spec = BoardSpec.model_validate_json(row.spec)
+        meta = meta or {}
+        version = meta.get("task_version")
+        refusal = version_refusal(str(version), spec) if version is not None else None
+        if refusal is not None:
+            raise LeaderboardError(f"board {board!r}: the run's {refusal}")
+        fingerprint = meta.get("dataset_fingerprint", spec.dataset_fingerprint)
+        if fingerprint != spec.dataset_fingerprint:
+            older = [name for name, known in self._version_fingerprints(board).items() if known == fingerprint]
+            where = f"the data of task version {older[0]}, which" if older else "other data than"
+            raise LeaderboardError(
+                f"board {board!r}: the run was made on {where} the board's task version {spec.task_version} "
+                f"(fingerprint {str(fingerprint)[:12]}, the board's {spec.dataset_fingerprint[:12]}): rerun on its test set"
+            )
         self._check_quota(board, actor.team, row.daily_quota)
         return row
 
@@ -549,12 +661,9 @@ class CommitteeStore:
         return {entry_id: Entry.model_validate(content) for entry_id, content in self.released(board).items()}
 
     def _released(self, spec: "BoardSpec", contents: dict[str, dict[str, Any]], events: list[Event]) -> dict[str, Any]:
-        from medbench.leaderboard.board.release import released_entries
-
         submits = [event for event in events if event.event == "submit" and event.board == spec.name]
         teams = {event.entry: event.data.get("team") for event in submits}
-        policy = spec.release or self.policy(spec.name)
-        return released_entries(policy, spec.protocol, contents, teams, [event.entry for event in submits])
+        return self._views(spec, contents, teams, [event.entry for event in submits])
 
     def resolve(self, prefix: str, board: Optional[str] = None) -> tuple[str, str, Optional[str]]:
         """(board, full entry id, team) of the one entry whose id starts with `prefix`."""
@@ -613,7 +722,7 @@ class CommitteeStore:
         policy = self.policy(board)
         tolerance = policy.tolerance if tolerance is None else tolerance
         check_tolerance(tolerance, policy.tolerance, f"tolerance (board {board!r} allows at most {policy.tolerance:g})")
-        labels, protocol = self.hidden_labels(board), self.protocol(board)
+        labels, protocol = self.entry_labels(entry_id)  # a stale entry is reproduced against its own version's labels
         scores = submitted_scores(frame, labels, protocol.kind)
         reproduced = score(scores, labels, protocol).values
         claimed = {name: MetricValue.model_validate(value) for name, value in self.aggregates(board)[entry_id]["metrics"].items()}
@@ -855,3 +964,15 @@ def _entry(
             run_id=key[:16],
         ),
     )
+
+
+def _label_row(spec: "BoardSpec", labels: "HiddenLabels") -> dict[str, Any]:
+    """The `hidden_labels` row of the board's current task version (`spec`'s) with its labels and release policy."""
+    from medbench.leaderboard.committee.hidden import to_parquet
+
+    return {
+        "board": spec.name, "task_version": spec.task_version, "dataset_fingerprint": spec.dataset_fingerprint,
+        "truth": to_parquet(labels.truth), "qrels": to_parquet(labels.qrels) if labels.qrels is not None else None,
+        "prediction_columns": json.dumps(list(labels.required_columns)),
+        "release": compact_bytes(spec.release.model_dump(mode="json")).decode("utf-8") if spec.release is not None else None,
+    }

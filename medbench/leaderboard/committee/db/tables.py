@@ -1,7 +1,7 @@
 """The schema of the committee's store (SQLAlchemy Core; Alembic's migrations create it).
 
 Public: a board's spec and protocol, entries (aggregates only), the audit log. Server-only, never
-exported: `hidden_labels` (the test set's ground truth), `entries.scores` (the per-sample scores a
+exported: `hidden_labels` (the test set's ground truth, one set per task version the board opened), `entries.scores` (the per-sample scores a
 submission sent, kept for tiers and reproduction) and `users.token_sha256`.
 `entries` and `audit_events` are append-only: triggers in the database refuse UPDATE and DELETE.
 """
@@ -21,12 +21,17 @@ boards = Table(
 )
 
 hidden_labels = Table(
-    "hidden_labels",
+    "hidden_label_versions",
     metadata,
     Column("board", String(200), ForeignKey("boards.name"), primary_key=True),
+    # The version's entries are scored, reproduced and tested against its labels, also once a newer one is open.
+    Column("task_version", String(64), primary_key=True),
+    Column("dataset_fingerprint", String(128), nullable=False),
     Column("truth", LargeBinary, nullable=False),  # parquet: sample_id + target/time/event + metadata columns
     Column("qrels", LargeBinary, nullable=True),  # parquet, retrieval only
     Column("prediction_columns", Text, nullable=False),  # JSON list: what a submission must send
+    # release.ReleasePolicy JSON the version's entries are released under (null: made before policies)
+    Column("release", Text, nullable=True),
 )
 
 users = Table(
