@@ -100,6 +100,7 @@ class PairedTests:
 
     def __init__(self, spec: BoardSpec, outputs: Callable[[str], Any]) -> None:
         self.key = _protocol_key(spec)
+        self.task_version = spec.task_version  # whose truth the entries are joined to
         self._outputs = outputs
         self._cancelled = False
         self._runs: dict[str, Any] = {}
@@ -107,7 +108,7 @@ class PairedTests:
         self._results: dict[tuple[str, str, str], Any] = {}
 
     def fits(self, spec: BoardSpec) -> bool:
-        return self.key == _protocol_key(spec)
+        return self.key == _protocol_key(spec) and self.task_version == spec.task_version
 
     def run(self, entry_id: str) -> Any:
         """The entry's `PairedRun`."""
@@ -127,7 +128,7 @@ class PairedTests:
         if (entry_a, entry_b, metric) not in self._results:
             from medbench.evaluation.comparison import compare_runs, default_method
 
-            kind, confidence, cluster, _ = self.key
+            kind, confidence, cluster = self.key
             self._results[(entry_a, entry_b, metric)] = compare_runs(
                 self.run(entry_a), self.run(entry_b), metric,
                 method=default_method(kind, metric, cluster), confidence=confidence, cluster_column=cluster,
@@ -150,10 +151,9 @@ class PairedTests:
         self._truths = [run for run in self._truths if any(run is kept_run for kept_run in self._runs.values())]
 
 
-def _protocol_key(spec: BoardSpec) -> tuple[str, Any, Optional[str], str]:
-    """What a paired test depends on besides the two entries: the kind, the confidence block, the cluster column,
-    and the task version whose truth the entries are joined to."""
-    return spec.kind, spec.protocol.confidence, spec.protocol.cluster_column, spec.task_version
+def _protocol_key(spec: BoardSpec) -> tuple[str, Any, Optional[str]]:
+    """What a paired test depends on besides the two entries: the kind, the confidence block, the cluster column."""
+    return spec.kind, spec.protocol.confidence, spec.protocol.cluster_column
 
 
 def compute_tiers(
