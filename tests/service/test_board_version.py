@@ -81,7 +81,7 @@ def test_a_run_of_the_old_version_is_refused_with_the_reason(store, board, peopl
     without_version = {key: value for key, value in meta.items() if key != "task_version"}  # a client that names no version
     with pytest.raises(LeaderboardError, match=r"made on the data of task version 1.0, which the board's task version 1.1"):
         store.submit(board, frame, without_version, people.alice)
-    with pytest.raises(LeaderboardError, match="the predictions lack|ids"):  # a bare file of the old test set
+    with pytest.raises(LeaderboardError, match="300 of the test set's 500 sample ids have no score"):  # a bare file of the old test set
         store.submit(board, frame[["sample_id", "score"]], {}, people.alice)
 
 
@@ -180,3 +180,27 @@ def test_a_database_of_the_previous_schema_upgrades_and_keeps_its_labels(db_url,
         assert _submit(store, "b", people.carol, runs, seed=3, **NEW)[0] in store.aggregates("b")
     finally:
         store.close()
+
+
+@SQLITE_ONLY
+def test_over_http_an_old_run_is_refused_and_a_stale_entry_reproduced(store, board, people, runs, versioned) -> None:
+    """The service decodes a reproduction against the stale entry's own test set, a submission against the new one."""
+    from fastapi.testclient import TestClient
+
+    from medbench.leaderboard.committee.app import create_app
+    from medbench.leaderboard.committee.client import _encoded, record_submission
+
+    frame, meta, _ = record_submission(synthetic.write_record(runs, seed=7))
+    with TestClient(create_app(store)) as http:
+        refused = http.post(
+            f"/boards/{board}/submissions", json={"meta": meta, "predictions": _encoded(frame)},
+            headers={"Authorization": f"Bearer {people.tokens['alice']}"},
+        )
+        assert refused.status_code == 422 and "older than the board's 1.1" in refused.json()["detail"]
+        reproduced = http.post(
+            f"/entries/{versioned['old'][:12]}/reproductions",
+            json={"predictions": _encoded(versioned["old_record"].predictions())},
+            headers={"Authorization": f"Bearer {people.tokens['bob']}"},
+        )
+        assert reproduced.status_code == 200, reproduced.text
+        assert reproduced.json()["event"] == "reproduce"
