@@ -384,11 +384,17 @@ class CommitteeStore:
 
     def entry_labels(self, entry_id: str) -> tuple["HiddenLabels", "Protocol"]:
         """Server side only: the labels and protocol the entry was scored on (a stale entry: its own task version's)."""
+        from sqlalchemy import select
+
+        from medbench.leaderboard.committee.db.tables import entries
         from medbench.records.protocol import Protocol
 
-        board, _, _ = self.resolve(entry_id)
-        protocol = Protocol.model_validate(self.aggregates(board)[entry_id]["protocol"])
-        return self.hidden_labels(board, protocol.version), protocol
+        with self._reading() as connection:
+            row = connection.execute(select(entries.c.board, entries.c.content).where(entries.c.id == entry_id)).first()
+        if row is None:
+            raise NotFound(f"no entry {entry_id!r}")
+        protocol = Protocol.model_validate(json.loads(row.content)["protocol"])
+        return self.hidden_labels(row.board, protocol.version), protocol
 
     def _version_fingerprints(self, board: str) -> dict[str, str]:
         """Each task version the board opened → the fingerprint of its data."""
