@@ -32,6 +32,32 @@ def test_a_taken_port_is_one_line_and_no_banner(tmp_path) -> None:
     ]
 
 
+def test_connections_to_the_listener_send_without_nagles_delay() -> None:
+    """asyncio (so uvicorn) sets TCP_NODELAY on each connection only if the listener says TCP:
+    without it a gzip-encoded page waited 40 ms after its header for the client's delayed ACK."""
+    import asyncio
+
+    from medbench.leaderboard.committee.app import bind
+
+    listener = bind("127.0.0.1", 0)
+
+    async def nodelay_of_an_accepted_connection() -> int:
+        accepted: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+
+        def on_connection(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            accepted.set_result(writer.get_extra_info("socket").getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+            writer.close()
+
+        async with await asyncio.start_server(on_connection, sock=listener):
+            _, client = await asyncio.open_connection(*listener.getsockname()[:2])
+            try:
+                return await asyncio.wait_for(accepted, timeout=10)
+            finally:
+                client.close()
+
+    assert asyncio.run(nodelay_of_an_accepted_connection()) != 0
+
+
 def test_each_request_is_logged_with_its_user_never_its_token(tmp_path) -> None:
     from medbench.leaderboard.committee.store import CommitteeStore
 

@@ -219,9 +219,14 @@ def _frame(encoded: str, store: CommitteeStore, board: str) -> Any:
 
 
 def bind(host: str, port: int) -> socket.socket:
-    """A listening socket on `host:port` (0: a free port), bound before anything says it serves there."""
+    """A listening socket on `host:port` (0: a free port), bound before anything says it serves there.
+
+    Its protocol is named (IPPROTO_TCP, not 0): asyncio turns Nagle's algorithm off (TCP_NODELAY)
+    only on connections whose socket says TCP. With it on, a body smaller than one segment (a
+    gzip-encoded page of some 50 kB) waits after its header for the client's delayed ACK, 40 ms a
+    kept-alive request (benchmarks/bench_service_pages.py)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    listener = socket.socket(family, socket.SOCK_STREAM)
+    listener = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         listener.bind((host, port))
