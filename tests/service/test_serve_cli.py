@@ -85,6 +85,32 @@ def test_each_request_is_logged_with_its_user_never_its_token(tmp_path) -> None:
     assert token not in log.read_text() and "secret note" not in log.read_text() and "since" not in log.read_text()
 
 
+@pytest.mark.parametrize("stop", ["SIGTERM", "SIGINT"])
+def test_a_stop_signal_closes_the_database_and_exits_0(tmp_path, stop: str) -> None:
+    """uvicorn raises SIGTERM again after its shutdown; the service still closes its store: SQLite
+    checkpoints the write-ahead log into the database and removes the -wal file."""
+    import signal
+
+    from medbench.leaderboard.committee.store import CommitteeStore
+
+    database = tmp_path / "committee.db"
+    db_url, key = f"sqlite:///{database}", tmp_path / "server.ed25519"
+    store = CommitteeStore(db_url, key)
+    store.create_user("root", "admin", None, None)
+    store.close()
+    server = LiveServer(db_url, key, tmp_path / "serve.log").start()
+    try:
+        assert httpx.get(f"{server.url}/boards").json() == []
+        wal = database.with_name(database.name + "-wal")
+        assert wal.exists()
+        server.process.send_signal(getattr(signal, stop))
+        assert server.process.wait(timeout=30) == 0
+    finally:
+        server.kill()
+    assert server.log.read_text().splitlines()[-1] == f"medbench serve: stopped by {stop}; background renders ended, database closed"
+    assert not wal.exists()
+
+
 def test_the_signing_key_is_created_once_and_its_fingerprint_shown(medbench_cli, tmp_path) -> None:
     from medbench.leaderboard.board.signing import fingerprint, load_key, public_pem
 
