@@ -47,6 +47,11 @@ class SubgroupCell(Strict):
         return ARROW.join(self.steps) or NO_STEP
 
 
+class SubgroupLevel(Strict):
+    level: str = Field(max_length=MAX_STEP_CHARS)
+    n_patients: int
+
+
 class SubgroupPathways(Strict):
     """How the shown pathways split over the levels of one subgroup (sex, age band at the index).
 
@@ -55,7 +60,8 @@ class SubgroupPathways(Strict):
     levels of fewer than k patients are not shown at all."""
 
     subgroup: str = Field(max_length=MAX_STEP_CHARS)
-    levels: dict[str, int]  # level -> its patients (levels of at least k only)
+    # The levels of at least k patients, in their natural order (a list: canonical JSON sorts a map's keys).
+    levels: list[SubgroupLevel] = Field(max_length=50)
     cells: list[SubgroupCell] = Field(max_length=MAX_PATHWAYS * 20)
     hidden_cells: int = Field(ge=0)
 
@@ -77,7 +83,7 @@ class PathwaySummary(Strict):
     def _no_small_cell(self) -> "PathwaySummary":
         small = [row.pathway for row in self.rows if row.n_patients < self.min_patients]
         small += [cell.pathway for group in self.subgroups for cell in group.cells if cell.n_patients < self.min_patients]
-        small += [level for group in self.subgroups for level, n in group.levels.items() if n < self.min_patients]
+        small += [level.level for group in self.subgroups for level in group.levels if level.n_patients < self.min_patients]
         if small:
             raise ValueError(f"{len(small)} pathway(s) of fewer than {self.min_patients} patients: small cells must be suppressed")
         if any(len(step) > MAX_STEP_CHARS for row in self.rows for step in row.steps):
