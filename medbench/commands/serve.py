@@ -1,8 +1,12 @@
-"""`medbench serve --db URL`: the committee's evaluation service over HTTP."""
+"""`medbench serve --db URL`: the committee's evaluation service over HTTP.
+
+SIGTERM or SIGINT stops it cleanly: background renders end, the database is closed, one line on
+stderr says so, and the exit status is 0."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 HELP = "Serve the committee's boards over HTTP: hidden-label scoring, tokens and roles, the signed audit log."
@@ -39,5 +43,6 @@ def execute(args: argparse.Namespace) -> int:
         f"key {args.key}, fingerprint {fingerprint(store.public_key)})",
         flush=True,
     )
-    serve(store, listener)
+    stopped_by = serve(store, listener)
+    print(f"medbench serve: stopped{f' by {stopped_by}' if stopped_by else ''}; background renders ended, database closed", file=sys.stderr)
     return 0

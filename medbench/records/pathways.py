@@ -47,6 +47,11 @@ class SubgroupCell(Strict):
         return ARROW.join(self.steps) or NO_STEP
 
 
+class SubgroupLevel(Strict):
+    level: str = Field(max_length=MAX_STEP_CHARS)
+    n_patients: int
+
+
 class SubgroupPathways(Strict):
     """How the shown pathways split over the levels of one subgroup (sex, age band at the index).
 
@@ -55,7 +60,8 @@ class SubgroupPathways(Strict):
     levels of fewer than k patients are not shown at all."""
 
     subgroup: str = Field(max_length=MAX_STEP_CHARS)
-    levels: dict[str, int]  # level -> its patients (levels of at least k only)
+    # The levels of at least k patients, in their natural order (a list: canonical JSON sorts a map's keys).
+    levels: list[SubgroupLevel] = Field(max_length=50)
     cells: list[SubgroupCell] = Field(max_length=MAX_PATHWAYS * 20)
     hidden_cells: int = Field(ge=0)
 
@@ -77,7 +83,7 @@ class PathwaySummary(Strict):
     def _no_small_cell(self) -> "PathwaySummary":
         small = [row.pathway for row in self.rows if row.n_patients < self.min_patients]
         small += [cell.pathway for group in self.subgroups for cell in group.cells if cell.n_patients < self.min_patients]
-        small += [level for group in self.subgroups for level, n in group.levels.items() if n < self.min_patients]
+        small += [level.level for group in self.subgroups for level in group.levels if level.n_patients < self.min_patients]
         if small:
             raise ValueError(f"{len(small)} pathway(s) of fewer than {self.min_patients} patients: small cells must be suppressed")
         if any(len(step) > MAX_STEP_CHARS for row in self.rows for step in row.steps):
@@ -98,23 +104,33 @@ def pathway_figure(summary: PathwaySummary, top: int = 10) -> str:
     fig, axes = figure()
     fig.set_size_inches(3 + 2.5 * summary.length, 5)
     rows = summary.rows[:top]
+    counts: dict[tuple[str, ...], int] = {}  # every prefix of a shown pathway, in order of first appearance
+    for row in rows:
+        for depth in range(len(row.steps)):
+            prefix = tuple(row.steps[: depth + 1])
+            counts[prefix] = counts.get(prefix, 0) + row.n_patients
     colours: dict[str, tuple] = {}
     palette = colormaps["tab20"]
-    for depth in range(summary.length):
-        prefixes: dict[str, int] = {}
-        for row in rows:
-            if len(row.steps) > depth:
-                key = ARROW.join(row.steps[: depth + 1])
-                prefixes[key] = prefixes.get(key, 0) + row.n_patients
-        bottom = 0.0
-        for key, n in prefixes.items():
-            code = key.split(ARROW)[-1]
-            colour = colours.setdefault(code, palette(len(colours) % 20))
-            height = n / max(summary.n_patients, 1)
-            axes.bar(depth, height, bottom=bottom, width=0.95, color=colour, edgecolor="white")
+    total = max(summary.n_patients, 1)
+
+    def draw(parent: tuple[str, ...], bottom: float) -> float:
+        """Draw the children of `parent` from `bottom` up, each within its parent's span; return the top."""
+        for prefix, n in counts.items():
+            if len(prefix) != len(parent) + 1 or prefix[:-1] != parent:
+                continue
+            code, height = prefix[-1], n / total
+            axes.bar(len(parent), height, bottom=bottom, width=0.95, color=colours.setdefault(code, palette(len(colours) % 20)), edgecolor="white")
             if height > 0.03:
-                axes.text(depth, bottom + height / 2, f"{code}\n{n}", ha="center", va="center", fontsize=7)
+                axes.text(len(parent), bottom + height / 2, f"{code}\n{n}", ha="center", va="center", fontsize=7)
+            draw(prefix, bottom)
             bottom += height
+        return bottom
+
+    top_of_steps = draw((), 0.0)
+    no_step = sum(row.n_patients for row in rows if not row.steps)
+    if no_step:
+        axes.bar(0, no_step / total, bottom=top_of_steps, width=0.95, color="#d9d9d9", edgecolor="white")
+        axes.text(0, top_of_steps + no_step / total / 2, f"{NO_STEP}\n{no_step}", ha="center", va="center", fontsize=7)
     axes.set(xticks=range(summary.length), xticklabels=[f"step {k + 1}" for k in range(summary.length)], ylabel="share of patients", ylim=(0, 1))
     axes.set_title(f"Top pathways of {summary.n_patients} patients (cells < {summary.min_patients} suppressed)", fontsize=9)
     return png(fig)

@@ -32,6 +32,32 @@ def test_a_taken_port_is_one_line_and_no_banner(tmp_path) -> None:
     ]
 
 
+def test_connections_to_the_listener_send_without_nagles_delay() -> None:
+    """asyncio (so uvicorn) sets TCP_NODELAY on each connection only if the listener says TCP:
+    without it a gzip-encoded page waited 40 ms after its header for the client's delayed ACK."""
+    import asyncio
+
+    from medbench.leaderboard.committee.app import bind
+
+    listener = bind("127.0.0.1", 0)
+
+    async def nodelay_of_an_accepted_connection() -> int:
+        accepted: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+
+        def on_connection(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            accepted.set_result(writer.get_extra_info("socket").getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+            writer.close()
+
+        async with await asyncio.start_server(on_connection, sock=listener):
+            _, client = await asyncio.open_connection(*listener.getsockname()[:2])
+            try:
+                return await asyncio.wait_for(accepted, timeout=10)
+            finally:
+                client.close()
+
+    assert asyncio.run(nodelay_of_an_accepted_connection()) != 0
+
+
 def test_each_request_is_logged_with_its_user_never_its_token(tmp_path) -> None:
     from medbench.leaderboard.committee.store import CommitteeStore
 
@@ -57,6 +83,32 @@ def test_each_request_is_logged_with_its_user_never_its_token(tmp_path) -> None:
     assert [r.rsplit(" ", 1)[1] for r in requests] == ["-", "root"]
     assert all(r.split()[-2].endswith("ms") for r in requests)
     assert token not in log.read_text() and "secret note" not in log.read_text() and "since" not in log.read_text()
+
+
+@pytest.mark.parametrize("stop", ["SIGTERM", "SIGINT"])
+def test_a_stop_signal_closes_the_database_and_exits_0(tmp_path, stop: str) -> None:
+    """uvicorn raises SIGTERM again after its shutdown; the service still closes its store: SQLite
+    checkpoints the write-ahead log into the database and removes the -wal file."""
+    import signal
+
+    from medbench.leaderboard.committee.store import CommitteeStore
+
+    database = tmp_path / "committee.db"
+    db_url, key = f"sqlite:///{database}", tmp_path / "server.ed25519"
+    store = CommitteeStore(db_url, key)
+    store.create_user("root", "admin", None, None)
+    store.close()
+    server = LiveServer(db_url, key, tmp_path / "serve.log").start()
+    try:
+        assert httpx.get(f"{server.url}/boards").json() == []
+        wal = database.with_name(database.name + "-wal")
+        assert wal.exists()
+        server.process.send_signal(getattr(signal, stop))
+        assert server.process.wait(timeout=30) == 0
+    finally:
+        server.kill()
+    assert server.log.read_text().splitlines()[-1] == f"medbench serve: stopped by {stop}; background renders ended, database closed"
+    assert not wal.exists()
 
 
 def test_the_signing_key_is_created_once_and_its_fingerprint_shown(medbench_cli, tmp_path) -> None:

@@ -44,6 +44,8 @@ def test_a_timeline_board_page_shows_the_test_cohorts_pathways_without_small_cel
     assert min(shown.values()) >= SMALL_CELL
     assert 'id="pathways-figure"' in section and f"From entry {entry_id[:12]}" in section
     assert 'id="pathways-sex"' in section and 'id="pathways-age_band"' in section
+    ages = section[section.index('id="pathways-age_band"'):]
+    assert ages.index("&lt;40 (n=") < ages.index("40-64 (n=") < ages.index("65+ (n=")  # in their order, through the entry's canonical JSON
     assert f"{summary.suppressed} pathways of {summary.suppressed_patients} patients suppressed" in section
     # Only aggregates: every pathway is made of the declared step codes, and no sample (subject@time) is named.
     assert all(p == NO_STEP or all(step.startswith("RxNorm:") for step in p.split(ARROW)) for p in shown)

@@ -22,7 +22,7 @@ import polars as pl
 from medbench.data.timeline.cohort import DAY_US, PREDICTION_TIME, matches
 from medbench.data.timeline.meds import CODE, SUBJECT, TIME
 from medbench.errors import DataError
-from medbench.records.pathways import ARROW, NO_STEP, SMALL_CELL, PathwayRow, PathwaySummary, SubgroupCell, SubgroupPathways
+from medbench.records.pathways import ARROW, NO_STEP, SMALL_CELL, PathwayRow, PathwaySummary, SubgroupCell, SubgroupLevel, SubgroupPathways
 
 SUBGROUPS = ("sex", "age_band")
 
@@ -86,7 +86,7 @@ class Pathways:
         ]
         return SubgroupPathways(
             subgroup=subgroup,
-            levels={str(level): int(n) for level, n in zip(levels, sizes) if n >= self.min_patients},
+            levels=[SubgroupLevel(level=str(level), n_patients=int(n)) for level, n in zip(levels, sizes) if n >= self.min_patients],
             cells=cells,
             hidden_cells=int((hidden[: len(pathways)] & (counts[: len(pathways)] > 0)).sum()),
         )

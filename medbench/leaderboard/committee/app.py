@@ -221,9 +221,14 @@ def _frame(encoded: str, labels: Any, kind: str) -> Any:
 
 
 def bind(host: str, port: int) -> socket.socket:
-    """A listening socket on `host:port` (0: a free port), bound before anything says it serves there."""
+    """A listening socket on `host:port` (0: a free port), bound before anything says it serves there.
+
+    Its protocol is named (IPPROTO_TCP, not 0): asyncio turns Nagle's algorithm off (TCP_NODELAY)
+    only on connections whose socket says TCP. With it on, a body smaller than one segment (a
+    gzip-encoded page of some 50 kB) waits after its header for the client's delayed ACK, 40 ms a
+    kept-alive request (benchmarks/bench_service_pages.py)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    listener = socket.socket(family, socket.SOCK_STREAM)
+    listener = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         listener.bind((host, port))
@@ -235,12 +240,34 @@ def bind(host: str, port: int) -> socket.socket:
     return listener
 
 
-def serve(store: CommitteeStore, listener: socket.socket) -> None:
-    """Answer on `listener` until interrupted; closes the store."""
+def serve(store: CommitteeStore, listener: socket.socket) -> Optional[str]:
+    """Answer on `listener` until SIGTERM or SIGINT; then stop the background renders and close the
+    store. Returns the name of the signal that stopped the service, if one did.
+
+    uvicorn handles both signals while it serves and, once shut down, raises each again for the
+    handler it had replaced: under SIGTERM's default one the process ended right there, before the
+    store was closed (SQLite's -wal file was left behind). The handler set here is the one uvicorn
+    restores: it records the signal and asks the server to exit, which also covers a signal that
+    arrives before uvicorn's own handlers are in place. The renders are stopped here as well as in
+    the lifespan's shutdown, which uvicorn skips on a forced exit (a second SIGINT)."""
+    import signal
+
     import uvicorn
 
+    app = create_app(store)
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
+    received: list[int] = []
+
+    def stop(signum: int, _frame: Any) -> None:
+        received.append(signum)
+        server.should_exit = True
+
+    replaced = {signum: signal.signal(signum, stop) for signum in (signal.SIGTERM, signal.SIGINT)}
     try:
-        config = uvicorn.Config(create_app(store), log_level="warning", access_log=False)
-        uvicorn.Server(config).run(sockets=[listener])
+        server.run(sockets=[listener])
     finally:
+        app.state.pages.close()
         store.close()
+        for signum, handler in replaced.items():
+            signal.signal(signum, handler)
+    return signal.Signals(received[0]).name if received else None

@@ -57,8 +57,9 @@ def section_of(summary: PathwaySummary, source: str, top: int = TOP, heading: st
     tables = []
     for group in summary.subgroups:
         cells = {(cell.pathway, cell.level): (cell.n_patients, cell.share) for cell in group.cells}
-        rows = [(line.pathway, [cells.get((line.pathway, level)) for level in group.levels]) for line in lines]
-        tables.append(SubgroupTable(group.subgroup, list(group.levels.items()), rows, group.hidden_cells))
+        rows = [(line.pathway, [cells.get((line.pathway, level.level)) for level in group.levels]) for line in lines]
+        levels = [(level.level, level.n_patients) for level in group.levels]
+        tables.append(SubgroupTable(group.subgroup, levels, rows, group.hidden_cells))
     return PathwaySection(summary, source, heading, lines, pathway_figure(summary, top), tables)
 
 
