@@ -130,6 +130,7 @@ def test_served_tiers_after_a_new_version_test_the_new_labels(store, board, peop
     assert sum(row.get("tier") is not None for row in rows) == 2 and len(rows) == 4
 
 
+@SQLITE_ONLY  # the command is a thin layer over the store, tested on both backends above
 def test_the_cli_opens_a_version_and_refuses_an_older_one_in_one_line(db_url, key_path, runs, medbench_cli) -> None:
     store = CommitteeStore(db_url, key_path)
     admin, token = store.create_user("root", "admin", None, None)
