@@ -104,20 +104,20 @@ def pathway_figure(summary: PathwaySummary, top: int = 10) -> str:
     fig, axes = figure()
     fig.set_size_inches(3 + 2.5 * summary.length, 5)
     rows = summary.rows[:top]
-    counts: dict[tuple[str, ...], int] = {}  # every prefix of a shown pathway, in order of first appearance
+    # Every prefix of a shown pathway with its patients, under its parent, in order of first appearance.
+    children: dict[tuple[str, ...], dict[tuple[str, ...], int]] = {}
     for row in rows:
         for depth in range(len(row.steps)):
             prefix = tuple(row.steps[: depth + 1])
-            counts[prefix] = counts.get(prefix, 0) + row.n_patients
+            siblings = children.setdefault(prefix[:-1], {})
+            siblings[prefix] = siblings.get(prefix, 0) + row.n_patients
     colours: dict[str, tuple] = {}
     palette = colormaps["tab20"]
     total = max(summary.n_patients, 1)
 
     def draw(parent: tuple[str, ...], bottom: float) -> float:
         """Draw the children of `parent` from `bottom` up, each within its parent's span; return the top."""
-        for prefix, n in counts.items():
-            if len(prefix) != len(parent) + 1 or prefix[:-1] != parent:
-                continue
+        for prefix, n in children.get(parent, {}).items():
             code, height = prefix[-1], n / total
             axes.bar(len(parent), height, bottom=bottom, width=0.95, color=colours.setdefault(code, palette(len(colours) % 20)), edgecolor="white")
             if height > 0.03:

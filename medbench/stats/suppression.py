@@ -54,20 +54,22 @@ def suppressed_cells(counts: np.ndarray, k: int, *, rest_row: bool = False, hidd
 def _hide_partner_in_a_lone_line(counts: np.ndarray, hidden: np.ndarray, shown_rows: int) -> bool:
     secret = hidden & (counts > 0)
     secret[shown_rows:] = False  # the rest row's cells are aggregates of unknown pathways: sensitive only as a lever
-    for row in np.flatnonzero(secret.sum(axis=1) == 1):
-        if _hide_smallest(counts, hidden, [(row, j) for j in range(counts.shape[1])], shown_rows):
-            return True
-    for column in np.flatnonzero(secret.sum(axis=0) == 1):
-        if _hide_smallest(counts, hidden, [(i, column) for i in range(counts.shape[0])], shown_rows):
-            return True
-    return False
+    lone = [_row(counts, i) for i in np.flatnonzero(secret.sum(axis=1) == 1)]
+    lone += [_column(counts, j) for j in np.flatnonzero(secret.sum(axis=0) == 1)]
+    return any(_hide_smallest(counts, hidden, cells, shown_rows) for cells in lone)
 
 
 def _hide_partner(counts: np.ndarray, hidden: np.ndarray, cell: tuple[int, int], shown_rows: int) -> bool:
     row, column = cell
-    return _hide_smallest(counts, hidden, [(row, j) for j in range(counts.shape[1])], shown_rows) or _hide_smallest(
-        counts, hidden, [(i, column) for i in range(counts.shape[0])], shown_rows
-    )
+    return _hide_smallest(counts, hidden, _row(counts, row), shown_rows) or _hide_smallest(counts, hidden, _column(counts, column), shown_rows)
+
+
+def _row(counts: np.ndarray, i: int) -> list[tuple[int, int]]:
+    return [(i, j) for j in range(counts.shape[1])]
+
+
+def _column(counts: np.ndarray, j: int) -> list[tuple[int, int]]:
+    return [(i, j) for i in range(counts.shape[0])]
 
 
 def _hide_smallest(counts: np.ndarray, hidden: np.ndarray, cells: list[tuple[int, int]], shown_rows: int) -> bool:
@@ -79,34 +81,28 @@ def _hide_smallest(counts: np.ndarray, hidden: np.ndarray, cells: list[tuple[int
 
 
 def _pinned_cell(counts: np.ndarray, hidden: np.ndarray, shown_rows: int) -> Optional[tuple[int, int]]:
-    """A hidden non-zero cell of a shown row whose value the published totals determine, if any."""
+    """A hidden non-zero cell of a shown row whose value the published totals determine, if any.
+
+    The unknowns are the hidden cells; each row and column with any gives one equation: its hidden
+    cells sum to its published total less its visible cells, that is to its hidden cells' own sum."""
     from scipy.optimize import linprog
 
-    cells = [tuple(cell) for cell in np.argwhere(hidden)]
-    if not cells:
+    cells = np.argwhere(hidden)
+    if len(cells) == 0:
         return None
-    n_rows, n_columns = counts.shape
     equations, totals = [], []
-    for line, fixed in [(("row", i), counts[i].sum()) for i in range(n_rows)] + [(("column", j), counts[:, j].sum()) for j in range(n_columns)]:
-        axis, index = line
-        members = [m for m, (i, j) in enumerate(cells) if (i if axis == "row" else j) == index]
-        if members:
-            equation = np.zeros(len(cells))
-            equation[members] = 1.0
-            equations.append(equation)
-            totals.append(fixed - sum(counts[c] for c in _line(axis, index, n_rows, n_columns) if not hidden[c]))
-    a_eq, b_eq = np.array(equations), np.array(totals, dtype=float)
-    for m, cell in enumerate(cells):
-        if cell[0] >= shown_rows or counts[cell] == 0:
+    for axis in (0, 1):  # rows, then columns
+        for line in np.unique(cells[:, axis]):
+            equations.append((cells[:, axis] == line).astype(float))
+            totals.append(float((counts * hidden).take(line, axis=axis).sum()))
+    a_eq, b_eq = np.array(equations), np.array(totals)
+    for m, (i, j) in enumerate(cells):
+        if i >= shown_rows or counts[i, j] == 0:
             continue
         objective = np.zeros(len(cells))
         objective[m] = 1.0
         low = linprog(objective, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
         high = linprog(-objective, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
         if low.status == 0 and high.status == 0 and -high.fun - low.fun < PINNED:
-            return cell
+            return int(i), int(j)
     return None
-
-
-def _line(axis: str, index: int, n_rows: int, n_columns: int) -> list[tuple[int, int]]:
-    return [(index, j) for j in range(n_columns)] if axis == "row" else [(i, index) for i in range(n_rows)]

@@ -200,7 +200,9 @@ def _pathway_spec(spec: Optional[Mapping[str, Any]]) -> Optional[dict[str, Any]]
     """`task.data.pathways` checked: `steps` (codes) required; `index`, `length`, `min_patients`, `top`, `subgroups` optional."""
     if spec is None:
         return None
-    known = {"index": None, "steps": None, "length": 3, "min_patients": 5, "top": 20, "subgroups": ["sex", "age_band"]}
+    from medbench.data.timeline.pathways import SUBGROUPS
+
+    known = {"index": None, "steps": None, "length": 3, "min_patients": 5, "top": 20, "subgroups": list(SUBGROUPS)}
     unknown = set(spec) - set(known)
     if unknown:
         raise ConfigError(f"task.data.pathways: unknown key(s) {sorted(unknown)}; known: {sorted(known)}")
